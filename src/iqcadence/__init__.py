@@ -1,0 +1,3 @@
+"""iqcadence: a local-first customer-success workbench for the terminal."""
+
+__version__ = "0.1.0"

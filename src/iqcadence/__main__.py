@@ -1,0 +1,5 @@
+"""`python -m iqcadence` runs the CLI."""
+
+from iqcadence.cli.main import main
+
+main()

@@ -1,0 +1,1 @@
+"""The Typer command line: thin commands that parse, call the core, render."""

@@ -1,0 +1,132 @@
+"""What every command shares: the global options, opening the database as the
+acting user, and output (rich tables for people, JSON for scripts).
+
+Heavy modules (sqlmodel, the core) are imported inside functions so that
+`iqcadence --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from sqlmodel import Session
+
+    from iqcadence.core.db import Database
+    from iqcadence.core.users import Actor
+
+
+@dataclass
+class GlobalOptions:
+    db_path: str | None = None
+    as_user: str | None = None
+    _database: Database | None = None
+
+    def database(self) -> Database:
+        if self._database is None:
+            from iqcadence.core.db import open_database, resolve_location
+
+            self._database = open_database(resolve_location(self.db_path), acting_user=self.as_user)
+        return self._database
+
+    def close(self) -> None:
+        if self._database is not None:
+            self._database.dispose()
+            self._database = None
+
+
+def options(ctx: typer.Context) -> GlobalOptions:
+    root = ctx.find_root()
+    if not isinstance(root.obj, GlobalOptions):
+        root.obj = GlobalOptions()
+    return root.obj
+
+
+@contextmanager
+def session_as(ctx: typer.Context) -> Iterator[tuple[Session, Actor]]:
+    """A session on the database and the acting user (`--as`, IQCADENCE_USER)."""
+    from iqcadence.core.users import resolve_actor
+
+    opts = options(ctx)
+    database = opts.database()
+    with database.session() as session:
+        actor = resolve_actor(session, opts.as_user)
+        yield session, actor
+
+
+_console: Console | None = None
+_err_console: Console | None = None
+
+
+def console() -> Console:
+    global _console
+    if _console is None:
+        from rich.console import Console
+
+        _console = Console(highlight=False)
+    return _console
+
+
+def err_console() -> Console:
+    global _err_console
+    if _err_console is None:
+        from rich.console import Console
+
+        _err_console = Console(stderr=True, highlight=False)
+    return _err_console
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, default=_default, ensure_ascii=False, indent=2) + "\n")
+
+
+def fmt_money(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"${value:,.0f}" if abs(value) >= 100 else f"${value:,.2f}"
+
+
+def fmt_score(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}"
+
+
+BAND_STYLES = {
+    "critical": "bold red",
+    "at_risk": "dark_orange",
+    "watch": "yellow",
+    "healthy": "green",
+    "expansion": "bold cyan",
+}
+
+
+def band_text(band: str | None) -> str:
+    from iqcadence.core.scoring import BAND_LABELS
+
+    if band is None:
+        return "[dim]unscored[/]"
+    return f"[{BAND_STYLES.get(band, '')}]{BAND_LABELS.get(band, band)}[/]"
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print one sentence to stderr and return the Exit to raise."""
+    from rich.markup import escape
+
+    err_console().print(f"[red]error:[/] {escape(message)}", markup=True, highlight=False)
+    return typer.Exit(code)

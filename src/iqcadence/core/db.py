@@ -1,0 +1,254 @@
+"""Where the database lives, and opening it: engine, upgrade, first-run seed.
+
+Nothing here runs at import time. The location is resolved in this order:
+`--db PATH` > `IQCADENCE_DB` > `IQCADENCE_DATABASE_URL` (any SQLAlchemy URL) >
+`platformdirs.user_data_dir("iqcadence")/iqcadence.db`.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+from sqlalchemy import create_engine, inspect
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.pool import StaticPool
+from sqlmodel import Session, select
+
+from iqcadence.core import clock, dialect, migrations
+from iqcadence.core.errors import StorageError
+
+APP_NAME = "iqcadence"
+
+
+@dataclass(frozen=True)
+class DatabaseLocation:
+    url: str
+    path: Path | None  # the file, for SQLite databases on disk
+    source: str  # which setting chose it
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.startswith("sqlite")
+
+    def describe(self) -> str:
+        return str(self.path) if self.path is not None else _mask_url(self.url)
+
+
+def data_dir() -> Path:
+    """The per-user data directory (demo files and backups live here too)."""
+    override = os.environ.get("IQCADENCE_DATA_DIR")
+    return Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME))
+
+
+def resolve_location(db_path: str | os.PathLike[str] | None = None) -> DatabaseLocation:
+    if db_path:
+        return _file_location(Path(db_path), "--db")
+    env_path = os.environ.get("IQCADENCE_DB", "").strip()
+    if env_path:
+        return _file_location(Path(env_path), "IQCADENCE_DB")
+    env_url = os.environ.get("IQCADENCE_DATABASE_URL", "").strip()
+    if env_url:
+        path = None
+        if env_url.startswith("sqlite:///") and env_url != "sqlite:///:memory:":
+            path = Path(env_url.removeprefix("sqlite:///"))
+        return DatabaseLocation(url=env_url, path=path, source="IQCADENCE_DATABASE_URL")
+    return _file_location(data_dir() / f"{APP_NAME}.db", "default")
+
+
+def _file_location(path: Path, source: str) -> DatabaseLocation:
+    path = path.expanduser()
+    return DatabaseLocation(url=f"sqlite:///{path}", path=path, source=source)
+
+
+def _mask_url(url: str) -> str:
+    """Hide a password in a database URL."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        user = creds.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}"
+    return url
+
+
+def create_db_engine(location: DatabaseLocation) -> Engine:
+    if location.is_sqlite:
+        if location.path is not None:
+            location.path.parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(location.url, connect_args={"check_same_thread": False})
+        else:
+            engine = create_engine(
+                location.url,
+                connect_args={"check_same_thread": False},
+                poolclass=StaticPool,
+            )
+        dialect.install_sqlite_pragmas(engine)
+        return engine
+    url = location.url
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return create_engine(url, pool_pre_ping=True)
+
+
+@dataclass
+class Database:
+    """An open, up-to-date database."""
+
+    engine: Engine
+    location: DatabaseLocation
+    upgraded_from: str | None = None
+    backup_path: Path | None = None
+
+    def session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        with self.session() as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def open_database(
+    location: DatabaseLocation | None = None, *, acting_user: str | None = None
+) -> Database:
+    """Open (creating or upgrading as needed) the database at `location`.
+
+    An existing database at an older schema revision is first copied to a
+    timestamped backup beside it, then upgraded in one transaction; a failed
+    upgrade leaves it as it was. A fresh one gets the "Default" client and
+    an admin user (`acting_user`, else IQCADENCE_USER, else the login name).
+    """
+    location = location or resolve_location()
+    engine = create_db_engine(location)
+    try:
+        database = Database(engine=engine, location=location)
+        with engine.connect() as conn:
+            revision = migrations.current_revision(conn)
+            has_tables = bool(inspect(conn).get_table_names())
+        if revision != migrations.HEAD:
+            if revision is not None and revision not in migrations.KNOWN_REVISIONS:
+                raise StorageError(
+                    f"{location.describe()}: schema revision {revision!r} is newer than this "
+                    "version of iqcadence knows; upgrade iqcadence to open it."
+                )
+            if revision is None and has_tables:
+                raise StorageError(
+                    f"{location.describe()}: this is not an iqcadence database "
+                    "(it has tables but no schema revision)."
+                )
+            if revision is not None and location.path is not None:
+                database.backup_path = backup_sqlite_file(location.path, suffix=f"pre-{revision}")
+            migrations.upgrade(engine)
+            database.upgraded_from = revision
+        seed_if_empty(database, acting_user=acting_user)
+        return database
+    except OperationalError as exc:
+        engine.dispose()
+        raise StorageError(
+            f"{location.describe()}: cannot open the database ({exc.orig})."
+        ) from exc
+    except BaseException:
+        engine.dispose()
+        raise
+
+
+def default_user_identity(acting_user: str | None = None) -> str:
+    if acting_user:
+        return acting_user.strip()
+    env_user = os.environ.get("IQCADENCE_USER", "").strip()
+    if env_user:
+        return env_user
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "admin"
+
+
+def seed_if_empty(database: Database, *, acting_user: str | None = None) -> None:
+    """First run: one client named "Default" and one admin user."""
+    from iqcadence.core.models import Client, User
+
+    with database.transaction() as session:
+        if session.exec(select(Client.id).limit(1)).first() is not None:
+            return
+        session.add(Client(name="Default"))
+        identity = default_user_identity(acting_user)
+        if session.exec(select(User.id).where(User.email == identity)).first() is None:
+            session.add(User(email=identity, name=identity.split("@")[0], role="admin"))
+
+
+def backup_sqlite_file(path: Path, *, suffix: str = "backup") -> Path:
+    """Copy a live SQLite file with the online backup API; returns the copy."""
+    stamp = clock.now().strftime("%Y%m%dT%H%M%S")
+    target = path.with_name(f"{path.stem}.{stamp}.{suffix}{path.suffix or '.db'}")
+    copy_sqlite(path, target)
+    return target
+
+
+def copy_sqlite(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists():
+        target.unlink()
+    try:
+        src = sqlite3.connect(str(source))
+        try:
+            dst = sqlite3.connect(str(target))
+            try:
+                src.backup(dst)
+            finally:
+                dst.close()
+        finally:
+            src.close()
+    except sqlite3.Error as exc:
+        raise StorageError(f"{source}: cannot copy the database ({exc}).") from exc
+
+
+def integrity_check(database: Database) -> list[str]:
+    """Problems found by the engine's own check (empty when all is well)."""
+    if not database.location.is_sqlite:
+        return []
+    try:
+        with database.engine.connect() as conn:
+            rows = conn.exec_driver_sql("PRAGMA integrity_check").fetchall()
+            problems = [str(row[0]) for row in rows if row[0] != "ok"]
+            fk = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            problems += [f"foreign key: {tuple(row)}" for row in fk]
+            return problems
+    except SQLAlchemyError as exc:
+        return [str(exc)]
+
+
+def remove_database_files(path: Path) -> None:
+    """Delete a SQLite database and its WAL side files."""
+    for candidate in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if candidate.exists():
+            candidate.unlink()
+
+
+__all__ = [
+    "Database",
+    "DatabaseLocation",
+    "backup_sqlite_file",
+    "copy_sqlite",
+    "create_db_engine",
+    "data_dir",
+    "integrity_check",
+    "open_database",
+    "remove_database_files",
+    "resolve_location",
+]

@@ -1,0 +1,167 @@
+"""Everything that differs between SQLite and PostgreSQL, in one place.
+
+The rest of the core writes portable SQL and asks here for the few pieces that
+cannot be: connection pragmas, date arithmetic, integer flooring and the
+full-text search index (FTS5 on SQLite, ILIKE on other engines).
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from datetime import date
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection, Engine
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def is_sqlite(bind: Engine | Connection) -> bool:
+    return bind.dialect.name == "sqlite"
+
+
+def install_sqlite_pragmas(engine: Engine) -> None:
+    """WAL (a TUI and a cron job share the file), a busy timeout, foreign keys
+    and synchronous=NORMAL on every new connection. SQLite's own transaction
+    handling is switched off so that BEGIN is explicit and DDL is
+    transactional (a failed migration then leaves nothing behind)."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+
+def floor_sql(bind: Engine | Connection, expr: str) -> str:
+    """Floor of a non-negative number as SQL."""
+    if is_sqlite(bind):
+        return f"CAST({expr} AS INTEGER)"
+    return f"FLOOR({expr})"
+
+
+def date_literal(bind: Engine | Connection, day: date) -> str:
+    if is_sqlite(bind):
+        return f"'{day.isoformat()}'"
+    return f"DATE '{day.isoformat()}'"
+
+
+def days_between_sql(bind: Engine | Connection, later: date, earlier_column: str) -> str:
+    """Whole days from a date column to a fixed date."""
+    if is_sqlite(bind):
+        return f"CAST(julianday('{later.isoformat()}') - julianday({earlier_column}) AS INTEGER)"
+    return f"(DATE '{later.isoformat()}' - {earlier_column})"
+
+
+def effective_days_sql(bind: Engine | Connection, today: date) -> str:
+    """Days since contact with decay: baseline + days elapsed since its date."""
+    elapsed = days_between_sql(bind, today, "days_as_of")
+    return (
+        "(CASE WHEN days_baseline IS NULL THEN NULL "
+        "WHEN days_as_of IS NULL THEN days_baseline "
+        f"ELSE days_baseline + (CASE WHEN {elapsed} > 0 THEN {elapsed} ELSE 0 END) END)"
+    )
+
+
+# --- full-text search over name, manager and tags ----------------------------
+
+_FTS_TRIGGERS = {
+    "customer_fts_ai": """
+        CREATE TRIGGER IF NOT EXISTS customer_fts_ai AFTER INSERT ON customer BEGIN
+          INSERT INTO customer_fts(rowid, name, manager, tags)
+          VALUES (new.id, new.name, new.manager, new.tags);
+        END""",
+    "customer_fts_ad": """
+        CREATE TRIGGER IF NOT EXISTS customer_fts_ad AFTER DELETE ON customer BEGIN
+          INSERT INTO customer_fts(customer_fts, rowid, name, manager, tags)
+          VALUES ('delete', old.id, old.name, old.manager, old.tags);
+        END""",
+    "customer_fts_au": """
+        CREATE TRIGGER IF NOT EXISTS customer_fts_au
+        AFTER UPDATE OF name, manager, tags ON customer BEGIN
+          INSERT INTO customer_fts(customer_fts, rowid, name, manager, tags)
+          VALUES ('delete', old.id, old.name, old.manager, old.tags);
+          INSERT INTO customer_fts(rowid, name, manager, tags)
+          VALUES (new.id, new.name, new.manager, new.tags);
+        END""",
+}
+
+
+def create_search_index(conn: Connection) -> None:
+    """Create the search index and the triggers that keep it in step."""
+    if not is_sqlite(conn):
+        return
+    conn.execute(
+        text(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS customer_fts USING fts5("
+            "name, manager, tags, content='customer', content_rowid='id', "
+            "tokenize=\"unicode61 remove_diacritics 2 tokenchars '-_'\")"
+        )
+    )
+    for ddl in _FTS_TRIGGERS.values():
+        conn.execute(text(ddl))
+
+
+def drop_search_index(conn: Connection) -> None:
+    if not is_sqlite(conn):
+        return
+    for name in _FTS_TRIGGERS:
+        conn.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
+    conn.execute(text("DROP TABLE IF EXISTS customer_fts"))
+
+
+def suspend_search_triggers(conn: Connection) -> None:
+    """Before a bulk write: stop per-row index upkeep (rebuilt afterwards)."""
+    if not is_sqlite(conn):
+        return
+    for name in _FTS_TRIGGERS:
+        conn.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
+
+
+def rebuild_search_index(conn: Connection) -> None:
+    """After a bulk write: rebuild the index in one pass and restore triggers."""
+    if not is_sqlite(conn):
+        return
+    conn.execute(text("INSERT INTO customer_fts(customer_fts) VALUES ('rebuild')"))
+    for ddl in _FTS_TRIGGERS.values():
+        conn.execute(text(ddl))
+
+
+_TOKEN = re.compile(r"[\w\-]+", re.UNICODE)
+
+
+def search_clause(bind: Engine | Connection, query: str) -> tuple[str, dict[str, Any]]:
+    """A WHERE fragment (over table `customer`) matching a search text.
+
+    Every word must match the start of a word in name, manager or tags.
+    """
+    words = _TOKEN.findall(query)
+    if not words:
+        return "1 = 1", {}
+    if is_sqlite(bind):
+        match = " ".join('"' + word.replace('"', '""') + '"*' for word in words)
+        return (
+            "customer.id IN (SELECT rowid FROM customer_fts WHERE customer_fts MATCH :fts_query)",
+            {"fts_query": match},
+        )
+    clauses = []
+    params: dict[str, Any] = {}
+    for index, word in enumerate(words):
+        key = f"search_{index}"
+        params[key] = f"%{word}%"
+        clauses.append(
+            f"(customer.name ILIKE :{key} OR customer.manager ILIKE :{key} "
+            f"OR customer.tags ILIKE :{key})"
+        )
+    return " AND ".join(clauses), params

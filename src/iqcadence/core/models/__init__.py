@@ -1,0 +1,25 @@
+"""Every table of iqcadence. Importing this package registers them all on
+`SQLModel.metadata`, which migrations, backup and restore walk.
+
+Later capabilities add their tables in sibling modules and import them here.
+"""
+
+from iqcadence.core.models.spine import (
+    AuditEntry,
+    Client,
+    Customer,
+    ScoreSnapshot,
+    ScoringProfile,
+    Setting,
+    User,
+)
+
+__all__ = [
+    "AuditEntry",
+    "Client",
+    "Customer",
+    "ScoreSnapshot",
+    "ScoringProfile",
+    "Setting",
+    "User",
+]

@@ -1,0 +1,331 @@
+"""Reading customers: filtered, sorted pages straight from SQL, their JSON
+shape, momentum, history, and the score breakdown with tier averages.
+
+Lists never build ORM objects: at a million rows a page is one indexed query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import text
+from sqlmodel import Session, col, select
+
+from iqcadence.core import clock, dialect
+from iqcadence.core.customers import signals_of, weights_for
+from iqcadence.core.errors import InvalidValue
+from iqcadence.core.models import Customer, ScoreSnapshot
+from iqcadence.core.scoring import (
+    BANDS,
+    LIFECYCLES,
+    SIGNALS,
+    STATUSES,
+    TIERS,
+    ScoringConfig,
+    compute_score,
+    effective_days,
+    subscore_sql,
+)
+
+SORTS: dict[str, str] = {
+    "name": "customer.name_key",
+    "score": "customer.score",
+    "mrr": "customer.mrr",
+    "arr": "customer.arr",
+    "renewal": "customer.renewal_date",
+    "updated": "customer.updated_at",
+}
+MOMENTUM_DAYS = 7
+
+
+@dataclass
+class CustomerFilter:
+    band: str | None = None
+    manager: str | None = None
+    tier: str | None = None
+    tag: str | None = None
+    lifecycle: str | None = None
+    status: str | None = "active"  # None = every status
+    search: str | None = None
+    where: list[tuple[str, str]] = field(default_factory=list)  # custom fields (later)
+
+    def validate(self) -> None:
+        for name, value, allowed in (
+            ("band", self.band, BANDS),
+            ("tier", self.tier, TIERS),
+            ("lifecycle", self.lifecycle, LIFECYCLES),
+            ("status", self.status, STATUSES),
+        ):
+            if value is not None and value not in allowed:
+                raise InvalidValue(f"--{name}: {value!r} is not one of {', '.join(allowed)}.")
+
+
+def filter_sql(
+    session: Session, client_id: int, filters: CustomerFilter
+) -> tuple[str, dict[str, Any]]:
+    filters.validate()
+    clauses = ["customer.client_id = :client_id"]
+    params: dict[str, Any] = {"client_id": client_id}
+    if filters.status is not None:
+        clauses.append("customer.status = :status")
+        params["status"] = filters.status
+    if filters.band is not None:
+        clauses.append("customer.band = :band")
+        params["band"] = filters.band
+    if filters.tier is not None:
+        clauses.append("customer.tier = :tier")
+        params["tier"] = filters.tier
+    if filters.lifecycle is not None:
+        clauses.append("customer.lifecycle = :lifecycle")
+        params["lifecycle"] = filters.lifecycle
+    if filters.manager:
+        clauses.append("LOWER(customer.manager) = :manager")
+        params["manager"] = filters.manager.strip().lower()
+    if filters.tag:
+        clauses.append("('|' || LOWER(customer.tags) || '|') LIKE :tag")
+        params["tag"] = f"%|{filters.tag.strip().lower()}|%"
+    if filters.search and filters.search.strip():
+        clause, search_params = dialect.search_clause(session.connection(), filters.search)
+        clauses.append(clause)
+        params.update(search_params)
+    return " AND ".join(clauses), params
+
+
+def list_customers(
+    session: Session,
+    client_id: int,
+    filters: CustomerFilter | None = None,
+    *,
+    sort: str = "name",
+    desc: bool = False,
+    limit: int | None = 50,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """One page of customers as plain rows (column name → value)."""
+    if sort not in SORTS:
+        raise InvalidValue(f"--sort: {sort!r} is not one of {', '.join(SORTS)}.")
+    if limit is not None and limit < 0:
+        raise InvalidValue("--limit: must not be negative.")
+    if offset < 0:
+        raise InvalidValue("--offset: must not be negative.")
+    where, params = filter_sql(session, client_id, filters or CustomerFilter())
+    direction = "DESC" if desc else "ASC"
+    order = f"{SORTS[sort]} {direction}, customer.id {direction}"
+    sql = f"SELECT customer.* FROM customer WHERE {where} ORDER BY {order}"
+    if limit is not None:
+        sql += " LIMIT :limit OFFSET :offset"
+        params.update(limit=limit, offset=offset)
+    rows = session.connection().execute(text(sql), params).mappings().all()
+    return [_typed_row(dict(row)) for row in rows]
+
+
+def count_customers(session: Session, client_id: int, filters: CustomerFilter) -> int:
+    where, params = filter_sql(session, client_id, filters)
+    result = session.connection().execute(
+        text(f"SELECT COUNT(*) FROM customer WHERE {where}"), params
+    )
+    return int(result.scalar_one())
+
+
+def _typed_row(row: dict[str, Any]) -> dict[str, Any]:
+    """Raw SQL returns dates as text on SQLite: give them their types back."""
+    for key in ("renewal_date", "customer_since", "next_touch", "last_contact_date", "days_as_of"):
+        value = row.get(key)
+        if isinstance(value, str):
+            row[key] = date.fromisoformat(value[:10])
+    for key in ("scored_at", "created_at", "updated_at"):
+        value = row.get(key)
+        if isinstance(value, str):
+            row[key] = datetime.fromisoformat(value)
+    if "score_manual" in row:
+        row["score_manual"] = bool(row["score_manual"])
+    return row
+
+
+# --- momentum and history --------------------------------------------------------
+
+
+def scores_as_of(session: Session, customer_ids: list[int], moment: datetime) -> dict[int, float]:
+    """The last recorded score of each customer strictly before `moment`."""
+    if not customer_ids:
+        return {}
+    result: dict[int, float] = {}
+    conn = session.connection()
+    for start in range(0, len(customer_ids), 500):
+        chunk = customer_ids[start : start + 500]
+        placeholders = ", ".join(f":id{i}" for i in range(len(chunk)))
+        params: dict[str, Any] = {f"id{i}": cid for i, cid in enumerate(chunk)}
+        params["moment"] = moment
+        rows = conn.execute(
+            text(
+                "SELECT s.customer_id, s.score FROM score_snapshot s "
+                f"WHERE s.customer_id IN ({placeholders}) AND s.taken_at < :moment "
+                "AND s.taken_at = (SELECT MAX(s2.taken_at) FROM score_snapshot s2 "
+                "WHERE s2.customer_id = s.customer_id AND s2.taken_at < :moment)"
+            ),
+            params,
+        ).all()
+        for customer_id, score in rows:
+            if score is not None:
+                result[int(customer_id)] = float(score)
+    return result
+
+
+def momentum_for(
+    session: Session, rows: list[dict[str, Any]], today: date | None = None
+) -> dict[int, float | None]:
+    """Score now minus the score 7 days ago (None without that much history)."""
+    today = today or clock.today()
+    cutoff = clock.start_of(today - timedelta(days=MOMENTUM_DAYS - 1))
+    past = scores_as_of(session, [int(r["id"]) for r in rows], cutoff)
+    out: dict[int, float | None] = {}
+    for row in rows:
+        old = past.get(int(row["id"]))
+        now_score = row.get("score")
+        out[int(row["id"])] = (
+            round(float(now_score) - old, 1) if old is not None and now_score is not None else None
+        )
+    return out
+
+
+def history(session: Session, customer_id: int, limit: int = 10) -> list[ScoreSnapshot]:
+    return list(
+        session.exec(
+            select(ScoreSnapshot)
+            .where(ScoreSnapshot.customer_id == customer_id)
+            .order_by(col(ScoreSnapshot.taken_at).desc(), col(ScoreSnapshot.id).desc())
+            .limit(limit)
+        ).all()
+    )
+
+
+def snapshot_to_dict(snapshot: ScoreSnapshot) -> dict[str, Any]:
+    return {
+        "taken_at": snapshot.taken_at.isoformat(timespec="seconds"),
+        "score": snapshot.score,
+        "band": snapshot.band,
+        "source": snapshot.source,
+        "signals": {name: getattr(snapshot, name) for name in SIGNALS},
+    }
+
+
+# --- JSON shape ------------------------------------------------------------------
+
+
+def customer_to_dict(
+    row: dict[str, Any] | Customer, *, today: date | None = None, momentum: float | None = None
+) -> dict[str, Any]:
+    """The documented JSON object of a customer (`customers list/show --json`)."""
+    data = row if isinstance(row, dict) else row.model_dump()
+    today = today or clock.today()
+    tags = [t for t in (data.get("tags") or "").split("|") if t]
+    renewal = data.get("renewal_date")
+    return {
+        "id": data["id"],
+        "name": data["name"],
+        "score": data.get("score"),
+        "band": data.get("band"),
+        "score_source": "manual" if data.get("score_manual") else "computed",
+        "mrr": data.get("mrr"),
+        "arr": data.get("arr"),
+        "tier": data.get("tier"),
+        "lifecycle": data.get("lifecycle"),
+        "status": data.get("status"),
+        "manager": data.get("manager"),
+        "tags": tags,
+        "renewal_date": renewal.isoformat() if renewal else None,
+        "days_to_renewal": (renewal - today).days if renewal else None,
+        "sentiment": data.get("sentiment"),
+        "scoring_profile": data.get("scoring_profile"),
+        "momentum": momentum,
+        "signals": {
+            "logins": data.get("logins"),
+            "adoption": data.get("adoption"),
+            "tickets": data.get("tickets"),
+            "nps": data.get("nps"),
+            "csat": data.get("csat"),
+            "days": effective_days(data.get("days_baseline"), data.get("days_as_of"), today),
+            "growth": data.get("growth"),
+        },
+        "website": data.get("website"),
+        "domain": data.get("domain"),
+        "email": data.get("email"),
+        "phone": data.get("phone"),
+        "industry": data.get("industry"),
+        "notes": data.get("notes"),
+        "customer_since": _iso(data.get("customer_since")),
+        "next_touch": _iso(data.get("next_touch")),
+        "last_contact_date": _iso(data.get("last_contact_date")),
+        "updated_at": _iso(data.get("updated_at")),
+    }
+
+
+def _iso(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    return str(value.isoformat())
+
+
+# --- breakdown ---------------------------------------------------------------------
+
+
+def tier_averages(
+    session: Session, client_id: int, tier: str | None, today: date
+) -> dict[str, float | None]:
+    """Average sub-score of each signal over active customers of a tier."""
+    conn = session.connection()
+    days_sql = dialect.effective_days_sql(conn, today)
+    columns = ", ".join(
+        f"AVG({subscore_sql(name, days_sql=days_sql)}) AS {name}" for name in SIGNALS
+    )
+    tier_clause = "tier = :tier" if tier is not None else "tier IS NULL"
+    row = (
+        conn.execute(
+            text(
+                f"SELECT {columns} FROM customer WHERE client_id = :client_id "
+                f"AND status = 'active' AND {tier_clause}"
+            ),
+            {"client_id": client_id, "tier": tier},
+        )
+        .mappings()
+        .first()
+    )
+    return {
+        name: (round(float(row[name]), 1) if row and row[name] is not None else None)
+        for name in SIGNALS
+    }
+
+
+def breakdown(
+    session: Session, customer: Customer, config: ScoringConfig, today: date | None = None
+) -> dict[str, Any]:
+    """Each signal's value, sub-score, weight and contribution, and the tier
+    average sub-score beside it."""
+    today = today or clock.today()
+    result = compute_score(
+        signals_of(customer, today), weights_for(session, customer, config), config.thresholds
+    )
+    averages = tier_averages(session, customer.client_id, customer.tier, today)
+    return {
+        "computed_score": result.score,
+        "computed_band": result.band,
+        "weights_from": f"profile {customer.scoring_profile}"
+        if customer.scoring_profile
+        else "global",
+        "signals": [
+            {
+                "signal": line.signal,
+                "value": line.value,
+                "subscore": None if line.subscore is None else round(line.subscore, 1),
+                "weight": line.weight,
+                "contribution": None if line.contribution is None else round(line.contribution, 2),
+                "present": line.present,
+                "tier_average": averages.get(line.signal),
+            }
+            for line in result.lines
+        ],
+    }

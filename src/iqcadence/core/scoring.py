@@ -1,0 +1,447 @@
+"""The health score of SPEC §3: sub-scores, weights, rounding, bands, decay.
+
+Two implementations share one definition:
+
+* `compute_score` scores one customer in Python and gives the breakdown;
+* `score_sql` renders the same formula as one SQL expression, so bulk rescoring
+  and imports are set-based and never build an object per row.
+
+Both perform the same floating-point operations in the same order, so they
+agree to the last bit (a hypothesis test holds them to it).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+
+from iqcadence.core.errors import InvalidValue
+
+SIGNALS: tuple[str, ...] = ("logins", "adoption", "tickets", "nps", "csat", "days", "growth")
+BANDS: tuple[str, ...] = ("critical", "at_risk", "watch", "healthy", "expansion")
+BAND_LABELS: dict[str, str] = {
+    "critical": "Critical",
+    "at_risk": "At Risk",
+    "watch": "Watch",
+    "healthy": "Healthy",
+    "expansion": "Expansion",
+}
+THRESHOLD_KEYS: tuple[str, ...] = ("at_risk", "watch", "healthy", "expansion")
+GROWTH_VALUES: tuple[str, ...] = ("strong", "mild", "none", "na")
+GROWTH_SUBSCORES: dict[str, float] = {"strong": 100.0, "mild": 60.0, "none": 20.0}
+TIERS: tuple[str, ...] = ("smb", "mid", "enterprise")
+LIFECYCLES: tuple[str, ...] = ("onboarding", "active", "atrisk", "won", "churned")
+STATUSES: tuple[str, ...] = ("active", "archived", "trashed")
+SENTIMENTS: tuple[str, ...] = ("positive", "neutral", "negative")
+
+DEFAULT_WEIGHTS: dict[str, int] = {
+    "logins": 25,
+    "adoption": 25,
+    "tickets": 20,
+    "nps": 15,
+    "csat": 0,
+    "days": 10,
+    "growth": 5,
+}
+DEFAULT_THRESHOLDS: dict[str, float] = {"at_risk": 25, "watch": 50, "healthy": 65, "expansion": 80}
+DEFAULT_CADENCE: dict[str, tuple[int, int]] = {
+    "enterprise": (14, 21),
+    "mid": (21, 30),
+    "smb": (30, 45),
+}
+DEFAULT_RENEWAL_WINDOWS: dict[str, int] = {"critical": 30, "warning": 60, "upcoming": 90}
+DAYS_TO_ZERO = 180
+LOGINS_FOR_FULL = 30
+# Added before flooring so a value that is exactly .x5 on paper but lands a hair
+# below it in binary floating point still rounds away from zero.
+ROUNDING_EPSILON = 1e-9
+
+# Bounds of each numeric signal: (minimum, maximum or None, integer?)
+SIGNAL_BOUNDS: dict[str, tuple[float, float | None, bool]] = {
+    "logins": (0, None, True),
+    "adoption": (0, 100, False),
+    "tickets": (0, None, True),
+    "nps": (0, 10, True),
+    "csat": (1, 5, False),
+    "days": (0, None, True),
+}
+
+
+@dataclass(frozen=True)
+class ScoringConfig:
+    """The whole scoring model of one client."""
+
+    weights: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    csat_enabled: bool = False
+    thresholds: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
+    cadence: dict[str, tuple[int, int]] = field(default_factory=lambda: dict(DEFAULT_CADENCE))
+    renewal_windows: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_RENEWAL_WINDOWS))
+    quiet_after: int = 30
+    momentum_points: float = 10
+    expansion_pct: float = 20
+
+    def effective_weights(self, profile_weights: Mapping[str, int] | None = None) -> dict[str, int]:
+        """The weights a customer is scored with: its profile's, else the
+        global ones; CSAT counts only while it is enabled."""
+        source = profile_weights if profile_weights is not None else self.weights
+        weights = {name: int(source.get(name, 0)) for name in SIGNALS}
+        if not self.csat_enabled:
+            weights["csat"] = 0
+        return weights
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "weights": dict(self.weights),
+            "csat_enabled": self.csat_enabled,
+            "thresholds": dict(self.thresholds),
+            "cadence": {tier: list(pair) for tier, pair in self.cadence.items()},
+            "renewal_windows": dict(self.renewal_windows),
+            "quiet_after": self.quiet_after,
+            "momentum_points": self.momentum_points,
+            "expansion_pct": self.expansion_pct,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ScoringConfig:
+        """Build and validate a configuration; unknown keys are refused."""
+        allowed = set(cls().to_dict())
+        unknown = sorted(set(data) - allowed)
+        if unknown:
+            raise InvalidValue(
+                f"scoring configuration: unknown key {unknown[0]!r}; "
+                f"allowed: {', '.join(sorted(allowed))}."
+            )
+        base = cls()
+        cadence_raw = data.get("cadence", base.cadence)
+        config = replace(
+            base,
+            weights={k: _as_int(f"weights.{k}", v) for k, v in data.get("weights", {}).items()}
+            or dict(base.weights),
+            csat_enabled=bool(data.get("csat_enabled", base.csat_enabled)),
+            thresholds={
+                k: _as_number(f"thresholds.{k}", v)
+                for k, v in data.get("thresholds", base.thresholds).items()
+            },
+            cadence={
+                str(tier): (
+                    _as_int(f"cadence.{tier}", pair[0]),
+                    _as_int(f"cadence.{tier}", pair[1]),
+                )
+                for tier, pair in dict(cadence_raw).items()
+            },
+            renewal_windows={
+                k: _as_int(f"renewal_windows.{k}", v)
+                for k, v in data.get("renewal_windows", base.renewal_windows).items()
+            },
+            quiet_after=_as_int("quiet_after", data.get("quiet_after", base.quiet_after)),
+            momentum_points=_as_number(
+                "momentum_points", data.get("momentum_points", base.momentum_points)
+            ),
+            expansion_pct=_as_number(
+                "expansion_pct", data.get("expansion_pct", base.expansion_pct)
+            ),
+        )
+        validate_config(config)
+        return config
+
+
+def _as_int(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise InvalidValue(f"{name}: expected a whole number, got {value!r}.")
+    try:
+        number = float(value)
+    except ValueError:
+        raise InvalidValue(f"{name}: expected a whole number, got {value!r}.") from None
+    if not number.is_integer():
+        raise InvalidValue(f"{name}: expected a whole number, got {value!r}.")
+    return int(number)
+
+
+def _as_number(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise InvalidValue(f"{name}: expected a number, got {value!r}.")
+    try:
+        number = float(value)
+    except ValueError:
+        raise InvalidValue(f"{name}: expected a number, got {value!r}.") from None
+    if not math.isfinite(number):
+        raise InvalidValue(f"{name}: expected a finite number, got {value!r}.")
+    return int(number) if number.is_integer() else number
+
+
+def validate_weights(weights: Mapping[str, int], *, what: str = "weights") -> None:
+    """Weights are non-negative whole numbers over known signals totalling 100."""
+    for name, value in weights.items():
+        if name not in SIGNALS:
+            raise InvalidValue(
+                f"{what}: unknown signal {name!r}; signals are {', '.join(SIGNALS)}."
+            )
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise InvalidValue(
+                f"{what}.{name}: must be a non-negative whole number, got {value!r}."
+            )
+    total = sum(weights.values())
+    if total != 100:
+        raise InvalidValue(f"{what}: must total 100, but they total {total}.")
+
+
+def validate_thresholds(thresholds: Mapping[str, float]) -> None:
+    missing = [key for key in THRESHOLD_KEYS if key not in thresholds]
+    extra = sorted(set(thresholds) - set(THRESHOLD_KEYS))
+    if missing or extra:
+        raise InvalidValue(
+            f"thresholds: expected exactly {', '.join(THRESHOLD_KEYS)}"
+            + (f" (missing {', '.join(missing)})" if missing else "")
+            + (f" (unknown {', '.join(extra)})" if extra else "")
+            + "."
+        )
+    values = [float(thresholds[key]) for key in THRESHOLD_KEYS]
+    if values[0] <= 0 or values[-1] > 100:
+        raise InvalidValue("thresholds: must lie between 0 (exclusive) and 100.")
+    for (low_key, low), (high_key, high) in zip(
+        zip(THRESHOLD_KEYS, values, strict=True),
+        zip(THRESHOLD_KEYS[1:], values[1:], strict=True),
+        strict=False,
+    ):
+        if not low < high:
+            raise InvalidValue(
+                f"thresholds: must increase strictly, but {low_key}={low:g} "
+                f"is not below {high_key}={high:g}."
+            )
+
+
+def validate_config(config: ScoringConfig) -> None:
+    """Refuse a configuration that cannot be saved, with the reason."""
+    validate_weights(config.weights)
+    if not config.csat_enabled and config.weights.get("csat", 0) != 0:
+        raise InvalidValue(
+            "weights.csat: CSAT is off, so its weight must be 0 (turn it on with "
+            "`iqcadence config csat on --weight N`)."
+        )
+    validate_thresholds(config.thresholds)
+    for tier in TIERS:
+        if tier not in config.cadence:
+            raise InvalidValue(f"cadence: missing tier {tier!r}.")
+    for tier, (due_soon, overdue) in config.cadence.items():
+        if tier not in TIERS:
+            raise InvalidValue(f"cadence: unknown tier {tier!r}; tiers are {', '.join(TIERS)}.")
+        if not 0 < due_soon < overdue:
+            raise InvalidValue(
+                f"cadence.{tier}: due-soon ({due_soon}) must be positive and below "
+                f"overdue ({overdue})."
+            )
+    windows = config.renewal_windows
+    if set(windows) != set(DEFAULT_RENEWAL_WINDOWS):
+        raise InvalidValue("renewal_windows: expected exactly critical, warning and upcoming.")
+    if not 0 < windows["critical"] < windows["warning"] < windows["upcoming"]:
+        raise InvalidValue(
+            "renewal_windows: must be positive and increase: critical < warning < upcoming."
+        )
+    if config.quiet_after <= 0:
+        raise InvalidValue("quiet_after: must be a positive number of days.")
+    if config.momentum_points <= 0:
+        raise InvalidValue("momentum_points: must be positive.")
+    if not 0 <= config.expansion_pct <= 1000:
+        raise InvalidValue("expansion_pct: must be between 0 and 1000.")
+
+
+# --- sub-scores -------------------------------------------------------------
+
+
+def subscore(signal: str, value: Any) -> float | None:
+    """The 0–100 sub-score of one signal, or None when the value is missing."""
+    if value is None:
+        return None
+    if signal == "logins":
+        capped = value if value <= LOGINS_FOR_FULL else LOGINS_FOR_FULL
+        return float(capped * 100.0 / LOGINS_FOR_FULL)
+    if signal == "adoption":
+        return float(value * 1.0)
+    if signal == "tickets":
+        remaining = 100.0 - 20.0 * value
+        return remaining if remaining > 0.0 else 0.0
+    if signal == "nps":
+        return 100.0 if value >= 9 else 50.0 if value >= 7 else 0.0
+    if signal == "csat":
+        return float((value - 1.0) * 100.0 / 4.0)
+    if signal == "days":
+        left = (DAYS_TO_ZERO - value) * 100.0 / DAYS_TO_ZERO
+        return left if left > 0.0 else 0.0
+    if signal == "growth":
+        return GROWTH_SUBSCORES.get(value)
+    raise ValueError(f"unknown signal {signal!r}")
+
+
+def round_score(raw: float) -> float:
+    """Round to one decimal, half away from zero (scores are never negative)."""
+    return math.floor(raw * 10.0 + 0.5 + ROUNDING_EPSILON) / 10.0
+
+
+def band_for(score: float | None, thresholds: Mapping[str, float]) -> str | None:
+    if score is None:
+        return None
+    if score < thresholds["at_risk"]:
+        return "critical"
+    if score < thresholds["watch"]:
+        return "at_risk"
+    if score < thresholds["healthy"]:
+        return "watch"
+    if score < thresholds["expansion"]:
+        return "healthy"
+    return "expansion"
+
+
+def effective_days(baseline: int | None, as_of: date | None, today: date) -> int | None:
+    """Days since contact today: the baseline plus whole days elapsed (decay)."""
+    if baseline is None:
+        return None
+    if as_of is None:
+        return baseline
+    return baseline + max(0, (today - as_of).days)
+
+
+@dataclass(frozen=True)
+class SignalLine:
+    """One row of a breakdown."""
+
+    signal: str
+    value: Any
+    subscore: float | None
+    weight: int
+    contribution: float | None  # points this signal adds to the final score
+    present: bool
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    score: float | None
+    band: str | None
+    lines: tuple[SignalLine, ...]
+    weights: dict[str, int]
+
+    @property
+    def present_signals(self) -> list[str]:
+        return [line.signal for line in self.lines if line.present]
+
+
+def compute_score(
+    signals: Mapping[str, Any], weights: Mapping[str, int], thresholds: Mapping[str, float]
+) -> ScoreResult:
+    """Score one set of signal values (`days` already effective).
+
+    score = Σ(wᵢ·sᵢ) / Σ(wᵢ) over present signals; none present → unscored.
+    """
+    numerator = 0.0
+    denominator = 0
+    subscores: dict[str, float | None] = {}
+    for name in SIGNALS:
+        value = signals.get(name)
+        sub = subscore(name, value)
+        subscores[name] = sub
+        weight = int(weights.get(name, 0))
+        if sub is not None and weight > 0:
+            numerator = numerator + weight * sub
+            denominator = denominator + weight
+        else:
+            numerator = numerator + 0.0
+    score = round_score(numerator / denominator) if denominator else None
+    lines = []
+    for name in SIGNALS:
+        weight = int(weights.get(name, 0))
+        sub = subscores[name]
+        present = sub is not None and weight > 0
+        lines.append(
+            SignalLine(
+                signal=name,
+                value=signals.get(name),
+                subscore=sub,
+                weight=weight,
+                contribution=(weight * sub / denominator) if present and sub is not None else None,
+                present=present,
+            )
+        )
+    return ScoreResult(
+        score=score,
+        band=band_for(score, thresholds),
+        lines=tuple(lines),
+        weights={name: int(weights.get(name, 0)) for name in SIGNALS},
+    )
+
+
+# --- the same formula in SQL -------------------------------------------------
+
+
+def subscore_sql(signal: str, *, days_sql: str = "days") -> str:
+    """SQL for one sub-score over the customer table's columns (NULL = missing).
+
+    Portable: CASE instead of MIN/MAX (SQLite) or LEAST/GREATEST (PostgreSQL),
+    explicit CASTs because values bound from CSV may arrive as text.
+    """
+    if signal == "logins":
+        col = "CAST(logins AS REAL)"
+        return (
+            f"(CASE WHEN {col} <= {LOGINS_FOR_FULL} THEN {col} ELSE {LOGINS_FOR_FULL}.0 END)"
+            f" * 100.0 / {LOGINS_FOR_FULL}.0"
+        )
+    if signal == "adoption":
+        return "(CAST(adoption AS REAL) * 1.0)"
+    if signal == "tickets":
+        expr = "(100.0 - 20.0 * CAST(tickets AS REAL))"
+        return f"(CASE WHEN tickets IS NULL THEN NULL WHEN {expr} > 0.0 THEN {expr} ELSE 0.0 END)"
+    if signal == "nps":
+        col = "CAST(nps AS REAL)"
+        return (
+            f"(CASE WHEN nps IS NULL THEN NULL WHEN {col} >= 9 THEN 100.0 "
+            f"WHEN {col} >= 7 THEN 50.0 ELSE 0.0 END)"
+        )
+    if signal == "csat":
+        return "((CAST(csat AS REAL) - 1.0) * 100.0 / 4.0)"
+    if signal == "days":
+        expr = f"(({DAYS_TO_ZERO}.0 - ({days_sql})) * 100.0 / {DAYS_TO_ZERO}.0)"
+        return (
+            f"(CASE WHEN ({days_sql}) IS NULL THEN NULL WHEN {expr} > 0.0 THEN {expr} ELSE 0.0 END)"
+        )
+    if signal == "growth":
+        return (
+            "(CASE growth WHEN 'strong' THEN 100.0 WHEN 'mild' THEN 60.0 "
+            "WHEN 'none' THEN 20.0 ELSE NULL END)"
+        )
+    raise ValueError(f"unknown signal {signal!r}")
+
+
+def raw_score_sql(weights: Mapping[str, int], *, days_sql: str) -> str | None:
+    """SQL for the unrounded weighted mean, or None if every weight is zero.
+
+    Weights are rendered as literals (they are validated integers), in the
+    same order and with the same `+ 0.0` for missing signals as compute_score.
+    """
+    terms = []
+    present = []
+    for name in SIGNALS:
+        weight = int(weights.get(name, 0))
+        sub = subscore_sql(name, days_sql=days_sql)
+        if weight > 0:
+            terms.append(f"COALESCE({weight} * {sub}, 0.0)")
+            present.append(f"(CASE WHEN {sub} IS NULL THEN 0 ELSE {weight} END)")
+        else:
+            terms.append("0.0")
+    if not present:
+        return None
+    numerator = "(0.0 + " + " + ".join(terms) + ")"
+    denominator = "(" + " + ".join(present) + ")"
+    return f"(CASE WHEN {denominator} = 0 THEN NULL ELSE {numerator} / {denominator} END)"
+
+
+def band_sql(score_sql: str, thresholds: Mapping[str, float]) -> str:
+    t = {key: float(thresholds[key]) for key in THRESHOLD_KEYS}
+    return (
+        f"(CASE WHEN ({score_sql}) IS NULL THEN NULL "
+        f"WHEN ({score_sql}) < {t['at_risk']!r} THEN 'critical' "
+        f"WHEN ({score_sql}) < {t['watch']!r} THEN 'at_risk' "
+        f"WHEN ({score_sql}) < {t['healthy']!r} THEN 'watch' "
+        f"WHEN ({score_sql}) < {t['expansion']!r} THEN 'healthy' "
+        "ELSE 'expansion' END)"
+    )

@@ -1,0 +1,101 @@
+"""Shared fixtures: an isolated environment per test and a fresh database
+copied from a migrated template (migrating once per run keeps tests fast)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+ADMIN = "admin@example.com"
+TODAY = "2026-11-27"
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("IQCADENCE_DB", "IQCADENCE_DATABASE_URL", "IQCADENCE_NOW"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("IQCADENCE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("IQCADENCE_USER", ADMIN)
+    monkeypatch.setenv("IQCADENCE_TODAY", TODAY)
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "160")
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import os
+
+    from iqcadence.core.db import open_database, resolve_location
+
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    old = os.environ.get("IQCADENCE_USER")
+    os.environ["IQCADENCE_USER"] = ADMIN
+    try:
+        database = open_database(resolve_location(path))
+        database.dispose()
+    finally:
+        if old is None:
+            os.environ.pop("IQCADENCE_USER", None)
+        else:
+            os.environ["IQCADENCE_USER"] = old
+    return path
+
+
+@pytest.fixture
+def db_path(template_db: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "iqcadence.db"
+    shutil.copyfile(template_db, target)
+    return target
+
+
+@pytest.fixture
+def database(db_path: Path) -> Iterator[object]:
+    from iqcadence.core.db import open_database, resolve_location
+
+    db = open_database(resolve_location(db_path))
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def session(database: object) -> Iterator[object]:
+    with database.session() as s:  # type: ignore[attr-defined]
+        yield s
+
+
+@pytest.fixture
+def actor(session: object) -> object:
+    from iqcadence.core.users import resolve_actor
+
+    return resolve_actor(session)  # type: ignore[arg-type]
+
+
+@dataclass
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+@pytest.fixture
+def cli(db_path: Path):  # type: ignore[no-untyped-def]
+    """Run `iqcadence --db <test db> ARGS...`; returns exit code, stdout, stderr."""
+    from iqcadence.cli.main import app
+
+    runner = CliRunner()
+
+    def run(*args: str, input: str | None = None, db: bool = True) -> CliResult:
+        argv = (["--db", str(db_path)] if db else []) + [str(a) for a in args]
+        result = runner.invoke(app, argv, input=input, catch_exceptions=False)
+        return CliResult(result.exit_code, result.stdout, result.stderr)
+
+    return run
