@@ -383,8 +383,10 @@ def subscore_sql(signal: str, *, days_sql: str = "days") -> str:
     if signal == "logins":
         col = "CAST(logins AS REAL)"
         return (
-            f"(CASE WHEN {col} <= {LOGINS_FOR_FULL} THEN {col} ELSE {LOGINS_FOR_FULL}.0 END)"
-            f" * 100.0 / {LOGINS_FOR_FULL}.0"
+            # Parenthesised so `weight * sub` multiplies the finished sub-score,
+            # in the same order as compute_score (otherwise the last bit differs).
+            f"((CASE WHEN {col} <= {LOGINS_FOR_FULL} THEN {col} ELSE {LOGINS_FOR_FULL}.0 END)"
+            f" * 100.0 / {LOGINS_FOR_FULL}.0)"
         )
     if signal == "adoption":
         return "(CAST(adoption AS REAL) * 1.0)"
