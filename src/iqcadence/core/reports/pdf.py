@@ -292,13 +292,13 @@ class ReportPDF(FPDF):
         for number, (_name, points) in enumerate(series):
             self.set_draw_color(*SERIES[number % len(SERIES)])
             run: list[tuple[float, float]] = []
-            for index, value in enumerate(points):
-                if value is None:
+            for index, point in enumerate(points):
+                if point is None:
                     if len(run) > 1:
                         self.polyline(run)
                     run = []
                     continue
-                run.append((px(index), py(value)))
+                run.append((px(index), py(point)))
             if len(run) > 1:
                 self.polyline(run)
             elif len(run) == 1:
