@@ -4,6 +4,14 @@
 Later capabilities add their tables in sibling modules and import them here.
 """
 
+from iqcadence.core.models.customer360 import (  # noqa: F401
+    Contact,
+    EventSignal,
+    Playbook,
+    PlaybookRun,
+    Task,
+    TimelineEvent,
+)
 from iqcadence.core.models.spine import (
     AuditEntry,
     Client,
