@@ -1,4 +1,5 @@
-"""`score`, `rescore`, `explain`: create or update a customer and see why it scored so."""
+"""`score`, `rescore`, `explain`: create or update a customer, rescore everyone,
+and see why a customer scored what it did."""
 
 from __future__ import annotations
 
@@ -99,7 +100,7 @@ def score(
 
 
 def render_score(data: dict[str, Any], previous: float | None, created: bool) -> None:
-    from rich.table import Table
+    from rich.markup import escape
 
     out = common.console()
     verb = "Created" if created else "Updated"
@@ -108,28 +109,178 @@ def render_score(data: dict[str, Any], previous: float | None, created: bool) ->
     if previous is not None and data["score"] is not None and previous != data["score"]:
         change = f"  (was {previous:.1f}, {data['score'] - previous:+.1f})"
     out.print(
-        f"{verb} [bold]{data['name']}[/]: score [bold]{common.fmt_score(data['score'])}[/] "
+        f"{verb} [bold]{escape(data['name'])}[/]: score [bold]{common.fmt_score(data['score'])}[/] "
         f"{common.band_text(data['band'])}{source}{change}"
     )
     if "lifecycle_changed" in data:
         moved = data["lifecycle_changed"]
         out.print(f"Lifecycle moved {moved['from']} → {moved['to']}.")
-    table = Table(title="Breakdown", title_justify="left", box=None, pad_edge=False)
-    for column in ("signal", "value", "sub-score", "weight", "contribution", "tier avg"):
+    out.print(breakdown_table(data["breakdown"]))
+
+
+def breakdown_table(breakdown: dict[str, Any]) -> Any:
+    """The breakdown (value, sub-score, weight, contribution, tier average) as a table."""
+    from rich.table import Table
+
+    title = "Breakdown"
+    if breakdown.get("weights_from", "global") != "global":
+        title += f" ({breakdown['weights_from']} weights)"
+    with_tier = any("tier_average" in line for line in breakdown["signals"])
+    columns = ["signal", "value", "sub-score", "weight", "contribution"]
+    if with_tier:
+        columns.append("tier avg")
+    table = Table(title=title, title_justify="left", box=None, pad_edge=False)
+    for column in columns:
         table.add_column(column, justify="left" if column == "signal" else "right")
-    for line in data["breakdown"]["signals"]:
+    for line in breakdown["signals"]:
         if line["weight"] == 0 and line["value"] is None:
             continue
-        table.add_row(
+        cells = [
             line["signal"],
             "—" if line["value"] is None else str(line["value"]),
             "—" if line["subscore"] is None else f"{line['subscore']:.1f}",
             str(line["weight"]),
             "excluded" if not line["present"] else f"{line['contribution']:.2f}",
-            "—" if line["tier_average"] is None else f"{line['tier_average']:.1f}",
+        ]
+        if with_tier:
+            average = line.get("tier_average")
+            cells.append("—" if average is None else f"{average:.1f}")
+        table.add_row(*cells)
+    return table
+
+
+def rescore(
+    ctx: typer.Context,
+    include_overrides: bool = typer.Option(
+        False, "--include-overrides", help="Also recompute scores that were set by hand."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the counts as JSON."),
+) -> None:
+    """Rescore every customer with the current weights, thresholds and profiles.
+
+    Snapshots are written only where the score changed; manual overrides are
+    kept unless --include-overrides is given.
+
+    Example:
+
+      iqcadence config weights set logins=30 adoption=20
+      iqcadence rescore
+    """
+    from iqcadence.core.rescore import rescore_all
+
+    with common.session_as(ctx) as (session, actor):
+        summary = rescore_all(session, actor, include_overrides=include_overrides)
+    data = summary.to_dict()
+    if as_json:
+        common.print_json(data)
+        return
+    out = common.console()
+    out.print(
+        f"Rescored {summary.scored} customer{'' if summary.scored == 1 else 's'}: "
+        f"{summary.changed} changed, "
+        f"{summary.unchanged} unchanged."
+    )
+    if summary.skipped_overrides:
+        out.print(
+            f"Kept {summary.skipped_overrides} manual overrides "
+            "(add --include-overrides to recompute them)."
         )
-    out.print(table)
+    if summary.lifecycle_changes:
+        out.print(f"Lifecycle moved for {summary.lifecycle_changes} customers.")
+    if summary.band_moves:
+        from rich.table import Table
+
+        table = Table(title="Band moves", title_justify="left", box=None, pad_edge=False)
+        table.add_column("from")
+        table.add_column("to")
+        table.add_column("customers", justify="right")
+        for move, count in sorted(summary.band_moves.items(), key=lambda kv: (-kv[1], kv[0])):
+            old, _, new = move.partition("->")
+            table.add_row(_band_or_none(old), _band_or_none(new), str(count))
+        out.print(table)
+    else:
+        out.print("No customer changed band.")
+
+
+def _band_or_none(band: str) -> str:
+    return common.band_text(band if band and band not in ("unscored", "None", "none") else None)
+
+
+def explain(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Customer name (any case)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the explanation as JSON."),
+) -> None:
+    """Explain a customer's score: what each signal contributes, what moved since
+    the previous snapshot and what each move did to the score, and which signals
+    are missing or stale.
+
+    The effect of a move is today's score minus the score with only that signal
+    put back to its previous value.
+
+    Example:
+
+      iqcadence explain "Acme Corp"
+    """
+    from iqcadence.core.explain import explain_customer, explanation_to_dict
+
+    with common.session_as(ctx) as (session, actor):
+        data = explanation_to_dict(explain_customer(session, actor, name))
+    if as_json:
+        common.print_json(data)
+        return
+    render_explanation(data)
+
+
+def render_explanation(data: dict[str, Any]) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    out = common.console()
+    manual = ""
+    if data["score_source"] == "manual":
+        manual = f" (manual override; the signals give {common.fmt_score(data['computed_score'])})"
+    out.print(
+        f"[bold]{escape(data['name'])}[/]: score [bold]{common.fmt_score(data['score'])}[/] "
+        f"{common.band_text(data['band'])}{manual}"
+    )
+    out.print(breakdown_table({"weights_from": data["weights_from"], "signals": data["signals"]}))
+    previous = data["previous"]
+    if previous is None:
+        out.print("No earlier snapshot with different signals to compare with.")
+    else:
+        when = previous["taken_at"][:10]
+        change = ""
+        if data["score_change"] is not None:
+            change = f", the score moved {data['score_change']:+.1f}"
+        out.print(
+            f"Since the snapshot of {when} (score {common.fmt_score(previous['score'])}){change}:"
+        )
+        table = Table(box=None, pad_edge=False)
+        for column in ("signal", "from", "to", "moved", "score effect"):
+            table.add_column(column, justify="left" if column == "signal" else "right")
+        for move in data["changes"]:
+            table.add_row(
+                move["signal"],
+                _value(move["from"]),
+                _value(move["to"]),
+                "—" if move["delta"] is None else f"{move['delta']:+g}",
+                "—" if move["score_effect"] is None else f"{move['score_effect']:+.1f}",
+            )
+        out.print(table)
+        if data["weights_changed"]:
+            out.print("The weights have also changed since then.")
+    if data["flags"]:
+        out.print("Flags:")
+        for flag in data["flags"]:
+            out.print(f"  [yellow]•[/] {escape(flag['message'])}")
+
+
+def _value(value: Any) -> str:
+    return "—" if value is None else str(value)
 
 
 def register(app: typer.Typer) -> None:
     app.command("score")(score)
+    app.command("rescore")(rescore)
+    app.command("explain")(explain)

@@ -111,6 +111,8 @@ def parse_number(
         raise InvalidValue(f"{field}: expected a finite number, got {value!r}.")
     if integer and not number.is_integer():
         raise InvalidValue(f"{field}: expected a whole number, got {value!r}.")
+    if minimum is not None and maximum is not None and not minimum <= number <= maximum:
+        raise InvalidValue(f"{field}: must be between {minimum:g} and {maximum:g}, got {number:g}.")
     if minimum is not None and number < minimum:
         raise InvalidValue(f"{field}: must be at least {minimum:g}, got {number:g}.")
     if maximum is not None and number > maximum:

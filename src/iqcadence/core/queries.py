@@ -86,6 +86,12 @@ def filter_sql(
     if filters.tag:
         clauses.append("('|' || LOWER(customer.tags) || '|') LIKE :tag")
         params["tag"] = f"%|{filters.tag.strip().lower()}|%"
+    if filters.where:
+        from iqcadence.core import custom_fields
+
+        where_clauses, where_params = custom_fields.where_sql(session, client_id, filters.where)
+        clauses.extend(where_clauses)
+        params.update(where_params)
     if filters.search and filters.search.strip():
         clause, search_params = dialect.search_clause(session.connection(), filters.search)
         clauses.append(clause)

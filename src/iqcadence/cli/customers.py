@@ -1,0 +1,472 @@
+"""`customers`: list, show, edit, archive, trash, restore and delete customers."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from iqcadence.cli import common
+
+customers_app = typer.Typer(
+    help=(
+        "List, show and edit customers; archive, trash, restore or delete them.\n\n"
+        "Example:\n\n  iqcadence customers list --band at_risk --sort mrr --desc"
+    ),
+    no_args_is_help=True,
+)
+
+LIST_STATUSES = ("active", "archived", "trashed", "all")
+
+
+@customers_app.command("list")
+def list_command(
+    ctx: typer.Context,
+    band: str | None = typer.Option(
+        None, "--band", help="critical | at_risk | watch | healthy | expansion."
+    ),
+    manager: str | None = typer.Option(None, "--manager", help="Primary CSM (exact, any case)."),
+    tier: str | None = typer.Option(None, "--tier", help="smb | mid | enterprise."),
+    tag: str | None = typer.Option(None, "--tag", help="Customers carrying this tag."),
+    lifecycle: str | None = typer.Option(
+        None, "--lifecycle", help="onboarding | active | atrisk | won | churned."
+    ),
+    status: str = typer.Option(
+        "active", "--status", help="active (default) | archived | trashed | all."
+    ),
+    search: str | None = typer.Option(
+        None, "--search", help="Words matching the start of words in name, manager or tags."
+    ),
+    where: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--where", metavar="FIELD=VALUE", help="Custom field equals value (repeatable)."
+        ),
+    ] = None,
+    sort: str = typer.Option(
+        "name", "--sort", help="name | score | mrr | arr | renewal | updated."
+    ),
+    desc: bool = typer.Option(False, "--desc", help="Sort descending."),
+    limit: int = typer.Option(50, "--limit", help="At most N customers (0 = all)."),
+    offset: int = typer.Option(0, "--offset", help="Skip the first N customers."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON array of customers."),
+) -> None:
+    """List customers, filtered and sorted; archived and trashed ones are hidden
+    unless --status asks for them.
+
+    Example:
+
+      iqcadence customers list --tier enterprise --sort score --limit 20
+      iqcadence customers list --search acme --status all --json
+    """
+    from iqcadence.core import clock, queries
+    from iqcadence.core.errors import InvalidValue
+    from iqcadence.core.fields import parse_assignment
+
+    if status not in LIST_STATUSES:
+        raise InvalidValue(f"--status: {status!r} is not one of {', '.join(LIST_STATUSES)}.")
+    if limit < 0:
+        raise InvalidValue(f"--limit: must be 0 (all) or more, got {limit}.")
+    pairs = []
+    for item in where or []:
+        if "=" not in item:
+            raise InvalidValue(f"--where {item!r}: expected FIELD=VALUE.")
+        pairs.append(parse_assignment(item))
+    filters = queries.CustomerFilter(
+        band=band,
+        manager=manager,
+        tier=tier,
+        tag=tag,
+        lifecycle=lifecycle,
+        status=None if status == "all" else status,
+        search=search,
+        where=pairs,
+    )
+    with common.session_as(ctx) as (session, actor):
+        rows = queries.list_customers(
+            session,
+            actor.client_id,
+            filters,
+            sort=sort,
+            desc=desc,
+            limit=limit or None,
+            offset=offset,
+        )
+        momentum = queries.momentum_for(session, rows)
+        # A short page already tells the total; a full one needs a count.
+        if (not limit or len(rows) < limit) and (rows or offset == 0):
+            total = offset + len(rows)
+        else:
+            total = queries.count_customers(session, actor.client_id, filters)
+        today = clock.today()
+        items = [
+            queries.customer_to_dict(row, today=today, momentum=momentum.get(int(row["id"])))
+            for row in rows
+        ]
+    if as_json:
+        common.print_json(items)
+        return
+    render_list(items, total=total, offset=offset)
+
+
+def momentum_text(value: float | None) -> str:
+    if value is None:
+        return "[dim]·[/]"
+    if value > 0:
+        return f"[green]▲ {value:+.1f}[/]"
+    if value < 0:
+        return f"[red]▼ {value:+.1f}[/]"
+    return "[dim]▶ 0.0[/]"
+
+
+def score_text(score: float | None, band: str | None, manual: bool = False) -> str:
+    if score is None:
+        return "[dim]—[/]"
+    style = common.BAND_STYLES.get(band or "", "")
+    mark = "*" if manual else ""
+    return f"[{style}]{score:.1f}{mark}[/]" if style else f"{score:.1f}{mark}"
+
+
+def render_list(items: list[dict[str, Any]], *, total: int, offset: int) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    out = common.console()
+    if not items:
+        out.print("No customers match." if total == 0 else f"No customers past {offset}.")
+        return
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for column, justify in (
+        ("name", "left"),
+        ("score", "right"),
+        ("band", "left"),
+        ("MRR", "right"),
+        ("tier", "left"),
+        ("manager", "left"),
+        ("renewal", "left"),
+        ("7d", "right"),
+        ("lifecycle", "left"),
+    ):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for item in items:
+        table.add_row(
+            escape(item["name"]),
+            score_text(item["score"], item["band"], item["score_source"] == "manual"),
+            common.band_text(item["band"]),
+            common.fmt_money(item["mrr"]),
+            item["tier"] or "—",
+            escape(item["manager"] or "—"),
+            item["renewal_date"] or "—",
+            momentum_text(item["momentum"]),
+            item["lifecycle"],
+        )
+    out.print(table)
+    first, last = offset + 1, offset + len(items)
+    noun = "customer" if total == 1 else "customers"
+    if first == 1 and last == total:
+        out.print(f"{total} {noun}.")
+    else:
+        out.print(f"Showing {first}–{last} of {total} {noun}.")
+    if any(item["score_source"] == "manual" for item in items):
+        out.print("[dim]* manual override[/]")
+
+
+@customers_app.command("show")
+def show_command(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Customer name (any case)."),
+    history_limit: int = typer.Option(
+        10, "--history", help="How many recent score snapshots to include."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the customer as one JSON object."),
+) -> None:
+    """Show every field of a customer, its score breakdown beside the tier
+    averages, and its latest score snapshots.
+
+    Example:
+
+      iqcadence customers show "Acme Corp"
+      iqcadence customers show "Acme Corp" --json
+    """
+    data = customer_detail(ctx, name, history_limit)
+    if as_json:
+        common.print_json(data)
+        return
+    render_show(data)
+
+
+def customer_detail(ctx: typer.Context, name: str, history_limit: int = 10) -> dict[str, Any]:
+    from iqcadence.core import clock, customers, queries, settings
+    from iqcadence.core.errors import InvalidValue
+
+    if history_limit < 0:
+        raise InvalidValue(f"--history: must be 0 or more, got {history_limit}.")
+    with common.session_as(ctx) as (session, actor):
+        customer = customers.get_customer(session, actor, name)
+        today = clock.today()
+        assert customer.id is not None
+        momentum = queries.momentum_for(
+            session, [{"id": customer.id, "score": customer.score}], today
+        )
+        data = queries.customer_to_dict(customer, today=today, momentum=momentum[customer.id])
+        data["scored_at"] = (
+            customer.scored_at.isoformat(timespec="seconds") if customer.scored_at else None
+        )
+        data["created_at"] = customer.created_at.isoformat(timespec="seconds")
+        config = settings.load_scoring_config(session, actor.client_id)
+        data["breakdown"] = queries.breakdown(session, customer, config, today)
+        data["history"] = [
+            queries.snapshot_to_dict(s)
+            for s in queries.history(session, customer.id, limit=history_limit)
+        ]
+    return data
+
+
+SHOW_FIELDS = (
+    ("tier", "tier"),
+    ("lifecycle", "lifecycle"),
+    ("status", "status"),
+    ("manager", "manager"),
+    ("mrr", "MRR"),
+    ("arr", "ARR"),
+    ("renewal_date", "renewal"),
+    ("days_to_renewal", "days to renewal"),
+    ("tags", "tags"),
+    ("sentiment", "sentiment"),
+    ("scoring_profile", "scoring profile"),
+    ("website", "website"),
+    ("domain", "domain"),
+    ("email", "email"),
+    ("phone", "phone"),
+    ("industry", "industry"),
+    ("customer_since", "customer since"),
+    ("next_touch", "next touch"),
+    ("last_contact_date", "last contact"),
+    ("notes", "notes"),
+    ("scored_at", "scored at"),
+    ("updated_at", "updated at"),
+)
+
+
+def render_show(data: dict[str, Any]) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    from iqcadence.cli.scoring_cmds import breakdown_table
+
+    out = common.console()
+    manual = " (manual override)" if data["score_source"] == "manual" else ""
+    out.print(
+        f"[bold]{escape(data['name'])}[/]  score {score_text(data['score'], data['band'])} "
+        f"{common.band_text(data['band'])}{manual}  7d {momentum_text(data['momentum'])}"
+    )
+    fields = Table(box=None, pad_edge=False, show_header=False)
+    fields.add_column("field", style="dim")
+    fields.add_column("value")
+    for key, label in SHOW_FIELDS:
+        value = data.get(key)
+        if key in ("mrr", "arr"):
+            text = common.fmt_money(value)
+        elif key == "tags":
+            text = ", ".join(value) if value else "—"
+        else:
+            text = "—" if value is None or value == "" else str(value)
+        fields.add_row(label, escape(text))
+    out.print(fields)
+    out.print(breakdown_table(data["breakdown"]))
+    if data["history"]:
+        table = Table(title="Recent scores", title_justify="left", box=None, pad_edge=False)
+        for column in ("taken at", "score", "band", "source"):
+            table.add_column(column, justify="right" if column == "score" else "left")
+        for snap in data["history"]:
+            table.add_row(
+                snap["taken_at"].replace("T", " "),
+                score_text(snap["score"], snap["band"]),
+                common.band_text(snap["band"]),
+                snap["source"],
+            )
+        out.print(table)
+    else:
+        out.print("[dim]No score snapshots yet.[/]")
+
+
+@customers_app.command("edit")
+def edit_command(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Customer name (any case)."),
+    assignments: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            metavar="FIELD=VALUE",
+            help="A field and its new value (repeatable); an empty value clears the field.",
+        ),
+    ] = None,
+    as_json: bool = typer.Option(False, "--json", help="Print what changed as JSON."),
+) -> None:
+    """Change fields of a customer; the score is recomputed and the change audited.
+
+    Fields: name, website, domain, email, phone, industry, notes, tier, lifecycle,
+    manager, mrr, arr, renewal_date, customer_since, next_touch, last_contact_date,
+    tags, sentiment, scoring_profile, the signals (logins, adoption, tickets, nps,
+    csat, days, growth) and score (a manual override; empty clears it).
+
+    Example:
+
+      iqcadence customers edit "Acme Corp" --set tier=enterprise --set renewal_date=2027-03-01
+    """
+    from iqcadence.core import customers
+    from iqcadence.core.errors import InvalidValue
+    from iqcadence.core.fields import parse_assignment
+
+    if not assignments:
+        raise InvalidValue("--set: give at least one FIELD=VALUE to change.")
+    values: dict[str, str] = {}
+    for item in assignments or []:
+        field_name, value = parse_assignment(item)
+        if field_name in values:
+            raise InvalidValue(f"--set {field_name}: given more than once.")
+        values[field_name] = value
+    with common.session_as(ctx) as (session, actor):
+        outcome = customers.apply_changes(session, actor, name, values, create=False, cause="edit")
+        customer = outcome.customer
+        changed = {
+            _shown_field(key): {"from": _plain(old), "to": _plain(new)}
+            for key, (old, new) in outcome.changed_fields.items()
+            if key not in HIDDEN_CHANGES
+        }
+        data: dict[str, Any] = {
+            "name": customer.name,
+            "score": customer.score,
+            "band": customer.band,
+            "score_source": "manual" if customer.score_manual else "computed",
+            "changed": changed,
+        }
+        if outcome.lifecycle_auto:
+            data["lifecycle_changed"] = {
+                "from": outcome.lifecycle_auto[0],
+                "to": outcome.lifecycle_auto[1],
+            }
+    if as_json:
+        common.print_json(data)
+        return
+    from rich.markup import escape
+
+    out = common.console()
+    if not changed:
+        out.print(f"Nothing changed for [bold]{escape(data['name'])}[/].")
+        return
+    out.print(f"Updated [bold]{escape(data['name'])}[/]:")
+    for key, pair in changed.items():
+        out.print(f"  {key}: {escape(_fmt(pair['from']))} → {escape(_fmt(pair['to']))}")
+
+
+HIDDEN_CHANGES = ("name_key", "days_as_of", "client_id")
+
+
+def _shown_field(key: str) -> str:
+    return {"days_baseline": "days", "score_manual": "score_source"}.get(key, key)
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def _fmt(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "manual" if value else "computed"
+    if isinstance(value, str) and "|" in value:
+        return ", ".join(value.split("|"))
+    return str(value)
+
+
+def _status_command(action: str, verb: str, summary: str, example: str) -> Any:
+    def command(
+        ctx: typer.Context,
+        name: str = typer.Argument(..., help="Customer name (any case)."),
+    ) -> None:
+        from rich.markup import escape
+
+        from iqcadence.core import customers
+
+        with common.session_as(ctx) as (session, actor):
+            customer = customers.set_status(session, actor, name, action)
+            shown = customer.name
+        common.console().print(f"{verb} [bold]{escape(shown)}[/].")
+
+    command.__doc__ = f"{summary}\n\nExample:\n\n  {example}"
+    command.__name__ = f"{action}_command"
+    return command
+
+
+customers_app.command("archive")(
+    _status_command(
+        "archive",
+        "Archived",
+        "Archive an active customer: everything is kept, it leaves default lists.",
+        'iqcadence customers archive "Acme Corp"',
+    )
+)
+customers_app.command("unarchive")(
+    _status_command(
+        "unarchive",
+        "Unarchived",
+        "Bring an archived customer back to the active list.",
+        'iqcadence customers unarchive "Acme Corp"',
+    )
+)
+customers_app.command("trash")(
+    _status_command(
+        "trash",
+        "Moved to trash:",
+        "Move a customer to the trash (recoverable with `customers restore`).",
+        'iqcadence customers trash "Acme Corp"',
+    )
+)
+customers_app.command("restore")(
+    _status_command(
+        "restore",
+        "Restored",
+        "Restore a trashed customer to the active list.",
+        'iqcadence customers restore "Acme Corp"',
+    )
+)
+
+
+@customers_app.command("delete")
+def delete_command(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Customer name (any case)."),
+    yes: bool = typer.Option(False, "--yes", help="Confirm the permanent delete."),
+) -> None:
+    """Delete a customer for good, with its score history (admins only).
+
+    Trash is the recoverable way; this cannot be undone, so it needs --yes.
+
+    Example:
+
+      iqcadence customers delete "Acme Corp" --yes
+    """
+    from rich.markup import escape
+
+    from iqcadence.core import customers
+
+    if not yes:
+        raise common.fail(
+            f"deleting {name.strip()!r} is permanent; add --yes to confirm "
+            "(or use `iqcadence customers trash` to keep it recoverable).",
+            2,
+        )
+    with common.session_as(ctx) as (session, actor):
+        customer = customers.get_customer(session, actor, name)
+        shown = customer.name
+        customers.delete_customer(session, actor, name)
+    common.console().print(f"Deleted [bold]{escape(shown)}[/] and its score history.")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(customers_app, name="customers")

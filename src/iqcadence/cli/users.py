@@ -1,0 +1,115 @@
+"""`users`: who may use this database and with which role (admins manage them)."""
+
+from __future__ import annotations
+
+import typer
+
+from iqcadence.cli import common
+
+users_app = typer.Typer(
+    help=(
+        "Manage users and roles: admin (everything), csm (edit data), viewer (read only).\n\n"
+        "Example:\n\n  iqcadence users add sam@example.com --role csm --name Sam"
+    ),
+    no_args_is_help=True,
+)
+
+
+@users_app.command("list")
+def list_command(
+    ctx: typer.Context,
+    as_json: bool = typer.Option(False, "--json", help="Print the users as JSON."),
+) -> None:
+    """List users and their roles.
+
+    Example:
+
+      iqcadence users list
+    """
+    from iqcadence.core import users
+
+    with common.session_as(ctx) as (session, _actor):
+        items = [
+            {
+                "email": u.email,
+                "name": u.name,
+                "role": u.role,
+                "created_at": u.created_at.isoformat(timespec="seconds"),
+            }
+            for u in users.list_users(session)
+        ]
+    if as_json:
+        common.print_json(items)
+        return
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False)
+    for column in ("email", "name", "role"):
+        table.add_column(column)
+    for item in items:
+        table.add_row(escape(item["email"]), escape(item["name"]), item["role"])
+    common.console().print(table)
+
+
+@users_app.command("add")
+def add_command(
+    ctx: typer.Context,
+    email: str = typer.Argument(..., help="The user's e-mail (their identity)."),
+    role: str = typer.Option("csm", "--role", help="admin | csm | viewer."),
+    name: str = typer.Option("", "--name", help="Display name (default: the e-mail's user part)."),
+) -> None:
+    """Add a user (admins only).
+
+    Example:
+
+      iqcadence users add sam@example.com --role viewer --name "Sam Lee"
+    """
+    from iqcadence.core import users
+
+    with common.session_as(ctx) as (session, actor):
+        user = users.add_user(session, actor, email, role=role, name=name)
+        shown = f"{user.email} ({user.role})"
+    common.console().print(f"Added {shown}.")
+
+
+@users_app.command("set-role")
+def set_role_command(
+    ctx: typer.Context,
+    email: str = typer.Argument(..., help="The user's e-mail."),
+    role: str = typer.Argument(..., help="admin | csm | viewer."),
+) -> None:
+    """Change a user's role (admins only; the last admin stays admin).
+
+    Example:
+
+      iqcadence users set-role sam@example.com admin
+    """
+    from iqcadence.core import users
+
+    with common.session_as(ctx) as (session, actor):
+        user = users.set_role(session, actor, email, role)
+        shown = f"{user.email} is now {user.role}"
+    common.console().print(f"{shown}.")
+
+
+@users_app.command("remove")
+def remove_command(
+    ctx: typer.Context,
+    email: str = typer.Argument(..., help="The user's e-mail."),
+) -> None:
+    """Remove a user (admins only; their past actions stay in the audit log).
+
+    Example:
+
+      iqcadence users remove sam@example.com
+    """
+    from iqcadence.core import users
+
+    with common.session_as(ctx) as (session, actor):
+        users.remove_user(session, actor, email)
+    common.console().print(f"Removed {email.strip()}.")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(users_app, name="users")
