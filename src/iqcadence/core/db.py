@@ -153,7 +153,18 @@ def open_database(
                 )
             if revision is not None and location.path is not None:
                 database.backup_path = backup_sqlite_file(location.path, suffix=f"pre-{revision}")
-            migrations.upgrade(engine)
+            try:
+                migrations.upgrade(engine)
+            except Exception as exc:
+                reason = getattr(exc, "orig", None) or exc
+                copy = ""
+                if database.backup_path is not None:
+                    copy = f"; a copy taken before is at {database.backup_path}"
+                raise StorageError(
+                    f"{location.describe()}: upgrading the schema from "
+                    f"{revision or 'nothing'} to {migrations.HEAD} failed ({reason}); "
+                    f"the database was left as it was{copy}."
+                ) from exc
             database.upgraded_from = revision
         seed_if_empty(database, acting_user=acting_user)
         return database
@@ -201,9 +212,12 @@ def backup_sqlite_file(path: Path, *, suffix: str = "backup") -> Path:
 
 
 def copy_sqlite(source: Path, target: Path) -> None:
+    if not source.is_file():  # sqlite3.connect would create an empty one
+        raise StorageError(f"{source}: there is no database file to copy.")
+    if target.resolve() == source.resolve():
+        raise StorageError(f"{target}: a database cannot be copied onto itself.")
     target.parent.mkdir(parents=True, exist_ok=True)
-    if target.exists():
-        target.unlink()
+    remove_database_files(target)  # a stale -wal beside the copy would corrupt it
     try:
         src = sqlite3.connect(str(source))
         try:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import Table, event, text
 from sqlalchemy.engine import Connection, Engine
 
 BUSY_TIMEOUT_MS = 10_000
@@ -42,6 +44,75 @@ def install_sqlite_pragmas(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN")
+
+
+@contextmanager
+def foreign_keys_suspended(conn: Connection) -> Iterator[None]:
+    """SQLite: foreign keys off for a schema change (call before `conn.begin()`).
+
+    Batch migrations rebuild a table by copying it and dropping the old one;
+    with foreign keys on, that drop deletes the children of every row (ON
+    DELETE CASCADE) or fails. Check `foreign_key_problems` before committing.
+    """
+    if not is_sqlite(conn):
+        yield
+        return
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    raw.execute("PRAGMA foreign_keys = OFF")  # outside any transaction: takes effect
+    try:
+        yield
+    finally:
+        if conn.in_transaction():
+            # the pragma would be ignored inside a transaction: drop this
+            # connection so the pool never hands it out with foreign keys off
+            conn.invalidate()
+        else:
+            raw.execute("PRAGMA foreign_keys = ON")
+
+
+def foreign_key_problems(conn: Connection) -> list[str]:
+    """Rows whose foreign key points at nothing (SQLite; other engines enforce them)."""
+    if not is_sqlite(conn):
+        return []
+    rows = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    return [f"{row[0]} row {row[1]} refers to a missing {row[2]}" for row in rows]
+
+
+def read_snapshot_options(bind: Engine | Connection) -> dict[str, Any]:
+    """Execution options giving one consistent view over several SELECTs.
+
+    A SQLite read transaction already is a snapshot; PostgreSQL needs
+    REPEATABLE READ for that.
+    """
+    return {} if is_sqlite(bind) else {"isolation_level": "REPEATABLE READ"}
+
+
+def reset_sequences(conn: Connection, tables: Iterable[Table]) -> None:
+    """PostgreSQL: move each integer id sequence past the highest id (after rows
+    were inserted with explicit ids). SQLite needs nothing."""
+    if is_sqlite(conn):
+        return
+    for table in tables:
+        pks = list(table.primary_key.columns)
+        if len(pks) != 1 or pks[0].autoincrement is False:
+            continue
+        column = pks[0]
+        if column.type.python_type is not int:
+            continue
+        sequence = conn.execute(
+            text("SELECT pg_get_serial_sequence(:table, :column)"),
+            {"table": f'"{table.name}"', "column": column.name},
+        ).scalar()
+        if sequence is None:
+            continue
+        conn.execute(
+            text(
+                f'SELECT setval(:sequence, COALESCE(MAX("{column.name}"), 1), '
+                f'MAX("{column.name}") IS NOT NULL) FROM "{table.name}"'
+            ),
+            {"sequence": sequence},
+        )
 
 
 def floor_sql(bind: Engine | Connection, expr: str) -> str:

@@ -15,8 +15,9 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, Engine
 
 SCRIPT_DIR = Path(__file__).parent
-_REVISION = re.compile(r"^revision\s*=\s*['\"]([^'\"]+)['\"]", re.MULTILINE)
-_DOWN = re.compile(r"^down_revision\s*=\s*(?:['\"]([^'\"]+)['\"]|None)", re.MULTILINE)
+# `revision = "x"` or, as newer Alembic templates write it, `revision: str = "x"`.
+_REVISION = re.compile(r"^revision\s*(?::[^=\n]*)?=\s*['\"]([^'\"]+)['\"]", re.MULTILINE)
+_DOWN = re.compile(r"^down_revision\s*(?::[^=\n]*)?=\s*(?:['\"]([^'\"]+)['\"]|None)", re.MULTILINE)
 
 
 def _read_chain() -> tuple[str, ...]:
@@ -57,8 +58,21 @@ def alembic_config(connection: Connection | None = None) -> object:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Upgrade in one transaction: on any failure nothing is changed."""
+    """Upgrade in one transaction: on any failure nothing is changed.
+
+    On SQLite foreign keys are off while the scripts run (a batch migration
+    that rebuilds `customer` would otherwise delete every snapshot through
+    ON DELETE CASCADE) and are checked before the commit.
+    """
     from alembic import command
 
-    with engine.begin() as conn:
-        command.upgrade(alembic_config(conn), revision)  # type: ignore[arg-type]
+    from iqcadence.core import dialect
+
+    with engine.connect() as conn, dialect.foreign_keys_suspended(conn):
+        with conn.begin():
+            command.upgrade(alembic_config(conn), revision)  # type: ignore[arg-type]
+            problems = dialect.foreign_key_problems(conn)
+            if problems:
+                raise RuntimeError(
+                    "the upgrade would leave broken references: " + "; ".join(problems[:5])
+                )
