@@ -385,7 +385,10 @@ def subscore_sql(signal: str, *, days_sql: str = "days") -> str:
         return (
             # Parenthesised so `weight * sub` multiplies the finished sub-score,
             # in the same order as compute_score (otherwise the last bit differs).
-            f"((CASE WHEN {col} <= {LOGINS_FOR_FULL} THEN {col} ELSE {LOGINS_FOR_FULL}.0 END)"
+            # A missing value must stay NULL: `NULL <= 30` is not true, so
+            # without the first branch it would fall through to the cap.
+            f"((CASE WHEN logins IS NULL THEN NULL "
+            f"WHEN {col} <= {LOGINS_FOR_FULL} THEN {col} ELSE {LOGINS_FOR_FULL}.0 END)"
             f" * 100.0 / {LOGINS_FOR_FULL}.0)"
         )
     if signal == "adoption":
