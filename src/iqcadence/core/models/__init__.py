@@ -4,6 +4,13 @@
 Later capabilities add their tables in sibling modules and import them here.
 """
 
+from iqcadence.core.models.crm import (  # noqa: F401
+    CustomerOwner,
+    CustomFieldDefinition,
+    CustomFieldValue,
+    Lead,
+    Opportunity,
+)
 from iqcadence.core.models.customer360 import (  # noqa: F401
     Contact,
     EventSignal,

@@ -1,0 +1,61 @@
+"""Secrets: env override first, then the keyring; a missing backend is named."""
+
+from __future__ import annotations
+
+import pytest
+
+from iqcadence.core import secrets
+from iqcadence.core.errors import InvalidValue
+from tests.memory_keyring import MemoryKeyring, broken_keyring, memory_keyring  # noqa: F401
+
+
+def test_round_trip_through_the_keyring(memory_keyring: MemoryKeyring) -> None:  # noqa: F811
+    assert secrets.get_secret("smtp_password") is None
+    secrets.set_secret("smtp_password", "hunter2")
+    assert memory_keyring.store[("iqcadence", "smtp_password")] == "hunter2"
+    assert secrets.get_secret("smtp_password") == "hunter2"
+    assert secrets.secret_source("smtp_password") == "keyring"
+    assert secrets.delete_secret("smtp_password") is True
+    assert secrets.delete_secret("smtp_password") is False
+    assert secrets.get_secret("smtp_password") is None
+
+
+def test_environment_wins_over_the_keyring(
+    memory_keyring: MemoryKeyring,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    secrets.set_secret("crm_token", "from-keyring")
+    monkeypatch.setenv("IQCADENCE_SECRET_CRM_TOKEN", "from-env")
+    assert secrets.get_secret("crm_token") == "from-env"
+    assert secrets.secret_source("crm_token") == "IQCADENCE_SECRET_CRM_TOKEN"
+
+
+def test_missing_backend_names_the_override(broken_keyring: None) -> None:  # noqa: F811
+    with pytest.raises(secrets.SecretStoreUnavailable) as err:
+        secrets.get_secret("smtp_password")
+    assert "no usable OS keyring backend" in str(err.value)
+    assert "IQCADENCE_SECRET_SMTP_PASSWORD" in str(err.value)
+    with pytest.raises(secrets.SecretStoreUnavailable):
+        secrets.set_secret("smtp_password", "x")
+    assert secrets.secret_source("smtp_password") == "unavailable"
+
+
+def test_env_works_without_any_backend(
+    broken_keyring: None,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("IQCADENCE_SECRET_SMTP_PASSWORD", "pw")
+    assert secrets.get_secret("smtp_password") == "pw"
+
+
+def test_mask_never_shows_a_short_secret() -> None:
+    assert secrets.mask(None) == "(not set)"
+    assert secrets.mask("hunter2") == "********"
+    assert secrets.mask("abcdefghijklmnopWXYZ") == "****WXYZ"
+
+
+def test_bad_names_are_refused(memory_keyring: MemoryKeyring) -> None:  # noqa: F811
+    with pytest.raises(InvalidValue):
+        secrets.set_secret("Bad Name", "x")
+    with pytest.raises(InvalidValue):
+        secrets.set_secret("ok_name", "")
