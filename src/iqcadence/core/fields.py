@@ -122,7 +122,18 @@ def parse_number(
     return number
 
 
+_MONEY_SUFFIX = {"k": 1_000.0, "m": 1_000_000.0}
+
+
 def parse_money(field: str, value: Any) -> float | None:
+    """A non-negative amount; `$5,000`, `€900` and `1.2k` are accepted."""
+    if isinstance(value, str):
+        text = value.strip().lstrip("$€£¥").strip()
+        multiplier = _MONEY_SUFFIX.get(text[-1:].lower())
+        if multiplier is not None and text[:-1].strip()[-1:].isdigit():
+            scaled = parse_number(field, text[:-1], minimum=0)
+            return None if scaled is None else round(float(scaled) * multiplier, 2)
+        value = text
     number = parse_number(field, value, minimum=0)
     return None if number is None else float(number)
 

@@ -1,0 +1,852 @@
+"""`import csv`: create and update customers from a spreadsheet, fast.
+
+The file is streamed in chunks; each row is read and normalised in Python,
+matched against the existing customers (the key → id map is loaded once),
+compared with what is stored, and written with `executemany` — no ORM object
+per row. Everything happens in one transaction: the search index triggers are
+suspended during a large write and the index rebuilt at the end, then every
+created or changed customer is scored set-based by `rescore.rescore_where`.
+
+Rules:
+
+* Only the mapped columns change; a blank cell in a mapped column clears that
+  value (a blank signal is a missing signal, excluded from the score). A blank
+  name or lifecycle leaves the stored one.
+* With `--key name` (default) a row matches the customer of the same name
+  (trimmed, any case) and never renames it. With `--key domain|email` the
+  name column, when given, renames the matched customer.
+* `days` is compared as days-since-contact today, so re-importing an export
+  (whose `days_since_contact` has decayed) changes nothing; an edited
+  `last_contact_date` resets the baseline as `customers edit` does.
+* MRR and ARR derive each other: an edited one sets the other; both edited
+  must agree (ARR = 12 × MRR within rounding to cents).
+* A non-blank `score` is a manual override (unless `score_source` says
+  `computed`, as in `export csv` files); a blank one clears the override.
+* Any bad row → nothing is written (the summary says `written: false`),
+  unless `skip_invalid`, which writes the good rows. `dry_run` does all the
+  work, reports it, and rolls back.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from iqcadence.core import audit, clock, dialect, settings
+from iqcadence.core.customers import name_key
+from iqcadence.core.errors import InvalidValue, RefusedFile
+from iqcadence.core.imports.common import (
+    ErrorReport,
+    ImportOptions,
+    Progress,
+    RowProblem,
+    canon,
+    canon_day,
+    placeholder,
+    stamp,
+)
+from iqcadence.core.imports.detect import CsvSource
+from iqcadence.core.imports.headers import (
+    CUSTOMER_ALIASES,
+    Column,
+    match_columns,
+    parse_map_options,
+)
+from iqcadence.core.imports.normalize import CellError, Normalizer
+from iqcadence.core.scoring import SIGNALS, effective_days
+from iqcadence.core.users import Actor
+
+CHUNK_ROWS = 2000
+KEYS: tuple[str, ...] = ("name", "domain", "email")
+IMPORT_FIELDS: tuple[str, ...] = tuple(CUSTOMER_ALIASES)
+TOUCHED_TABLE = "import_touched"
+MANUAL_TABLE = "import_manual"
+# Stored columns a field writes as-is (besides the special ones below).
+DIRECT: tuple[str, ...] = (
+    "website",
+    "domain",
+    "email",
+    "phone",
+    "industry",
+    "notes",
+    "tier",
+    "manager",
+    "last_contact_date",
+    "customer_since",
+    "next_touch",
+    "tags",
+    "sentiment",
+    "scoring_profile",
+    "logins",
+    "adoption",
+    "tickets",
+    "nps",
+    "csat",
+    "growth",
+)
+DATE_COLUMNS = frozenset(
+    {"renewal_date", "customer_since", "next_touch", "last_contact_date", "days_as_of"}
+)
+# Suspend per-row search-index upkeep (and rebuild once) from this many rows.
+SUSPEND_MIN_ROWS = 20_000
+MONEY_TOLERANCE = 0.07  # ARR vs 12 × MRR once MRR is rounded to cents
+MISSING = object()
+
+
+@dataclass
+class ImportSummary:
+    """What an import did (or, in a dry run, would do)."""
+
+    file: str
+    encoding: str
+    delimiter: str
+    key: str
+    dry_run: bool
+    columns: list[Column]
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    written: bool = False
+    problems: list[RowProblem] = field(default_factory=list)
+    problems_total: int = 0
+    changes: list[dict[str, Any]] = field(default_factory=list)
+    scoring: dict[str, Any] = field(default_factory=dict)
+    manual_overrides: int = 0
+
+    @property
+    def ignored_columns(self) -> list[str]:
+        return [c.header for c in self.columns if c.field is None]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "encoding": self.encoding,
+            "delimiter": self.delimiter,
+            "key": self.key,
+            "dry_run": self.dry_run,
+            "written": self.written,
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "columns": [c.to_dict() for c in self.columns],
+            "ignored_columns": self.ignored_columns,
+            "scoring": self.scoring,
+            "manual_overrides": self.manual_overrides,
+            "errors": [p.to_dict() for p in self.problems],
+            "errors_total": self.problems_total,
+            "changes": self.changes,
+            "changes_total": self.updated,
+        }
+
+
+@dataclass
+class _Plan:
+    """Which stored columns the mapped fields write, in a fixed order."""
+
+    fields: set[str]
+    key: str
+    columns: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        f = self.fields
+        cols: list[str] = []
+        if "name" in f:
+            cols += ["name", "name_key"]
+        if "lifecycle" in f:
+            cols.append("lifecycle")
+        cols += [c for c in DIRECT if c in f]
+        if "renewal_date" in f or "months_to_renewal" in f:
+            cols.append("renewal_date")
+        if "mrr" in f or "arr" in f:
+            cols += ["mrr", "arr"]
+        if "days" in f or "last_contact_date" in f:
+            cols += ["days_baseline", "days_as_of"]
+        if "score" in f:
+            cols += ["score", "score_manual"]
+        self.columns = cols
+
+
+def import_customers(
+    session: Session,
+    actor: Actor,
+    source: CsvSource,
+    options: ImportOptions,
+    *,
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Import customers from an opened CSV (see the module notes for the rules)."""
+    if not options.dry_run:
+        actor.require_write("import customers")
+    if options.key not in KEYS:
+        raise InvalidValue(f"--key: {options.key!r} is not one of {', '.join(KEYS)}.")
+    explicit = parse_map_options(options.mapping, IMPORT_FIELDS)
+    columns = match_columns(source.header, explicit, CUSTOMER_ALIASES, source_name=source.name)
+    mapped = {c.field: c for c in columns if c.field is not None}
+    if options.key not in mapped:
+        raise RefusedFile(
+            f"{source.name}: no column gives the {options.key} used to match customers "
+            f"(columns: {', '.join(source.header)}); "
+            f'add --map "Your Column={options.key}".'
+        )
+    summary = ImportSummary(
+        file=source.name,
+        encoding=source.encoding,
+        delimiter=source.delimiter_name,
+        key=options.key,
+        dry_run=options.dry_run,
+        columns=columns,
+    )
+    try:
+        _Importer(session, actor, source, options, summary, progress).run()
+    except BaseException:
+        session.rollback()
+        raise
+    return summary
+
+
+class _Importer:
+    def __init__(
+        self,
+        session: Session,
+        actor: Actor,
+        source: CsvSource,
+        options: ImportOptions,
+        summary: ImportSummary,
+        progress: Progress | None,
+    ) -> None:
+        self.session = session
+        self.actor = actor
+        self.source = source
+        self.options = options
+        self.summary = summary
+        self.progress = progress
+        self.conn: Connection = session.connection()
+        self.ph = placeholder(self.conn)
+        self.today = clock.today()
+        self.today_iso = self.today.isoformat()
+        self.now = clock.now()
+        self.now_param = stamp(self.conn, self.now)
+        self.config = settings.load_scoring_config(session, actor.client_id)
+        profiles = {
+            name.casefold(): name for name in settings.profile_weights(session, actor.client_id)
+        }
+        self.normalizer = Normalizer(
+            today=self.today,
+            decimal_comma=options.decimal_comma,
+            date_format=options.date_format,
+            profiles=profiles,
+        )
+        self.readers = [
+            (c.index, c.field, self.normalizer.reader_for(c.field))
+            for c in summary.columns
+            if c.field is not None
+        ]
+        self.width = len(source.header)
+        self.plan = _Plan({f for _i, f, _r in self.readers}, options.key)
+        self.report = ErrorReport(source.header, options.errors_out)
+        self.key = options.key
+        self.existing: dict[str, int] = {}
+        self.updated_ids: set[int] = set()
+        self.seen_new: set[str] = set()
+        self.suspended = False
+        self.wrote_any = False
+        self.existing_count = 0
+
+    # -- driver -------------------------------------------------------------
+
+    def run(self) -> None:
+        conn = self.conn
+        self._load_existing()
+        max_id = conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM customer")).scalar_one()
+        for table in (TOUCHED_TABLE, MANUAL_TABLE):
+            conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
+            conn.execute(text(f"CREATE TEMP TABLE {table} (id INTEGER PRIMARY KEY)"))
+        try:
+            for chunk in self._chunks():
+                self._write_chunk(chunk)
+                if self.progress is not None:
+                    self.progress(self.source.bytes_read, self.source.size, self.summary.rows)
+            self._finish(int(max_id))
+        finally:
+            if self.options.dry_run or not self.summary.written:
+                self.session.rollback()
+            else:
+                self.session.commit()
+
+    def _finish(self, max_id: int) -> None:
+        summary, conn = self.summary, self.conn
+        summary.problems = self.report.problems
+        summary.problems_total = self.report.total
+        summary.rejected = self.report.rows
+        refused = bool(summary.rejected) and not self.options.skip_invalid
+        if refused and not self.options.dry_run:
+            summary.written = False
+            return
+        if self.suspended:
+            dialect.rebuild_search_index(conn)
+        conn.execute(
+            text(
+                f"INSERT INTO {TOUCHED_TABLE} (id) SELECT id FROM customer "
+                "WHERE client_id = :client_id AND id > :max_id"
+            ),
+            {"client_id": self.actor.client_id, "max_id": max_id},
+        )
+        touched = int(conn.execute(text(f"SELECT COUNT(*) FROM {TOUCHED_TABLE}")).scalar_one())
+        if touched:
+            from iqcadence.core import rescore
+
+            result = rescore.rescore_where(
+                self.session,
+                self.actor,
+                f"customer.id IN (SELECT id FROM {TOUCHED_TABLE})",
+                {},
+                include_overrides=False,
+                cause="import",
+                commit=False,
+            )
+            summary.scoring = result.to_dict()
+            summary.manual_overrides = self._snapshot_overrides()
+        else:
+            summary.scoring = {
+                "scored": 0,
+                "changed": 0,
+                "unchanged": 0,
+                "skipped_overrides": 0,
+                "band_moves": {},
+                "lifecycle_changes": 0,
+            }
+        if summary.changes:
+            self._fill_scores()
+        audit.record(
+            self.session,
+            self.actor,
+            "import.csv",
+            details={
+                "file": summary.file,
+                "key": summary.key,
+                "rows": summary.rows,
+                "created": summary.created,
+                "updated": summary.updated,
+                "unchanged": summary.unchanged,
+                "rejected": summary.rejected,
+                "columns": {c.header: c.field for c in summary.columns if c.field},
+                "ignored": summary.ignored_columns,
+                "scoring": summary.scoring,
+            },
+            at=self.now,
+        )
+        for table in (TOUCHED_TABLE, MANUAL_TABLE):
+            conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
+        summary.written = not self.options.dry_run and not refused
+
+    # -- reading ------------------------------------------------------------
+
+    def _load_existing(self) -> None:
+        column = {"name": "name_key", "domain": "domain", "email": "LOWER(email)"}[self.key]
+        result = self.conn.execute(
+            text(
+                f"SELECT {column}, id FROM customer WHERE client_id = :client_id "
+                f"AND {column} IS NOT NULL"
+            ),
+            {"client_id": self.actor.client_id},
+        )
+        existing = self.existing
+        for key, customer_id in result:
+            if key in existing:
+                existing[key] = -1  # two customers share it: ambiguous
+            else:
+                existing[key] = int(customer_id)
+        self.existing_count = int(
+            self.conn.execute(
+                text("SELECT COUNT(*) FROM customer WHERE client_id = :client_id"),
+                {"client_id": self.actor.client_id},
+            ).scalar_one()
+        )
+
+    def _chunks(self) -> Iterator[list[tuple[int, list[str], dict[str, Any]]]]:
+        chunk: list[tuple[int, list[str], dict[str, Any]]] = []
+        readers, width, name = self.readers, self.width, self.source.name
+        summary = self.summary
+        for line, row in self.source.rows():
+            summary.rows += 1
+            values: dict[str, Any] = {}
+            problems: list[RowProblem] | None = None
+            count = len(row)
+            if count > width and any(cell.strip() for cell in row[width:]):
+                problems = [
+                    RowProblem(
+                        name,
+                        line,
+                        "row",
+                        f"has {count} values but the header has {width} columns",
+                        row[width],
+                    )
+                ]
+            for index, field_name, read in readers:
+                cell = row[index] if index < count else ""
+                try:
+                    values[field_name] = read(cell)
+                except CellError as exc:
+                    if problems is None:
+                        problems = []
+                    problems.append(RowProblem(name, line, field_name, exc.reason, cell))
+            if problems:
+                self.report.reject(line, row, problems)
+                continue
+            chunk.append((line, row, values))
+            if len(chunk) >= CHUNK_ROWS:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+    def _problem(self, line: int, row: list[str], field_name: str, reason: str, value: Any) -> None:
+        self.report.reject(
+            line, row, [RowProblem(self.source.name, line, field_name, reason, str(value or ""))]
+        )
+
+    # -- one chunk ----------------------------------------------------------
+
+    def _key_of(self, values: dict[str, Any]) -> str | None:
+        raw = values.get(self.key)
+        if raw is None:
+            return None
+        if self.key == "name":
+            return name_key(raw)
+        return str(raw).lower()
+
+    def _write_chunk(self, chunk: list[tuple[int, list[str], dict[str, Any]]]) -> None:
+        creates: list[tuple[int, list[str], dict[str, Any]]] = []
+        updates: list[tuple[int, list[str], dict[str, Any], int]] = []
+        for line, row, values in chunk:
+            key = self._key_of(values)
+            if key is None:
+                self._problem(line, row, self.key, "required to match customers", "")
+                continue
+            customer_id = self.existing.get(key)
+            if customer_id == -1:
+                self._problem(
+                    line, row, self.key, "matches more than one customer; use --key name", key
+                )
+                continue
+            if customer_id is None:
+                if self.key != "name":
+                    if key in self.seen_new:
+                        self._problem(
+                            line, row, self.key, "appears more than once in the file", key
+                        )
+                        continue
+                    self.seen_new.add(key)
+                if values.get("name") is None:
+                    self._problem(line, row, "name", "required to create a customer", "")
+                    continue
+                creates.append((line, row, values))
+            else:
+                if customer_id in self.updated_ids:
+                    self._problem(line, row, self.key, "appears more than once in the file", key)
+                    continue
+                self.updated_ids.add(customer_id)
+                updates.append((line, row, values, customer_id))
+        insert_rows: list[tuple[int, list[str], tuple[Any, ...], bool]] = []
+        for line, row, values in creates:
+            try:
+                new, manual = self._build(values, None)
+            except CellError as exc:
+                self._problem(line, row, exc.field or "row", exc.reason, "")
+                continue
+            insert_rows.append((line, row, new, manual))
+        update_rows = self._compare(updates)
+        if (insert_rows or update_rows) and not self.wrote_any:
+            self._start_writing()
+        self._insert(insert_rows)
+        self._update(update_rows)
+
+    def _start_writing(self) -> None:
+        self.wrote_any = True
+        size, read = self.source.size, max(self.source.bytes_read, 1)
+        estimate = self.summary.rows * (size / read) if size else self.summary.rows
+        if estimate >= max(SUSPEND_MIN_ROWS, self.existing_count // 4):
+            dialect.suspend_search_triggers(self.conn)
+            self.suspended = True
+
+    def _compare(
+        self, updates: list[tuple[int, list[str], dict[str, Any], int]]
+    ) -> list[tuple[int, list[str], tuple[Any, ...], bool, int]]:
+        if not updates:
+            return []
+        wanted = list(dict.fromkeys(self.plan.columns + list(OLD_EXTRA)))
+        ids = [u[3] for u in updates]
+        marks = ", ".join([self.ph] * len(ids))
+        rows = self.conn.exec_driver_sql(
+            f"SELECT id, {', '.join(wanted)} FROM customer WHERE id IN ({marks})", tuple(ids)
+        )
+        old_by_id: dict[int, dict[str, Any]] = {}
+        for record in rows:
+            old = {}
+            for column, value in zip(wanted, record[1:], strict=True):
+                old[column] = canon_day(value) if column in DATE_COLUMNS else canon(value)
+            old_by_id[int(record[0])] = old
+        out: list[tuple[int, list[str], tuple[Any, ...], bool, int]] = []
+        columns = self.plan.columns
+        detail = self.options.detail_limit
+        for line, row, values, customer_id in updates:
+            old = old_by_id[customer_id]
+            try:
+                new, manual = self._build(values, old)
+            except CellError as exc:
+                self._problem(line, row, exc.field or "row", exc.reason, "")
+                continue
+            changed = [
+                column for column, value in zip(columns, new, strict=True) if value != old[column]
+            ]
+            if not changed:
+                self.summary.unchanged += 1
+                continue
+            out.append((line, row, new, manual, customer_id))
+            if len(self.summary.changes) < detail:
+                self.summary.changes.append(
+                    _describe_change(
+                        line,
+                        customer_id,
+                        old,
+                        dict(zip(columns, new, strict=True)),
+                        changed,
+                        self.today,
+                    )
+                )
+        return out
+
+    def _build(
+        self, values: dict[str, Any], old: dict[str, Any] | None
+    ) -> tuple[tuple[Any, ...], bool]:
+        """The stored values of the plan's columns for one row (and whether it
+        sets a manual score). `old` is None for a new customer."""
+        out: list[Any] = []
+        fields = self.plan.fields
+        manual = False
+        if "name" in fields:
+            if old is not None and (self.key == "name" or values["name"] is None):
+                out += [old["name"], old["name_key"]]
+            else:
+                out += [values["name"], name_key(values["name"])]
+        if "lifecycle" in fields:
+            lifecycle = values["lifecycle"]
+            if lifecycle is None:
+                lifecycle = old["lifecycle"] if old is not None else "active"
+            out.append(lifecycle)
+        for column in DIRECT:
+            if column in fields:
+                value = values[column]
+                if column == "tags" and value is None:
+                    value = ""
+                out.append(value)
+        if "renewal_date" in self.plan.columns:
+            renewal = values.get("renewal_date")
+            if renewal is None:
+                months = values.get("months_to_renewal")
+                if months is not None:
+                    renewal = months
+                elif "renewal_date" not in fields and old is not None:
+                    renewal = old["renewal_date"]
+            out.append(renewal)
+        if "mrr" in fields or "arr" in fields:
+            out += self._money(values, old)
+        if "days_baseline" in self.plan.columns:
+            out += self._days(values, old)
+        if "score" in fields:
+            score = values["score"]
+            if score is not None and values.get("score_source", "manual") == "computed":
+                score = None
+            if score is None:
+                if old is not None:
+                    out += [old["score"], 0]
+                else:
+                    out += [None, 0]
+            else:
+                manual = old is None or old["score"] != score or not old["score_manual"]
+                out += [score, 1]
+        return tuple(out), manual
+
+    def _money(self, values: dict[str, Any], old: dict[str, Any] | None) -> list[Any]:
+        mrr = values.get("mrr", MISSING)
+        arr = values.get("arr", MISSING)
+        old_mrr = old["mrr"] if old is not None else None
+        old_arr = old["arr"] if old is not None else None
+        mrr_new = mrr is not MISSING and mrr != old_mrr
+        arr_new = arr is not MISSING and arr != old_arr
+        if mrr_new and arr_new and mrr is not None and arr is not None:
+            if abs(arr - 12 * mrr) > MONEY_TOLERANCE:
+                raise CellError(f"must be 12 × MRR ({12 * mrr:g}), got {arr:g}", "arr")
+            return [mrr, arr]
+        if mrr_new:
+            return [mrr, None if mrr is None else round(mrr * 12, 2)]
+        if arr_new:
+            return [None if arr is None else round(arr / 12, 2), arr]
+        return [old_mrr, old_arr]
+
+    def _days(self, values: dict[str, Any], old: dict[str, Any] | None) -> list[Any]:
+        days = values.get("days", MISSING)
+        contact = values.get("last_contact_date", MISSING)
+        old_pair = [old["days_baseline"], old["days_as_of"]] if old is not None else [None, None]
+        old_effective = (
+            effective_days(
+                old_pair[0],
+                None if old_pair[1] is None else _iso_date(old_pair[1]),
+                self.today,
+            )
+            if old is not None
+            else None
+        )
+        if days is not MISSING and days is not None and days != old_effective:
+            return [days, self.today_iso]
+        old_contact = old["last_contact_date"] if old is not None else None
+        if contact is not MISSING and contact is not None and contact != old_contact:
+            if contact > self.today_iso:
+                raise CellError(f"{contact} is in the future", "last_contact_date")
+            return [0, contact]
+        if days is None:
+            return [None, None]
+        return old_pair
+
+    # -- writing ------------------------------------------------------------
+
+    def _insert(self, rows: list[tuple[int, list[str], tuple[Any, ...], bool]]) -> None:
+        if not rows:
+            return
+        columns = list(self.plan.columns)
+        extra: list[tuple[str, Any]] = [
+            ("client_id", self.actor.client_id),
+            ("status", "active"),
+            ("created_at", self.now_param),
+            ("updated_at", self.now_param),
+        ]
+        if "lifecycle" not in columns:
+            extra.append(("lifecycle", "active"))
+        if "tags" not in columns:
+            extra.append(("tags", ""))
+        if "score_manual" not in columns:
+            extra.append(("score_manual", 0))
+        names = columns + [name for name, _ in extra]
+        tail = tuple(value for _, value in extra)
+        sql = (
+            f"INSERT INTO customer ({', '.join(names)}) "
+            f"VALUES ({', '.join([self.ph] * len(names))})"
+        )
+        params = [self._params(new) + tail for _l, _r, new, _m in rows]
+        ok = self._execute_many(sql, params, rows, "name", "another row of the file has this name")
+        self.summary.created += sum(ok)
+        manual_names = [
+            name_key(new[0]) for (_l, _r, new, m), good in zip(rows, ok, strict=True) if m and good
+        ]
+        if manual_names:
+            self._mark_manual_by_name(manual_names)
+
+    def _update(self, rows: list[tuple[int, list[str], tuple[Any, ...], bool, int]]) -> None:
+        if not rows:
+            return
+        columns = self.plan.columns
+        sets = ", ".join(f"{c} = {self.ph}" for c in columns)
+        sql = f"UPDATE customer SET {sets}, updated_at = {self.ph} WHERE id = {self.ph}"
+        params = [self._params(new) + (self.now_param, cid) for _l, _r, new, _m, cid in rows]
+        ok = self._execute_many(
+            sql,
+            params,
+            [(line, row) for line, row, *_ in rows],
+            "name",
+            "another customer already has this name",
+        )
+        self.summary.updated += sum(ok)
+        touched = [(cid,) for (*_x, cid), good in zip(rows, ok, strict=True) if good]
+        manual = [(cid,) for (_l, _r, _n, m, cid), good in zip(rows, ok, strict=True) if m and good]
+        ph = self.ph
+        if touched:
+            self.conn.exec_driver_sql(f"INSERT INTO {TOUCHED_TABLE} (id) VALUES ({ph})", touched)
+        if manual:
+            self.conn.exec_driver_sql(f"INSERT INTO {MANUAL_TABLE} (id) VALUES ({ph})", manual)
+        if not all(ok):
+            failed = {cid for (*_x, cid), good in zip(rows, ok, strict=True) if not good}
+            self.summary.changes = [c for c in self.summary.changes if c["id"] not in failed]
+
+    def _params(self, new: tuple[Any, ...]) -> tuple[Any, ...]:
+        if dialect.is_sqlite(self.conn):
+            return new
+        from iqcadence.core.imports.common import day_param
+
+        return tuple(
+            day_param(self.conn, v) if c in DATE_COLUMNS else v
+            for c, v in zip(self.plan.columns, new, strict=True)
+        )
+
+    def _execute_many(
+        self,
+        sql: str,
+        params: list[tuple[Any, ...]],
+        rows: list[Any],
+        field_name: str,
+        reason: str,
+    ) -> list[bool]:
+        """Run one statement for many rows; if a uniqueness rule refuses one,
+        find it row by row and reject just that row. Returns which rows wrote."""
+        conn = self.conn
+        conn.exec_driver_sql("SAVEPOINT import_chunk")
+        try:
+            conn.exec_driver_sql(sql, params)
+        except IntegrityError:
+            conn.exec_driver_sql("ROLLBACK TO SAVEPOINT import_chunk")
+        else:
+            conn.exec_driver_sql("RELEASE SAVEPOINT import_chunk")
+            return [True] * len(params)
+        ok: list[bool] = []
+        for param, item in zip(params, rows, strict=True):
+            conn.exec_driver_sql("SAVEPOINT import_row")
+            try:
+                conn.exec_driver_sql(sql, param)
+            except IntegrityError:
+                conn.exec_driver_sql("ROLLBACK TO SAVEPOINT import_row")
+                line, row = item[0], item[1]
+                value = (
+                    row[self._column_index(field_name)]
+                    if self._column_index(field_name) is not None
+                    else ""
+                )
+                self._problem(line, row, field_name, reason, value)
+                ok.append(False)
+            else:
+                ok.append(True)
+            conn.exec_driver_sql("RELEASE SAVEPOINT import_row")
+        conn.exec_driver_sql("RELEASE SAVEPOINT import_chunk")
+        return ok
+
+    def _column_index(self, field_name: str) -> int | None:
+        for index, name, _read in self.readers:
+            if name == field_name:
+                return index
+        return None
+
+    def _mark_manual_by_name(self, keys: list[str]) -> None:
+        ph = self.ph
+        self.conn.exec_driver_sql(
+            f"INSERT INTO {MANUAL_TABLE} (id) SELECT id FROM customer "
+            f"WHERE client_id = {ph} AND name_key = {ph}",
+            [(self.actor.client_id, key) for key in keys],
+        )
+
+    def _snapshot_overrides(self) -> int:
+        """Manual scores set by this import get their snapshot (rescoring keeps
+        overrides as they are, so it writes none for them)."""
+        conn = self.conn
+        count = int(conn.execute(text(f"SELECT COUNT(*) FROM {MANUAL_TABLE}")).scalar_one())
+        if not count:
+            return 0
+        days_sql = dialect.effective_days_sql(conn, self.today)
+        signals = ", ".join(s for s in SIGNALS if s != "days")
+        conn.execute(
+            text(
+                f"INSERT INTO score_snapshot (customer_id, taken_at, score, band, {signals}, "
+                "days, weights, source) "
+                f"SELECT id, :now, score, band, {signals}, {days_sql}, :weights, 'import' "
+                f"FROM customer WHERE id IN (SELECT id FROM {MANUAL_TABLE}) "
+                "AND score IS NOT NULL ORDER BY id"
+            ),
+            {
+                "now": self.now_param,
+                "weights": json.dumps({"manual": True}),
+            },
+        )
+        return count
+
+    def _fill_scores(self) -> None:
+        ids = [c["id"] for c in self.summary.changes]
+        marks = ", ".join([self.ph] * len(ids))
+        current = {
+            int(r[0]): (r[1], r[2])
+            for r in self.conn.exec_driver_sql(
+                f"SELECT id, score, band FROM customer WHERE id IN ({marks})", tuple(ids)
+            )
+        }
+        for change in self.summary.changes:
+            score, band = current.get(change["id"], (None, None))
+            change["score"]["to"] = score
+            change["band"]["to"] = band
+
+
+OLD_EXTRA: tuple[str, ...] = (
+    "name",
+    "name_key",
+    "lifecycle",
+    "score",
+    "band",
+    "score_manual",
+    "mrr",
+    "arr",
+    "days_baseline",
+    "days_as_of",
+    "last_contact_date",
+    "renewal_date",
+)
+
+
+def _iso_date(value: str) -> Any:
+    from datetime import date
+
+    return date.fromisoformat(value[:10])
+
+
+def _describe_change(
+    line: int,
+    customer_id: int,
+    old: dict[str, Any],
+    new: dict[str, Any],
+    changed: list[str],
+    today: Any,
+) -> dict[str, Any]:
+    fields: dict[str, dict[str, Any]] = {}
+    for column in changed:
+        if column == "name_key":
+            continue
+        if column in ("days_baseline", "days_as_of"):
+            before = effective_days(
+                old["days_baseline"],
+                None if old["days_as_of"] is None else _iso_date(old["days_as_of"]),
+                today,
+            )
+            after = effective_days(
+                new["days_baseline"],
+                None if new["days_as_of"] is None else _iso_date(new["days_as_of"]),
+                today,
+            )
+            if before != after:
+                fields["days"] = {"from": before, "to": after}
+            continue
+        if column == "score_manual":
+            fields["score_source"] = {
+                "from": "manual" if old["score_manual"] else "computed",
+                "to": "manual" if new["score_manual"] else "computed",
+            }
+            continue
+        if column == "tags":
+            fields["tags"] = {
+                "from": [t for t in (old["tags"] or "").split("|") if t],
+                "to": [t for t in (new["tags"] or "").split("|") if t],
+            }
+            continue
+        fields[column] = {"from": old[column], "to": new[column]}
+    return {
+        "line": line,
+        "id": customer_id,
+        "name": new.get("name") or old["name"],
+        "fields": fields,
+        "score": {"from": old["score"], "to": None},
+        "band": {"from": old["band"], "to": None},
+    }
