@@ -285,7 +285,8 @@ class ReportPDF(FPDF):
                 self.set_dash_pattern()
         stride = max(1, len(x_labels) // 8)
         for index, label in enumerate(x_labels):
-            if index % stride == 0 or index == len(x_labels) - 1:
+            last = index == len(x_labels) - 1
+            if (index % stride == 0 and (last or len(x_labels) - 1 - index >= stride / 2)) or last:
                 self.set_xy(px(index) - 8, y + height + 1)
                 self.cell(16, 4, label, align="C")
         self.set_line_width(0.6)

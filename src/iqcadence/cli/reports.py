@@ -1,0 +1,140 @@
+"""`report TYPE`, `report list`, `reports company`: PDF and CSV reports for people and cron."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from iqcadence.cli import common
+
+REPORT_TYPES = (
+    ("portfolio", "Portfolio summary: KPIs, band distribution, tier breakdown."),
+    ("at-risk", "At-risk accounts: below 50, most urgent first, with why."),
+    ("renewals", "Renewal forecast: 12 months by month, with risk flags."),
+    ("csm", "CSM performance: each manager's portfolio compared."),
+    ("segments", "Segment analysis: health by tier, lifecycle stage and tag."),
+    ("trend", "Trend (90 days): average score, risk share, biggest movers."),
+    ("churn-risk", "Churn risk: probability per account with contributing factors."),
+    ("customer", "Customer health: one account in depth (needs --customer)."),
+    ("history", "Score history: every score change in 90 days (--customer for one)."),
+    ("digest", "Weekly digest: movers, newly at risk, renewals, tasks done."),
+)
+
+report_app = typer.Typer(
+    help="Generate a report as PDF or CSV. Example: iqcadence report portfolio --out book.pdf",
+    no_args_is_help=True,
+)
+reports_app = typer.Typer(help="Report settings and schedules.", no_args_is_help=True)
+
+
+@report_app.command("list")
+def list_reports(as_json: bool = typer.Option(False, "--json", help="Print as JSON.")) -> None:
+    """List the report types.
+
+    Example:
+
+      iqcadence report list
+    """
+    if as_json:
+        common.print_json([{"type": name, "description": text} for name, text in REPORT_TYPES])
+        return
+    out = common.console()
+    for name, text in REPORT_TYPES:
+        out.print(f"[bold]{name:<11}[/] {text}")
+
+
+def _make_command(kind: str, description: str) -> None:
+    def command(
+        ctx: typer.Context,
+        fmt: str = typer.Option("pdf", "--format", "-f", help="pdf | csv."),
+        out: str | None = typer.Option(
+            None, "--out", "-o", help="File to write, or - for stdout (default: TYPE-DATE.FORMAT)."
+        ),
+        customer: str | None = typer.Option(
+            None, "--customer", help="The account (customer, history)."
+        ),
+        manager: str | None = typer.Option(None, "--manager", help="Only this manager's accounts."),
+        tier: str | None = typer.Option(
+            None, "--tier", help="Only this tier: smb | mid | enterprise."
+        ),
+        tag: str | None = typer.Option(None, "--tag", help="Only accounts with this tag."),
+        as_of: str | None = typer.Option(
+            None, "--as-of", help="Reproduce the report for a past date (YYYY-MM-DD)."
+        ),
+        page_size: str = typer.Option("a4", "--page-size", help="a4 | letter."),
+        quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on success."),
+    ) -> None:
+        from iqcadence.core import reports_service
+
+        if fmt not in ("pdf", "csv"):
+            raise common.fail(f"--format: {fmt!r} is not one of pdf, csv.", 2)
+        if page_size.lower() not in ("a4", "letter"):
+            raise common.fail(f"--page-size: {page_size!r} is not one of a4, letter.", 2)
+        with common.session_as(ctx) as (session, actor):
+            rendered = reports_service.render(
+                session,
+                actor.client_id,
+                kind,
+                fmt=fmt,
+                customer=customer,
+                manager=manager,
+                tier=tier,
+                tag=tag,
+                as_of=as_of,
+                page_size=page_size,
+            )
+        if out == "-":
+            sys.stdout.buffer.write(rendered.content)
+            sys.stdout.flush()
+            return
+        path = Path(out) if out else Path(rendered.default_filename)
+        try:
+            path.write_bytes(rendered.content)
+        except OSError as exc:
+            raise common.fail(f"{path}: cannot write the report ({exc.strerror}).") from None
+        if not quiet:
+            typer.echo(
+                f"{path} ({rendered.pages or len(rendered.content.splitlines()) - 1} "
+                f"{'pages' if fmt == 'pdf' else 'rows'}) — {rendered.summary}"
+            )
+
+    command.__doc__ = (
+        f"{description}\n\nExample:\n\n  iqcadence report {kind} --format pdf --out {kind}.pdf"
+        + (" --customer 'Acme Corp'" if kind == "customer" else "")
+    )
+    report_app.command(kind)(command)
+
+
+for _kind, _text in REPORT_TYPES:
+    _make_command(_kind, _text)
+
+
+@reports_app.command("company")
+def company(
+    ctx: typer.Context,
+    name: str | None = typer.Argument(None, help="The company name printed in report headers."),
+    as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
+) -> None:
+    """Show or set the company name in report headers.
+
+    Example:
+
+      iqcadence reports company "Northwind CS"
+    """
+    from iqcadence.core import reports_service
+
+    with common.session_as(ctx) as (session, actor):
+        if name is not None:
+            reports_service.set_company(session, actor, name)
+        current = reports_service.company_name(session, actor.client_id)
+    if as_json:
+        common.print_json({"company": current})
+    else:
+        typer.echo(current)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(report_app, name="report")
+    app.add_typer(reports_app, name="reports")

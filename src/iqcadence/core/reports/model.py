@@ -1,0 +1,136 @@
+"""A report as data: a title, KPIs and sections (tables, charts, text), plus
+the rows of its CSV. Builders produce this; `render_pdf` and `render_csv`
+turn the same object into files, so both always carry the same figures."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from iqcadence.core.reports.pdf import RGB, ReportPDF
+
+
+@dataclass
+class Table:
+    headings: Sequence[str]
+    rows: list[list[Any]]
+    widths: Sequence[float] | None = None
+    bands: list[str | None] | None = None
+    band_column: int | None = None
+    align: Sequence[str] | None = None
+    empty: str = "Nothing to show."
+
+
+@dataclass
+class Bars:
+    labels: Sequence[str]
+    values: Sequence[float]
+    colours: Sequence[RGB] | None = None
+    value_format: str = "{:,.0f}"
+
+
+@dataclass
+class Lines:
+    x_labels: Sequence[str]
+    series: Sequence[tuple[str, Sequence[float | None]]]
+    y_min: float | None = None
+    y_max: float | None = None
+    thresholds: dict[str, float] | None = None
+
+
+@dataclass
+class Donut:
+    parts: Sequence[tuple[str, float, RGB]]
+    centre: str = ""
+
+
+@dataclass
+class Text:
+    body: str
+    muted: bool = False
+
+
+Block = Table | Bars | Lines | Donut | Text
+
+
+@dataclass
+class Section:
+    heading: str
+    blocks: list[Block] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    kind: str
+    title: str
+    subtitle: str
+    kpis: list[tuple[str, str]] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
+    csv_header: list[str] = field(default_factory=list)
+    csv_rows: list[list[Any]] = field(default_factory=list)
+    summary: str = ""  # a plain-text paragraph (e-mail bodies, cron logs)
+
+
+def render_pdf(
+    report: Report, *, company: str, generated_at: datetime, page_size: str = "a4"
+) -> bytes:
+    pdf = ReportPDF(
+        report.title,
+        company=company,
+        subtitle=report.subtitle,
+        generated_at=generated_at,
+        page_size=page_size,
+    )
+    if report.kpis:
+        per_row = len(report.kpis) if len(report.kpis) <= 5 else (len(report.kpis) + 1) // 2
+        for start in range(0, len(report.kpis), per_row):
+            pdf.kpis(report.kpis[start : start + per_row])
+    for section in report.sections:
+        pdf.heading(section.heading)
+        for block in section.blocks:
+            _draw(pdf, block)
+    return bytes(pdf.output())
+
+
+def _draw(pdf: ReportPDF, block: Block) -> None:
+    if isinstance(block, Table):
+        if not block.rows:
+            pdf.paragraph(block.empty, muted=True)
+            return
+        pdf.table_rows(
+            block.headings,
+            block.rows,
+            widths=block.widths,
+            bands=block.bands,
+            band_column=block.band_column,
+            align=block.align,
+        )
+    elif isinstance(block, Bars):
+        pdf.bar_chart(
+            block.labels, block.values, colours=block.colours, value_format=block.value_format
+        )
+    elif isinstance(block, Lines):
+        pdf.line_chart(
+            block.x_labels,
+            block.series,
+            y_min=block.y_min,
+            y_max=block.y_max,
+            bands=block.thresholds,
+        )
+    elif isinstance(block, Donut):
+        pdf.donut(block.parts, centre_text=block.centre)
+    else:
+        pdf.paragraph(block.body, muted=block.muted)
+
+
+def render_csv(report: Report) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(report.csv_header)
+    for row in report.csv_rows:
+        writer.writerow(["" if value is None else value for value in row])
+    return buffer.getvalue()

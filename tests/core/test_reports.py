@@ -1,0 +1,134 @@
+"""Every report, from a fixed portfolio at a fixed date: the PDF's text holds
+the right headings and figures, the CSV the same figures as the core."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+
+from iqcadence.core.reports import catalog
+from iqcadence.core.reports.data import ReportScope, load_portfolio
+from iqcadence.core.reports_service import render
+from tests.factories import NAMES, build_portfolio
+
+
+@pytest.fixture
+def book(session: Any, actor: Any) -> Any:
+    build_portfolio(session, actor, days=35)
+    return session
+
+
+def pdf_text(content: bytes) -> tuple[str, list[str]]:
+    reader = PdfReader(io.BytesIO(content))
+    pages = [page.extract_text() for page in reader.pages]
+    return "\n".join(pages), pages
+
+
+def csv_rows(content: bytes) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(content.decode("utf-8"))))
+
+
+@pytest.mark.parametrize(
+    ("kind", "heading"),
+    [
+        ("portfolio", "Portfolio summary"),
+        ("at-risk", "At-risk accounts"),
+        ("renewals", "Renewal forecast"),
+        ("csm", "CSM performance"),
+        ("segments", "Segment analysis"),
+        ("trend", "Trend (90 days)"),
+        ("churn-risk", "Churn risk"),
+        ("history", "Score history"),
+        ("digest", "Weekly digest"),
+    ],
+)
+def test_every_report_renders_pdf_and_csv(book: Any, actor: Any, kind: str, heading: str) -> None:
+    pdf = render(book, actor.client_id, kind, fmt="pdf")
+    text, pages = pdf_text(pdf.content)
+    assert heading in text
+    assert "Generated 2026-11-27" in text
+    assert f"Page 1 of {len(pages)}" in text
+    table = render(book, actor.client_id, kind, fmt="csv")
+    assert csv_rows(table.content), f"{kind}: CSV has no rows"
+
+
+def test_portfolio_figures_match_the_core(book: Any, actor: Any) -> None:
+    portfolio = load_portfolio(book, actor.client_id, ReportScope())
+    total = sum(a.mrr for a in portfolio.accounts)
+    at_risk = sum(a.mrr for a in portfolio.accounts if a.band in ("critical", "at_risk"))
+    text, _ = pdf_text(render(book, actor.client_id, "portfolio").content)
+    assert f"${total:,.0f}" in text
+    assert f"${at_risk:,.0f}" in text
+    rows = csv_rows(render(book, actor.client_id, "portfolio", fmt="csv").content)
+    total_row = next(r for r in rows if r["section"] == "total")
+    assert float(total_row["mrr"]) == pytest.approx(total)
+    assert int(total_row["accounts"]) == len(NAMES)
+    by_band = {r["group"]: int(r["accounts"]) for r in rows if r["section"] == "band"}
+    assert sum(by_band.values()) == len(portfolio.scored)
+
+
+def test_at_risk_lists_exactly_the_accounts_below_50(book: Any, actor: Any) -> None:
+    portfolio = load_portfolio(book, actor.client_id, ReportScope())
+    expected = {a.name for a in portfolio.accounts if a.score is not None and a.score < 50}
+    rows = csv_rows(render(book, actor.client_id, "at-risk", fmt="csv").content)
+    assert {r["name"] for r in rows} == expected
+    urgencies = [float(r["urgency"]) for r in rows]
+    assert urgencies == sorted(urgencies, reverse=True)
+
+
+def test_filters_narrow_the_scope(book: Any, actor: Any) -> None:
+    rows = csv_rows(render(book, actor.client_id, "csm", fmt="csv", manager="sarah").content)
+    assert [r["manager"] for r in rows] == ["Sarah"]
+    rows = csv_rows(
+        render(book, actor.client_id, "portfolio", fmt="csv", tier="enterprise").content
+    )
+    tiers = {r["group"] for r in rows if r["section"] == "tier" and int(r["accounts"])}
+    assert tiers == {"enterprise"}
+
+
+def test_as_of_reproduces_a_past_report_from_snapshots(book: Any, actor: Any) -> None:
+    past = render(book, actor.client_id, "at-risk", fmt="csv", as_of="2026-11-06").content
+    again = render(book, actor.client_id, "at-risk", fmt="csv", as_of="2026-11-06").content
+    today = render(book, actor.client_id, "at-risk", fmt="csv").content
+    assert past == again
+    assert past != today
+
+
+def test_churn_estimate_is_bounded_and_explained(book: Any, actor: Any) -> None:
+    portfolio = load_portfolio(book, actor.client_id, ReportScope())
+    for account in portfolio.scored:
+        estimate = catalog.churn_estimate(account, 30)
+        assert 1 <= estimate.probability <= 95
+        assert estimate.factors[0][0].startswith("score")
+
+
+def test_long_tables_repeat_their_headings(book: Any, actor: Any) -> None:
+    _text, pages = pdf_text(render(book, actor.client_id, "history").content)
+    assert len(pages) >= 2
+    for page in pages:
+        assert "Account" in page and "Source" in page
+
+
+def test_customer_report_needs_a_customer(book: Any, actor: Any) -> None:
+    from iqcadence.core.errors import InvalidValue, NotFound
+
+    with pytest.raises(InvalidValue, match="--customer"):
+        render(book, actor.client_id, "customer")
+    with pytest.raises(NotFound):
+        render(book, actor.client_id, "customer", customer="Nobody Inc")
+    text, _ = pdf_text(render(book, actor.client_id, "customer", customer="zürich café").content)
+    assert "Customer health: Zürich Café" in text
+    assert "Score breakdown" in text
+
+
+def test_unicode_names_and_letter_paper(book: Any, actor: Any) -> None:
+    content = render(book, actor.client_id, "renewals", page_size="letter").content
+    reader = PdfReader(io.BytesIO(content))
+    width, height = float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)
+    assert (round(width), round(height)) == (612, 792)
+    text = "\n".join(p.extract_text() for p in reader.pages)
+    assert "Łódź Logistics" in text and "Zürich Café" in text
