@@ -18,7 +18,7 @@ from pathlib import Path
 import platformdirs
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DatabaseError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, select
 
@@ -168,7 +168,7 @@ def open_database(
             database.upgraded_from = revision
         seed_if_empty(database, acting_user=acting_user)
         return database
-    except OperationalError as exc:
+    except DatabaseError as exc:  # OperationalError, or "file is not a database"
         engine.dispose()
         raise StorageError(
             f"{location.describe()}: cannot open the database ({exc.orig})."
