@@ -24,14 +24,20 @@ if TYPE_CHECKING:
 
 def customer_changed(session: Session, actor: Actor, outcome: ChangeOutcome, *, cause: str) -> None:
     """React to one customer's change (inside the caller's transaction)."""
-    del session, actor, outcome, cause  # no reactions registered yet
+    from iqcadence.core.alerts import engine as alert_engine
+
+    alert_engine.on_customer_changed(session, actor.client_id, outcome)  # rules, webhooks
+    del cause
 
 
 def customers_changed_in_bulk(
     session: Session, actor: Actor, customer_ids: Sequence[int], *, cause: str
 ) -> None:
     """React to a set-based change of many customers."""
-    del session, actor, customer_ids, cause
+    from iqcadence.core.alerts import engine as alert_engine
+
+    alert_engine.on_customers_changed(session, actor.client_id, customer_ids)
+    del cause
 
 
 def customer_deleting(session: Session, customer: Customer) -> None:

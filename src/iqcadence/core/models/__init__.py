@@ -4,6 +4,14 @@
 Later capabilities add their tables in sibling modules and import them here.
 """
 
+from iqcadence.core.models.alerts import (  # noqa: F401
+    AlertRule,
+    AlertState,
+    Connection,
+    CustomerWatch,
+    EventWebhook,
+    OutboxEntry,
+)
 from iqcadence.core.models.crm import (  # noqa: F401
     CustomerOwner,
     CustomFieldDefinition,

@@ -1,0 +1,171 @@
+"""`automations run` (for cron), `outbox list|retry`, and `next CUSTOMER`."""
+
+from __future__ import annotations
+
+import typer
+
+from iqcadence.cli import common
+
+automations_app = typer.Typer(
+    help=(
+        "Send due notifications; meant for cron every few minutes.\n\nExample:\n\n"
+        "  */5 * * * * iqcadence automations run"
+    ),
+    no_args_is_help=True,
+)
+outbox_app = typer.Typer(
+    help=(
+        "Every notification, written before it is sent.\n\nExample:\n\n"
+        "  iqcadence outbox list --status failed"
+    ),
+    no_args_is_help=True,
+)
+
+
+@automations_app.command("run")
+def run_command(
+    ctx: typer.Context,
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what is due; send nothing."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Look for changes time brought, assemble digests whose time has come,
+    send everything due, retry failures with backoff. Safe to run
+    concurrently and repeatedly: nothing is ever sent twice.
+
+    JSON: {queued, digests, sent, failed, dead, skipped, due: [...],
+    errors: [{id, channel, error}]}.
+
+    Example:
+
+      iqcadence automations run --json
+    """
+    from iqcadence.core.alerts import outbox
+
+    with common.session_as(ctx) as (session, actor):
+        report = outbox.run(session, actor.client_id, dry_run=dry_run)
+    data = report.to_dict()
+    if as_json:
+        common.print_json(data)
+        return
+    out = common.console()
+    if dry_run:
+        out.print(f"{len(data['due'])} item(s) due now (dry run, nothing sent).")
+        for item in data["due"]:
+            if "digest" in item:
+                out.print(f"  digest {item['digest']}: {item['items']} item(s)")
+            else:
+                out.print(f"  #{item['id']} {item['channel']}: {item['title']}")
+        return
+    out.print(
+        f"Queued {data['queued']}, digests {data['digests']}, sent {data['sent']}, "
+        f"failed {data['failed']}, dead {data['dead']}."
+    )
+    from rich.markup import escape
+
+    for error in data["errors"]:
+        out.print(f"  #{error['id']} {escape(error['channel'])}: {escape(error['error'])}")
+
+
+@outbox_app.command("list")
+def list_command(
+    ctx: typer.Context,
+    status: str | None = typer.Option(
+        None, "--status", help="pending | sent | failed | dead | held | digested."
+    ),
+    limit: int = typer.Option(100, "--limit", help="How many, newest first."),
+    as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
+) -> None:
+    """List outbox entries, newest first.
+
+    JSON: an array of {id, status, idempotency_key, rule, channel, kind, event,
+    customer, event_at, title, attempts, next_attempt_at, last_error,
+    created_at, sent_at, digest_id}.
+
+    Example:
+
+      iqcadence outbox list --status dead
+    """
+    from iqcadence.core.alerts import outbox
+
+    with common.session_as(ctx) as (session, actor):
+        items = [
+            outbox.entry_to_dict(e)
+            for e in outbox.list_entries(session, actor.client_id, status=status, limit=limit)
+        ]
+    if as_json:
+        common.print_json(items)
+        return
+    if not items:
+        common.console().print("The outbox is empty.")
+        return
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False)
+    for column in ("id", "status", "channel", "title", "tries", "next / sent", "last error"):
+        table.add_column(column)
+    for item in items:
+        table.add_row(
+            str(item["id"]),
+            item["status"],
+            escape(item["channel"]),
+            escape(item["title"] or ""),
+            str(item["attempts"]),
+            item["sent_at"] or item["next_attempt_at"],
+            escape(item["last_error"] or ""),
+        )
+    common.console().print(table)
+
+
+@outbox_app.command("retry")
+def retry_command(
+    ctx: typer.Context,
+    entry_id: int = typer.Argument(..., metavar="ID", help="Outbox entry id."),
+) -> None:
+    """Revive a failed or dead entry: due now with a fresh set of attempts.
+
+    Example:
+
+      iqcadence outbox retry 42
+    """
+    from iqcadence.core.alerts import outbox
+
+    with common.session_as(ctx) as (session, actor):
+        outbox.retry(session, actor, entry_id)
+    common.console().print(f"Entry {entry_id} will be sent by the next `automations run`.")
+
+
+def next_command(
+    ctx: typer.Context,
+    customer: str = typer.Argument(..., help="Customer name."),
+    as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
+) -> None:
+    """Suggest the one next step for a customer, with its reason and data.
+
+    JSON: {customer, rule, action, reason, due, data}.
+
+    Example:
+
+      iqcadence next "Acme Corp"
+    """
+    from iqcadence.core.alerts import next_action
+    from iqcadence.core.customers import get_customer
+
+    with common.session_as(ctx) as (session, actor):
+        found = get_customer(session, actor, customer)
+        suggestion = next_action.suggest(session, found)
+        data = suggestion.to_dict()
+    if as_json:
+        common.print_json(data)
+        return
+    from rich.markup import escape
+
+    out = common.console()
+    out.print(f"[bold]{escape(data['action'])}[/]")
+    out.print(f"Why: {escape(data['reason'])}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(automations_app, name="automations")
+    app.add_typer(outbox_app, name="outbox")
+    app.command("next")(next_command)
