@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import text
@@ -59,7 +59,7 @@ from iqcadence.core.imports.headers import (
     match_columns,
     parse_map_options,
 )
-from iqcadence.core.imports.normalize import CellError, Normalizer
+from iqcadence.core.imports.normalize import CellError, Normalizer, domain_key
 from iqcadence.core.scoring import SIGNALS, effective_days
 from iqcadence.core.users import Actor
 
@@ -286,7 +286,7 @@ class _Importer:
 
     def _finish(self, max_id: int) -> None:
         summary, conn = self.summary, self.conn
-        summary.problems = self.report.problems
+        summary.problems = sorted(self.report.problems, key=lambda p: p.line)
         summary.problems_total = self.report.total
         summary.rejected = self.report.rows
         refused = bool(summary.rejected) and not self.options.skip_invalid
@@ -306,9 +306,13 @@ class _Importer:
         if touched:
             from iqcadence.core import rescore
 
+            # a dry run is rolled back, so a viewer may preview the scores too
+            scorer = self.actor
+            if self.options.dry_run and not scorer.can_write:
+                scorer = replace(scorer, role="csm")
             result = rescore.rescore_where(
                 self.session,
-                self.actor,
+                scorer,
                 f"customer.id IN (SELECT id FROM {TOUCHED_TABLE})",
                 {},
                 include_overrides=False,
@@ -353,7 +357,7 @@ class _Importer:
     # -- reading ------------------------------------------------------------
 
     def _load_existing(self) -> None:
-        column = {"name": "name_key", "domain": "domain", "email": "LOWER(email)"}[self.key]
+        column = {"name": "name_key", "domain": "domain", "email": "email"}[self.key]
         result = self.conn.execute(
             text(
                 f"SELECT {column}, id FROM customer WHERE client_id = :client_id "
@@ -362,7 +366,15 @@ class _Importer:
             {"client_id": self.actor.client_id},
         )
         existing = self.existing
-        for key, customer_id in result:
+        for raw, customer_id in result:
+            if self.key == "domain":
+                key = domain_key(str(raw))
+                if key is None:
+                    continue
+            elif self.key == "email":
+                key = str(raw).strip().lower()
+            else:
+                key = raw
             if key in existing:
                 existing[key] = -1  # two customers share it: ambiguous
             else:
@@ -424,6 +436,8 @@ class _Importer:
             return None
         if self.key == "name":
             return name_key(raw)
+        if self.key == "domain":
+            return domain_key(raw)
         return str(raw).lower()
 
     def _write_chunk(self, chunk: list[tuple[int, list[str], dict[str, Any]]]) -> None:
@@ -548,8 +562,11 @@ class _Importer:
         for column in DIRECT:
             if column in fields:
                 value = values[column]
-                if column == "tags" and value is None:
-                    value = ""
+                if column == "tags":
+                    if value is None:
+                        value = ""
+                    elif old is not None and _same_tags(value, old["tags"]):
+                        value = old["tags"]
                 out.append(value)
         if "renewal_date" in self.plan.columns:
             renewal = values.get("renewal_date")
@@ -795,6 +812,12 @@ OLD_EXTRA: tuple[str, ...] = (
     "last_contact_date",
     "renewal_date",
 )
+
+
+def _same_tags(new: str, old: str | None) -> bool:
+    return {t.casefold() for t in new.split("|") if t} == {
+        t.casefold() for t in (old or "").split("|") if t
+    }
 
 
 def _iso_date(value: str) -> Any:

@@ -127,6 +127,15 @@ def detect_delimiter(text: str) -> str:
     return chosen
 
 
+def _not_text(name: str, encoding: str, exc: UnicodeDecodeError, lines_read: int) -> str:
+    bad = exc.object[exc.start : exc.start + 1]
+    where = f" after line {lines_read}" if lines_read else ""
+    return (
+        f"{name}: the text is not valid {encoding} (byte 0x{bad.hex()}{where}); "
+        "pass --encoding with the file's encoding (e.g. cp1252)."
+    )
+
+
 def parse_delimiter(value: str) -> str:
     """`--delimiter`: one character, or a name (comma, semicolon, tab, pipe)."""
     word = DELIMITER_WORDS.get(value.strip().lower()) if value.strip() else None
@@ -185,10 +194,7 @@ class CsvSource:
                     continue
                 yield start, row
         except UnicodeDecodeError as exc:
-            raise RefusedFile(
-                f"{self.name}:{previous + 1}: the text is not valid {self.encoding} "
-                f"({exc.reason}); pass --encoding with the file's encoding (e.g. cp1252)."
-            ) from None
+            raise RefusedFile(_not_text(self.name, self.encoding, exc, previous)) from None
         except csv.Error as exc:
             raise RefusedFile(f"{self.name}:{previous + 1}: cannot read the CSV ({exc}).") from None
 
@@ -265,10 +271,7 @@ def open_csv(
                     header = row
                     break
         except UnicodeDecodeError as exc:
-            raise RefusedFile(
-                f"{display}:1: the text is not valid {chosen} ({exc.reason}); "
-                "pass --encoding with the file's encoding."
-            ) from None
+            raise RefusedFile(_not_text(display, chosen, exc, 0)) from None
         except csv.Error as exc:
             raise RefusedFile(f"{display}:1: cannot read the header ({exc}).") from None
         if header is None:

@@ -272,7 +272,7 @@ def _run(
             if progress is not None:
                 progress(source.bytes_read, source.size, summary.rows)
     flush()
-    summary.problems = report.problems
+    summary.problems = sorted(report.problems, key=lambda p: p.line)
     summary.problems_total = report.total
     summary.rejected = report.rows
     if summary.rejected and not options.skip_invalid:

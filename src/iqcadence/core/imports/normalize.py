@@ -115,6 +115,20 @@ _AMBIGUOUS_DATE = re.compile(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}$")
 _MULTIPLIERS = {"k": 1e3, "m": 1e6, "mm": 1e6, "b": 1e9, "bn": 1e9}
 
 
+def domain_key(value: str) -> str | None:
+    """The comparable form of a domain or URL: `https://www.Acme.com/x` → `acme.com`."""
+    text = value.strip().lower()
+    text = re.sub(r"^[a-z][a-z0-9+.-]*://", "", text)
+    text = text.split("/", 1)[0].split("?", 1)[0].split(":", 1)[0]
+    if "@" in text:
+        text = text.rsplit("@", 1)[1]
+    if text.startswith("www."):
+        text = text[4:]
+    if "." not in text or not re.fullmatch(r"[a-z0-9.-]+", text):
+        return None
+    return text
+
+
 def _key(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.casefold())
 
@@ -236,7 +250,10 @@ class Normalizer:
             for prefix, mapped in NPS_WORDS.items():
                 if word.startswith(prefix):
                     return mapped
-            number = self.number(text)
+            try:
+                number = self.number(text)
+            except CellError:
+                number = math.nan
             if number is None:
                 return None
             if not number.is_integer():
@@ -296,27 +313,23 @@ class Normalizer:
 
     @staticmethod
     def email(value: str) -> str | None:
-        stripped = value.strip().lower()
-        if not stripped:
+        """Stored as written (trimmed); matching by e-mail ignores case."""
+        stripped = value.strip()
+        if stripped.casefold() in NULL_WORDS:
             return None
-        if stripped.startswith("mailto:"):
-            stripped = stripped[7:]
+        if stripped.lower().startswith("mailto:"):
+            stripped = stripped[7:].strip()
         if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", stripped):
             raise CellError("not an e-mail address")
         return stripped
 
     @staticmethod
     def domain(value: str) -> str | None:
-        stripped = value.strip().lower()
-        if not stripped:
+        """Stored as written (trimmed); must look like a domain or a URL."""
+        stripped = value.strip()
+        if stripped.casefold() in NULL_WORDS:
             return None
-        stripped = re.sub(r"^[a-z][a-z0-9+.-]*://", "", stripped)
-        stripped = stripped.split("/", 1)[0].split("?", 1)[0].split(":", 1)[0]
-        if stripped.startswith("www."):
-            stripped = stripped[4:]
-        if "@" in stripped:
-            stripped = stripped.rsplit("@", 1)[1]
-        if "." not in stripped or not re.fullmatch(r"[a-z0-9.-]+", stripped):
+        if domain_key(stripped) is None:
             raise CellError("not a domain like example.com")
         return stripped
 

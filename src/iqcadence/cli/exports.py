@@ -1,0 +1,162 @@
+"""`export csv` and `export bulksheet`: customers out to spreadsheets."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any, TextIO
+
+import typer
+
+from iqcadence.cli import common
+
+export_app = typer.Typer(
+    help=(
+        "Export customers as CSV: everything with computed columns (csv), or the "
+        "editable fields for round-trip editing (bulksheet).\n\n"
+        "Example:\n\n  iqcadence export csv --out customers.csv"
+    ),
+    no_args_is_help=True,
+)
+
+OUT_HELP = "File to write, or - for standard output (the default)."
+LIST_STATUSES = ("active", "archived", "trashed", "all")
+
+
+@contextmanager
+def _output(out: str) -> Iterator[TextIO]:
+    from iqcadence.core.errors import RefusedFile
+
+    if out == "-":
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    try:
+        handle = open(out, "w", encoding="utf-8", newline="")  # noqa: SIM115
+    except OSError as exc:
+        raise RefusedFile(f"--out {out}: cannot write ({exc.strerror}).") from None
+    with handle:
+        yield handle
+
+
+def _report(out: str, rows: int, what: str, as_json: bool) -> None:
+    if out == "-":
+        return
+    if as_json:
+        common.print_json({"file": out, "rows": rows, "kind": what})
+    else:
+        common.console().print(f"Exported {rows:,} customers ({what}) to {out}.", highlight=False)
+
+
+@export_app.command("csv")
+def csv_command(
+    ctx: typer.Context,
+    out: str = typer.Option("-", "--out", metavar="PATH|-", help=OUT_HELP),
+    band: str | None = typer.Option(
+        None, "--band", help="critical | at_risk | watch | healthy | expansion."
+    ),
+    manager: str | None = typer.Option(None, "--manager", help="Primary CSM (exact, any case)."),
+    tier: str | None = typer.Option(None, "--tier", help="smb | mid | enterprise."),
+    tag: str | None = typer.Option(None, "--tag", help="Customers carrying this tag."),
+    lifecycle: str | None = typer.Option(
+        None, "--lifecycle", help="onboarding | active | atrisk | won | churned."
+    ),
+    status: str = typer.Option(
+        "active", "--status", help="active (default) | archived | trashed | all."
+    ),
+    search: str | None = typer.Option(
+        None, "--search", help="Words matching the start of words in name, manager or tags."
+    ),
+    where: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--where", metavar="FIELD=VALUE", help="Custom field equals value (repeatable)."
+        ),
+    ] = None,
+    sort: str = typer.Option(
+        "name", "--sort", help="name | score | mrr | arr | renewal | updated."
+    ),
+    desc: bool = typer.Option(False, "--desc", help="Sort descending."),
+    as_json: bool = typer.Option(
+        False, "--json", help="With --out PATH, print the result as JSON."
+    ),
+) -> None:
+    """Export customers with every stored field and computed columns: score,
+    band, score_source, priority (0–100 urgency), momentum_7d, cadence_status,
+    days_until_renewal and days_since_contact. Takes the filters of
+    `customers list`. The header names re-import with `import csv`.
+
+    Example:
+
+      iqcadence export csv --out portfolio.csv
+      iqcadence export csv --band at_risk --sort mrr --desc > at-risk.csv
+    """
+    from iqcadence.core.exports import export_csv
+
+    filters = _filters(band, manager, tier, tag, lifecycle, status, search, where or [])
+    with common.session_as(ctx) as (session, actor), _output(out) as handle:
+        rows = export_csv(session, actor, handle, filters, sort=sort, desc=desc)
+    _report(out, rows, "csv", as_json)
+
+
+@export_app.command("bulksheet")
+def bulksheet_command(
+    ctx: typer.Context,
+    out: str = typer.Option("-", "--out", metavar="PATH|-", help=OUT_HELP),
+    as_json: bool = typer.Option(
+        False, "--json", help="With --out PATH, print the result as JSON."
+    ),
+) -> None:
+    """Export the editable fields of every customer (archived and trashed too)
+    for editing in a spreadsheet; `import csv` reads it back, and re-importing
+    it unedited changes nothing. The score column holds manual overrides only
+    (blank = computed); clearing one removes the override.
+
+    Example:
+
+      iqcadence export bulksheet --out sheet.csv
+      iqcadence import csv sheet.csv --dry-run
+    """
+    from iqcadence.core.exports import export_bulksheet
+
+    with common.session_as(ctx) as (session, actor), _output(out) as handle:
+        rows = export_bulksheet(session, actor, handle)
+    _report(out, rows, "bulksheet", as_json)
+
+
+def _filters(
+    band: str | None,
+    manager: str | None,
+    tier: str | None,
+    tag: str | None,
+    lifecycle: str | None,
+    status: str,
+    search: str | None,
+    where: list[str],
+) -> Any:
+    from iqcadence.core import queries
+    from iqcadence.core.errors import InvalidValue
+    from iqcadence.core.fields import parse_assignment
+
+    if status not in LIST_STATUSES:
+        raise InvalidValue(f"--status: {status!r} is not one of {', '.join(LIST_STATUSES)}.")
+    pairs = []
+    for item in where:
+        if "=" not in item:
+            raise InvalidValue(f"--where {item!r}: expected FIELD=VALUE.")
+        pairs.append(parse_assignment(item))
+    return queries.CustomerFilter(
+        band=band,
+        manager=manager,
+        tier=tier,
+        tag=tag,
+        lifecycle=lifecycle,
+        status=None if status == "all" else status,
+        search=search,
+        where=pairs,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(export_app, name="export")

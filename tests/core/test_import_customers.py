@@ -1,0 +1,295 @@
+"""`import csv` in the core: upsert rules, errors, dry run, scoring, audit."""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from iqcadence.core import audit, customers
+from iqcadence.core.errors import PermissionDenied, RefusedFile
+from iqcadence.core.imports.common import ImportOptions
+from iqcadence.core.imports.customers import ImportSummary, import_customers
+from iqcadence.core.imports.detect import open_csv
+from iqcadence.core.users import Actor
+
+DATA = Path(__file__).parent.parent / "data" / "import"
+
+
+def run(session: Any, actor: Actor, source: str | Path, **options: Any) -> ImportSummary:
+    """Import a path, or CSV text (written to a stream)."""
+    encoding, delimiter = options.get("encoding"), options.get("delimiter")
+    if isinstance(source, Path):
+        opened = open_csv(source, encoding=encoding, delimiter=delimiter)
+    else:
+        opened = open_csv(
+            io.BytesIO(source.encode()), name="in.csv", encoding=encoding, delimiter=delimiter
+        )
+    with opened:
+        return import_customers(session, actor, opened, ImportOptions(**options))
+
+
+def rows(db_path: Path, sql: str) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(db_path) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def dump(db_path: Path) -> list[tuple[Any, ...]]:
+    return rows(db_path, "SELECT * FROM customer ORDER BY id") + rows(
+        db_path, "SELECT * FROM score_snapshot ORDER BY id"
+    )
+
+
+def customer(session: Any, actor: Actor, name: str) -> Any:
+    session.expire_all()
+    return customers.get_customer(session, actor, name)
+
+
+def test_messy_file_creates_scored_customers(session: Any, actor: Actor, db_path: Path) -> None:
+    summary = run(session, actor, DATA / "messy.csv")
+    assert (summary.rows, summary.created, summary.updated, summary.rejected) == (3, 3, 0, 0)
+    assert summary.written and summary.ignored_columns == ["Favourite Colour"]
+    acme = customer(session, actor, "acme corp")
+    assert acme.mrr == 5000 and acme.arr == 60000
+    assert (acme.logins, acme.adoption, acme.tickets, acme.nps) == (22, 75, 1, 10)
+    assert (acme.days_baseline, str(acme.days_as_of)) == (10, "2026-11-27")
+    assert str(acme.renewal_date) == "2027-03-15"
+    assert (acme.growth, acme.tier, acme.tags, acme.lifecycle, acme.sentiment) == (
+        "strong",
+        "enterprise",
+        "vip|beta",
+        "active",
+        "positive",
+    )
+    assert acme.score == 82.5 and acme.band == "expansion" and not acme.score_manual
+    globex = customer(session, actor, "Globex")
+    assert (globex.mrr, globex.tier, globex.tags) == (1200, "mid", "churn-risk|legacy")
+    assert globex.band == "critical" and globex.lifecycle == "atrisk"  # auto-transition
+    initech = customer(session, actor, "Initech")
+    # blank cells are missing signals, not zeros
+    assert initech.mrr is None and initech.adoption is None and initech.days_baseline is None
+    assert initech.growth == "na" and initech.score == 62.5
+    snapshots = rows(db_path, "SELECT customer_id, score, source FROM score_snapshot")
+    assert len(snapshots) == 3 and {s[2] for s in snapshots} == {"import"}
+    entries = audit.list_entries(session, actor, action="import.csv")
+    assert len(entries) == 1
+    assert entries[0].details["created"] == 3 and entries[0].details["rows"] == 3
+    # the search index was kept up to date
+    found = rows(db_path, "SELECT rowid FROM customer_fts WHERE customer_fts MATCH 'globex'")
+    assert found == [(globex.id,)]
+
+
+@pytest.mark.parametrize(
+    "filename",
+    ["utf8.csv", "utf8_bom.csv", "utf16.csv", "cp1252.csv", "semicolon.csv", "tab.tsv", "pipe.csv"],
+)
+def test_every_encoding_and_delimiter_imports(session: Any, actor: Actor, filename: str) -> None:
+    summary = run(session, actor, DATA / filename)
+    assert summary.created == 2 and summary.rejected == 0
+    cafe = customer(session, actor, "café zürich")
+    assert (cafe.name, cafe.manager, cafe.mrr, cafe.adoption) == ("Café Zürich", "Renée", 1200, 55)
+    assert customer(session, actor, "Smörgås AB").nps == 0
+
+
+def test_upsert_changes_only_the_columns_given(session: Any, actor: Actor) -> None:
+    run(session, actor, DATA / "messy.csv")
+    summary = run(
+        session, actor, "account,logins,tags\n  ACME   corp ,30,\nglobex,5,legacy|churn-risk\n"
+    )
+    assert (summary.created, summary.updated, summary.unchanged) == (0, 1, 1)
+    acme = customer(session, actor, "Acme Corp")
+    assert acme.name == "Acme Corp"  # the key never renames
+    assert acme.logins == 30 and acme.tags == ""  # blank cell clears the value
+    assert acme.mrr == 5000 and acme.nps == 10 and acme.tier == "enterprise"  # untouched
+    assert customer(session, actor, "Globex").tags == "churn-risk|legacy"  # order kept
+    assert summary.changes[0]["fields"]["logins"] == {"from": 22, "to": 30}
+    assert summary.changes[0]["fields"]["tags"] == {"from": ["vip", "beta"], "to": []}
+
+
+def test_upsert_by_domain_renames_and_matches_urls(session: Any, actor: Actor) -> None:
+    run(session, actor, "name,domain,mrr\nAcme,https://www.acme.com/,100\nGlobex,globex.io,5\n")
+    summary = run(
+        session,
+        actor,
+        "name,domain,mrr\nAcme Corporation,ACME.com,200\nNewco,new.co,1\n",
+        key="domain",
+    )
+    assert (summary.created, summary.updated) == (1, 1)
+    renamed = customer(session, actor, "Acme Corporation")
+    assert renamed.mrr == 200 and renamed.domain == "ACME.com"
+    with pytest.raises(Exception, match="does not exist"):
+        customer(session, actor, "Acme")
+
+
+def test_upsert_by_email(session: Any, actor: Actor) -> None:
+    run(session, actor, "name,email,tier\nAcme,Ops@Acme.com,smb\n")
+    summary = run(
+        session,
+        actor,
+        "email,tier\nops@acme.com,enterprise\nwho@x.io,smb\n",
+        key="email",
+        skip_invalid=True,
+    )
+    assert (summary.updated, summary.created, summary.rejected) == (1, 0, 1)
+    assert summary.problems[0].message == "in.csv:3: name: required to create a customer (blank)"
+    assert customer(session, actor, "Acme").tier == "enterprise"
+
+
+def test_missing_key_column_is_refused(session: Any, actor: Actor) -> None:
+    with pytest.raises(RefusedFile, match="no column gives the domain"):
+        run(session, actor, "name,mrr\nA,1\n", key="domain")
+
+
+BAD = [
+    (3, "mrr", "expected a number", "lots"),
+    (4, "adoption", "must be at most 100", "150"),
+    (5, "nps", "expected a whole number 0–10 or Promoter/Passive/Detractor", "eleven"),
+    (6, "tier", "not one of smb, mid, enterprise", "galactic"),
+    (7, "renewal_date", "ambiguous date", "31/31/2027"),
+    (8, "growth", "not one of strong, mild, none, n/a", "explosive"),
+    (9, "name", "required to match customers", ""),
+    (10, "row", "has 8 values but the header has 7 columns", "extra"),
+]
+
+
+def test_any_bad_row_writes_nothing(session: Any, actor: Actor, db_path: Path) -> None:
+    run(session, actor, DATA / "messy.csv")
+    before = dump(db_path)
+    summary = run(session, actor, DATA / "bad_rows.csv")
+    assert not summary.written and summary.rejected == 8 and summary.created == 2
+    found = [(p.line, p.field, p.value) for p in summary.problems]
+    assert found == [(line, field, value) for line, field, _reason, value in BAD]
+    for problem, (_l, _f, reason, _v) in zip(summary.problems, BAD, strict=True):
+        assert reason in problem.reason
+    assert str(summary.problems[0].message).endswith(
+        "bad_rows.csv:3: mrr: expected a number (lots)"
+    )
+    assert dump(db_path) == before
+    assert audit.list_entries(session, actor, action="import.csv") == audit.list_entries(
+        session, actor, action="import.csv"
+    )
+    assert len(audit.list_entries(session, actor, action="import.csv")) == 1
+
+
+def test_skip_invalid_writes_good_rows_and_reports_the_rest(
+    session: Any, actor: Actor, tmp_path: Path
+) -> None:
+    out = io.StringIO()
+    summary = run(session, actor, DATA / "bad_rows.csv", skip_invalid=True, errors_out=out)
+    assert summary.written and (summary.created, summary.rejected) == (2, 8)
+    assert customer(session, actor, "Good Two").growth == "strong"
+    report = out.getvalue().splitlines()
+    assert report[0] == "name,mrr,adoption,nps,tier,renewal_date,growth,line,error"
+    assert report[1] == "Bad Money,lots,50,9,smb,2027-01-01,mild,3,mrr: expected a number"
+    assert len(report) == 9
+    # the error file re-imports once fixed: its extra columns are recognised
+    fixed = "\n".join(report[:2]).replace("lots", "700")
+    again = run(session, actor, fixed)
+    assert again.created == 1 and set(again.ignored_columns) == {"line", "error"}
+
+
+def test_dry_run_writes_nothing_but_reports_changes(
+    session: Any, actor: Actor, db_path: Path
+) -> None:
+    run(session, actor, DATA / "messy.csv")
+    before = dump(db_path)
+    audits = len(audit.list_entries(session, actor, limit=1000))
+    summary = run(
+        session,
+        actor,
+        "name,nps,adoption\nGlobex,10,90\nAcme Corp,10,75\nBrand New,9,\n",
+        dry_run=True,
+    )
+    assert (summary.created, summary.updated, summary.unchanged) == (1, 1, 1)
+    assert not summary.written
+    (change,) = summary.changes
+    assert change["name"] == "Globex"
+    assert change["fields"]["nps"] == {"from": 0, "to": 10}
+    assert change["fields"]["adoption"] == {"from": 20, "to": 90}
+    assert change["score"]["from"] == 20.8 and change["score"]["to"] > 50
+    assert (
+        change["band"] == {"from": "critical", "to": "healthy"}
+        or change["band"]["to"] != "critical"
+    )
+    assert summary.scoring["scored"] == 2
+    assert dump(db_path) == before
+    assert len(audit.list_entries(session, actor, limit=1000)) == audits
+    # the search triggers are still in place after the rolled-back import
+    triggers = rows(db_path, "SELECT name FROM sqlite_master WHERE type = 'trigger'")
+    assert {"customer_fts_ai", "customer_fts_au", "customer_fts_ad"} <= {t[0] for t in triggers}
+
+
+def test_explicit_score_is_a_manual_override(session: Any, actor: Actor, db_path: Path) -> None:
+    summary = run(session, actor, "name,logins,score\nAcme,30,42\nGlobex,30,\n")
+    assert summary.manual_overrides == 1
+    acme = customer(session, actor, "Acme")
+    assert (acme.score, acme.band, acme.score_manual) == (42, "at_risk", True)
+    assert (
+        customer(session, actor, "Globex").score == 100
+        and not customer(session, actor, "Globex").score_manual
+    )
+    snaps = rows(db_path, "SELECT score, source FROM score_snapshot ORDER BY score")
+    assert snaps == [(42.0, "import"), (100.0, "import")]
+    # a blank score clears the override; score_source=computed ignores the column
+    run(session, actor, "name,score,score_source\nAcme,42,computed\n")
+    acme = customer(session, actor, "Acme")
+    assert (acme.score, acme.score_manual) == (100, False)
+
+
+def test_money_days_and_renewal_derivations(session: Any, actor: Actor) -> None:
+    run(session, actor, "name,arr,last_contact_date,months_to_renewal\nAcme,1000,2026-11-20,3\n")
+    acme = customer(session, actor, "Acme")
+    assert (acme.mrr, acme.arr) == (83.33, 1000)
+    assert (acme.days_baseline, str(acme.days_as_of)) == (0, "2026-11-20")
+    assert str(acme.renewal_date) == "2027-02-27"
+    summary = run(session, actor, "name,mrr,arr\nAcme,83.33,1000\n")
+    assert summary.unchanged == 1  # MRR rounded to cents still agrees
+    summary = run(session, actor, "name,mrr,arr\nAcme,100,5000\n")
+    assert summary.problems[0].field == "arr" and "12 × MRR" in summary.problems[0].reason
+    summary = run(session, actor, "name,last_contact_date\nAcme,2027-01-01\n")
+    assert summary.problems[0].reason == "2027-01-01 is in the future"
+
+
+def test_duplicates_inside_the_file_are_rejected(session: Any, actor: Actor) -> None:
+    run(session, actor, "name,mrr\nOld,1\n")
+    summary = run(session, actor, "name,mrr\nNew,1\nnew,2\nOld,3\nOLD,4\n", skip_invalid=True)
+    assert (summary.created, summary.updated, summary.rejected) == (1, 1, 2)
+    assert [(p.line, p.field) for p in summary.problems] == [(3, "name"), (5, "name")]
+    assert customer(session, actor, "New").mrr == 1 and customer(session, actor, "Old").mrr == 3
+
+
+def test_unknown_scoring_profile_is_a_row_error(session: Any, actor: Actor) -> None:
+    summary = run(session, actor, "name,scoring_profile\nAcme,Nope\n")
+    assert summary.problems[0].field == "scoring_profile" and not summary.written
+
+
+def test_viewer_cannot_import(session: Any, actor: Actor) -> None:
+    viewer = Actor(email="v@example.com", role="viewer", client_id=actor.client_id)
+    with pytest.raises(PermissionDenied):
+        run(session, viewer, "name\nA\n")
+    assert run(session, viewer, "name\nA\n", dry_run=True).created == 1
+
+
+def test_large_import_suspends_and_rebuilds_the_search_index(
+    session: Any, actor: Actor, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from iqcadence.core.imports import customers as module
+
+    monkeypatch.setattr(module, "SUSPEND_MIN_ROWS", 10)
+    monkeypatch.setattr(module, "CHUNK_ROWS", 7)
+    body = "name,logins,manager\n" + "".join(f"Firm {i},{i % 40},Csm{i % 3}\n" for i in range(50))
+    summary = run(session, actor, body)
+    assert summary.created == 50 and summary.scoring["scored"] == 50
+    hits = rows(db_path, "SELECT COUNT(*) FROM customer_fts WHERE customer_fts MATCH 'csm1'")
+    assert hits == [(17,)]
+    triggers = rows(
+        db_path,
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'customer_fts_%'",
+    )
+    assert triggers == [(3,)]
+    with session.connection() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM score_snapshot")).scalar_one() == 50
