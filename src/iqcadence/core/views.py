@@ -1,0 +1,630 @@
+"""Read models for the app's screens: band tabs with counts, windowed pages of
+customers sorted by any column, fuzzy name lookup, the portfolio KPIs and the
+lists of My day, a customer's 30-day trend, and small bulk actions over a
+selection (each one goes through `customers.apply_changes` / `set_status`).
+
+Everything here is one or two indexed queries, so a screen stays instant on
+100,000 customers: pages come straight from SQL, never from loading every row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+from iqcadence.core import clock, customers, dialect, settings
+from iqcadence.core.errors import InvalidValue, IQError, NotFound, PermissionDenied
+from iqcadence.core.fields import parse_field
+from iqcadence.core.models import Customer
+from iqcadence.core.queries import (
+    CustomerFilter,
+    _typed_row,
+    filter_sql,
+    momentum_for,
+    scores_as_of,
+)
+from iqcadence.core.scoring import BANDS, ScoringConfig
+from iqcadence.core.users import Actor
+
+# Band tabs of the Customers screen, in display order: (key, label).
+TABS: tuple[tuple[str, str], ...] = (
+    ("all", "All"),
+    ("healthy", "Healthy"),
+    ("watch", "Watch"),
+    ("at_risk", "At Risk"),
+    ("critical", "Critical"),
+    ("expansion", "Expansion"),
+    ("churned", "Churned"),
+    ("archived", "Archived"),
+    ("trash", "Trash"),
+)
+
+# Sortable columns → SQL expression (all but `lifecycle` use an index).
+SORT_COLUMNS: dict[str, str] = {
+    "name": "customer.name_key",
+    "score": "customer.score",
+    "band": "customer.score",
+    "mrr": "customer.mrr",
+    "arr": "customer.arr",
+    "tier": "customer.tier",
+    "manager": "customer.manager",
+    "renewal": "customer.renewal_date",
+    "lifecycle": "customer.lifecycle",
+    "updated": "customer.updated_at",
+}
+
+
+def tab_filter(tab: str, base: CustomerFilter) -> CustomerFilter:
+    """The filter of one band tab on top of the user's filters."""
+    if tab == "all":
+        return replace(base, status="active")
+    if tab in BANDS:
+        return replace(base, status="active", band=tab)
+    if tab == "churned":
+        return replace(base, status="active", lifecycle="churned")
+    if tab == "archived":
+        return replace(base, status="archived")
+    if tab == "trash":
+        return replace(base, status="trashed")
+    raise InvalidValue(f"tab: {tab!r} is not one of {', '.join(k for k, _ in TABS)}.")
+
+
+def tab_counts(session: Session, client_id: int, base: CustomerFilter) -> dict[str, int]:
+    """How many customers each band tab holds under the user's filters (one query)."""
+    where, params = filter_sql(session, client_id, replace(base, status=None, band=None))
+    rows = session.connection().execute(
+        text(
+            "SELECT customer.status, customer.band, "
+            "CASE WHEN customer.lifecycle = 'churned' THEN 1 ELSE 0 END, COUNT(*) "
+            f"FROM customer WHERE {where} GROUP BY 1, 2, 3"
+        ),
+        params,
+    )
+    counts = dict.fromkeys((key for key, _ in TABS), 0)
+    for status, band, churned, count in rows:
+        if status == "archived":
+            counts["archived"] += int(count)
+        elif status == "trashed":
+            counts["trash"] += int(count)
+        elif status == "active":
+            if base.lifecycle is None or not churned or base.lifecycle == "churned":
+                counts["all"] += int(count)
+            if band in counts:
+                counts[band] += int(count)
+            if churned:
+                counts["churned"] += int(count)
+    return counts
+
+
+@dataclass
+class Page:
+    """One window of rows of a sorted, filtered list."""
+
+    rows: list[dict[str, Any]]
+    offset: int
+    total: int | None = None
+
+
+def customer_page(
+    session: Session,
+    client_id: int,
+    filters: CustomerFilter,
+    *,
+    sort: str = "name",
+    desc: bool = False,
+    limit: int = 100,
+    offset: int = 0,
+    today: date | None = None,
+    with_total: bool = False,
+) -> Page:
+    """A window of customers (with momentum) sorted by any column of the table."""
+    if sort not in SORT_COLUMNS:
+        raise InvalidValue(f"sort: {sort!r} is not one of {', '.join(SORT_COLUMNS)}.")
+    where, params = filter_sql(session, client_id, filters)
+    direction = "DESC" if desc else "ASC"
+    order = f"{SORT_COLUMNS[sort]} {direction}, customer.id {direction}"
+    conn = session.connection()
+    rows = [
+        _typed_row(dict(row))
+        for row in conn.execute(
+            text(
+                f"SELECT customer.* FROM customer WHERE {where} ORDER BY {order} "
+                "LIMIT :limit OFFSET :offset"
+            ),
+            {**params, "limit": limit, "offset": max(0, offset)},
+        ).mappings()
+    ]
+    moments = momentum_for(session, rows, today)
+    for row in rows:
+        row["momentum"] = moments.get(int(row["id"]))
+    total = None
+    if with_total:
+        total = int(
+            conn.execute(text(f"SELECT COUNT(*) FROM customer WHERE {where}"), params).scalar_one()
+        )
+    return Page(rows=rows, offset=max(0, offset), total=total)
+
+
+# --- jump to a customer --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NameHit:
+    id: int
+    name: str
+    score: float | None
+    band: str | None
+    status: str
+
+
+def find_names(session: Session, client_id: int, query: str, *, limit: int = 20) -> list[NameHit]:
+    """Customers whose name contains the typed letters in order (fuzzy), best
+    first: names starting with the text, then containing it, then the rest."""
+    key = customers.name_key(query)
+    if not key:
+        return []
+    escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    fuzzy = "%" + "%".join(escaped) + "%"
+    rows = session.connection().execute(
+        text(
+            "SELECT id, name, score, band, status FROM customer "
+            "WHERE client_id = :client_id AND name_key LIKE :fuzzy ESCAPE '\\' "
+            "ORDER BY CASE WHEN name_key LIKE :prefix ESCAPE '\\' THEN 0 "
+            "WHEN name_key LIKE :contains ESCAPE '\\' THEN 1 ELSE 2 END, "
+            "CASE status WHEN 'active' THEN 0 ELSE 1 END, LENGTH(name_key), name_key "
+            "LIMIT :limit"
+        ),
+        {
+            "client_id": client_id,
+            "fuzzy": fuzzy,
+            "prefix": escaped + "%",
+            "contains": "%" + escaped + "%",
+            "limit": limit,
+        },
+    )
+    return [
+        NameHit(int(r[0]), str(r[1]), None if r[2] is None else float(r[2]), r[3], str(r[4]))
+        for r in rows
+    ]
+
+
+def customer_by_id(session: Session, actor: Actor, customer_id: int) -> Customer:
+    customer = session.get(Customer, customer_id)
+    if customer is None or customer.client_id != actor.client_id:
+        raise NotFound(f"customer #{customer_id} does not exist (it may have been deleted).")
+    return customer
+
+
+# --- My day and the KPI strip -----------------------------------------------------
+
+
+@dataclass
+class Kpis:
+    bands: dict[str, int]
+    unscored: int
+    accounts: int
+    total_mrr: float
+    revenue_at_risk: float
+    expansion_opportunity: float
+
+
+def kpis(session: Session, client_id: int, config: ScoringConfig) -> Kpis:
+    """Accounts by band, total MRR, MRR at risk (At Risk + Critical) and the
+    expansion estimate (Expansion MRR × the configured %), over active accounts."""
+    rows = session.connection().execute(
+        text(
+            "SELECT band, COUNT(*), COALESCE(SUM(mrr), 0) FROM customer "
+            "WHERE client_id = :client_id AND status = 'active' GROUP BY band"
+        ),
+        {"client_id": client_id},
+    )
+    bands = dict.fromkeys(BANDS, 0)
+    mrr_by_band: dict[str | None, float] = {}
+    unscored = 0
+    for band, count, mrr in rows:
+        mrr_by_band[band] = float(mrr)
+        if band in bands:
+            bands[band] = int(count)
+        else:
+            unscored += int(count)
+    total = sum(mrr_by_band.values())
+    at_risk = mrr_by_band.get("at_risk", 0.0) + mrr_by_band.get("critical", 0.0)
+    expansion = mrr_by_band.get("expansion", 0.0) * config.expansion_pct / 100
+    return Kpis(
+        bands=bands,
+        unscored=unscored,
+        accounts=sum(bands.values()) + unscored,
+        total_mrr=round(total, 2),
+        revenue_at_risk=round(at_risk, 2),
+        expansion_opportunity=round(expansion, 2),
+    )
+
+
+@dataclass
+class DayItem:
+    """One line of a My day list: which customer, and what to say about it."""
+
+    customer_id: int
+    name: str
+    detail: str
+    band: str | None = None
+    sort_value: float = 0.0
+
+
+@dataclass
+class MyDay:
+    kpis: Kpis
+    tasks: list[DayItem] = field(default_factory=list)
+    alerts: list[DayItem] = field(default_factory=list)
+    renewals: list[DayItem] = field(default_factory=list)
+    quiet: list[DayItem] = field(default_factory=list)
+    drops: list[DayItem] = field(default_factory=list)
+    mine_only: bool = False
+
+
+def owner_clause(session: Session, actor: Actor) -> tuple[str, dict[str, Any], bool]:
+    """Restrict lists to the acting user's accounts when they own any (by
+    e-mail or name as manager); otherwise everyone's (a lone admin's view)."""
+    keys = {actor.email.lower(), actor.email.split("@")[0].lower()}
+    if actor.name:
+        keys.add(actor.name.lower())
+    params = {f"owner{i}": key for i, key in enumerate(sorted(keys))}
+    names = ", ".join(f":{k}" for k in params)
+    clause = f"LOWER(customer.manager) IN ({names})"
+    found = session.connection().execute(
+        text(
+            f"SELECT 1 FROM customer WHERE client_id = :client_id AND {clause} "
+            "AND status = 'active' LIMIT 1"
+        ),
+        {**params, "client_id": actor.client_id},
+    )
+    if found.first() is None:
+        return "1 = 1", {}, False
+    return clause, params, True
+
+
+def my_day(session: Session, actor: Actor, *, today: date | None = None, limit: int = 8) -> MyDay:
+    """Renewals in the widest window, quiet accounts and this week's biggest drops."""
+    today = today or clock.today()
+    config = settings.load_scoring_config(session, actor.client_id)
+    owner, params, mine = owner_clause(session, actor)
+    conn = session.connection()
+    base = {**params, "client_id": actor.client_id, "limit": limit}
+    window = max(config.renewal_windows.values())
+    renewals = conn.execute(
+        text(
+            "SELECT id, name, band, renewal_date, mrr FROM customer "
+            f"WHERE client_id = :client_id AND status = 'active' AND {owner} "
+            "AND renewal_date >= :today AND renewal_date <= :until "
+            "ORDER BY renewal_date, name_key LIMIT :limit"
+        ),
+        {**base, "today": today, "until": today + timedelta(days=window)},
+    ).all()
+    result = MyDay(kpis=kpis(session, actor.client_id, config), mine_only=mine)
+    for cid, name, band, renewal, mrr in renewals:
+        renewal_day = date.fromisoformat(str(renewal)[:10])
+        days = (renewal_day - today).days
+        money = f" · MRR {mrr:,.0f}" if mrr is not None else ""
+        result.renewals.append(DayItem(int(cid), name, f"renews in {days} d{money}", band, days))
+    days_sql = dialect.effective_days_sql(conn, today)
+    quiet = conn.execute(
+        text(
+            f"SELECT id, name, band, {days_sql} AS days FROM customer "
+            f"WHERE client_id = :client_id AND status = 'active' AND {owner} "
+            f"AND {days_sql} >= :quiet ORDER BY days DESC, name_key LIMIT :limit"
+        ),
+        {**base, "quiet": config.quiet_after},
+    ).all()
+    for cid, name, band, days in quiet:
+        result.quiet.append(DayItem(int(cid), name, f"no contact for {days} d", band, float(days)))
+    result.drops = biggest_drops(session, actor, today=today, limit=limit, owner=(owner, params))
+    return result
+
+
+def biggest_drops(
+    session: Session,
+    actor: Actor,
+    *,
+    today: date,
+    limit: int = 8,
+    owner: tuple[str, dict[str, Any]] | None = None,
+) -> list[DayItem]:
+    """Customers whose score fell most over the last 7 days (only those
+    rescored this week can have moved)."""
+    clause, params = owner or ("1 = 1", {})
+    start = clock.start_of(today - timedelta(days=6))
+    moved = (
+        session.connection()
+        .execute(
+            text(
+                "SELECT customer.id, customer.name, customer.band, customer.score FROM customer "
+                "WHERE customer.client_id = :client_id AND customer.status = 'active' "
+                f"AND {clause} "
+                "AND customer.score IS NOT NULL AND customer.id IN "
+                "(SELECT customer_id FROM score_snapshot WHERE taken_at >= :start)"
+            ),
+            {**params, "client_id": actor.client_id, "start": start},
+        )
+        .all()
+    )
+    before = scores_as_of(session, [int(r[0]) for r in moved], start)
+    drops = []
+    for cid, name, band, score in moved:
+        old = before.get(int(cid))
+        if old is not None and float(score) < old:
+            delta = round(float(score) - old, 1)
+            drops.append(DayItem(int(cid), name, f"{old:g} → {score:g} ({delta:+g})", band, delta))
+    drops.sort(key=lambda item: (item.sort_value, item.name))
+    return drops[:limit]
+
+
+def trend(session: Session, customer_id: int, *, today: date, days: int = 30) -> list[float]:
+    """The score at the end of each of the last `days` days (from snapshots;
+    days before the first snapshot are left out)."""
+    start = clock.start_of(today - timedelta(days=days - 1))
+    rows = (
+        session.connection()
+        .execute(
+            text(
+                "SELECT taken_at, score FROM score_snapshot WHERE customer_id = :cid "
+                "AND score IS NOT NULL ORDER BY taken_at, id"
+            ),
+            {"cid": customer_id},
+        )
+        .all()
+    )
+    points: list[float] = []
+    last: float | None = None
+    index = 0
+    for offset in range(days):
+        day_end = start + timedelta(days=offset + 1)
+        while index < len(rows) and _as_datetime(rows[index][0]) < day_end:
+            last = float(rows[index][1])
+            index += 1
+        if last is not None:
+            points.append(last)
+    return points
+
+
+def _as_datetime(value: Any) -> Any:
+    if isinstance(value, str):
+        from datetime import datetime
+
+        return datetime.fromisoformat(value)
+    return value
+
+
+# --- bulk actions over a selection ---------------------------------------------------
+
+
+@dataclass
+class BulkOutcome:
+    done: int = 0
+    failed: list[str] = field(default_factory=list)
+
+    def summary(self, verb: str) -> str:
+        text_ = f"{verb} {self.done} customer{'s' if self.done != 1 else ''}"
+        if self.failed:
+            text_ += f"; {len(self.failed)} refused ({self.failed[0]})"
+        return text_ + "."
+
+
+def _names(session: Session, actor: Actor, ids: list[int]) -> list[str]:
+    return [customer_by_id(session, actor, cid).name for cid in ids]
+
+
+def bulk_apply(
+    session: Session, actor: Actor, ids: list[int], action: str, value: str = ""
+) -> BulkOutcome:
+    """Apply one action to each selected customer: `rescore`, `tag` (add a
+    tag), `lifecycle` (set it), or `archive`. Each customer is its own audited
+    change; a refused one (e.g. already archived) is reported, not fatal."""
+    actor.require_write()
+    if action == "tag":
+        tags = parse_field("tags", value)
+        if not tags:
+            raise InvalidValue("tag: must not be empty.")
+    if action == "lifecycle":
+        value = str(parse_field("lifecycle", value))
+    if action not in ("rescore", "tag", "lifecycle", "archive"):
+        raise InvalidValue(
+            f"bulk action: {action!r} is not one of rescore, tag, lifecycle, archive."
+        )
+    outcome = BulkOutcome()
+    for name in _names(session, actor, ids):
+        try:
+            if action == "rescore":
+                customers.rescore_one(session, actor, name)
+            elif action == "archive":
+                customers.set_status(session, actor, name, "archive")
+            elif action == "lifecycle":
+                customers.apply_changes(
+                    session, actor, name, {"lifecycle": value}, create=False, cause="edit"
+                )
+            else:
+                current = customers.get_customer(session, actor, name)
+                existing = [t for t in current.tags.split("|") if t]
+                merged = existing + [t for t in tags if t not in existing]
+                customers.apply_changes(
+                    session, actor, name, {"tags": merged}, create=False, cause="edit"
+                )
+            outcome.done += 1
+        except PermissionDenied:
+            raise
+        except IQError as exc:  # one refused customer must not stop the rest
+            session.rollback()
+            outcome.failed.append(f"{name}: {exc}")
+    return outcome
+
+
+# --- Customer 360 ----------------------------------------------------------------------
+
+# Standard fields in the order the record shows them (all editable through
+# customers.apply_changes; `score` sets or clears a manual override).
+RECORD_FIELDS: tuple[str, ...] = (
+    "name",
+    "tier",
+    "lifecycle",
+    "manager",
+    "mrr",
+    "arr",
+    "renewal_date",
+    "customer_since",
+    "next_touch",
+    "last_contact_date",
+    "tags",
+    "sentiment",
+    "scoring_profile",
+    "website",
+    "domain",
+    "email",
+    "phone",
+    "industry",
+    "notes",
+    "logins",
+    "adoption",
+    "tickets",
+    "nps",
+    "csat",
+    "days",
+    "growth",
+    "score",
+)
+
+
+@dataclass
+class Record:
+    """Everything the Customer 360 screen shows, read in one go."""
+
+    customer: Customer
+    data: dict[str, Any]  # queries.customer_to_dict shape
+    breakdown: dict[str, Any]
+    trend: list[float]
+    can_edit: bool
+    owners: list[dict[str, Any]] = field(default_factory=list)
+    custom_fields: list[dict[str, Any]] = field(default_factory=list)
+    contacts: list[dict[str, Any]] = field(default_factory=list)
+    timeline: list[dict[str, Any]] = field(default_factory=list)
+    playbooks: list[dict[str, Any]] = field(default_factory=list)
+    recent_signals: list[str] = field(default_factory=list)
+    next_action: str | None = None
+
+
+def field_value(record: Record, name: str) -> Any:
+    """The current value of a standard field, as the record shows it."""
+    data = record.data
+    if name in data.get("signals", {}):
+        return data["signals"][name]
+    if name == "tags":
+        return ", ".join(data.get("tags") or [])
+    if name == "score":
+        return data.get("score") if data.get("score_source") == "manual" else None
+    if name in data:
+        return data[name]
+    return getattr(record.customer, name, None)
+
+
+def customer_record(
+    session: Session, actor: Actor, customer_id: int, *, today: date | None = None
+) -> Record:
+    from iqcadence.core.queries import breakdown, customer_to_dict, momentum_for
+
+    today = today or clock.today()
+    customer = customer_by_id(session, actor, customer_id)
+    config = settings.load_scoring_config(session, actor.client_id)
+    row = customers.state_of(customer)
+    momentum = momentum_for(session, [row], today).get(customer_id)
+    record = Record(
+        customer=customer,
+        data=customer_to_dict(customer, today=today, momentum=momentum),
+        breakdown=breakdown(session, customer, config, today),
+        trend=trend(session, customer_id, today=today),
+        can_edit=_can_edit(session, actor, customer),
+    )
+    for loader in _RECORD_LOADERS:
+        try:
+            loader(session, actor, record, today)
+        except ImportError:  # that capability is not installed in this build
+            continue
+    return record
+
+
+def _can_edit(session: Session, actor: Actor, customer: Customer) -> bool:
+    try:
+        from iqcadence.core import owners
+    except ImportError:
+        return actor.can_write
+    return owners.can_edit(session, actor, customer)
+
+
+def _load_owners(session: Session, actor: Actor, record: Record, today: date) -> None:
+    from iqcadence.core import owners
+
+    record.owners = [o.to_dict() for o in owners.owners_of(session, record.customer)]
+
+
+def _load_custom_fields(session: Session, actor: Actor, record: Record, today: date) -> None:
+    from iqcadence.core import custom_fields
+
+    record.custom_fields = custom_fields.display_values(session, record.customer)
+
+
+_RECORD_LOADERS: list[Any] = [_load_owners, _load_custom_fields]
+
+
+# --- Alerts board ----------------------------------------------------------------------
+
+
+@dataclass
+class AlertBoard:
+    alerts: list[Any]  # alerts.derive.Alert, most severe first
+    exposure: dict[str, Any]  # alerts.exposure.mrr_exposure shape
+
+
+def alert_board(
+    session: Session, actor: Actor, *, show_hidden: bool = False, today: date | None = None
+) -> AlertBoard:
+    """Current alerts (snoozed/dismissed ones too when asked) and the MRR exposure."""
+    from iqcadence.core.alerts.derive import derive_alerts
+    from iqcadence.core.alerts.exposure import mrr_exposure
+
+    everything = derive_alerts(
+        session, actor.client_id, today=today, include_snoozed=True, include_dismissed=True
+    )
+    shown = everything if show_hidden else [a for a in everything if not a.hidden]
+    return AlertBoard(alerts=shown, exposure=mrr_exposure(everything))
+
+
+def alert_action(
+    session: Session,
+    actor: Actor,
+    targets: list[tuple[str, str]],
+    action: str,
+    period: str | None = None,
+) -> BulkOutcome:
+    """Snooze (`period` 1d/7d/30d), dismiss or wake each (customer, category)."""
+    from iqcadence.core.alerts import state
+
+    if action not in ("snooze", "dismiss", "wake"):
+        raise InvalidValue(f"alert action: {action!r} is not one of snooze, dismiss, wake.")
+    actor.require_write(f"{action} alerts")
+    outcome = BulkOutcome()
+    for customer_name, category in targets:
+        try:
+            if action == "snooze":
+                state.snooze(session, actor, customer_name, category, for_period=period)
+            elif action == "dismiss":
+                state.dismiss(session, actor, customer_name, category)
+            else:
+                state.wake(session, actor, customer_name, category)
+            outcome.done += 1
+        except PermissionDenied:
+            raise
+        except IQError as exc:
+            session.rollback()
+            outcome.failed.append(f"{customer_name}: {exc}")
+    return outcome

@@ -1,0 +1,199 @@
+"""The app: screens as modes (1–6), Customer 360 pushed on top, the command
+palette with a jump-to-customer provider, and `make_app()` — the one factory
+used by the CLI, `iqcadence demo` and the tests."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from datetime import date
+from functools import partial
+from typing import Any, ClassVar, TypeVar
+
+from sqlmodel import Session
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.command import CommandPalette
+from textual.screen import Screen
+
+from iqcadence.core import clock
+from iqcadence.core.db import Database
+from iqcadence.core.users import Actor, resolve_actor
+from iqcadence.tui import runner
+from iqcadence.tui.commands import CustomerProvider
+from iqcadence.tui.screens.alerts import AlertsScreen
+from iqcadence.tui.screens.customer360 import Customer360Screen
+from iqcadence.tui.screens.customers import CustomersScreen
+from iqcadence.tui.screens.help import HelpScreen
+from iqcadence.tui.screens.my_day import MyDayScreen
+from iqcadence.tui.screens.score import ScoreScreen
+from iqcadence.tui.screens.settings import SettingsScreen
+
+T = TypeVar("T")
+
+SCREENS_BY_KEY: tuple[tuple[str, str, str], ...] = (
+    ("1", "my_day", "My day"),
+    ("2", "customers", "Customers"),
+    ("3", "alerts", "Alerts"),
+    ("4", "score", "Score"),
+    ("5", "settings", "Settings"),
+    ("6", "help", "Help"),
+)
+
+
+class IQCadenceApp(App[None]):
+    """A customer-success workbench over one database, acting as one user."""
+
+    TITLE = "iqcadence"
+    CSS_PATH = ["styles/app.tcss", "styles/screens.tcss"]
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
+        (0, "-narrow"),
+        (110, "-wide"),
+    ]
+    MODES: ClassVar[dict[str, Any]] = {
+        "my_day": MyDayScreen,
+        "customers": CustomersScreen,
+        "alerts": AlertsScreen,
+        "score": ScoreScreen,
+        "settings": SettingsScreen,
+        "help": HelpScreen,
+    }
+    DEFAULT_MODE = "my_day"
+    COMMANDS = App.COMMANDS | {CustomerProvider}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *(
+            Binding(key, f"go('{mode}')", label, show=key in "12345")
+            for key, mode, label in SCREENS_BY_KEY
+        ),
+        Binding("question_mark", "go('help')", "Help", key_display="?"),
+        Binding("ctrl+k", "jump", "Jump to customer"),
+        Binding("ctrl+t", "toggle_theme", "Light/dark", show=False),
+        Binding("escape", "back", "Back", show=False),
+    ]
+
+    def __init__(self, database: Database, actor: Actor, *, today: date | None = None) -> None:
+        super().__init__()
+        self.database = database
+        self.actor = actor
+        self.today_override = today
+
+    @property
+    def today(self) -> date:
+        return self.today_override or clock.today()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"{self.actor.email} · {self.actor.role}"
+
+    # --- running core calls ---------------------------------------------------------
+
+    def call_db(self, fn: Callable[[Session], T]) -> T:
+        """Run a core call now (in the calling thread); raises runner.Failed."""
+        return runner.call(self.database, fn)
+
+    def run_db(
+        self,
+        fn: Callable[[Session], T],
+        done: Callable[[T], None] | None = None,
+        *,
+        group: str = "db",
+        exclusive: bool = False,
+        success: str | None = None,
+    ) -> None:
+        """Run a core call in a worker thread; `done(result)` then runs on the UI
+        thread. A failure becomes an error notification instead of a crash."""
+
+        def job() -> None:
+            from textual.worker import get_current_worker
+
+            worker = get_current_worker()
+            try:
+                result = runner.call(self.database, fn)
+            except runner.Failed as failure:
+                if not worker.is_cancelled:
+                    self.call_from_thread(self.report_error, failure.message)
+                return
+            if worker.is_cancelled:
+                return
+            if done is not None:
+                self.call_from_thread(done, result)
+            if success:
+                self.call_from_thread(self.notify, success)
+
+        self.run_worker(job, thread=True, group=group, exclusive=exclusive)
+
+    def report_error(self, message: str) -> None:
+        self.notify(message, title="Not done", severity="error", timeout=8)
+
+    # --- navigation ------------------------------------------------------------------
+
+    def action_go(self, mode: str) -> None:
+        if self.current_mode != mode:
+            self.switch_mode(mode)
+        else:
+            # Already there: drop a pushed record so the key always lands on the list.
+            while len(self.screen_stack) > 1 and not isinstance(self.screen, self.MODES[mode]):
+                self.pop_screen()
+
+    def action_back(self) -> None:
+        if len(self.screen_stack) > 1:
+            self.pop_screen()
+        elif self.current_mode != "my_day":
+            self.switch_mode("my_day")
+
+    def open_customer(self, customer_id: int) -> None:
+        """Show a customer's record on top of the current screen."""
+        self.push_screen(Customer360Screen(customer_id))
+
+    def action_jump(self) -> None:
+        if not CommandPalette.is_open(self):
+            self.push_screen(
+                CommandPalette(
+                    providers=[CustomerProvider],
+                    placeholder="Jump to a customer: type part of the name…",
+                    id="--command-palette",
+                )
+            )
+
+    def action_toggle_theme(self) -> None:
+        self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for _key, mode, label in SCREENS_BY_KEY:
+            yield SystemCommand(
+                f"Go to {label}", f"Open the {label} screen", partial(self.action_go, mode)
+            )
+        yield SystemCommand("Jump to customer", "Find a customer by name", self.action_jump)
+        yield SystemCommand(
+            "Light / dark", "Switch between light and dark", self.action_toggle_theme
+        )
+        seen: set[str] = set()
+        for binding in getattr(screen, "BINDINGS", []):
+            if not isinstance(binding, Binding) or not binding.description:
+                continue
+            if binding.description in seen:
+                continue
+            seen.add(binding.description)
+            yield SystemCommand(
+                binding.description,
+                f"{screen.__class__.__name__.removesuffix('Screen')} action ({binding.key})",
+                partial(self._screen_action, screen, binding.action),
+            )
+
+    def _screen_action(self, screen: Screen[Any], action: str) -> None:
+        self.call_later(screen.run_action, action)
+
+
+def make_app(
+    database: Database, *, as_user: str | None = None, today: date | None = None
+) -> IQCadenceApp:
+    """The app on an open database, acting as `as_user` (else IQCADENCE_USER).
+
+    `today` fixes the date for the whole core (decay, windows, momentum) the
+    same way IQCADENCE_TODAY does, so the app and its tests agree on it.
+    """
+    if today is not None:
+        os.environ["IQCADENCE_TODAY"] = today.isoformat()
+    with database.session() as session:
+        actor = resolve_actor(session, as_user)
+    return IQCadenceApp(database, actor, today=today)

@@ -1,0 +1,1 @@
+"""Typed modal screens: each dismisses with the value it was asked for."""

@@ -1,0 +1,228 @@
+"""Alerts: grouped by category, severity or customer; the MRR exposed to
+critical and warning alerts; snooze, dismiss and wake one or many."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable, Footer, Header, Static
+
+from iqcadence.core import views
+from iqcadence.tui.modals.choice import ChoiceModal
+from iqcadence.tui.modals.confirm import ConfirmModal
+from iqcadence.tui.screens.base import BaseScreen
+from iqcadence.tui.widgets.common import money
+
+GROUPINGS = ("category", "severity", "customer")
+SEVERITY_STYLES = {
+    "critical": "bold red",
+    "warning": "dark_orange",
+    "attention": "yellow",
+    "opportunity": "cyan",
+}
+SNOOZES = [("1d", "1 day"), ("7d", "7 days"), ("30d", "30 days")]
+
+
+class AlertsScreen(BaseScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("g", "group", "Group by"),
+        Binding("z", "snooze", "Snooze"),
+        Binding("d", "dismiss", "Dismiss"),
+        Binding("w", "wake", "Wake"),
+        Binding("space", "toggle", "Select"),
+        Binding("h", "hidden", "Show hidden"),
+        Binding("r", "reload", "Refresh", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.grouping = "category"
+        self.show_hidden = False
+        self.board: views.AlertBoard | None = None
+        self.selected: set[str] = set()
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("Loading…", id="exposure")
+        yield DataTable(id="alerts-table", cursor_type="row")
+        yield Static(id="alerts-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "Alerts"
+        table = self.query_one(DataTable)
+        for key, label in (
+            ("sel", " "),
+            ("severity", "Severity"),
+            ("category", "Category"),
+            ("customer", "Customer"),
+            ("reason", "Why"),
+            ("mrr", "MRR"),
+            ("state", "State"),
+        ):
+            table.add_column(label, key=key)
+        table.focus()
+        self.refresh_data()
+
+    def refresh_data(self) -> None:
+        app = self.iq
+        hidden = self.show_hidden
+        app.run_db(
+            lambda s: views.alert_board(s, app.actor, show_hidden=hidden, today=app.today),
+            self.show,
+            group="alerts",
+            exclusive=True,
+        )
+
+    def show(self, board: views.AlertBoard) -> None:
+        from iqcadence.core.alerts.derive import group_alerts
+
+        self.board = board
+        table = self.query_one(DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        for group, items in group_alerts(board.alerts, self.grouping).items():
+            table.add_row(
+                "",
+                Text(f"{group} ({len(items)})", style="bold underline"),
+                "",
+                "",
+                "",
+                "",
+                "",
+                key=f"group:{group}",
+            )
+            for alert in items:
+                key = f"{alert.customer_id}|{alert.category}"
+                state = (
+                    "dismissed"
+                    if alert.dismissed
+                    else (
+                        f"snoozed to {alert.snoozed_until:%Y-%m-%d}" if alert.snoozed_until else ""
+                    )
+                )
+                table.add_row(
+                    Text("●", style="bold magenta") if key in self.selected else " ",
+                    Text(alert.severity, style=SEVERITY_STYLES.get(alert.severity, "")),
+                    alert.category,
+                    alert.customer,
+                    alert.reason,
+                    money(alert.mrr),
+                    Text(state, style="dim"),
+                    key=key,
+                )
+        if table.row_count:
+            table.move_cursor(row=min(cursor, table.row_count - 1), animate=False)
+        exposure = board.exposure
+        text = Text.assemble(
+            ("MRR exposure ", "bold"),
+            (money(exposure["total_mrr"]), "bold red"),
+            f" across {exposure['customers']} customers with a critical or warning alert",
+        )
+        for category, item in exposure["by_category"].items():
+            text.append(f"\n  {category}: {money(item['mrr'])} ({item['customers']})", "dim")
+        self.query_one("#exposure", Static).update(text)
+        self.update_status()
+
+    def update_status(self) -> None:
+        count = len(self.board.alerts) if self.board else 0
+        text = f"{count} alerts · grouped by {self.grouping}"
+        text += " · showing snoozed and dismissed" if self.show_hidden else ""
+        if self.selected:
+            text += f" · {len(self.selected)} selected"
+        self.query_one("#alerts-status", Static).update(text)
+
+    # --- actions ---------------------------------------------------------------------
+
+    def current_key(self) -> str | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        return None if key is None or key.startswith("group:") else key
+
+    def targets(self) -> list[tuple[str, str]]:
+        keys = set(self.selected) or ({k} if (k := self.current_key()) else set())
+        if self.board is None:
+            return []
+        found = []
+        for alert in self.board.alerts:
+            if f"{alert.customer_id}|{alert.category}" in keys:
+                found.append((alert.customer, alert.category))
+        return found
+
+    def action_group(self) -> None:
+        self.grouping = GROUPINGS[(GROUPINGS.index(self.grouping) + 1) % len(GROUPINGS)]
+        if self.board is not None:
+            self.show(self.board)
+
+    def action_hidden(self) -> None:
+        self.show_hidden = not self.show_hidden
+        self.refresh_data()
+
+    def action_reload(self) -> None:
+        self.refresh_data()
+
+    def action_toggle(self) -> None:
+        key = self.current_key()
+        if key is None:
+            return
+        self.selected.symmetric_difference_update({key})
+        table = self.query_one(DataTable)
+        table.update_cell(
+            key, "sel", Text("●", style="bold magenta") if key in self.selected else " "
+        )
+        if table.cursor_row < table.row_count - 1:
+            table.move_cursor(row=table.cursor_row + 1)
+        self.update_status()
+
+    def do_alert_action(self, action: str, period: str | None = None) -> None:
+        targets = self.targets()
+        if not targets:
+            self.notify(
+                "Put the cursor on an alert (or select some with space).", severity="warning"
+            )
+            return
+        app = self.iq
+
+        def done(outcome: views.BulkOutcome) -> None:
+            verb = {"snooze": "Snoozed", "dismiss": "Dismissed", "wake": "Woke"}[action]
+            self.notify(
+                outcome.summary(verb).replace("customer", "alert"),
+                severity="warning" if outcome.failed else "information",
+            )
+            self.selected.clear()
+            self.refresh_data()
+
+        app.run_db(lambda s: views.alert_action(s, app.actor, targets, action, period), done)
+
+    def apply(self, action: str, period: str | None = None) -> None:
+        count = len(self.targets())
+        if count > 1:
+            self.app.push_screen(
+                ConfirmModal(f"{action.capitalize()} {count} alerts?"),
+                lambda yes: yes and self.do_alert_action(action, period),
+            )
+        else:
+            self.do_alert_action(action, period)
+
+    def action_snooze(self) -> None:
+        self.app.push_screen(
+            ChoiceModal("Snooze for", SNOOZES), lambda p: p and self.apply("snooze", p)
+        )
+
+    def action_dismiss(self) -> None:
+        self.apply("dismiss")
+
+    def action_wake(self) -> None:
+        self.apply("wake")
+
+    @on(DataTable.RowSelected, "#alerts-table")
+    def open_alert(self, event: DataTable.RowSelected) -> None:
+        key: Any = event.row_key.value
+        if key and not key.startswith("group:"):
+            self.iq.open_customer(int(key.split("|")[0]))

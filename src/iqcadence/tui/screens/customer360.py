@@ -1,0 +1,416 @@
+"""Customer 360: header, fields (edit inline), contacts, the timeline, and
+the health panel (breakdown, 30-day trend, tier benchmark, playbooks,
+last-7-day signals, next action), with a key for every action."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Sparkline, Static
+
+from iqcadence.core import customers, views
+from iqcadence.core.fields import FIELDS
+from iqcadence.core.scoring import GROWTH_VALUES, LIFECYCLES, SENTIMENTS, TIERS
+from iqcadence.tui.modals.confirm import ConfirmModal, TypedConfirmModal
+from iqcadence.tui.modals.text import TextModal
+from iqcadence.tui.screens import record_actions
+from iqcadence.tui.screens.base import BaseScreen
+from iqcadence.tui.widgets.common import BAND_STYLES, band_label, money, plain
+
+CHOICES: dict[str, tuple[str, ...]] = {
+    "tier": TIERS,
+    "lifecycle": LIFECYCLES,
+    "sentiment": SENTIMENTS,
+    "growth": GROWTH_VALUES,
+}
+REQUIRED = ("name", "lifecycle")
+
+
+class Customer360Screen(BaseScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "escape", "Back"),
+        Binding("n", "note", "Note"),
+        Binding("t", "task", "Task"),
+        Binding("e", "email", "Email"),
+        Binding("m", "meeting", "Meeting"),
+        Binding("p", "playbook", "Playbook"),
+        Binding("b", "brief", "Brief"),
+        Binding("x", "explain", "Explain"),
+        Binding("a", "archive", "Archive"),
+        Binding("D", "delete", "Delete", key_display="D"),
+        Binding("r", "reload", "Refresh", show=False),
+        Binding("f", "timeline_filter", "Timeline filter", show=False),
+    ]
+
+    def __init__(self, customer_id: int) -> None:
+        super().__init__()
+        self.customer_id = customer_id
+        self.record: views.Record | None = None
+        self.editing: str | None = None  # "std:<field>" or "cf:<key>"
+        self.timeline_filter: dict[str, str] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("Loading…", id="c360-head")
+        with Horizontal(id="c360-body"):
+            with VerticalScroll(id="c360-left", classes="c360-col"):
+                yield Label("Fields", classes="panel-title")
+                yield DataTable(id="fields", cursor_type="row", show_header=False)
+                yield Horizontal(id="editor")
+                yield Label("Contacts", classes="panel-title")
+                yield DataTable(id="contacts", cursor_type="row")
+            with Vertical(id="c360-centre", classes="c360-col"):
+                yield Label("Timeline", classes="panel-title", id="timeline-title")
+                yield DataTable(id="timeline", cursor_type="row")
+            with VerticalScroll(id="c360-right", classes="c360-col"):
+                yield Label("Score breakdown", classes="panel-title")
+                yield DataTable(id="breakdown", cursor_type="none")
+                yield Label("30-day trend", classes="panel-title")
+                yield Sparkline([], id="trend")
+                yield Static(id="trend-text", classes="muted")
+                yield Label("Active playbooks", classes="panel-title")
+                yield Static(id="playbooks")
+                yield Label("Last 7 days", classes="panel-title")
+                yield Static(id="signals7")
+                yield Label("Suggested next action", classes="panel-title")
+                yield Static(id="next-action")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "Customer 360"
+        self.query_one("#fields", DataTable).add_columns("Field", "Value")
+        self.query_one("#contacts", DataTable).add_columns("Name", "Role", "Last contact", "Health")
+        self.query_one("#timeline", DataTable).add_columns("When", "Type", "What", "Who")
+        self.query_one("#breakdown", DataTable).add_columns(
+            "Signal", "Value", "Sub", "Wt", "Pts", "Tier avg"
+        )
+        self.query_one("#editor").display = False
+        self.query_one("#fields", DataTable).focus()
+        self.load()
+
+    def refresh_data(self) -> None:
+        if self.record is not None and self.editing is None:
+            self.load()
+
+    def load(self) -> None:
+        app = self.iq
+        cid = self.customer_id
+        app.run_db(
+            lambda s: views.customer_record(s, app.actor, cid, today=app.today),
+            self.show,
+            group="c360",
+            exclusive=True,
+        )
+
+    # --- display --------------------------------------------------------------------
+
+    def show(self, record: views.Record) -> None:
+        self.record = record
+        data = record.data
+        self.sub_title = data["name"]
+        self.set_class(not record.can_edit, "read-only")
+        self.query_one("#c360-head", Static).update(self.header_text(record))
+        self.show_fields(record)
+        self.show_contacts(record)
+        self.show_timeline(record)
+        self.show_health(record)
+
+    def header_text(self, record: views.Record) -> Text:
+        data = record.data
+        band = data.get("band")
+        style = BAND_STYLES.get(band or "", "dim")
+        score = "—" if data.get("score") is None else f"{data['score']:g}"
+        text = Text()
+        text.append(f" {score} ", style=f"reverse {style}")
+        text.append(f" {band_label(band)}", style=style)
+        if data.get("score_source") == "manual":
+            text.append(" (manual)", style="dim")
+        text.append("   ")
+        text.append(data["name"], style="bold")
+        text.append(f"   {data.get('status')} · {data.get('lifecycle')}")
+        text.append(f"   ARR {money(data.get('arr'))}")
+        if data.get("renewal_date"):
+            days = data.get("days_to_renewal")
+            text.append(f"   renews {data['renewal_date']} ({days:+d} d)")
+        primary = next((o for o in record.owners if o["role"] == "primary"), None)
+        owner = primary["name"] or primary["email"] if primary else data.get("manager")
+        text.append(f"   owner {owner or '—'}")
+        co = [o["name"] or o["email"] for o in record.owners if o["role"] == "co_owner"]
+        if co:
+            text.append(f" · co-owners {', '.join(co)}")
+        if not record.can_edit:
+            text.append("   read-only", style="bold yellow")
+        return text
+
+    def show_fields(self, record: views.Record) -> None:
+        table = self.query_one("#fields", DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        dim = "dim" if not record.can_edit else ""
+        for name in views.RECORD_FIELDS:
+            value = views.field_value(record, name)
+            table.add_row(
+                Text(name, style="bold " + dim), Text(plain(value), style=dim), key=f"std:{name}"
+            )
+        for item in record.custom_fields:
+            table.add_row(
+                Text(item["label"], style="italic " + dim),
+                Text(item["text"] or "—", style=dim),
+                key=f"cf:{item['key']}",
+            )
+        if table.row_count:
+            table.move_cursor(row=min(cursor, table.row_count - 1), animate=False)
+
+    def show_contacts(self, record: views.Record) -> None:
+        table = self.query_one("#contacts", DataTable)
+        table.clear()
+        for contact in record.contacts:
+            table.add_row(
+                contact.get("name", "—"),
+                plain(contact.get("role")),
+                plain(contact.get("last_contact")),
+                plain(contact.get("health")),
+            )
+        if not record.contacts:
+            table.add_row(Text("no contacts", style="dim"), "", "", "")
+
+    def show_timeline(self, record: views.Record) -> None:
+        table = self.query_one("#timeline", DataTable)
+        table.clear()
+        for event in record.timeline:
+            table.add_row(
+                plain(event.get("when")),
+                plain(event.get("type")),
+                plain(event.get("summary")),
+                plain(event.get("author")),
+            )
+        if not record.timeline:
+            table.add_row("", "", Text("nothing logged yet (n: note)", style="dim"), "")
+        parts = [f"{k}={v}" for k, v in self.timeline_filter.items() if v]
+        self.query_one("#timeline-title", Label).update(
+            "Timeline" + (f" ({', '.join(parts)})" if parts else "")
+        )
+
+    def show_health(self, record: views.Record) -> None:
+        table = self.query_one("#breakdown", DataTable)
+        table.clear()
+        for line in record.breakdown["signals"]:
+            sub, avg = line["subscore"], line["tier_average"]
+            if sub is not None and avg is not None:
+                mark = Text("▲ above" if sub > avg else ("▼ below" if sub < avg else "= level"))
+                mark.stylize("green" if sub > avg else ("red" if sub < avg else "dim"))
+                bench = Text.assemble(f"{avg:g} ", mark)
+            else:
+                bench = Text(plain(avg), style="dim")
+            table.add_row(
+                line["signal"],
+                plain(line["value"]),
+                plain(sub),
+                str(line["weight"]),
+                plain(line["contribution"]),
+                bench,
+            )
+        points = record.trend
+        self.query_one("#trend", Sparkline).data = points or [0.0]
+        self.query_one("#trend-text", Static).update(
+            f"{points[0]:g} → {points[-1]:g} over {len(points)} d" if points else "no history yet"
+        )
+        self.query_one("#playbooks", Static).update(
+            "\n".join(f"• {p.get('name')} ({p.get('progress', '')})" for p in record.playbooks)
+            or Text("none running (p: start one)", style="dim")
+        )
+        self.query_one("#signals7", Static).update(
+            "\n".join(f"• {s}" for s in record.recent_signals) or Text("nothing new", style="dim")
+        )
+        self.query_one("#next-action", Static).update(
+            record.next_action or Text("no suggestion", style="dim")
+        )
+
+    # --- inline editing ------------------------------------------------------------
+
+    @on(DataTable.RowSelected, "#fields")
+    def edit_field(self, event: DataTable.RowSelected) -> None:
+        record = self.record
+        if record is None or event.row_key.value is None:
+            return
+        if not record.can_edit:
+            self.notify("You can only read this record (viewer or observer).", severity="warning")
+            return
+        key = str(event.row_key.value)
+        kind, name = key.split(":", 1)
+        editor = self.query_one("#editor", Horizontal)
+        editor.remove_children()
+        widget: Any
+        if kind == "std":
+            current = views.field_value(record, name)
+            options = CHOICES.get(name)
+            hint = FIELDS[name].help
+        else:
+            item = next(i for i in record.custom_fields if i["key"] == name)
+            current = item["text"]
+            options = tuple(item.get("options") or ()) if item.get("type") == "dropdown" else None
+            hint = item.get("type", "text")
+        if options is not None:
+            widget = Select(
+                [(o, o) for o in options],
+                value=current if current in options else Select.NULL,
+                allow_blank=name not in REQUIRED,
+                id="edit-select",
+                compact=True,
+            )
+        else:
+            widget = Input(
+                "" if current is None else plain(current).replace("—", ""),
+                placeholder=hint,
+                id="edit-input",
+                compact=True,
+            )
+        editor.mount(Label(f"{name}: ", classes="edit-label"))
+        editor.mount(widget)
+        editor.mount(Label("Enter saves · Esc cancels", classes="hint"))
+        editor.display = True
+        self.editing = key
+        self.call_after_refresh(widget.focus)
+
+    @on(Input.Submitted, "#edit-input")
+    def input_saved(self, event: Input.Submitted) -> None:
+        self.save(event.value)
+
+    @on(Select.Changed, "#edit-select")
+    def select_saved(self, event: Select.Changed) -> None:
+        if self.editing is None:
+            return
+        self.save("" if event.value is Select.NULL else str(event.value))
+
+    def save(self, value: str) -> None:
+        record, key = self.record, self.editing
+        if record is None or key is None:
+            return
+        kind, name = key.split(":", 1)
+        app = self.iq
+        current_name = record.customer.name
+        customer = record.customer
+
+        def write(session: Any) -> None:
+            if kind == "std":
+                customers.apply_changes(
+                    session, app.actor, current_name, {name: value}, create=False, cause="edit"
+                )
+            else:
+                from iqcadence.core import custom_fields
+
+                fresh = views.customer_by_id(session, app.actor, int(customer.id or 0))
+                custom_fields.set_custom_values(session, app.actor, fresh, {name: value})
+
+        def saved(_: None) -> None:
+            self.close_editor()
+            self.notify(f"{name} saved.")
+            self.load()
+
+        app.run_db(write, saved, group="c360-save")
+
+    def close_editor(self) -> None:
+        editor = self.query_one("#editor", Horizontal)
+        editor.remove_children()
+        editor.display = False
+        self.editing = None
+        self.query_one("#fields", DataTable).focus()
+
+    def action_escape(self) -> None:
+        if self.editing is not None:
+            self.close_editor()
+        else:
+            self.app.pop_screen()
+
+    # --- actions ----------------------------------------------------------------------
+
+    def action_reload(self) -> None:
+        self.load()
+
+    def action_explain(self) -> None:
+        record = self.record
+        if record is None:
+            return
+        app = self.iq
+        name = record.customer.name
+
+        def fetch(session: Any) -> str:
+            from iqcadence.core.explain import explain_customer
+
+            return record_actions.explanation_text(
+                explain_customer(session, app.actor, name, today=app.today)
+            )
+
+        app.run_db(fetch, lambda body: app.push_screen(TextModal(f"Why {name} scores this", body)))
+
+    def action_archive(self) -> None:
+        record = self.record
+        if record is None:
+            return
+        status = record.customer.status
+        action = {"active": "archive", "archived": "unarchive", "trashed": "restore"}[status]
+        name = record.customer.name
+        app = self.iq
+
+        def go(yes: bool | None) -> None:
+            if yes:
+                app.run_db(
+                    lambda s: customers.set_status(s, app.actor, name, action),
+                    lambda _c: self.load(),
+                    success=f"{name}: {action}d.",
+                )
+
+        app.push_screen(ConfirmModal(f"{action.capitalize()} {name}?"), go)
+
+    def action_delete(self) -> None:
+        record = self.record
+        if record is None:
+            return
+        app = self.iq
+        if not app.actor.is_admin:
+            app.report_error(
+                f"only an admin can hard-delete customers; {app.actor.email} is a {app.actor.role}."
+            )
+            return
+        name = record.customer.name
+
+        def go(yes: bool | None) -> None:
+            if yes:
+                app.run_db(
+                    lambda s: customers.delete_customer(s, app.actor, name),
+                    lambda _r: self.app.pop_screen(),
+                    success=f"{name} and all its records were deleted.",
+                )
+
+        app.push_screen(
+            TypedConfirmModal(
+                f"Delete {name} and every record of it? This cannot be undone.", name
+            ),
+            go,
+        )
+
+    def action_note(self) -> None:
+        record_actions.log_entry(self, "note")
+
+    def action_email(self) -> None:
+        record_actions.log_entry(self, "email")
+
+    def action_meeting(self) -> None:
+        record_actions.log_entry(self, "meeting")
+
+    def action_task(self) -> None:
+        record_actions.new_task(self)
+
+    def action_playbook(self) -> None:
+        record_actions.start_playbook(self)
+
+    def action_brief(self) -> None:
+        record_actions.brief(self)
+
+    def action_timeline_filter(self) -> None:
+        record_actions.timeline_filter(self)

@@ -1,0 +1,379 @@
+"""Customers: every account in a windowed table over SQL, band tabs with
+counts, incremental search, sort by any column, filters, multi-select and
+bulk actions. Only ~100 rows are ever in the table; moving past either edge,
+sorting, searching or switching tabs re-queries the database in a worker."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Footer, Header, Input, Static, Tab, Tabs
+
+from iqcadence.core import views
+from iqcadence.core.queries import CustomerFilter
+from iqcadence.core.scoring import LIFECYCLES, TIERS
+from iqcadence.tui.modals.choice import ChoiceModal
+from iqcadence.tui.modals.confirm import ConfirmModal
+from iqcadence.tui.modals.form import FormField, FormModal
+from iqcadence.tui.screens.base import BaseScreen
+from iqcadence.tui.widgets.common import band_text, momentum_text, money, plain, score_text
+from iqcadence.tui.widgets.customers import WindowTable
+
+WINDOW = 100  # rows held by the table at once
+
+# (column key, label, sort key or None)
+COLUMNS: tuple[tuple[str, str, str | None], ...] = (
+    ("sel", " ", None),
+    ("name", "Name", "name"),
+    ("score", "Score", "score"),
+    ("band", "Band", "band"),
+    ("mrr", "MRR", "mrr"),
+    ("tier", "Tier", "tier"),
+    ("manager", "Manager", "manager"),
+    ("renewal", "Renewal", "renewal"),
+    ("momentum", "7d", None),
+    ("lifecycle", "Lifecycle", "lifecycle"),
+)
+BULK_ACTIONS: tuple[tuple[str, str], ...] = (
+    ("rescore", "Rescore"),
+    ("tag", "Add a tag…"),
+    ("lifecycle", "Set lifecycle…"),
+    ("archive", "Archive"),
+)
+
+
+class CustomersScreen(BaseScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "focus_search", "Search", key_display="/"),
+        Binding("s", "sort", "Sort"),
+        Binding("r", "reverse", "Reverse"),
+        Binding("f", "filters", "Filters"),
+        Binding("b", "bulk", "Bulk actions"),
+        Binding("a", "select_page", "Select page", show=False),
+        Binding("ctrl+x", "clear_selection", "Clear selection", show=False),
+        Binding("left_square_bracket", "tab(-1)", "Prev tab", show=False, key_display="["),
+        Binding("right_square_bracket", "tab(1)", "Next tab", show=False, key_display="]"),
+        Binding("n", "new", "New customer", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tab = "all"
+        self.filters = CustomerFilter()
+        self.search = ""
+        self.sort = "name"
+        self.desc = False
+        self.window_offset = 0
+        self.total_rows = 0
+        self.rows: list[dict[str, Any]] = []
+        self.selected: set[int] = set()
+        self.loads = 0  # pages shown (tests and the benchmark wait on it)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="cust-top"):
+            yield Input(placeholder="Search name, manager or tag…  (/)", id="search")
+            yield Static(id="cust-filters")
+        yield Tabs(*(Tab(label, id=f"tab-{key}") for key, label in views.TABS), id="bands")
+        yield WindowTable(id="cust-table")
+        yield Static(id="cust-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "Customers"
+        table = self.query_one(WindowTable)
+        for key, label, _sort in COLUMNS:
+            table.add_column(label, key=key)
+        table.focus()
+        self.reload(counts=True)
+
+    def refresh_data(self) -> None:
+        if self.is_mounted:
+            self.reload(counts=True, keep_cursor=True)
+
+    # --- loading ----------------------------------------------------------------------
+
+    def current_filter(self) -> CustomerFilter:
+        base = replace(self.filters, search=self.search or None)
+        return views.tab_filter(self.tab, base)
+
+    def reload(
+        self, *, counts: bool = False, offset: int = 0, cursor: int = 0, keep_cursor: bool = False
+    ) -> None:
+        app = self.iq
+        filters = self.current_filter()
+        sort, desc = self.sort, self.desc
+        if keep_cursor:
+            offset = self.window_offset
+            cursor = self.query_one(WindowTable).cursor_row
+
+        def fetch(session: Any) -> views.Page:
+            return views.customer_page(
+                session,
+                app.actor.client_id,
+                filters,
+                sort=sort,
+                desc=desc,
+                limit=WINDOW,
+                offset=offset,
+                today=app.today,
+                with_total=True,
+            )
+
+        self.iq.run_db(
+            fetch, lambda page: self.show(page, cursor), group="cust-page", exclusive=True
+        )
+        if counts:
+            base = replace(self.filters, search=self.search or None)
+            self.iq.run_db(
+                lambda s: views.tab_counts(s, app.actor.client_id, base),
+                self.show_counts,
+                group="cust-counts",
+                exclusive=True,
+            )
+
+    def show(self, page: views.Page, cursor: int = 0) -> None:
+        table = self.query_one(WindowTable)
+        self.rows = page.rows
+        self.window_offset = page.offset
+        self.total_rows = page.total or 0
+        table.clear()
+        today = self.iq.today
+        for row in page.rows:
+            table.add_row(*self.cells(row, today), key=str(row["id"]))
+        table.more_before = page.offset > 0
+        table.more_after = page.offset + len(page.rows) < self.total_rows
+        if page.rows:
+            table.move_cursor(row=max(0, min(cursor, len(page.rows) - 1)), animate=False)
+        self.loads += 1
+        self.update_status()
+
+    def cells(self, row: dict[str, Any], today: Any) -> list[Any]:
+        renewal = row.get("renewal_date")
+        return [
+            Text("●", style="bold magenta") if row["id"] in self.selected else " ",
+            row["name"],
+            score_text(row.get("score"), row.get("band"), bool(row.get("score_manual"))),
+            band_text(row.get("band")),
+            money(row.get("mrr")),
+            plain(row.get("tier")),
+            plain(row.get("manager")),
+            Text("—", style="dim")
+            if renewal is None
+            else Text(renewal.isoformat(), style="red" if (renewal - today).days <= 30 else ""),
+            momentum_text(row.get("momentum")),
+            plain(row.get("lifecycle")),
+        ]
+
+    def show_counts(self, counts: dict[str, int]) -> None:
+        for key, label in views.TABS:
+            self.query_one(f"#tab-{key}", Tab).label = f"{label} {counts.get(key, 0):,}"
+
+    def update_status(self) -> None:
+        first = self.window_offset + 1 if self.rows else 0
+        last = self.window_offset + len(self.rows)
+        arrow = "↓" if self.desc else "↑"
+        text = f"{first:,}–{last:,} of {self.total_rows:,} · sorted by {self.sort} {arrow}"
+        if self.selected:
+            text += f" · {len(self.selected)} selected (b: bulk actions)"
+        self.query_one("#cust-status", Static).update(text)
+        parts = [
+            f"{name}={value}"
+            for name in ("manager", "tier", "tag", "lifecycle")
+            if (value := getattr(self.filters, name))
+        ]
+        self.query_one("#cust-filters", Static).update(
+            "filters: " + ", ".join(parts) if parts else "no filters (f)"
+        )
+
+    # --- events -----------------------------------------------------------------------
+
+    @on(Input.Changed, "#search")
+    def searched(self, event: Input.Changed) -> None:
+        self.search = event.value.strip()
+        self.reload(counts=True)
+
+    @on(Input.Submitted, "#search")
+    def search_done(self) -> None:
+        self.query_one(WindowTable).focus()
+
+    @on(Tabs.TabActivated, "#bands")
+    def tab_changed(self, event: Tabs.TabActivated) -> None:
+        key = (event.tab.id or "tab-all").removeprefix("tab-")
+        if key != self.tab:
+            self.tab = key
+            self.reload()
+
+    @on(WindowTable.EdgeReached)
+    def edge(self, event: WindowTable.EdgeReached) -> None:
+        """Re-centre the window on the row the cursor is heading for."""
+        table = self.query_one(WindowTable)
+        wanted = max(
+            0, min(self.window_offset + table.cursor_row + event.step, self.total_rows - 1)
+        )
+        new_offset = max(0, min(wanted - WINDOW // 2, self.total_rows - WINDOW))
+        if new_offset != self.window_offset:
+            self.reload(offset=new_offset, cursor=wanted - new_offset)
+
+    @on(WindowTable.Jump)
+    def jump(self, event: WindowTable.Jump) -> None:
+        if event.where == "first":
+            self.reload(offset=0, cursor=0)
+        else:
+            self.reload(offset=max(0, self.total_rows - WINDOW), cursor=WINDOW)
+
+    @on(WindowTable.ToggleRow)
+    def toggle(self, event: WindowTable.ToggleRow) -> None:
+        if not 0 <= event.row < len(self.rows):
+            return
+        row = self.rows[event.row]
+        cid = int(row["id"])
+        if cid in self.selected:
+            self.selected.discard(cid)
+        else:
+            self.selected.add(cid)
+        table = self.query_one(WindowTable)
+        table.update_cell(str(cid), "sel", self.cells(row, self.iq.today)[0])
+        if event.row == table.cursor_row and event.row < len(self.rows) - 1:
+            table.move_cursor(row=event.row + 1)
+        self.update_status()
+
+    @on(DataTable.RowSelected, "#cust-table")
+    def open_row(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value is not None:
+            self.iq.open_customer(int(event.row_key.value))
+
+    @on(DataTable.HeaderSelected, "#cust-table")
+    def header(self, event: DataTable.HeaderSelected) -> None:
+        sort = {k: s for k, _label, s in COLUMNS}.get(str(event.column_key.value))
+        if sort is None:
+            self.notify("That column cannot be sorted.", severity="warning")
+            return
+        self.set_sort(sort, not self.desc if sort == self.sort else sort in ("score", "mrr"))
+
+    # --- actions ----------------------------------------------------------------------
+
+    def set_sort(self, sort: str, desc: bool) -> None:
+        self.sort, self.desc = sort, desc
+        self.reload()
+
+    def action_focus_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_reverse(self) -> None:
+        self.set_sort(self.sort, not self.desc)
+
+    def action_sort(self) -> None:
+        options = [(s, label) for _k, label, s in COLUMNS if s is not None]
+
+        def picked(value: str | None) -> None:
+            if value:
+                self.set_sort(value, value in ("score", "mrr"))
+
+        self.app.push_screen(ChoiceModal("Sort by", options), picked)
+
+    def action_tab(self, step: int) -> None:
+        tabs = self.query_one(Tabs)
+        keys = [k for k, _ in views.TABS]
+        tabs.active = f"tab-{keys[(keys.index(self.tab) + step) % len(keys)]}"
+
+    def action_filters(self) -> None:
+        f = self.filters
+        fields = [
+            FormField("manager", "Manager", "any manager", f.manager or ""),
+            FormField("tier", "Tier", "any tier", f.tier or "", options=TIERS),
+            FormField("tag", "Tag", "any tag", f.tag or ""),
+            FormField(
+                "lifecycle", "Lifecycle", "any lifecycle", f.lifecycle or "", options=LIFECYCLES
+            ),
+        ]
+
+        def apply(values: dict[str, str] | None) -> None:
+            if values is None:
+                return
+            self.filters = CustomerFilter(
+                manager=values["manager"].strip() or None,
+                tier=values["tier"] or None,
+                tag=values["tag"].strip() or None,
+                lifecycle=values["lifecycle"] or None,
+            )
+            self.reload(counts=True)
+
+        self.app.push_screen(FormModal("Filter customers", fields, save_label="Apply"), apply)
+
+    def action_select_page(self) -> None:
+        ids = {int(r["id"]) for r in self.rows}
+        if ids <= self.selected:
+            self.selected -= ids
+        else:
+            self.selected |= ids
+        self.reload(keep_cursor=True)
+
+    def action_clear_selection(self) -> None:
+        self.selected.clear()
+        self.reload(keep_cursor=True)
+
+    def action_new(self) -> None:
+        self.iq.action_go("score")
+
+    def action_bulk(self) -> None:
+        ids = sorted(self.selected)
+        if not ids and self.rows:
+            ids = [int(self.rows[self.query_one(WindowTable).cursor_row]["id"])]
+        if not ids:
+            self.notify("Select customers first (space, or shift-click).", severity="warning")
+            return
+        if not self.iq.actor.can_write:
+            self.iq.report_error(f"{self.iq.actor.email} is a viewer and cannot change data.")
+            return
+
+        def picked(action: str | None) -> None:
+            if action == "tag":
+                self.app.push_screen(
+                    FormModal("Add a tag", [FormField("value", "Tag", "e.g. vip", required=True)]),
+                    lambda v: v and self.confirm_bulk(ids, "tag", v["value"]),
+                )
+            elif action == "lifecycle":
+                self.app.push_screen(
+                    ChoiceModal("Set lifecycle to", [(x, x) for x in LIFECYCLES]),
+                    lambda v: v and self.confirm_bulk(ids, "lifecycle", v),
+                )
+            elif action:
+                self.confirm_bulk(ids, action, "")
+
+        count = f"{len(ids)} customer{'s' if len(ids) != 1 else ''}"
+        self.app.push_screen(ChoiceModal(f"Bulk action on {count}", list(BULK_ACTIONS)), picked)
+
+    def confirm_bulk(self, ids: list[int], action: str, value: str) -> None:
+        label = dict(BULK_ACTIONS)[action].rstrip("…").lower()
+        detail = f" {value!r}" if value else ""
+        question = f"{label.capitalize()}{detail} on {len(ids)} customer(s)?"
+
+        def run(yes: bool | None) -> None:
+            if yes:
+                self.run_bulk(ids, action, value)
+
+        self.app.push_screen(ConfirmModal(question), run)
+
+    def run_bulk(self, ids: list[int], action: str, value: str) -> None:
+        app = self.iq
+        verbs = {
+            "rescore": "Rescored",
+            "tag": "Tagged",
+            "lifecycle": "Updated",
+            "archive": "Archived",
+        }
+
+        def done(outcome: views.BulkOutcome) -> None:
+            severity = "warning" if outcome.failed else "information"
+            self.notify(outcome.summary(verbs[action]), severity=severity)
+            self.selected.clear()
+            self.reload(counts=True, keep_cursor=True)
+
+        app.run_db(lambda s: views.bulk_apply(s, app.actor, ids, action, value), done, group="bulk")

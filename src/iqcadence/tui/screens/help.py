@@ -1,0 +1,72 @@
+"""Help: what each screen is for and its keys."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Header, Markdown
+
+from iqcadence.tui.screens.base import BaseScreen
+
+HELP = """\
+# iqcadence
+
+A keyboard-first workbench for your customer portfolio. Every action has a key
+(shown in the footer) and is also in the command palette (**ctrl+p**).
+
+| Key | Anywhere |
+|---|---|
+| 1 2 3 4 5 6 | My day · Customers · Alerts · Score · Settings · Help |
+| ctrl+k | jump to a customer by typing part of the name |
+| ctrl+p | command palette (every action, themes) |
+| ctrl+t | light / dark |
+| Escape | back |
+| ? | this page |
+| ctrl+q | quit |
+
+## My day
+Your tasks due, renewals coming up, your alerts, quiet accounts, this week's
+biggest drops and the portfolio numbers. **Enter** on any line opens the customer;
+**Tab** moves between lists; **r** refreshes.
+
+## Customers
+All accounts. Type in the search box (**/**) to narrow as you type; **[ ]** or a
+click switch band tabs; **s** picks the sort column (or click a header),
+**r** reverses it; **f** sets filters (manager, tier, tag, lifecycle).
+**space** or shift-click selects rows, **a** selects the visible page, **b** runs a
+bulk action (rescore, add a tag, set lifecycle, archive) after asking.
+**Enter** opens a customer.
+
+## Customer 360
+**Enter** on a field edits it in place: Enter saves, Escape cancels; choice
+fields offer only their options. **n** note, **e** e-mail, **m** meeting, **t** task,
+**p** start a playbook, **b** briefing, **x** explain the score, **a** archive (or bring
+back), **D** delete for ever (admins; you type the name to confirm), **f** filter
+the timeline. Viewers see the record read-only.
+
+## Alerts
+**g** changes the grouping (category, severity, customer). **z** snoozes
+(1, 7 or 30 days), **d** dismisses, **w** wakes; **space** selects several alerts for
+one action. The panel shows the monthly revenue exposed to critical and
+warning alerts.
+
+## Score a customer
+Fill in the signals; the score, band and breakdown update as you type. MRR and
+ARR stay in step. **ctrl+s** saves.
+
+## Settings
+Weights must add up to exactly 100 before they can be saved. Thresholds must
+increase. Load a profile into the editor, or save the weights as a profile.
+**ctrl+s** saves, **ctrl+r** rescores everyone with the saved model.
+"""
+
+
+class HelpScreen(BaseScreen):
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="help-body"):
+            yield Markdown(HELP)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "Help"

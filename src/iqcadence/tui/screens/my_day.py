@@ -1,0 +1,94 @@
+"""My day (home): tasks due, renewals in the windows, my alerts, quiet
+accounts, this week's biggest drops, and the portfolio KPIs. Every item
+opens its customer."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Grid, Vertical
+from textual.widgets import Footer, Header, Label, OptionList
+from textual.widgets.option_list import Option
+
+from iqcadence.core import views
+from iqcadence.tui.screens.base import BaseScreen
+from iqcadence.tui.widgets.common import BAND_STYLES, KpiStrip
+
+PANELS: tuple[tuple[str, str], ...] = (
+    ("tasks", "Tasks overdue and due today"),
+    ("renewals", "Renewals coming up"),
+    ("alerts", "My alerts"),
+    ("quiet", "Quiet accounts"),
+    ("drops", "Biggest drops this week"),
+)
+
+
+class MyDayScreen(BaseScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "reload", "Refresh"),
+        Binding("tab", "focus_next", "Next list", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield KpiStrip(id="kpis")
+        with Grid(id="day-grid"):
+            for key, title in PANELS:
+                with Vertical(classes="panel", id=f"panel-{key}"):
+                    yield Label(title, classes="panel-title")
+                    yield OptionList(id=f"list-{key}", classes="day-list")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "My day"
+        self.refresh_data()
+
+    def refresh_data(self) -> None:
+        app = self.iq
+        self.iq.run_db(
+            lambda s: views.my_day(s, app.actor, today=app.today),
+            self.show,
+            group="my-day",
+            exclusive=True,
+        )
+
+    def action_reload(self) -> None:
+        self.refresh_data()
+
+    def show(self, day: views.MyDay) -> None:
+        self.query_one(KpiStrip).show(day.kpis)
+        self.sub_title = "your accounts" if day.mine_only else "all accounts"
+        lists: dict[str, list[views.DayItem]] = {
+            "tasks": day.tasks,
+            "renewals": day.renewals,
+            "alerts": day.alerts,
+            "quiet": day.quiet,
+            "drops": day.drops,
+        }
+        for key, items in lists.items():
+            widget = self.query_one(f"#list-{key}", OptionList)
+            highlighted = widget.highlighted
+            widget.clear_options()
+            if not items:
+                widget.add_option(Option(Text("nothing here", style="dim"), disabled=True))
+                continue
+            widget.add_options(
+                Option(
+                    Text.assemble(
+                        (item.name, BAND_STYLES.get(item.band or "", "bold")), "  ", item.detail
+                    ),
+                    id=f"{key}:{index}:{item.customer_id}",
+                )
+                for index, item in enumerate(items)
+            )
+            if highlighted is not None and highlighted < len(items):
+                widget.highlighted = highlighted
+
+    @on(OptionList.OptionSelected, ".day-list")
+    def open_item(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            self.iq.open_customer(int(event.option.id.rsplit(":", 1)[1]))

@@ -1,0 +1,252 @@
+"""Score a customer: a two-column form with a live score, band and breakdown
+preview as values change, MRR and ARR kept in step, a warning when the name
+already exists (saving then updates that customer), and save."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
+
+from iqcadence.core import customers, settings
+from iqcadence.core.errors import IQError
+from iqcadence.core.fields import FIELDS, parse_field
+from iqcadence.core.scoring import (
+    GROWTH_VALUES,
+    LIFECYCLES,
+    SENTIMENTS,
+    SIGNALS,
+    TIERS,
+    ScoringConfig,
+    compute_score,
+)
+from iqcadence.tui.screens.base import BaseScreen
+from iqcadence.tui.widgets.common import BAND_STYLES, band_label
+
+SIGNAL_FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("logins", "Logins (30 d)", "integer"),
+    ("adoption", "Adoption %", "number"),
+    ("tickets", "Open tickets", "integer"),
+    ("nps", "NPS 0–10", "integer"),
+    ("csat", "CSAT 1–5", "number"),
+    ("days", "Days since contact", "integer"),
+)
+ACCOUNT_FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("name", "Name *", "text"),
+    ("mrr", "MRR", "number"),
+    ("arr", "ARR", "number"),
+    ("renewal_date", "Renewal", "text"),
+    ("manager", "Manager", "text"),
+    ("tags", "Tags", "text"),
+)
+SELECTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "growth": ("Growth", GROWTH_VALUES),
+    "tier": ("Tier", TIERS),
+    "lifecycle": ("Lifecycle", LIFECYCLES),
+    "sentiment": ("Sentiment", SENTIMENTS),
+}
+
+
+def _row(key: str, label: str, kind: str) -> Horizontal:
+    placeholder = FIELDS[key].help if key in FIELDS else ""
+    return Horizontal(
+        Label(label),
+        Input(
+            placeholder=placeholder,
+            type=kind if kind != "text" else "text",  # type: ignore[arg-type]
+            id=f"in-{key}",
+            compact=True,
+        ),
+        classes="field-row",
+    )
+
+
+def _select_row(key: str) -> Horizontal:
+    label, options = SELECTS[key]
+    return Horizontal(
+        Label(label),
+        Select([(o, o) for o in options], id=f"in-{key}", prompt="—", compact=True),
+        classes="field-row",
+    )
+
+
+class ScoreScreen(BaseScreen):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save"),
+        Binding("ctrl+n", "clear", "Clear form"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.config = ScoringConfig()
+        self.exists: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="score-body"):
+            with Grid(classes="form-grid"):
+                with Vertical(classes="form-col"):
+                    yield Label("Signals", classes="panel-title")
+                    for key, label, kind in SIGNAL_FIELDS:
+                        yield _row(key, label, kind)
+                    yield _select_row("growth")
+                with Vertical(classes="form-col"):
+                    yield Label("Account", classes="panel-title")
+                    for key, label, kind in ACCOUNT_FIELDS:
+                        yield _row(key, label, kind)
+                    yield _select_row("tier")
+                    yield _select_row("lifecycle")
+                    yield _select_row("sentiment")
+            yield Static(id="dup-warning", classes="form-error")
+            yield Static(id="form-errors", classes="form-error")
+            yield Label("Preview", classes="panel-title")
+            yield Static(id="preview")
+            with Horizontal(classes="buttons"):
+                yield Button("Save (ctrl+s)", variant="primary", id="save")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "Score a customer"
+        app = self.iq
+        app.run_db(lambda s: settings.load_scoring_config(s, app.actor.client_id), self.got_config)
+        self.query_one("#in-name", Input).focus()
+        self.update_preview()
+
+    def got_config(self, config: ScoringConfig) -> None:
+        self.config = config
+        self.update_preview()
+
+    # --- reading the form ------------------------------------------------------------
+
+    def raw_values(self) -> dict[str, str]:
+        values: dict[str, str] = {}
+        for key, _label, _kind in SIGNAL_FIELDS + ACCOUNT_FIELDS:
+            values[key] = self.query_one(f"#in-{key}", Input).value
+        for key in SELECTS:
+            value = self.query_one(f"#in-{key}", Select).value
+            values[key] = "" if value is Select.NULL else str(value)
+        return values
+
+    def parsed(self) -> tuple[dict[str, Any], list[str]]:
+        """Typed values of the filled-in fields, and one sentence per bad one."""
+        out: dict[str, Any] = {}
+        errors: list[str] = []
+        for key, raw in self.raw_values().items():
+            if not raw.strip():
+                continue
+            try:
+                out[key] = parse_field(key, raw)
+            except IQError as exc:
+                errors.append(str(exc))
+        return out, errors
+
+    def update_preview(self) -> None:
+        values, errors = self.parsed()
+        signals = {name: values.get(name) for name in SIGNALS}
+        result = compute_score(signals, self.config.effective_weights(), self.config.thresholds)
+        text = Text()
+        if result.score is None:
+            text.append("No signal yet: fill in at least one to see a score.", style="dim")
+        else:
+            style = BAND_STYLES.get(result.band or "", "")
+            text.append(f" {result.score:g} ", style=f"reverse {style}")
+            text.append(f"  {band_label(result.band)}\n", style=style)
+            for line in result.lines:
+                if line.present and line.contribution is not None:
+                    text.append(
+                        f"  {line.signal:<9} {line.value!s:>7}  → {line.subscore or 0:5.1f} × "
+                        f"{line.weight:>3}  = {line.contribution:6.2f}\n"
+                    )
+        self.query_one("#preview", Static).update(text)
+        self.query_one("#form-errors", Static).update("\n".join(errors))
+
+    # --- events ------------------------------------------------------------------------
+
+    @on(Input.Changed)
+    def changed(self, event: Input.Changed) -> None:
+        key = (event.input.id or "").removeprefix("in-")
+        if key in ("mrr", "arr"):
+            self.keep_in_step(key, event.value)
+        if key == "name":
+            self.check_name(event.value)
+        self.update_preview()
+
+    @on(Select.Changed)
+    def select_changed(self) -> None:
+        self.update_preview()
+
+    def keep_in_step(self, key: str, raw: str) -> None:
+        """Typing MRR fills ARR (× 12) and the other way round; an update that
+        would not change the other value stops the echo."""
+        other = self.query_one("#in-arr" if key == "mrr" else "#in-mrr", Input)
+        try:
+            value = float(raw) if raw.strip() else None
+            current = float(other.value) if other.value.strip() else None
+        except ValueError:
+            return
+        if value is None:
+            if current is not None:
+                other.value = ""
+            return
+        wanted = round(value * 12 if key == "mrr" else value / 12, 2)
+        if current is None or abs(current - wanted) > 0.011:
+            other.value = f"{wanted:g}"
+
+    def check_name(self, name: str) -> None:
+        app = self.iq
+        if not name.strip():
+            self.query_one("#dup-warning", Static).update("")
+            return
+
+        def look(session: Any) -> str | None:
+            found = customers.find_customer(session, app.actor.client_id, name)
+            return found.name if found is not None else None
+
+        app.run_db(look, self.show_duplicate, group="score-name", exclusive=True)
+
+    def show_duplicate(self, existing: str | None) -> None:
+        self.exists = existing
+        self.query_one("#dup-warning", Static).update(
+            f"A customer named {existing!r} already exists: saving updates it." if existing else ""
+        )
+
+    @on(Button.Pressed, "#save")
+    def save_pressed(self) -> None:
+        self.action_save()
+
+    def action_save(self) -> None:
+        values, errors = self.parsed()
+        if errors:
+            self.iq.report_error(errors[0])
+            return
+        name = str(values.pop("name", "") or "")
+        if not name.strip():
+            self.iq.report_error("name: must not be empty.")
+            return
+        if "mrr" in values and "arr" in values:
+            values.pop("arr")  # kept in step with MRR already
+        app = self.iq
+
+        def saved(outcome: customers.ChangeOutcome) -> None:
+            verb = "Created" if outcome.created else "Updated"
+            score = outcome.customer.score
+            self.notify(
+                f"{verb} {outcome.customer.name}: score {score if score is not None else '—'}."
+            )
+            self.check_name(outcome.customer.name)
+
+        app.run_db(
+            lambda s: customers.apply_changes(s, app.actor, name, values, cause="score"), saved
+        )
+
+    def action_clear(self) -> None:
+        for key, _label, _kind in SIGNAL_FIELDS + ACCOUNT_FIELDS:
+            self.query_one(f"#in-{key}", Input).value = ""
+        for key in SELECTS:
+            self.query_one(f"#in-{key}", Select).clear()
+        self.query_one("#in-name", Input).focus()
