@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 
 def customer_changed(session: Session, actor: Actor, outcome: ChangeOutcome, *, cause: str) -> None:
     """React to one customer's change (inside the caller's transaction)."""
+    from iqcadence.core import playbooks, timeline
+
+    timeline.on_customer_changed(session, actor, outcome, cause=cause)  # health_change event
+    playbooks.on_customer_changed(session, actor, outcome, cause=cause)  # triggers
     from iqcadence.core.alerts import engine as alert_engine
 
     alert_engine.on_customer_changed(session, actor.client_id, outcome)  # rules, webhooks
@@ -34,6 +38,11 @@ def customers_changed_in_bulk(
     session: Session, actor: Actor, customer_ids: Sequence[int], *, cause: str
 ) -> None:
     """React to a set-based change of many customers."""
+    from iqcadence.core import playbooks, timeline
+
+    moves = timeline.bulk_moves(session, customer_ids)
+    timeline.record_bulk_health_changes(session, actor, moves, cause=cause)
+    playbooks.on_customers_changed_in_bulk(session, actor, moves, cause=cause)
     from iqcadence.core.alerts import engine as alert_engine
 
     alert_engine.on_customers_changed(session, actor.client_id, customer_ids)
