@@ -218,26 +218,31 @@ def snapshots_before(
     session: Session, customer_ids: list[int], moment: datetime
 ) -> dict[int, dict[str, Any]]:
     """The last snapshot of each customer strictly before `moment`."""
+    if not customer_ids:
+        return {}
+    # The latest moment per customer comes from the (customer_id, taken_at)
+    # index alone; joining back fetches those rows (ties: highest id wins).
+    latest = (
+        "SELECT s.* FROM score_snapshot s JOIN (SELECT customer_id, MAX(taken_at) AS last_at "
+        "FROM score_snapshot WHERE taken_at < :moment{filter} GROUP BY customer_id) m "
+        "ON s.customer_id = m.customer_id AND s.taken_at = m.last_at ORDER BY s.id"
+    )
     out: dict[int, dict[str, Any]] = {}
+    conn = session.connection()
+    if len(customer_ids) > 1000:
+        # One pass over the table beats many IN-lists for a whole portfolio.
+        wanted = set(customer_ids)
+        rows = conn.execute(text(latest.format(filter="")), {"moment": moment}).mappings()
+        for row in rows:
+            if int(row["customer_id"]) in wanted:
+                out[int(row["customer_id"])] = dict(row)
+        return out
     for chunk in _chunks(customer_ids, 500):
         marks = ", ".join(f":i{n}" for n in range(len(chunk)))
         params: dict[str, Any] = {f"i{n}": cid for n, cid in enumerate(chunk)}
         params["moment"] = moment
-        rows = (
-            session.connection()
-            .execute(
-                text(
-                    "SELECT s.* FROM score_snapshot s WHERE s.customer_id IN (" + marks + ") "
-                    "AND s.taken_at < :moment AND s.id = (SELECT s2.id FROM score_snapshot s2 "
-                    "WHERE s2.customer_id = s.customer_id AND s2.taken_at < :moment "
-                    "ORDER BY s2.taken_at DESC, s2.id DESC LIMIT 1)"
-                ),
-                params,
-            )
-            .mappings()
-            .all()
-        )
-        for row in rows:
+        query = latest.format(filter=f" AND customer_id IN ({marks})")
+        for row in conn.execute(text(query), params).mappings():
             out[int(row["customer_id"])] = dict(row)
     return out
 

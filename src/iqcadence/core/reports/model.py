@@ -23,6 +23,9 @@ class Table:
     band_column: int | None = None
     align: Sequence[str] | None = None
     empty: str = "Nothing to show."
+    # A PDF table longer than this shows its first rows and says how many more
+    # the CSV holds: pages nobody reads are padding, and they are slow to draw.
+    max_rows: int = 250
 
 
 @dataclass
@@ -101,14 +104,18 @@ def _draw(pdf: ReportPDF, block: Block) -> None:
         if not block.rows:
             pdf.paragraph(block.empty, muted=True)
             return
+        shown = block.rows[: block.max_rows]
         pdf.table_rows(
             block.headings,
-            block.rows,
+            shown,
             widths=block.widths,
-            bands=block.bands,
+            bands=block.bands[: block.max_rows] if block.bands is not None else None,
             band_column=block.band_column,
             align=block.align,
         )
+        if len(block.rows) > len(shown):
+            more = len(block.rows) - len(shown)
+            pdf.paragraph(f"… and {more:,} more rows in the CSV of this report.", muted=True)
     elif isinstance(block, Bars):
         pdf.bar_chart(
             block.labels, block.values, colours=block.colours, value_format=block.value_format
