@@ -5,7 +5,10 @@ from __future__ import annotations
 import typer
 
 import_app = typer.Typer(
-    help="Load data from files: customers (csv), score history, timeline events.",
+    help=(
+        "Load data from files: customers (csv), score history, timeline events.\n\n"
+        "Example:\n\n  iqcadence import csv customers.csv --dry-run"
+    ),
     no_args_is_help=True,
 )
 _registered = False
