@@ -128,5 +128,5 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     """Print one sentence to stderr and return the Exit to raise."""
     from rich.markup import escape
 
-    err_console().print(f"[red]error:[/] {escape(message)}", markup=True, highlight=False)
+    err_console().print(f"[red]error:[/] {escape(message)}", markup=True, highlight=False, soft_wrap=True)
     return typer.Exit(code)

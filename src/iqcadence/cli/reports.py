@@ -135,6 +135,79 @@ def company(
         typer.echo(current)
 
 
+def export_record(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="The customer."),
+    out: str = typer.Option(..., "--out", "-o", help="PDF file to write, or - for stdout."),
+    page_size: str = typer.Option("a4", "--page-size", help="a4 | letter."),
+) -> None:
+    """Export a Customer 360 record as PDF: header, attributes and custom fields,
+    contacts, score breakdown, health history and timeline.
+
+    Example:
+
+      iqcadence customers export-record "Acme Corp" --out acme.pdf
+    """
+    from iqcadence.core import reports_service
+
+    with common.session_as(ctx) as (session, actor):
+        content = reports_service.record_pdf(session, actor, name, page_size=page_size)
+    _write(out, content)
+
+
+def qbr(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="The customer."),
+    out: str | None = typer.Option(
+        None, "--out", "-o", help="FILE.pdf or FILE.md (default: print Markdown)."
+    ),
+    page_size: str = typer.Option("a4", "--page-size", help="a4 | letter (PDF only)."),
+) -> None:
+    """Prepare a quarterly business review: the quarter's health story, usage and
+    adoption trends, tickets, wins, risks, renewal and a proposed agenda.
+
+    Example:
+
+      iqcadence qbr "Acme Corp" --out acme-qbr.pdf
+    """
+    from iqcadence.core import reports_service
+
+    as_pdf = out is not None and out != "-" and out.lower().endswith(".pdf")
+    if out is not None and out != "-" and not as_pdf and not out.lower().endswith(".md"):
+        raise common.fail(f"--out {out}: use a .pdf or .md file name.", 2)
+    with common.session_as(ctx) as (session, actor):
+        content = reports_service.qbr_document(
+            session, actor, name, fmt="pdf" if as_pdf else "md", page_size=page_size
+        )
+    if out is None:
+        sys.stdout.write(content.decode("utf-8"))
+        return
+    _write(out, content)
+
+
+def _write(out: str, content: bytes) -> None:
+    if out == "-":
+        sys.stdout.buffer.write(content)
+        sys.stdout.flush()
+        return
+    path = Path(out)
+    try:
+        path.write_bytes(content)
+    except OSError as exc:
+        raise common.fail(f"{path}: cannot write ({exc.strerror}).") from None
+    typer.echo(str(path))
+
+
+def _register_on_customers(app: typer.Typer) -> None:
+    try:
+        from iqcadence.cli.customers import customers_app
+    except ImportError:  # pragma: no cover - customers always ships
+        return
+    customers_app.command("export-record")(export_record)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(report_app, name="report")
     app.add_typer(reports_app, name="reports")
+    app.command("qbr")(qbr)
+    _register_on_customers(app)

@@ -82,3 +82,34 @@ def render(
         page_size=page_size,
     )
     return RenderedReport(report, content, "pdf", content.count(b"/Type /Page\n") or None)
+
+
+def record_pdf(session: Session, actor: Actor, name: str, *, page_size: str = "a4") -> bytes:
+    """The Customer 360 record export as PDF."""
+    from iqcadence.core.reports.record import record_report
+
+    report = record_report(session, actor, name)
+    return render_pdf(
+        report,
+        company=company_name(session, actor.client_id),
+        generated_at=clock.now(),
+        page_size=page_size,
+    )
+
+
+def qbr_document(
+    session: Session, actor: Actor, name: str, *, fmt: str = "md", page_size: str = "a4"
+) -> bytes:
+    """QBR prep as PDF or Markdown."""
+    from iqcadence.core.reports.model import render_markdown
+    from iqcadence.core.reports.record import qbr_report
+
+    report = qbr_report(session, actor, name)
+    if fmt == "md":
+        return render_markdown(report).encode("utf-8")
+    return render_pdf(
+        report,
+        company=company_name(session, actor.client_id),
+        generated_at=clock.now(),
+        page_size=page_size,
+    )

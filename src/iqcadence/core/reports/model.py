@@ -93,10 +93,23 @@ def render_pdf(
         for start in range(0, len(report.kpis), per_row):
             pdf.kpis(report.kpis[start : start + per_row])
     for section in report.sections:
-        pdf.heading(section.heading)
+        pdf.heading(section.heading, keep=_height(section.blocks[0]) if section.blocks else 10)
         for block in section.blocks:
             _draw(pdf, block)
     return bytes(pdf.output())
+
+
+def _height(block: Block) -> float:
+    """Roughly how much of the block must follow its heading on the page (mm)."""
+    if isinstance(block, Lines):
+        return 70
+    if isinstance(block, Bars):
+        return 58
+    if isinstance(block, Donut):
+        return 46
+    if isinstance(block, Table):
+        return 22
+    return 12
 
 
 def _draw(pdf: ReportPDF, block: Block) -> None:
@@ -141,3 +154,60 @@ def render_csv(report: Report) -> str:
     for row in report.csv_rows:
         writer.writerow(["" if value is None else value for value in row])
     return buffer.getvalue()
+
+
+def render_markdown(report: Report) -> str:
+    """The report as Markdown: text and tables; a chart becomes one line
+    naming where its series start and end."""
+    lines = [f"# {report.title}", "", f"_{report.subtitle}_", ""]
+    if report.kpis:
+        lines += [f"- **{label}:** {value}" for label, value in report.kpis] + [""]
+    for section in report.sections:
+        lines += [f"## {section.heading}", ""]
+        for block in section.blocks:
+            lines += _markdown_block(block) + [""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _markdown_block(block: Block) -> list[str]:
+    if isinstance(block, Text):
+        return [
+            line.replace("• ", "- ", 1) if line.startswith("• ") else line
+            for line in block.body.splitlines()
+        ]
+    if isinstance(block, Table):
+        if not block.rows:
+            return [f"_{block.empty}_"]
+        cells = [[_md_cell(v) for v in row] for row in block.rows]
+        head = "| " + " | ".join(_md_cell(h) for h in block.headings) + " |"
+        rule = (
+            "|"
+            + "|".join(
+                " ---: " if (block.align and str(a).upper().startswith("R")) else " --- "
+                for a in (block.align or ["L"] * len(block.headings))
+            )
+            + "|"
+        )
+        return [head, rule] + ["| " + " | ".join(row) + " |" for row in cells]
+    if isinstance(block, Lines):
+        out = []
+        for name, points in block.series:
+            values = [p for p in points if p is not None]
+            if values:
+                out.append(
+                    f"{name}: {values[0]:.1f} → {values[-1]:.1f} "
+                    f"(low {min(values):.1f}, high {max(values):.1f})"
+                )
+        return out or ["_No history in the period._"]
+    if isinstance(block, Bars):
+        return [
+            ", ".join(
+                f"{label}: {block.value_format.format(value)}"
+                for label, value in zip(block.labels, block.values, strict=True)
+            )
+        ]
+    return [", ".join(f"{label}: {value:,.0f}" for label, value, _ in block.parts)]
+
+
+def _md_cell(value: Any) -> str:
+    return ("" if value is None else str(value)).replace("|", "\\|").replace("\n", " ")

@@ -106,8 +106,9 @@ class ReportPDF(FPDF):
 
     # --- text -----------------------------------------------------------------------
 
-    def heading(self, text: str, *, size: float = 12) -> None:
-        if self.get_y() > self.h - 45:
+    def heading(self, text: str, *, size: float = 12, keep: float = 30) -> None:
+        """A section heading, kept on one page with the next `keep` mm."""
+        if self.get_y() + 10 + keep > self.page_break_trigger:
             self.add_page()
         self.ln(2)
         self.set_font(FONT, "B", size)
@@ -140,7 +141,11 @@ class ReportPDF(FPDF):
             self.set_text_color(*MUTED)
             self.cell(width - 4, 4, label)
             self.set_xy(x + 2, top + 7.5)
-            self.set_font(FONT, "B", 13)
+            size = 13.0
+            self.set_font(FONT, "B", size)
+            while size > 7 and self.get_string_width(value) > width - 4:
+                size -= 0.5
+                self.set_font(FONT, "B", size)
             self.set_text_color(*INK)
             self.cell(width - 4, 7, value)
         self.set_xy(self.l_margin, top + 20)
