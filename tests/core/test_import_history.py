@@ -1,0 +1,117 @@
+"""`import history`: score snapshots back-filled at past dates."""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from iqcadence.core import audit, customers, queries
+from iqcadence.core.errors import RefusedFile
+from iqcadence.core.imports.common import ImportOptions
+from iqcadence.core.imports.detect import open_csv
+from iqcadence.core.imports.history import HistorySummary, import_history
+from iqcadence.core.scoring import DEFAULT_THRESHOLDS, DEFAULT_WEIGHTS, compute_score
+from iqcadence.core.users import Actor
+
+DATA = Path(__file__).parent.parent / "data" / "import"
+
+
+def run(session: Any, actor: Actor, source: str | Path, **options: Any) -> HistorySummary:
+    if isinstance(source, Path):
+        opened = open_csv(source)
+    else:
+        opened = open_csv(io.BytesIO(source.encode()), name="h.csv")
+    with opened:
+        return import_history(session, actor, opened, ImportOptions(**options))
+
+
+def snapshots(db_path: Path) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(db_path) as conn:
+        return conn.execute(
+            "SELECT c.name, s.taken_at, s.score, s.band, s.logins, s.adoption, s.nps, s.days, "
+            "s.growth, s.source FROM score_snapshot s JOIN customer c ON c.id = s.customer_id "
+            "WHERE s.source = 'history' ORDER BY c.name, s.taken_at"
+        ).fetchall()
+
+
+@pytest.fixture
+def known(session: Any, actor: Actor) -> None:
+    customers.apply_changes(session, actor, "Acme Corp", {"logins": 20})
+    customers.apply_changes(session, actor, "Globex", {"logins": 2})
+
+
+@pytest.mark.usefixtures("known")
+def test_rows_become_snapshots_scored_with_current_weights(
+    session: Any, actor: Actor, db_path: Path
+) -> None:
+    summary = run(session, actor, DATA / "history.csv")
+    assert summary.written and (summary.snapshots, len(summary.customer_ids)) == (4, 2)
+    assert (summary.first_date, summary.last_date) == ("2026-09-01", "2026-11-15")
+    found = snapshots(db_path)
+    assert [(r[0], r[1][:10]) for r in found] == [
+        ("Acme Corp", "2026-09-01"),
+        ("Acme Corp", "2026-10-01"),
+        ("Acme Corp", "2026-11-15"),
+        ("Globex", "2026-10-01"),
+    ]
+    expected = compute_score(
+        {"logins": 10, "adoption": 40.0, "nps": 7, "days": 20, "growth": "mild"},
+        DEFAULT_WEIGHTS,
+        DEFAULT_THRESHOLDS,
+    )
+    assert found[0][2:4] == (expected.score, expected.band)
+    assert found[0][4:9] == (10, 40.0, 7, 20, "mild")
+    assert found[3][6] == 0  # Detractor
+    # the current score is untouched, and momentum now has history to compare with
+    acme = customers.get_customer(session, actor, "Acme Corp")
+    assert acme.score == 66.7
+    row = queries.list_customers(session, actor.client_id)[0]
+    assert queries.momentum_for(session, [row])[row["id"]] is not None
+    (entry,) = audit.list_entries(session, actor, action="import.history")
+    assert entry.details["snapshots"] == 4
+
+
+@pytest.mark.usefixtures("known")
+def test_reimport_replaces_instead_of_duplicating(
+    session: Any, actor: Actor, db_path: Path
+) -> None:
+    run(session, actor, DATA / "history.csv")
+    again = run(session, actor, DATA / "history.csv")
+    assert again.replaced == 4
+    assert len(snapshots(db_path)) == 4
+
+
+@pytest.mark.usefixtures("known")
+def test_unknown_customers_and_bad_rows_write_nothing(
+    session: Any, actor: Actor, db_path: Path
+) -> None:
+    body = (
+        "customer,date,logins,nps\n"
+        "Acme Corp,2026-10-01,5,9\n"
+        "Nobody Inc,2026-10-01,5,9\n"
+        "Globex,2031-01-01,5,9\n"
+        "Globex,2026-10-01,,\n"
+        "Globex,someday,5,9\n"
+    )
+    summary = run(session, actor, body)
+    assert not summary.written and summary.rejected == 4
+    assert [p.message for p in summary.problems] == [
+        "h.csv:3: name: no customer of that name (import it with `import csv` first) (Nobody Inc)",
+        "h.csv:4: date: is in the future (2031-01-01)",
+        "h.csv:5: row: has no signal values (blank)",
+        "h.csv:6: date: not a date; use YYYY-MM-DD (or pass --date-format) (someday)",
+    ]
+    assert snapshots(db_path) == []
+    skipped = run(session, actor, body, skip_invalid=True)
+    assert skipped.written and skipped.snapshots == 1 and len(snapshots(db_path)) == 1
+
+
+def test_history_needs_customer_date_and_a_signal(session: Any, actor: Actor) -> None:
+    with pytest.raises(RefusedFile, match="no column gives the date"):
+        run(session, actor, "customer,logins\nA,1\n")
+    with pytest.raises(RefusedFile, match="no signal column"):
+        run(session, actor, "customer,date,mrr\nA,2026-01-01,5\n")
