@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from tests.smtp_server import smtp_server  # noqa: F401  (a fixture for every test)
+
 ADMIN = "admin@example.com"
 TODAY = "2026-11-27"
 

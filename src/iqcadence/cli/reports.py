@@ -206,6 +206,125 @@ def _register_on_customers(app: typer.Typer) -> None:
     customers_app.command("export-record")(export_record)
 
 
+schedule_app = typer.Typer(
+    help="E-mail reports on a schedule (sent by `automations run`).", no_args_is_help=True
+)
+reports_app.add_typer(schedule_app, name="schedule")
+
+
+@schedule_app.command("add")
+def schedule_add(
+    ctx: typer.Context,
+    report_type: str = typer.Argument(
+        ..., metavar="TYPE", help="A report type (see `report list`)."
+    ),
+    every: str = typer.Option(
+        ..., "--every", help="daily@07:00 | weekly@mon-08:00 | monthly@1-08:00."
+    ),
+    email: str = typer.Option(..., "--email", help="Recipients, comma-separated."),
+    fmt: str = typer.Option("pdf", "--format", "-f", help="pdf | csv."),
+    manager: str | None = typer.Option(None, "--manager", help="Only this manager's accounts."),
+    tier: str | None = typer.Option(None, "--tier", help="Only this tier."),
+    tag: str | None = typer.Option(None, "--tag", help="Only accounts with this tag."),
+    customer: str | None = typer.Option(None, "--customer", help="The account (customer report)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the schedule as JSON."),
+) -> None:
+    """Schedule a report to be e-mailed every day, week or month.
+
+    `iqcadence automations run` (from cron) renders and sends each period
+    once, through the outbox, with the report attached.
+
+    Example:
+
+      iqcadence reports schedule add digest --every weekly@mon-08:00 --email lead@example.com
+    """
+    from iqcadence.core import mail, report_schedules
+
+    with common.session_as(ctx) as (session, actor):
+        schedule = report_schedules.add_schedule(
+            session,
+            actor,
+            report_type,
+            every=every,
+            recipients=email,
+            fmt=fmt,
+            filters={"manager": manager, "tier": tier, "tag": tag, "customer": customer},
+        )
+        data = report_schedules.schedule_to_dict(schedule)
+        smtp_ready = mail.load_settings(session, actor.client_id) is not None
+    if as_json:
+        common.print_json(data)
+        return
+    typer.echo(
+        f"Scheduled {data['report']} ({data['format']}) {data['every']} to "
+        f"{', '.join(data['recipients'])}; first delivery {data['next_due']}. (id {data['id']})"
+    )
+    if not smtp_ready:
+        common.err_console().print(
+            "note: no SMTP server is set yet; set one with `iqcadence smtp set` before it is due.",
+            soft_wrap=True,
+        )
+
+
+@schedule_app.command("list")
+def schedule_list(
+    ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print as JSON.")
+) -> None:
+    """List scheduled reports with their next delivery.
+
+    Example:
+
+      iqcadence reports schedule list
+    """
+    from iqcadence.core import report_schedules
+
+    with common.session_as(ctx) as (session, actor):
+        rows = [
+            report_schedules.schedule_to_dict(s)
+            for s in report_schedules.list_schedules(session, actor.client_id)
+        ]
+    if as_json:
+        common.print_json(rows)
+        return
+    if not rows:
+        typer.echo("No scheduled reports.")
+        return
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False)
+    for column in ("id", "report", "format", "every", "to", "filters", "next"):
+        table.add_column(column)
+    for row in rows:
+        filters = ", ".join(f"{k}={v}" for k, v in row["filters"].items()) or "—"
+        table.add_row(
+            str(row["id"]),
+            row["report"],
+            row["format"],
+            row["every"],
+            ", ".join(row["recipients"]),
+            filters,
+            row["next_due"],
+        )
+    common.console().print(table)
+
+
+@schedule_app.command("remove")
+def schedule_remove(
+    ctx: typer.Context, schedule_id: int = typer.Argument(..., metavar="ID")
+) -> None:
+    """Remove a scheduled report.
+
+    Example:
+
+      iqcadence reports schedule remove 3
+    """
+    from iqcadence.core import report_schedules
+
+    with common.session_as(ctx) as (session, actor):
+        report_schedules.remove_schedule(session, actor, schedule_id)
+    typer.echo(f"Removed report schedule {schedule_id}.")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(report_app, name="report")
     app.add_typer(reports_app, name="reports")

@@ -27,6 +27,7 @@ from iqcadence.core.models.customer360 import (  # noqa: F401
     Task,
     TimelineEvent,
 )
+from iqcadence.core.models.reports import ReportSchedule  # noqa: F401
 from iqcadence.core.models.spine import (
     AuditEntry,
     Client,
