@@ -101,9 +101,12 @@ DIRTY_TABLE = "rescore_dirty"  # left by rescore while the bulk hook runs
 
 
 def parse_kind(value: Any, *, allowed: tuple[str, ...] = LOGGABLE_KINDS) -> str:
-    kind = parse_choice("kind", value, EVENT_KINDS, KIND_ALIASES)
-    if kind is None:
+    if is_blank(value):
         raise InvalidValue(f"kind: must not be empty; kinds are {', '.join(allowed)}.")
+    text_value = str(value).strip()
+    kind = KIND_ALIASES.get(re.sub(r"[^a-z_]", "", text_value.casefold()))
+    if kind is None:
+        raise InvalidValue(f"kind: {text_value!r} is not one of {', '.join(allowed)}.")
     if kind not in allowed:
         if kind == "health_change":
             raise InvalidValue(
@@ -252,6 +255,10 @@ def log_event(
             )
         ).first()
     if existing is not None:
+        if is_blank(at):  # a re-import without a time keeps the stored one
+            values["at"] = existing.at
+        if contact_row is None:
+            values["contact_id"] = existing.contact_id
         changed = {
             key: {"from": getattr(existing, key), "to": value}
             for key, value in values.items()
@@ -300,7 +307,7 @@ def log_event(
         )
         result = LogResult(event=event, created=True)
     if result.created or result.updated:
-        _apply_event_rules(session, actor, target, kind_, moment, result)
+        _apply_event_rules(session, actor, target, kind_, result.event.at, result)
     if commit:
         session.commit()
     return result

@@ -1,0 +1,205 @@
+"""`log` and `timeline`: write to and read a customer's unified timeline."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from iqcadence.cli import common
+
+KIND_STYLES = {
+    "email": "cyan",
+    "meeting": "magenta",
+    "call": "green",
+    "message": "blue",
+    "note": "white",
+    "task": "bright_green",
+    "ticket": "yellow",
+    "product_event": "dim",
+    "health_change": "bold",
+}
+
+
+def log_command(
+    ctx: typer.Context,
+    customer: str = typer.Argument(..., help="Customer name."),
+    kind: str = typer.Option(
+        ...,
+        "--kind",
+        help="email | meeting | call | message | note | ticket | product_event.",
+    ),
+    title: str = typer.Option(
+        ..., "--title", help="What happened (for product events: the event name)."
+    ),
+    body: str | None = typer.Option(None, "--body", help="Details, free text."),
+    contact: str | None = typer.Option(
+        None, "--contact", help="The contact involved (name or e-mail)."
+    ),
+    at: str | None = typer.Option(
+        None, "--at", help="When: YYYY-MM-DD or YYYY-MM-DDTHH:MM (default: now, UTC)."
+    ),
+    status: str | None = typer.Option(
+        None, "--status", help="Tickets: open (default) | pending | solved."
+    ),
+    priority: str | None = typer.Option(
+        None, "--priority", help="Tickets: low | normal (default) | high | urgent."
+    ),
+    source: str | None = typer.Option(
+        None, "--source", help="Where the event comes from (e.g. zendesk)."
+    ),
+    external_id: str | None = typer.Option(
+        None, "--external-id", help="Its id there; logging it again never duplicates it."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the event as JSON."),
+) -> None:
+    """Log an event on a customer's timeline.
+
+    An email, meeting, call or message (dated today or earlier) resets the
+    days-since-contact signal and rescores the customer. Open and pending
+    tickets keep the tickets signal in step unless another source set it.
+
+    Example:
+
+      iqcadence log "Acme Corp" --kind call --title "Renewal check-in" --contact "Ana Ruiz"
+      iqcadence log "Acme Corp" --kind ticket --title "SSO broken" --priority high
+        --source zendesk --external-id 4711
+    """
+    from iqcadence.core import timeline
+    from iqcadence.core.models import Customer
+
+    with common.session_as(ctx) as (session, actor):
+        result = timeline.log_event(
+            session,
+            actor,
+            customer,
+            kind=kind,
+            title=title,
+            body=body,
+            contact=contact,
+            at=at,
+            status=status,
+            priority=priority,
+            source=source,
+            external_id=external_id,
+        )
+        (data,) = timeline.event_dicts(session, [result.event])
+        data["created"] = result.created
+        data["updated"] = result.updated
+        data["contact_reset"] = result.contact_reset
+        data["tickets"] = result.tickets
+        owner = session.get(Customer, result.event.customer_id)
+        data["customer"] = owner.name if owner else customer
+        data["score"] = owner.score if owner else None
+        data["band"] = owner.band if owner else None
+    if as_json:
+        common.print_json(data)
+        return
+    out = common.console()
+    if not result.created:
+        verb = "Updated" if result.updated else "Already logged"
+        out.print(f"{verb}: {data['kind']} {_e(data['title'])} (event {data['id']}).")
+        return
+    out.print(
+        f"Logged {data['kind']} [bold]{_e(data['title'])}[/] on {_e(data['customer'])} "
+        f"at {data['at'][:16].replace('T', ' ')}."
+    )
+    if result.contact_reset:
+        out.print(
+            f"Days since contact reset; score now {common.fmt_score(data['score'])} "
+            f"{common.band_text(data['band'])}."
+        )
+    if result.tickets is not None:
+        out.print(f"Open tickets now {result.tickets}.")
+
+
+def timeline_command(
+    ctx: typer.Context,
+    customer: str = typer.Argument(..., help="Customer name."),
+    kind: Annotated[
+        list[str] | None,
+        typer.Option("--kind", help="Only this kind (repeatable)."),
+    ] = None,
+    contact: str | None = typer.Option(
+        None, "--contact", help="Only events with this contact (name or e-mail)."
+    ),
+    since: str | None = typer.Option(
+        None, "--since", help="7d | 30d | 90d | YYYY-MM-DD (inclusive)."
+    ),
+    until: str | None = typer.Option(None, "--until", help="YYYY-MM-DD (inclusive)."),
+    author: str | None = typer.Option(None, "--author", help="Only events logged by EMAIL."),
+    limit: int = typer.Option(50, "--limit", help="At most N events (0 = all)."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON array of events."),
+) -> None:
+    """Show a customer's timeline, newest first.
+
+    Example:
+
+      iqcadence timeline "Acme Corp" --since 30d --kind email --kind meeting
+      iqcadence timeline "Acme Corp" --contact "Ana Ruiz" --json
+    """
+    from iqcadence.core import timeline
+    from iqcadence.core.errors import InvalidValue
+
+    if limit < 0:
+        raise InvalidValue(f"--limit: must be 0 (all) or more, got {limit}.")
+    with common.session_as(ctx) as (session, actor):
+        found = timeline.list_events(
+            session,
+            actor,
+            customer,
+            kinds=kind,
+            contact=contact,
+            since=since,
+            until=until,
+            author=author,
+            limit=limit or None,
+        )
+        rows = timeline.event_dicts(session, found)
+    if as_json:
+        common.print_json(rows)
+        return
+    render_timeline(rows)
+
+
+def render_timeline(rows: list[dict[str, Any]]) -> None:
+    from rich.table import Table
+
+    out = common.console()
+    if not rows:
+        out.print("No events match.")
+        return
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for column in ("when", "kind", "title", "contact", "by", "status"):
+        table.add_column(column)
+    for row in rows:
+        style = KIND_STYLES.get(row["kind"], "")
+        status = " ".join(x for x in (row["status"], row["priority"]) if x) or ""
+        title = _e(row["title"])
+        if row["body"]:
+            title += f"\n[dim]{_e(_short(row['body']))}[/]"
+        table.add_row(
+            row["at"][:16].replace("T", " "),
+            f"[{style}]{row['kind']}[/]" if style else row["kind"],
+            title,
+            _e(row["contact"] or ""),
+            _e(row["author"] or ""),
+            status,
+        )
+    out.print(table)
+
+
+def _short(text: str, width: int = 100) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def _e(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("log")(log_command)
+    app.command("timeline")(timeline_command)
