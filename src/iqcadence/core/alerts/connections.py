@@ -67,7 +67,7 @@ def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.casefold()).strip("_")[:40] or "x"
 
 
-def secret_name_for(client_id: int, prefix: str, name: str) -> str:
+def keyring_name_for(client_id: int, prefix: str, name: str) -> str:
     scope = "" if client_id == 1 else f"c{client_id}_"
     return f"{prefix}_{scope}{_slug(name)}"
 
@@ -151,15 +151,15 @@ def add_connection(
         connection.target = ", ".join(parse_addresses(target))
     else:
         url = check_url(target, f"--{kind}")
-        secret = secret_name_for(actor.client_id, "connection", display)
+        secret = keyring_name_for(actor.client_id, "connection", display)
         clash = session.exec(
             select(Connection).where(
-                Connection.client_id == actor.client_id, Connection.secret_name == secret
+                Connection.client_id == actor.client_id, Connection.keyring_name == secret
             )
         ).first()
         if clash is not None:
             raise Conflict(f"connection name {display!r} is too close to {clash.name!r}.")
-        connection.secret_name = secret
+        connection.keyring_name = secret
         connection.target = mask_url(url)
         secrets.set_secret(secret, url)
     session.add(connection)
@@ -187,9 +187,9 @@ def remove_connection(session: Session, actor: Actor, name: str) -> None:
             f"connection {connection.name!r} is used by rule(s) {', '.join(users)}; "
             "edit or remove them first."
         )
-    if connection.secret_name:
+    if connection.keyring_name:
         try:
-            secrets.delete_secret(connection.secret_name)
+            secrets.delete_secret(connection.keyring_name)
         except IQError:
             pass  # an env-only secret has nothing in the keyring to delete
     session.delete(connection)
@@ -204,12 +204,12 @@ def remove_connection(session: Session, actor: Actor, name: str) -> None:
 
 def connection_to_dict(connection: Connection) -> dict[str, Any]:
     """The JSON shape of a connection (never the URL itself)."""
-    source = secrets.secret_source(connection.secret_name) if connection.secret_name else None
+    source = secrets.secret_source(connection.keyring_name) if connection.keyring_name else None
     return {
         "name": connection.name,
         "kind": connection.kind,
         "target": connection.target,
-        "secret": connection.secret_name,
+        "secret": connection.keyring_name,
         "secret_source": source,
         "created_by": connection.created_by,
         "created_at": connection.created_at.isoformat(timespec="seconds"),
@@ -290,13 +290,26 @@ def email_message(note: Notification, recipients: list[str]) -> Any:
 # --- sending -------------------------------------------------------------------------
 
 
+_CLIENT: Any = None
+
+
+def _client() -> Any:
+    """One HTTP client per process: building one loads the CA bundle (slow)."""
+    global _CLIENT
+    if _CLIENT is None:
+        import httpx
+
+        _CLIENT = httpx.Client(follow_redirects=False)
+    return _CLIENT
+
+
 def post_json(url: str, body: Mapping[str, Any], *, key: str, timeout: float) -> None:
     """POST JSON; any non-2xx answer, timeout or network error is a DeliveryFailed
     whose message names the problem but never the URL."""
     import httpx
 
     try:
-        response = httpx.post(
+        response = _client().post(
             url,
             json=body,
             headers={"Idempotency-Key": key, "User-Agent": "iqcadence"},
@@ -312,10 +325,10 @@ def post_json(url: str, body: Mapping[str, Any], *, key: str, timeout: float) ->
         raise DeliveryFailed(f"the endpoint answered HTTP {response.status_code}.")
 
 
-def _url(secret_name: str | None, what: str) -> str:
-    url = secrets.get_secret(secret_name) if secret_name else None
+def _url(keyring_name: str | None, what: str) -> str:
+    url = secrets.get_secret(keyring_name) if keyring_name else None
     if not url:
-        env = secrets.env_name(secret_name) if secret_name else "its variable"
+        env = secrets.env_name(keyring_name) if keyring_name else "its variable"
         raise DeliveryFailed(f"{what} has no URL stored (keyring or {env}).")
     return url
 
@@ -334,7 +347,7 @@ def send_to_connection(
         except IQError as exc:
             raise DeliveryFailed(str(exc)) from None
         return
-    url = _url(connection.secret_name, f"connection {connection.name!r}")
+    url = _url(connection.keyring_name, f"connection {connection.name!r}")
     body = {
         "slack": slack_body,
         "teams": teams_body,
@@ -358,7 +371,7 @@ def send(
         if hook is None:
             raise DeliveryFailed(f"the {event} webhook was removed.")
         post_json(
-            _url(hook.secret_name, f"the {event} webhook"),
+            _url(hook.keyring_name, f"the {event} webhook"),
             webhook_body(note),
             key=note.key,
             timeout=timeout,

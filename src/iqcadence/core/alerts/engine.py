@@ -315,7 +315,7 @@ def _queue(
         held = False
     count = 0
     for channel, kind in targets:
-        key = f"{base}@{name_key(channel)}"
+        key = f"{base}@{name_key(channel).replace(' ', '-')}"
         entry = OutboxEntry(
             client_id=client_id,
             idempotency_key=key,

@@ -118,7 +118,7 @@ def assemble_digests(session: Session, client_id: int, *, now: datetime | None =
         for item in items:
             by_channel.setdefault(item.channel, []).append(item)
         for channel, group in by_channel.items():
-            key = f"digest.rule{rule.id}.{due.isoformat()}@{name_key(channel)}"
+            key = f"digest.rule{rule.id}.{due.isoformat()}@{name_key(channel).replace(' ', '-')}"
             digest = OutboxEntry(
                 client_id=client_id,
                 idempotency_key=key,

@@ -14,7 +14,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from iqcadence.core import audit, secrets
-from iqcadence.core.alerts.connections import check_url, mask_url, secret_name_for
+from iqcadence.core.alerts.connections import check_url, keyring_name_for, mask_url
 from iqcadence.core.alerts.events import EventSpec, parse_event
 from iqcadence.core.errors import IQError, NotFound
 from iqcadence.core.models.alerts import EventWebhook
@@ -37,7 +37,7 @@ def set_webhook(session: Session, actor: Actor, event: str, url: str) -> EventWe
     actor.require_write("set webhooks")
     spec = parse_event(event)
     value = check_url(url, "URL")
-    secret = secret_name_for(actor.client_id, "webhook", spec.type)
+    secret = keyring_name_for(actor.client_id, "webhook", spec.type)
     secrets.set_secret(secret, value)
     hook = session.exec(
         select(EventWebhook).where(
@@ -46,9 +46,9 @@ def set_webhook(session: Session, actor: Actor, event: str, url: str) -> EventWe
     ).first()
     if hook is None:
         hook = EventWebhook(
-            client_id=actor.client_id, event=spec.type, secret_name=secret, created_by=actor.email
+            client_id=actor.client_id, event=spec.type, keyring_name=secret, created_by=actor.email
         )
-    hook.param, hook.target, hook.secret_name = spec.param, mask_url(value), secret
+    hook.param, hook.target, hook.keyring_name = spec.param, mask_url(value), secret
     session.add(hook)
     audit.record(
         session,
@@ -71,7 +71,7 @@ def unset_webhook(session: Session, actor: Actor, event: str) -> None:
     if hook is None:
         raise NotFound(f"no webhook is set for {spec.type}.")
     try:
-        secrets.delete_secret(hook.secret_name)
+        secrets.delete_secret(hook.keyring_name)
     except IQError:
         pass
     session.delete(hook)
@@ -88,7 +88,7 @@ def webhook_to_dict(hook: EventWebhook) -> dict[str, Any]:
         "event": hook.event,
         "param": hook.param,
         "target": hook.target,
-        "secret": hook.secret_name,
-        "secret_source": secrets.secret_source(hook.secret_name),
+        "secret": hook.keyring_name,
+        "secret_source": secrets.secret_source(hook.keyring_name),
         "created_by": hook.created_by,
     }

@@ -70,7 +70,7 @@ class AlertRule(SQLModel, table=True):
 
 class Connection(SQLModel, table=True):
     """A saved channel. Slack/Teams/webhook URLs live in the keyring under
-    `secret_name`; `target` is what may be shown (masked URL or addresses)."""
+    `keyring_name`; `target` is what may be shown (masked URL or addresses)."""
 
     __tablename__ = "notify_connection"
     __table_args__ = (UniqueConstraint("client_id", "name_key", name="uq_connection_client_name"),)
@@ -81,7 +81,7 @@ class Connection(SQLModel, table=True):
     name_key: str
     kind: str  # slack | teams | email | webhook
     target: str = ""
-    secret_name: str | None = None
+    keyring_name: str | None = None
     created_by: str = ""
     created_at: datetime = Field(default_factory=_now, sa_type=DateTime())
 
@@ -97,7 +97,7 @@ class EventWebhook(SQLModel, table=True):
     event: str
     param: float | None = None
     target: str = ""
-    secret_name: str
+    keyring_name: str
     created_by: str = ""
     created_at: datetime = Field(default_factory=_now, sa_type=DateTime())
 
