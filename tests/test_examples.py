@@ -52,7 +52,9 @@ def test_cron_commands_run(tmp_path: Path, template_db: Path) -> None:
     (tmp_path / "reports").mkdir()
     (tmp_path / "log").mkdir()
     (tmp_path / "exports" / "accounts.csv").write_text(
-        'Company,CSM,MRR,Logins,Adoption,NPS\nAcme Corp,Sarah,"$5,000",22,75%,9\nGlobex,Miguel,1.2k,3,10%,4\n'
+        "Company,CSM,MRR,Logins,Adoption,NPS\n"
+        'Acme Corp,Sarah,"$5,000",22,75%,9\n'
+        "Globex,Miguel,1.2k,3,10%,4\n"
     )
     env = {**os.environ, "IQCADENCE_DB": str(db), "IQCADENCE_USER": "admin@example.com"}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env_lines.get('PATH', '')}"
