@@ -250,3 +250,21 @@ def test_shipped_examples_load_and_run(session: Any, actor: Any) -> None:
         assert book.trigger, path.name
         run = playbooks.start_playbook(session, actor, book, "Acme")
         assert len(tasks.list_tasks(session, actor, run_id=run.id)) == len(book.steps) >= 3
+
+
+def test_hard_delete_removes_runs_and_tasks(session: Any, actor: Any) -> None:
+    from sqlalchemy import text
+
+    customer = healthy(session, actor)
+    add(session, actor)
+    playbooks.start_playbook(session, actor, "Rescue", "Acme")
+    tasks.add_task(session, actor, "Acme", "loose task")
+    customer_id = customer.id
+    customers.delete_customer(session, actor, "Acme")
+    conn = session.connection()
+    for table in ("playbook_run", "task"):
+        count = conn.execute(
+            text(f"SELECT COUNT(*) FROM {table} WHERE customer_id = :c"), {"c": customer_id}
+        ).scalar_one()
+        assert count == 0, table
+    assert playbooks.get_playbook(session, actor, "Rescue").name == "Rescue"
