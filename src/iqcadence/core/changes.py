@@ -40,9 +40,8 @@ def customers_changed_in_bulk(
     """React to a set-based change of many customers."""
     from iqcadence.core import playbooks, timeline
 
-    moves = timeline.bulk_moves(session, customer_ids)
-    timeline.record_bulk_health_changes(session, actor, moves, cause=cause)
-    playbooks.on_customers_changed_in_bulk(session, actor, moves, cause=cause)
+    timeline.record_bulk_health_changes(session, actor, customer_ids, cause=cause)
+    playbooks.on_customers_changed_in_bulk(session, actor, customer_ids, cause=cause)
     from iqcadence.core.alerts import engine as alert_engine
 
     alert_engine.on_customers_changed(session, actor.client_id, customer_ids)

@@ -58,7 +58,6 @@ from iqcadence.core.users import Actor
 
 if TYPE_CHECKING:
     from iqcadence.core.customers import ChangeOutcome
-    from iqcadence.core.timeline import BulkMove
 
 OWNER_RULES: tuple[str, ...] = ("primary", "co_owner")
 OWNER_ALIASES: dict[str, str] = {
@@ -653,12 +652,15 @@ def on_customer_changed(
 
 
 def on_customers_changed_in_bulk(
-    session: Session, actor: Actor, moves: Mapping[int, BulkMove], *, cause: str
+    session: Session, actor: Actor, customer_ids: Sequence[int], *, cause: str
 ) -> list[PlaybookRun]:
     """The bulk counterpart of `on_customer_changed`: the state before is the
-    current row with the old score, band and lifecycle (set-based paths
-    change those)."""
-    if not moves:
+    current row with the old score, band and lifecycle (`timeline.bulk_moves`;
+    set-based paths change those). Costs one query when no playbook has a
+    trigger."""
+    from iqcadence.core import timeline
+
+    if not customer_ids:
         return []
     books = triggered_playbooks(session, actor.client_id)
     if not books:
@@ -667,10 +669,13 @@ def on_customers_changed_in_bulk(
     today = clock.today()
     wants_momentum = any("momentum" in cond.fields() for _, cond in books)
     conn = session.connection()
-    ids = sorted(moves)
+    all_ids = sorted({int(i) for i in customer_ids})
     started: list[PlaybookRun] = []
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
+    for start in range(0, len(all_ids), 500):
+        moves = timeline.bulk_moves(session, all_ids[start : start + 500])
+        chunk = sorted(moves)
+        if not chunk:
+            continue
         marks = ", ".join(f":i{n}" for n in range(len(chunk)))
         params = {f"i{n}": cid for n, cid in enumerate(chunk)}
         rows = [

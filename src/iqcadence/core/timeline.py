@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -536,51 +536,32 @@ class BulkMove:
     old_band: str | None
     new_band: str | None
     old_lifecycle: str | None
-    signals: list[dict[str, Any]]
+    signals: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def band_moved(self) -> bool:
         return self.old_band != self.new_band
 
 
-def bulk_moves(session: Session, customer_ids: Sequence[int]) -> dict[int, BulkMove]:
-    """Before/after of customers changed by a set-based path.
+CHUNK = 500
 
-    Rescore leaves a temporary table `rescore_dirty` with the old and new
-    score, band and lifecycle; other paths are read from the last two score
-    snapshots (the previous band is the latest snapshot's when it differs
-    from the current band, else the one before). Customers with a single
-    snapshot were new: they are left out. Signals that moved come from the
-    last two snapshots when the latest one holds the current score.
-    """
-    if not customer_ids:
-        return {}
-    conn = session.connection()
-    dirty: dict[int, tuple[Any, ...]] = {}
-    if inspect(conn).has_table(DIRTY_TABLE):
-        for row in conn.execute(
-            text(
-                "SELECT id, old_score, new_score, old_band, new_band, old_lifecycle "
-                f"FROM {DIRTY_TABLE}"
-            )
-        ):
-            dirty[int(row[0])] = tuple(row)
-    wanted = sorted({int(i) for i in customer_ids})
+
+def _marks(ids: Sequence[int]) -> tuple[str, dict[str, Any]]:
+    return ", ".join(f":i{n}" for n in range(len(ids))), {f"i{n}": v for n, v in enumerate(ids)}
+
+
+def _has_dirty_table(session: Session) -> bool:
+    return bool(inspect(session.connection()).has_table(DIRTY_TABLE))
+
+
+def _last_snapshots(session: Session, ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+    """The two newest snapshots of each customer (newest first)."""
+    marks, params = _marks(ids)
     signal_cols = ", ".join(f"s.{name}" for name in SIGNALS)
-    moves: dict[int, BulkMove] = {}
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        marks = ", ".join(f":i{n}" for n in range(len(chunk)))
-        params = {f"i{n}": cid for n, cid in enumerate(chunk)}
-        current = {
-            int(r[0]): (r[1], r[2], r[3])
-            for r in conn.execute(
-                text(f"SELECT id, score, band, lifecycle FROM customer WHERE id IN ({marks})"),
-                params,
-            )
-        }
-        snaps: dict[int, list[Mapping[str, Any]]] = {}
-        for r in conn.execute(
+    out: dict[int, list[dict[str, Any]]] = {}
+    for row in (
+        session.connection()
+        .execute(
             text(
                 f"SELECT * FROM (SELECT s.customer_id, s.score, s.band, {signal_cols}, "
                 "ROW_NUMBER() OVER (PARTITION BY s.customer_id "
@@ -589,47 +570,83 @@ def bulk_moves(session: Session, customer_ids: Sequence[int]) -> dict[int, BulkM
                 "WHERE rn <= 2 ORDER BY customer_id, rn"
             ),
             params,
-        ).mappings():
-            snaps.setdefault(int(r["customer_id"]), []).append(dict(r))
-        for cid in chunk:
-            if cid not in current:
-                continue
-            score, band, lifecycle = current[cid]
-            history = snaps.get(cid, [])
-            latest = history[0] if history else None
-            previous = history[1] if len(history) > 1 else None
-            signals: list[dict[str, Any]] = []
-            if latest is not None and previous is not None and latest["score"] == score:
-                signals = moved_signals(previous, latest)
-            if cid in dirty:
-                _, old_score, new_score, old_band, new_band, old_lifecycle = dirty[cid]
-                moves[cid] = BulkMove(
-                    cid, old_score, new_score, old_band, new_band, old_lifecycle, signals
-                )
-                continue
-            if latest is None:
-                continue
-            if latest["band"] != band:
-                old_band, old_score = latest["band"], latest["score"]
-                signals = []
-            elif previous is not None:
-                old_band, old_score = previous["band"], previous["score"]
-            else:
-                continue
-            moves[cid] = BulkMove(cid, old_score, score, old_band, band, lifecycle, signals)
+        )
+        .mappings()
+    ):
+        out.setdefault(int(row["customer_id"]), []).append(dict(row))
+    return out
+
+
+def _signals_from(history: list[dict[str, Any]], score: Any) -> list[dict[str, Any]]:
+    if len(history) > 1 and history[0]["score"] == score:
+        return moved_signals(history[1], history[0])
+    return []
+
+
+def bulk_moves(
+    session: Session, customer_ids: Sequence[int], *, with_signals: bool = False
+) -> dict[int, BulkMove]:
+    """Before/after of customers changed by a set-based path (keep `customer_ids`
+    to a few hundred; callers page through larger sets).
+
+    Rescore leaves a temporary table `rescore_dirty` with the old and new
+    score, band and lifecycle; other paths are read from the last two score
+    snapshots (the previous band is the latest snapshot's when it differs
+    from the current band, else the one before). Customers with a single
+    snapshot were new: they are left out. Signals that moved come from the
+    last two snapshots when the latest one holds the current score.
+    """
+    ids = sorted({int(i) for i in customer_ids})
+    if not ids:
+        return {}
+    conn = session.connection()
+    marks, params = _marks(ids)
+    moves: dict[int, BulkMove] = {}
+    if _has_dirty_table(session):
+        for cid, old_score, new_score, old_band, new_band, old_lifecycle in conn.execute(
+            text(
+                "SELECT id, old_score, new_score, old_band, new_band, old_lifecycle "
+                f"FROM {DIRTY_TABLE} WHERE id IN ({marks})"
+            ),
+            params,
+        ):
+            moves[int(cid)] = BulkMove(
+                int(cid), old_score, new_score, old_band, new_band, old_lifecycle
+            )
+        if with_signals and moves:
+            history = _last_snapshots(session, list(moves))
+            for cid, move in list(moves.items()):
+                found = _signals_from(history.get(cid, []), move.new_score)
+                if found:
+                    moves[cid] = replace(move, signals=found)
+        return moves
+    current = {
+        int(r[0]): (r[1], r[2], r[3])
+        for r in conn.execute(
+            text(f"SELECT id, score, band, lifecycle FROM customer WHERE id IN ({marks})"),
+            params,
+        )
+    }
+    history = _last_snapshots(session, ids)
+    for cid, (score, band, lifecycle) in current.items():
+        snaps = history.get(cid, [])
+        if not snaps:
+            continue
+        latest = snaps[0]
+        if latest["band"] != band:
+            old_band, old_score, signals = latest["band"], latest["score"], []
+        elif len(snaps) > 1:
+            old_band, old_score = snaps[1]["band"], snaps[1]["score"]
+            signals = _signals_from(snaps, score) if with_signals else []
+        else:
+            continue
+        moves[cid] = BulkMove(cid, old_score, score, old_band, band, lifecycle, signals)
     return moves
 
 
-def record_bulk_health_changes(
-    session: Session,
-    actor: Actor,
-    moves: Mapping[int, BulkMove],
-    *,
-    cause: str,
-) -> int:
-    """One health_change event per band move, in one multi-row INSERT."""
+def _health_rows(moves: Iterable[BulkMove], actor: Actor, cause: str) -> list[dict[str, Any]]:
     now = clock.now()
-    rows = [
+    return [
         {
             "customer_id": move.customer_id,
             "kind": "health_change",
@@ -652,12 +669,38 @@ def record_bulk_health_changes(
             "external_id": None,
             "created_at": now,
         }
-        for move in moves.values()
-        if move.band_moved
+        for move in moves
+        if move.band_moved and move.old_band is not None
     ]
-    if rows:
-        session.connection().execute(insert(TimelineEvent), rows)
-    return len(rows)
+
+
+def record_bulk_health_changes(
+    session: Session, actor: Actor, customer_ids: Sequence[int], *, cause: str
+) -> int:
+    """One health_change event per band move of a set-based change, inserted a
+    page at a time. A first score (from unscored) is not a move here: bulk
+    paths create customers, and a new customer has no health to move from."""
+    conn = session.connection()
+    if _has_dirty_table(session):
+        moved = [
+            int(r[0])
+            for r in conn.execute(
+                text(
+                    f"SELECT id FROM {DIRTY_TABLE} "
+                    "WHERE band_moved = 1 AND old_band IS NOT NULL ORDER BY id"
+                )
+            )
+        ]
+    else:
+        moved = sorted({int(i) for i in customer_ids})
+    written = 0
+    for start in range(0, len(moved), CHUNK):
+        moves = bulk_moves(session, moved[start : start + CHUNK], with_signals=True)
+        rows = _health_rows(moves.values(), actor, cause)
+        if rows:
+            conn.execute(insert(TimelineEvent), rows)
+            written += len(rows)
+    return written
 
 
 def on_customer_changed(
