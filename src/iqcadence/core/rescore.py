@@ -114,7 +114,7 @@ def rescore_where(
     now = clock.now()
     config = settings.load_scoring_config(session, actor.client_id)
     profiles = settings.profile_weights(session, actor.client_id)
-    weight_sets = _weight_sets(config.effective_weights(None), profiles, config)
+    sets = weight_sets(config, profiles)
     days_sql = dialect.effective_days_sql(conn, today)
 
     _drop_temp_tables(conn)
@@ -133,7 +133,7 @@ def rescore_where(
     )
     base_params: dict[str, Any] = dict(params)
     base_params.update(client_id=actor.client_id, manual=True)
-    for index, (clause, clause_params, weights) in enumerate(weight_sets):
+    for index, (clause, clause_params, weights) in enumerate(sets):
         score_expr = score_sql(conn, weights, days_sql=days_sql)
         conn.execute(
             text(
@@ -192,7 +192,7 @@ def rescore_where(
     summary = RescoreSummary(scored=int(scored), skipped_overrides=int(skipped))
     if dirty_count:
         _write_back(conn, dirty_count, now)
-        _write_snapshots(conn, weight_sets, days_sql, now, cause)
+        _write_snapshots(conn, sets, days_sql, now, cause)
         summary.lifecycle_changes = _audit_transitions(conn, actor, now, cause)
     moves = conn.execute(
         text(
@@ -250,13 +250,12 @@ def _differs(left: str, right: str) -> str:
 WeightSet = tuple[str, dict[str, Any], dict[str, int]]
 
 
-def _weight_sets(
-    global_weights: dict[str, int],
-    profiles: Mapping[str, Mapping[str, int]],
-    config: ScoringConfig,
+def weight_sets(
+    config: ScoringConfig, profiles: Mapping[str, Mapping[str, int]]
 ) -> list[WeightSet]:
-    """(condition on customer, its params, effective weights) per weight set.
-    A customer whose profile no longer exists is scored with the global weights."""
+    """(condition on `customer`, its params, effective weights) per weight set:
+    the global weights first, then one per profile. The conditions partition
+    the customers; one whose profile no longer exists gets the global weights."""
     sets: list[WeightSet] = []
     names: dict[str, Any] = {}
     for index, (name, weights) in enumerate(sorted(profiles.items())):
@@ -274,7 +273,7 @@ def _weight_sets(
         clause = f"(customer.scoring_profile IS NULL OR customer.scoring_profile NOT IN ({listed}))"
     else:
         clause = "1 = 1"
-    return [(clause, names, global_weights), *sets]
+    return [(clause, names, config.effective_weights(None)), *sets]
 
 
 def _write_back(conn: Connection, dirty_count: int, now: Any) -> None:
@@ -307,11 +306,11 @@ def _write_back(conn: Connection, dirty_count: int, now: Any) -> None:
 
 
 def _write_snapshots(
-    conn: Connection, weight_sets: list[WeightSet], days_sql: str, now: Any, cause: str
+    conn: Connection, sets: list[WeightSet], days_sql: str, now: Any, cause: str
 ) -> None:
     """One snapshot per customer whose score changed, with the signal values it
     was scored on (days effective today) and the weights used."""
-    for index, (_clause, _params, weights) in enumerate(weight_sets):
+    for index, (_clause, _params, weights) in enumerate(sets):
         conn.execute(
             text(
                 "INSERT INTO score_snapshot (customer_id, taken_at, score, band, logins, "
