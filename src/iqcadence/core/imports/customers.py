@@ -30,11 +30,11 @@ Rules:
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Index, inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -60,6 +60,7 @@ from iqcadence.core.imports.headers import (
     parse_map_options,
 )
 from iqcadence.core.imports.normalize import CellError, Normalizer, domain_key
+from iqcadence.core.models import Customer
 from iqcadence.core.scoring import SIGNALS, effective_days
 from iqcadence.core.users import Actor
 
@@ -98,6 +99,8 @@ DATE_COLUMNS = frozenset(
 SUSPEND_MIN_ROWS = 20_000
 MONEY_TOLERANCE = 0.07  # ARR vs 12 × MRR once MRR is rounded to cents
 MISSING = object()
+MEMO_SIZE = 20_000
+UNIQUE_FIELDS = frozenset({"name", "notes", "email", "website", "phone", "domain"})
 
 
 @dataclass
@@ -247,19 +250,27 @@ class _Importer:
             date_format=options.date_format,
             profiles=profiles,
         )
-        self.readers = [
-            (c.index, c.field, self.normalizer.reader_for(c.field))
+        # Spreadsheet columns repeat their values (tiers, dates, percentages):
+        # each reading is remembered per column, up to MEMO_SIZE distinct cells.
+        self.readers: list[tuple[int, str, Callable[[str], Any], dict[str, Any] | None]] = [
+            (
+                c.index,
+                c.field,
+                self.normalizer.reader_for(c.field),
+                None if c.field in UNIQUE_FIELDS else {},
+            )
             for c in summary.columns
             if c.field is not None
         ]
         self.width = len(source.header)
-        self.plan = _Plan({f for _i, f, _r in self.readers}, options.key)
+        self.plan = _Plan({f for _i, f, _r, _m in self.readers}, options.key)
         self.report = ErrorReport(source.header, options.errors_out)
         self.key = options.key
         self.existing: dict[str, int] = {}
         self.updated_ids: set[int] = set()
         self.seen_new: set[str] = set()
         self.suspended = False
+        self.dropped_indexes: list[Index] = []
         self.wrote_any = False
         self.existing_count = 0
 
@@ -295,6 +306,8 @@ class _Importer:
             return
         if self.suspended:
             dialect.rebuild_search_index(conn)
+        for index in self.dropped_indexes:
+            index.create(conn)
         conn.execute(
             text(
                 f"INSERT INTO {TOUCHED_TABLE} (id) SELECT id FROM customer "
@@ -405,14 +418,23 @@ class _Importer:
                         row[width],
                     )
                 ]
-            for index, field_name, read in readers:
+            for index, field_name, read, memo in readers:
                 cell = row[index] if index < count else ""
+                if memo is not None:
+                    value = memo.get(cell, MISSING)
+                    if value is not MISSING:
+                        values[field_name] = value
+                        continue
                 try:
-                    values[field_name] = read(cell)
+                    value = read(cell)
                 except CellError as exc:
                     if problems is None:
                         problems = []
                     problems.append(RowProblem(name, line, field_name, exc.reason, cell))
+                    continue
+                values[field_name] = value
+                if memo is not None and len(memo) < MEMO_SIZE:
+                    memo[cell] = value
             if problems:
                 self.report.reject(line, row, problems)
                 continue
@@ -493,6 +515,15 @@ class _Importer:
         if estimate >= max(SUSPEND_MIN_ROWS, self.existing_count // 4):
             dialect.suspend_search_triggers(self.conn)
             self.suspended = True
+        if estimate >= max(SUSPEND_MIN_ROWS, self.existing_count):
+            # At least doubling the table: one sorted build per index afterwards
+            # is several times cheaper than inserting into each as rows arrive.
+            present = {ix["name"] for ix in inspect(self.conn).get_indexes("customer")}
+            table = Customer.__table__  # type: ignore[attr-defined]
+            for index in sorted(table.indexes, key=lambda ix: str(ix.name)):
+                if index.name in present:
+                    index.drop(self.conn)
+                    self.dropped_indexes.append(index)
 
     def _compare(
         self, updates: list[tuple[int, list[str], dict[str, Any], int]]
@@ -746,7 +777,7 @@ class _Importer:
         return ok
 
     def _column_index(self, field_name: str) -> int | None:
-        for index, name, _read in self.readers:
+        for index, name, _read, _memo in self.readers:
             if name == field_name:
                 return index
         return None

@@ -319,7 +319,8 @@ class Normalizer:
             return None
         if stripped.lower().startswith("mailto:"):
             stripped = stripped[7:].strip()
-        if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", stripped):
+        local, at, host = stripped.rpartition("@")
+        if not at or not local or "." not in host.strip(".") or " " in stripped:
             raise CellError("not an e-mail address")
         return stripped
 
