@@ -188,7 +188,10 @@ def build(path: Path, n: int, seed: int = 7) -> Path:
 
 
 def cached(n: int, seed: int = 7) -> Path:
-    return build(WORK / f"portfolio-{n}-{seed}.db", n, seed)
+    """A built portfolio for this size, seed and schema revision."""
+    from iqcadence.core import migrations
+
+    return build(WORK / f"portfolio-{n}-{seed}-{migrations.HEAD}.db", n, seed)
 
 
 def fresh_copy(source: Path, name: str) -> Path:
@@ -200,6 +203,17 @@ def fresh_copy(source: Path, name: str) -> Path:
 
 
 def peak_rss_mib() -> float:
+    """Peak resident memory of this process in MiB.
+
+    VmHWM belongs to this process's own memory map; getrusage's ru_maxrss is
+    not used first because on Linux a child started from a large parent
+    inherits the parent's high-water mark across fork and exec."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
