@@ -861,4 +861,5 @@ SECTIONS: list[Section | str] = [
     build_profiles,
     build_customers,
     build_history,
+    "iqcadence.core.demo_c360:build_customer360",
 ]

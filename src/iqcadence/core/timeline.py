@@ -471,7 +471,7 @@ def band_label(band: str | None) -> str:
     return "Unscored" if band is None else BAND_LABELS.get(band, band)
 
 
-def _health_title(from_band: str | None, to_band: str | None) -> str:
+def health_title(from_band: str | None, to_band: str | None) -> str:
     return f"Health moved from {band_label(from_band)} to {band_label(to_band)}"
 
 
@@ -512,7 +512,7 @@ def record_health_change(
         kind="health_change",
         at=clock.now(),
         author=actor.email,
-        title=_health_title(from_band, to_band),
+        title=health_title(from_band, to_band),
         properties={
             "from": from_band,
             "to": to_band,
@@ -652,7 +652,7 @@ def _health_rows(moves: Iterable[BulkMove], actor: Actor, cause: str) -> list[di
             "kind": "health_change",
             "at": now,
             "author": actor.email,
-            "title": _health_title(move.old_band, move.new_band),
+            "title": health_title(move.old_band, move.new_band),
             "body": None,
             "status": None,
             "priority": None,
