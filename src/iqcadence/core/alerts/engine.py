@@ -65,6 +65,13 @@ def sweep(session: Session, client_id: int) -> int:
     return observe(session, client_id, None, event_at=clock.start_of(clock.today()))
 
 
+def take_write_lock(session: Session) -> None:
+    """Start the transaction with a write that changes nothing, so that on
+    SQLite a concurrent writer makes this one wait (busy timeout) rather
+    than fail later on a stale read."""
+    session.connection().execute(text("UPDATE alert_rule SET id = id WHERE 1 = 0"))
+
+
 def observe(
     session: Session,
     client_id: int,

@@ -81,10 +81,12 @@ def backoff_delay(config: AlertConfig, attempts: int) -> timedelta:
 def assemble_digests(session: Session, client_id: int, *, now: datetime | None = None) -> int:
     """Fold held rows into one digest per rule and channel for every digest
     time that has come. Returns how many digest rows were written (commits)."""
-    from iqcadence.core.alerts.engine import insert_once
+    from iqcadence.core.alerts.engine import insert_once, take_write_lock
 
     now = now or clock.now()
     made = 0
+    session.rollback()
+    take_write_lock(session)  # one assembler at a time
     held_rules = session.exec(
         select(OutboxEntry.rule_id)
         .where(OutboxEntry.client_id == client_id, OutboxEntry.status == "held")
@@ -101,7 +103,6 @@ def assemble_digests(session: Session, client_id: int, *, now: datetime | None =
                 .where(col(OutboxEntry.rule_id) == rule.id, col(OutboxEntry.status) == "held")
                 .values(status="pending", next_attempt_at=now)
             )
-            session.commit()
             continue
         items = list(
             session.exec(
@@ -254,14 +255,21 @@ def _record(
     config: AlertConfig,
     report: RunReport,
 ) -> None:
+    # The conditional UPDATE comes first so the transaction starts as a write
+    # (SQLite then waits for a busy database instead of failing a stale read).
+    session.rollback()
+    released = session.exec(
+        update(OutboxEntry)
+        .where(col(OutboxEntry.id) == entry_id, col(OutboxEntry.claimed_by) == worker)
+        .values(attempts=OutboxEntry.attempts + 1, claimed_by=None, claimed_at=None)
+    )
+    if released.rowcount != 1:  # someone reclaimed a stale claim meanwhile
+        session.rollback()
+        return
     entry = session.get(OutboxEntry, entry_id)
     assert entry is not None
     session.refresh(entry)
-    if entry.claimed_by != worker:  # someone reclaimed a stale claim meanwhile
-        return
     moment = clock.now()
-    entry.attempts += 1
-    entry.claimed_by, entry.claimed_at = None, None
     if error is None:
         entry.status, entry.sent_at, entry.last_error = "sent", moment, None
         report.sent += 1
@@ -285,7 +293,6 @@ def run(
     fold digests whose time has come, then send everything due.
 
     A dry run writes nothing and sends nothing: it lists what is due now."""
-    from iqcadence.core.alerts import engine
 
     report = RunReport()
     now = clock.now()
@@ -311,10 +318,34 @@ def run(
                 )
         session.rollback()
         return report
-    report.queued = engine.sweep(session, client_id)
-    session.commit()
+    report.queued = _sweep_with_retry(session, client_id)
     report.digests = assemble_digests(session, client_id, now=now)
     return deliver(session, client_id, worker=worker, config=config, report=report)
+
+
+def _sweep_with_retry(session: Session, client_id: int, attempts: int = 5) -> int:
+    """The sweep writes what it saw; two runs at once may collide on that
+    write, so the loser starts again on fresh data (what the winner queued
+    is then already there, and the outbox keys keep it single)."""
+    import time
+
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    from iqcadence.core.alerts import engine
+
+    for attempt in range(attempts):
+        try:
+            session.rollback()
+            engine.take_write_lock(session)
+            queued = engine.sweep(session, client_id)
+            session.commit()
+            return queued
+        except (OperationalError, IntegrityError):
+            session.rollback()
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    return 0
 
 
 # --- reading and reviving ----------------------------------------------------------------
