@@ -194,6 +194,7 @@ def test_secret_columns_are_left_out(database: Database, tmp_path: Path, monkeyp
         Column("smtp_password", String),
         Column("client_secret", String),
         Column("secret_name", String),
+        Column("keyring_name", String),
     )
     vault.create(database.engine)
     with database.engine.begin() as conn:
@@ -203,7 +204,8 @@ def test_secret_columns_are_left_out(database: Database, tmp_path: Path, monkeyp
                 api_token="tok-XYZZY",
                 smtp_password="hunter2-XYZZY",
                 client_secret="shh-XYZZY",
-                secret_name="connection_crm",
+                secret_name="XYZZY-name",
+                keyring_name="connection_crm",
             )
         )
     real = backup.all_tables
@@ -213,11 +215,14 @@ def test_secret_columns_are_left_out(database: Database, tmp_path: Path, monkeyp
     text = (tmp_path / "b.json").read_text(encoding="utf-8")
     assert "XYZZY" not in text
     doc = read_doc(tmp_path / "b.json")
-    assert doc["tables"]["vault"]["columns"] == ["id", "label", "secret_name"]
+    assert doc["tables"]["vault"]["columns"] == ["id", "label", "keyring_name"]
     assert doc["tables"]["vault"]["rows"] == [[1, "crm", "connection_crm"]]
-    assert {"vault.api_token", "vault.smtp_password", "vault.client_secret"} <= set(
-        summary.excluded_columns
-    )
+    assert {
+        "vault.api_token",
+        "vault.smtp_password",
+        "vault.client_secret",
+        "vault.secret_name",
+    } <= set(summary.excluded_columns)
     assert summary.excluded_columns == doc["excluded_columns"]
 
 
@@ -228,8 +233,8 @@ def test_secret_columns_are_left_out(database: Database, tmp_path: Path, monkeyp
         ("API_TOKEN", True),
         ("client_secret", True),
         ("refresh_tokens", True),
-        ("secret_name", False),
-        ("token_name", False),
+        ("secret_name", True),
+        ("keyring_name", False),
         ("name", False),
         ("tokenizer_namespace", True),
     ],

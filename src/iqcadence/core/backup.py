@@ -19,10 +19,10 @@ base64. Rows are ordered by primary key, so two backups of the same data have
 the same `tables` and checksum apart from `created_at`.
 
 Secrets live in the OS keyring, never in the database; as a second guard,
-any column whose name contains "secret", "password" or "token" is left out
-(such columns must be nullable or have a default, so restore can refill
-them) — except names ending in "_name" such as `secret_name`, which only name
-a keyring entry and are kept so restored records still find their secret. The writer streams rows (memory stays flat at any size).
+any column whose name contains "secret", "password" or "token" is left out.
+Such a column must be nullable or have a default (restore refills it), so a
+column that only names a keyring entry is better called `keyring_name`.
+The writer streams rows, so memory stays flat at any size.
 
 Restore validates the whole file before touching anything: JSON, format,
 checksum, schema revision (an older one restores into the current schema:
@@ -70,7 +70,6 @@ from iqcadence.core.users import Actor
 FORMAT = "iqcadence-backup"
 FORMAT_VERSION = 1
 SECRET_MARKERS = ("secret", "password", "token")
-KEYRING_REFERENCE_SUFFIX = "_name"
 _BATCH = 2000
 
 Encoder = Callable[[Any], Any]
@@ -88,16 +87,9 @@ def all_tables() -> list[Table]:
 
 
 def is_secret_column(name: str) -> bool:
-    """Whether a column is left out of backups as a possible secret.
-
-    A name containing "secret", "password" or "token" is left out, except a
-    name ending in "_name" (e.g. `secret_name`): that only names the keyring
-    entry, holds nothing secret, and the restored record needs it to find
-    its secret again.
-    """
+    """Whether a column is left out of backups: its name contains "secret",
+    "password" or "token" (a second guard; secrets belong in the keyring)."""
     lowered = name.lower()
-    if lowered.endswith(KEYRING_REFERENCE_SUFFIX):
-        return False
     return any(marker in lowered for marker in SECRET_MARKERS)
 
 
@@ -110,10 +102,14 @@ def _present_tables(conn: Connection) -> list[Table]:
     return [table for table in all_tables() if table.name in existing]
 
 
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+)
+
+
 def canonical_json(value: Any) -> str:
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
+    """Keys sorted, no spaces, no NaN: the form the checksum covers."""
+    return _CANONICAL.encode(value)
 
 
 def _encoder(column: Column[Any]) -> Encoder | None:
@@ -198,24 +194,24 @@ def write_backup(conn: Connection, sink: IO[bytes]) -> BackupSummary:
         order = list(table.primary_key.columns) or columns
         query = select(*columns).order_by(*order)
         count = 0
-        pending: list[str] = []
+        pending: list[list[Any]] = []
         try:
             for row in conn.execution_options(yield_per=_BATCH).execute(query):
                 values = [
                     value if encode is None else encode(value)
                     for encode, value in zip(encoders, row, strict=True)
                 ]
-                pending.append(canonical_json(values))
+                pending.append(values)
                 count += 1
-                if len(pending) >= _BATCH:
-                    emit(("," if count > len(pending) else "") + ",".join(pending))
+                if len(pending) >= _BATCH:  # a list's items, encoded in one call
+                    emit(("," if count > len(pending) else "") + canonical_json(pending)[1:-1])
                     pending = []
         except ValueError as exc:
             raise StorageError(
                 f"table {table.name}: a value cannot be written as JSON ({exc})."
             ) from exc
         if pending:
-            emit(("," if count > len(pending) else "") + ",".join(pending))
+            emit(("," if count > len(pending) else "") + canonical_json(pending)[1:-1])
         emit("]}")
         counts[table.name] = count
     emit("}")  # closes "tables"
@@ -685,7 +681,11 @@ def restore_backup(
     loaded = source if isinstance(source, LoadedBackup) else read_backup(source)
     safety_path = default_backup_path("pre-restore", safety_dir)
     try:
-        with database.engine.connect() as conn, conn.begin():
+        with (
+            database.engine.connect() as conn,
+            dialect.foreign_keys_suspended(conn),  # checked in bulk before commit
+            conn.begin(),
+        ):
             existing = _present_tables(conn)
             missing = [name for name in loaded.tables if name not in {t.name for t in existing}]
             if missing:
@@ -708,6 +708,12 @@ def restore_backup(
                     conn.execute(
                         table.insert(), [dict(zip(names, row, strict=True)) for row in chunk]
                     )
+            problems = dialect.foreign_key_problems(conn)
+            if problems:
+                raise StorageError(
+                    f"{loaded.path}: the restored rows break references ({problems[0]}); "
+                    "the database was left as it was."
+                )
             dialect.rebuild_search_index(conn)
             dialect.reset_sequences(conn, existing)
             actor_known = _audit_restore(conn, actor, loaded, safety_path)
