@@ -520,3 +520,18 @@ def test_failure_during_the_write_rolls_everything_back(
         backup.restore_backup(filled, admin(filled), saved, safety_dir=tmp_path / "safety")
     assert dump(filled.location.path) == before  # type: ignore[arg-type]
     assert list((tmp_path / "safety").glob("*.json")) == []
+
+
+def test_example_backup_restores(fresh: Database, tmp_path: Path) -> None:
+    """examples/backup-sample.json (written by `iqcadence backup`, then laid out
+    one row per line: the checksum covers the canonical form, not the layout)."""
+    example = Path(__file__).parents[2] / "examples" / "backup-sample.json"
+    loaded = backup.read_backup(example)
+    assert loaded.counts["customer"] == 3
+    backup.restore_backup(fresh, admin(fresh), loaded, safety_dir=tmp_path)
+    conn = sqlite3.connect(fresh.location.path)  # type: ignore[arg-type]
+    try:
+        names = [row[0] for row in conn.execute("SELECT name FROM customer ORDER BY name")]
+    finally:
+        conn.close()
+    assert names == ["Acme Corp", "Globex", "Initech"]
