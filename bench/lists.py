@@ -1,0 +1,122 @@
+"""First pages of `customers list` at scale, in-process.
+
+Times `queries.list_customers` (50 rows, the CLI's page) for the sorts,
+filters and searches a person uses most, on a portfolio built and cached
+under bench/.work/. Each case runs once cold and then 5 times; the median is
+compared with the target (≤ 20 ms). The query plan is printed for a case
+that misses.
+
+    python bench/lists.py                 # 1M customers
+    python bench/lists.py --sizes 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import _portfolio  # noqa: E402
+
+TARGET_MS = 20.0
+REPEATS = 5
+
+
+def cases(one_name: str) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+    """(label, filter fields, list options)."""
+    return [
+        ("sort name", {}, {"sort": "name"}),
+        ("sort name desc", {}, {"sort": "name", "desc": True}),
+        ("sort score desc", {}, {"sort": "score", "desc": True}),
+        ("sort score asc", {}, {"sort": "score"}),
+        ("sort mrr desc", {}, {"sort": "mrr", "desc": True}),
+        ("sort renewal", {}, {"sort": "renewal"}),
+        ("tier=enterprise, score desc", {"tier": "enterprise"}, {"sort": "score", "desc": True}),
+        ("tier=smb, name", {"tier": "smb"}, {"sort": "name"}),
+        ("band=at_risk, name", {"band": "at_risk"}, {"sort": "name"}),
+        ("band=critical, mrr desc", {"band": "critical"}, {"sort": "mrr", "desc": True}),
+        ("manager, name", {"manager": "Kavya Rao"}, {"sort": "name"}),
+        ("manager, score desc", {"manager": "Kavya Rao"}, {"sort": "score", "desc": True}),
+        ("tag=strategic, name", {"tag": "strategic"}, {"sort": "name"}),
+        ("search one full name", {"search": one_name}, {"sort": "name"}),
+        ("search 'harbor logistics'", {"search": "harbor logistics"}, {"sort": "name"}),
+        ("search 'summit'", {"search": "summit"}, {"sort": "name"}),
+        ("search 'weber' (manager)", {"search": "weber"}, {"sort": "score", "desc": True}),
+        ("search 'strat' (tag prefix)", {"search": "strat"}, {"sort": "mrr", "desc": True}),
+    ]
+
+
+def explain(session: Any, filters: Any, options: dict[str, Any]) -> str:
+    from sqlalchemy import text
+
+    from iqcadence.core import queries
+
+    where, params = queries.filter_sql(session, 1, filters)
+    sort = queries.SORTS[options.get("sort", "name")]
+    direction = "DESC" if options.get("desc") else "ASC"
+    sql = (
+        f"EXPLAIN QUERY PLAN SELECT customer.* FROM customer WHERE {where} "
+        f"ORDER BY {sort} {direction}, customer.id {direction} LIMIT 50"
+    )
+    rows = session.connection().execute(text(sql), params).all()
+    return "; ".join(str(r[-1]) for r in rows)
+
+
+def run(size: int, seed: int, show_plans: bool) -> bool:
+    _portfolio.env()
+    from iqcadence.core import queries
+    from iqcadence.core.db import open_database, resolve_location
+
+    path = _portfolio.cached(size, seed)
+    database = open_database(resolve_location(path))
+    all_ok = True
+    print(f"customers list, first page of 50, at {size:,} customers (target <= {TARGET_MS} ms)")
+    print(f"  {'case':34} {'cold ms':>9} {'median ms':>10} {'rows':>5}")
+    with database.session() as session:
+        from sqlalchemy import text
+
+        one_name = session.connection().execute(
+            text("SELECT name FROM customer WHERE id = :id"), {"id": size // 2}
+        )
+        for label, fields, options in cases(str(one_name.scalar_one())):
+            filters = queries.CustomerFilter(**fields)
+            started = time.perf_counter()
+            page = queries.list_customers(session, 1, filters, limit=50, **options)
+            cold = (time.perf_counter() - started) * 1000
+            timings = []
+            for _ in range(REPEATS):
+                started = time.perf_counter()
+                queries.list_customers(session, 1, filters, limit=50, **options)
+                timings.append((time.perf_counter() - started) * 1000)
+            median = statistics.median(timings)
+            ok = median <= TARGET_MS
+            all_ok = all_ok and ok
+            print(
+                f"  {label:34} {cold:9.1f} {median:10.1f} {len(page):5}  {'ok' if ok else 'SLOW'}"
+            )
+            if show_plans or not ok:
+                print(f"      plan: {explain(session, filters, options)}")
+    database.dispose()
+    return all_ok
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000000")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--plans", action="store_true", help="Print every query plan.")
+    args = parser.parse_args()
+    ok = True
+    for size in (int(s) for s in args.sizes.split(",")):
+        ok = run(size, args.seed, args.plans) and ok
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
