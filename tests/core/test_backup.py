@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -535,3 +536,32 @@ def test_example_backup_restores(fresh: Database, tmp_path: Path) -> None:
     finally:
         conn.close()
     assert names == ["Acme Corp", "Globex", "Initech"]
+
+
+@pytest.mark.skipif(
+    not os.environ.get("IQCADENCE_TEST_POSTGRES_URL"),
+    reason="set IQCADENCE_TEST_POSTGRES_URL to a scratch PostgreSQL database",
+)
+def test_round_trip_through_postgresql(saved: Path, tmp_path: Path) -> None:
+    """SQLite backup → PostgreSQL → backup gives the same tables; ids continue after
+    the restored ones (sequences were moved)."""
+    from iqcadence.core import customers
+
+    url = os.environ["IQCADENCE_TEST_POSTGRES_URL"]
+    location = type(resolve_location(None))(url=url, path=None, source="IQCADENCE_DATABASE_URL")
+    database = open_database(location)
+    try:
+        actor = admin(database)
+        backup.restore_backup(database, actor, saved, safety_dir=tmp_path)
+        again = backup.create_backup(database, tmp_path / "pg.json")
+        with database.session() as session:
+            created = customers.apply_changes(session, actor, "After Restore", {"logins": 1})
+        first, second = read_doc(saved), read_doc(tmp_path / "pg.json")
+        audit = second["tables"]["audit_entry"]
+        action = audit["columns"].index("action")
+        audit["rows"] = [row for row in audit["rows"] if row[action] != "restore"]
+        assert second["tables"] == first["tables"]
+        assert again.counts["customer"] == 3
+        assert created.customer.id == 1 + max(row["id"] for row in rows_of(first, "customer"))
+    finally:
+        database.dispose()

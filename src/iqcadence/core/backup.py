@@ -196,7 +196,7 @@ def write_backup(conn: Connection, sink: IO[bytes]) -> BackupSummary:
         count = 0
         pending: list[list[Any]] = []
         try:
-            for row in conn.execution_options(yield_per=_BATCH).execute(query):
+            for row in conn.execute(query.execution_options(yield_per=_BATCH)):
                 values = [
                     value if encode is None else encode(value)
                     for encode, value in zip(encoders, row, strict=True)
