@@ -291,7 +291,11 @@ def test_bulk_rescore_writes_health_changes(session: Any, actor: Any) -> None:
     assert got[a.id].properties["from"] == "healthy"
     assert got[a.id].properties["to"] == "watch"
     assert got[b.id].properties["to"] == "healthy"
-    assert got[b.id].properties["cause"]
+    assert got[b.id].properties["cause"] == "rescore"
+    assert got[a.id].properties["signals"] == []
+    assert got[a.id].title == "Health moved from Healthy to Watch"
+    assert got[a.id].at.date() == date(2026, 11, 27)
+    assert got[a.id].author == "admin@example.com"
 
 
 # --- cascade ----------------------------------------------------------------------------------
@@ -309,3 +313,30 @@ def test_hard_delete_removes_events_contacts_and_signal_marks(session: Any, acto
             text(f"SELECT COUNT(*) FROM {table} WHERE customer_id = :c"), {"c": customer_id}
         ).scalar_one()
         assert count == 0, table
+
+
+def test_observers_cannot_log_but_co_owners_can(session: Any, actor: Any) -> None:
+    from dataclasses import replace
+
+    from iqcadence.core import users
+    from iqcadence.core.errors import PermissionDenied
+
+    owners = pytest.importorskip("iqcadence.core.owners")
+    make(session, actor)
+    users.add_user(session, actor, "obs@example.com", role="csm")
+    users.add_user(session, actor, "co@example.com", role="csm")
+    owners.set_owners(
+        session,
+        actor,
+        "Acme",
+        primary="admin@example.com",
+        co_owners=["co@example.com"],
+        observers=["obs@example.com"],
+    )
+    observer = replace(actor, email="obs@example.com", role="csm")
+    with pytest.raises(PermissionDenied, match="observes 'Acme'"):
+        timeline.log_event(session, observer, "Acme", kind="note", title="x")
+    with pytest.raises(PermissionDenied):
+        contacts.add_contact(session, observer, "Acme", "Ana")
+    co_owner = replace(actor, email="co@example.com", role="csm")
+    assert timeline.log_event(session, co_owner, "Acme", kind="note", title="ok").created

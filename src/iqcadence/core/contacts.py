@@ -60,6 +60,16 @@ def resolve_customer(session: Session, actor: Actor, customer: str | Customer) -
     return get_customer(session, actor, customer)
 
 
+def require_edit(session: Session, actor: Actor, customer: Customer) -> None:
+    """Writers may change the account unless they only observe it (owners rules)."""
+    actor.require_write()
+    try:
+        from iqcadence.core import owners
+    except ImportError:  # pragma: no cover - owners arrive with the CRM records
+        return
+    owners.require_edit(session, actor, customer)
+
+
 def parse_role(value: Any) -> str | None:
     return parse_choice("role", value, CONTACT_ROLES, ROLE_ALIASES)
 
@@ -141,8 +151,8 @@ def add_contact(
     phone: str | None = None,
     commit: bool = True,
 ) -> Contact:
-    actor.require_write()
     target = resolve_customer(session, actor, customer)
+    require_edit(session, actor, target)
     assert target.id is not None
     clean = _clean_name(name)
     parsed_role = parse_role(role)
@@ -186,8 +196,8 @@ def edit_contact(
     commit: bool = True,
 ) -> Contact:
     """Change a contact; a field left out stays, an empty value clears it."""
-    actor.require_write()
     target = resolve_customer(session, actor, customer)
+    require_edit(session, actor, target)
     contact = get_contact(session, target, name)
     changes: dict[str, dict[str, Any]] = {}
     clean = _clean_name(new_name) if new_name is not None else contact.name
@@ -226,8 +236,8 @@ def remove_contact(
     session: Session, actor: Actor, customer: str | Customer, name: str, *, commit: bool = True
 ) -> None:
     """Remove a contact; its timeline events stay, no longer linked to it."""
-    actor.require_write()
     target = resolve_customer(session, actor, customer)
+    require_edit(session, actor, target)
     contact = get_contact(session, target, name)
     session.flush()
     session.connection().execute(

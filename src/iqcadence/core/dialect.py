@@ -145,6 +145,18 @@ def effective_days_sql(bind: Engine | Connection, today: date) -> str:
     )
 
 
+def json_object_sql(bind: Engine | Connection, pairs: list[tuple[str, str]]) -> str:
+    """SQL building a JSON object from (key, SQL expression) pairs (keys are
+    trusted identifiers); nest `json_array_sql` or another object as values."""
+    function = "json_object" if is_sqlite(bind) else "json_build_object"
+    return f"{function}(" + ", ".join(f"'{key}', {expr}" for key, expr in pairs) + ")"
+
+
+def json_array_sql(bind: Engine | Connection) -> str:
+    """SQL for an empty JSON array."""
+    return "json_array()" if is_sqlite(bind) else "json_build_array()"
+
+
 # --- full-text search over name, manager and tags ----------------------------
 
 _FTS_TRIGGERS = {

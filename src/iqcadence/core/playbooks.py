@@ -49,7 +49,7 @@ from sqlmodel import Session, col, select
 
 from iqcadence.core import audit, clock, settings
 from iqcadence.core.conditions import Condition, customer_facts, parse_condition
-from iqcadence.core.contacts import resolve_customer
+from iqcadence.core.contacts import require_edit, resolve_customer
 from iqcadence.core.customers import name_key
 from iqcadence.core.errors import Conflict, InvalidValue, NotFound, RefusedFile
 from iqcadence.core.models import Customer, User
@@ -375,14 +375,19 @@ def start_playbook(
     customer: str | Customer,
     *,
     trigger: str = "manual",
+    check_owner: bool = True,
     commit: bool = True,
 ) -> PlaybookRun:
-    """Start a run: one task per step. Refused while one is active."""
+    """Start a run: one task per step. Refused while one is active.
+
+    `check_owner=False` is for triggers: the change that fired it was allowed."""
     from iqcadence.core import tasks
 
     actor.require_write()
     book = playbook if isinstance(playbook, Playbook) else get_playbook(session, actor, playbook)
     target = resolve_customer(session, actor, customer)
+    if check_owner:
+        require_edit(session, actor, target)
     assert book.id is not None and target.id is not None
     running = active_run(session, book.id, target.id)
     if running is not None:
@@ -413,6 +418,7 @@ def start_playbook(
             description=step.get("description"),
             playbook_run_id=run.id,
             step=index,
+            check_owner=False,
             commit=False,
         )
     audit.record(
@@ -436,8 +442,10 @@ def get_run(session: Session, actor: Actor, run_id: int) -> PlaybookRun:
 
 
 def cancel_run(session: Session, actor: Actor, run_id: int, *, commit: bool = True) -> PlaybookRun:
-    actor.require_write()
     run = get_run(session, actor, run_id)
+    customer = session.get(Customer, run.customer_id)
+    assert customer is not None
+    require_edit(session, actor, customer)
     if run.status != "active":
         raise Conflict(f"playbook run {run_id} is {run.status}, so it cannot be cancelled.")
     run.status = "cancelled"
@@ -450,7 +458,6 @@ def cancel_run(session: Session, actor: Actor, run_id: int, *, commit: bool = Tr
         task.status = "cancelled"
         session.add(task)
         cancelled += 1
-    customer = session.get(Customer, run.customer_id)
     audit.record(
         session,
         actor,
@@ -646,7 +653,15 @@ def on_customer_changed(
         if active_run(session, book.id, customer.id) is not None:
             continue
         started.append(
-            start_playbook(session, actor, book, customer, trigger=book.trigger or "", commit=False)
+            start_playbook(
+                session,
+                actor,
+                book,
+                customer,
+                trigger=book.trigger or "",
+                check_owner=False,
+                commit=False,
+            )
         )
     return started
 
@@ -725,7 +740,13 @@ def on_customers_changed_in_bulk(
                         continue
                     started.append(
                         start_playbook(
-                            session, actor, book, customer, trigger=book.trigger or "", commit=False
+                            session,
+                            actor,
+                            book,
+                            customer,
+                            trigger=book.trigger or "",
+                            check_owner=False,
+                            commit=False,
                         )
                     )
                     active.add((book.id, cid))

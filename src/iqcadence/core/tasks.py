@@ -20,7 +20,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from iqcadence.core import audit, clock
-from iqcadence.core.contacts import resolve_customer
+from iqcadence.core.contacts import require_edit, resolve_customer
 from iqcadence.core.errors import Conflict, InvalidValue, NotFound
 from iqcadence.core.fields import is_blank, parse_date
 from iqcadence.core.models import Customer
@@ -64,10 +64,13 @@ def add_task(
     description: str | None = None,
     playbook_run_id: int | None = None,
     step: int | None = None,
+    check_owner: bool = True,
     commit: bool = True,
 ) -> Task:
     actor.require_write()
     target = resolve_customer(session, actor, customer)
+    if check_owner:
+        require_edit(session, actor, target)
     assert target.id is not None
     task = Task(
         customer_id=target.id,
@@ -159,8 +162,8 @@ def complete_task(
     """Mark a task done with its outcome and log it on the timeline."""
     from iqcadence.core import playbooks, timeline
 
-    actor.require_write()
     task, customer = get_task(session, actor, task_id)
+    require_edit(session, actor, customer)
     if task.status == "done":
         raise Conflict(f"task {task_id} is already done.")
     if task.status == "cancelled":
@@ -206,8 +209,8 @@ def reopen_task(session: Session, actor: Actor, task_id: int, *, commit: bool = 
     """Open a done or cancelled task again (its run becomes active again)."""
     from iqcadence.core import playbooks
 
-    actor.require_write()
     task, customer = get_task(session, actor, task_id)
+    require_edit(session, actor, customer)
     if task.status == "open":
         raise Conflict(f"task {task_id} is already open.")
     if task.playbook_run_id is not None:

@@ -33,17 +33,18 @@ Rules:
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, insert, inspect, text
+from sqlalchemy import DateTime, bindparam, func, inspect, text
 from sqlmodel import Session, col, select
 
-from iqcadence.core import audit, clock
-from iqcadence.core.contacts import get_contact, resolve_customer
+from iqcadence.core import audit, clock, dialect
+from iqcadence.core.contacts import get_contact, require_edit, resolve_customer
 from iqcadence.core.errors import InvalidValue
 from iqcadence.core.fields import is_blank, parse_choice
 from iqcadence.core.models import Customer
@@ -212,8 +213,8 @@ def log_event(
 
     Everything is validated before anything is written.
     """
-    actor.require_write()
     target = resolve_customer(session, actor, customer)
+    require_edit(session, actor, target)
     assert target.id is not None
     kind_ = parse_kind(kind, allowed=allowed_kinds)
     title_ = _text("title", title, MAX_TITLE)
@@ -590,11 +591,13 @@ def bulk_moves(
     to a few hundred; callers page through larger sets).
 
     Rescore leaves a temporary table `rescore_dirty` with the old and new
-    score, band and lifecycle; other paths are read from the last two score
+    score, band and lifecycle (a rescore changes the model, not the inputs,
+    so no signal moved). Other paths are read from the last two score
     snapshots (the previous band is the latest snapshot's when it differs
-    from the current band, else the one before). Customers with a single
-    snapshot were new: they are left out. Signals that moved come from the
-    last two snapshots when the latest one holds the current score.
+    from the current band, else the one before); customers with a single
+    snapshot were new and are left out; with `with_signals`, the signals
+    that moved come from those two snapshots when the latest holds the
+    current score.
     """
     ids = sorted({int(i) for i in customer_ids})
     if not ids:
@@ -613,13 +616,7 @@ def bulk_moves(
             moves[int(cid)] = BulkMove(
                 int(cid), old_score, new_score, old_band, new_band, old_lifecycle
             )
-        if with_signals and moves:
-            history = _last_snapshots(session, list(moves))
-            for cid, move in list(moves.items()):
-                found = _signals_from(history.get(cid, []), move.new_score)
-                if found:
-                    moves[cid] = replace(move, signals=found)
-        return moves
+        return moves  # a rescore changes the model, not the signals: none moved
     current = {
         int(r[0]): (r[1], r[2], r[3])
         for r in conn.execute(
@@ -674,32 +671,97 @@ def _health_rows(moves: Iterable[BulkMove], actor: Actor, cause: str) -> list[di
     ]
 
 
+HEALTH_COLUMNS: tuple[str, ...] = (
+    "customer_id",
+    "kind",
+    "at",
+    "author",
+    "title",
+    "properties",
+    "created_at",
+)
+
+
+def _insert_health_rows(session: Session, rows: list[dict[str, Any]]) -> int:
+    """Multi-row insert through the driver (values converted as the column
+    types store them): no per-row statement objects."""
+    if not rows:
+        return 0
+    conn = session.connection()
+    stamp = DateTime().bind_processor(conn.dialect)
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    values = [
+        (
+            row["customer_id"],
+            row["kind"],
+            stamp(row["at"]) if stamp else row["at"],
+            row["author"],
+            row["title"],
+            json.dumps(row["properties"]),
+            stamp(row["created_at"]) if stamp else row["created_at"],
+        )
+        for row in rows
+    ]
+    conn.exec_driver_sql(
+        f"INSERT INTO timeline_event ({', '.join(HEALTH_COLUMNS)}) "
+        f"VALUES ({', '.join([mark] * len(HEALTH_COLUMNS))})",
+        values,
+    )
+    return len(values)
+
+
+def _band_label_sql(column: str) -> str:
+    cases = " ".join(f"WHEN '{band}' THEN '{label}'" for band, label in BAND_LABELS.items())
+    return f"COALESCE(CASE {column} {cases} END, {column}, 'Unscored')"
+
+
+def _health_changes_from_dirty(session: Session, actor: Actor, cause: str) -> int:
+    """After a rescore: one INSERT ... SELECT from its dirty table."""
+    conn = session.connection()
+    properties = dialect.json_object_sql(
+        conn,
+        [
+            ("from", "d.old_band"),
+            ("to", "d.new_band"),
+            ("score_from", "d.old_score"),
+            ("score_to", "d.new_score"),
+            ("signals", dialect.json_array_sql(conn)),
+            ("cause", ":cause"),
+        ],
+    )
+    title = (
+        f"'Health moved from ' || {_band_label_sql('d.old_band')} || ' to ' || "
+        f"{_band_label_sql('d.new_band')}"
+    )
+    now = clock.now()
+    result = conn.execute(
+        text(
+            "INSERT INTO timeline_event (customer_id, kind, at, author, title, properties, "
+            f"created_at) SELECT d.id, 'health_change', :now, :author, {title}, {properties}, "
+            f":now FROM {DIRTY_TABLE} d "
+            "WHERE d.band_moved = 1 AND d.old_band IS NOT NULL"
+        ).bindparams(
+            bindparam("now", now, type_=DateTime()),
+            bindparam("author", actor.email),
+            bindparam("cause", cause),
+        )
+    )
+    return int(result.rowcount or 0)
+
+
 def record_bulk_health_changes(
     session: Session, actor: Actor, customer_ids: Sequence[int], *, cause: str
 ) -> int:
     """One health_change event per band move of a set-based change, inserted a
     page at a time. A first score (from unscored) is not a move here: bulk
     paths create customers, and a new customer has no health to move from."""
-    conn = session.connection()
-    if _has_dirty_table(session):
-        moved = [
-            int(r[0])
-            for r in conn.execute(
-                text(
-                    f"SELECT id FROM {DIRTY_TABLE} "
-                    "WHERE band_moved = 1 AND old_band IS NOT NULL ORDER BY id"
-                )
-            )
-        ]
-    else:
-        moved = sorted({int(i) for i in customer_ids})
     written = 0
+    if _has_dirty_table(session):
+        return _health_changes_from_dirty(session, actor, cause)
+    moved = sorted({int(i) for i in customer_ids})
     for start in range(0, len(moved), CHUNK):
-        moves = bulk_moves(session, moved[start : start + CHUNK], with_signals=True)
-        rows = _health_rows(moves.values(), actor, cause)
-        if rows:
-            conn.execute(insert(TimelineEvent), rows)
-            written += len(rows)
+        moves_by_id = bulk_moves(session, moved[start : start + CHUNK], with_signals=True)
+        written += _insert_health_rows(session, _health_rows(moves_by_id.values(), actor, cause))
     return written
 
 

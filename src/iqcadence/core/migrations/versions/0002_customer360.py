@@ -58,9 +58,7 @@ def upgrade() -> None:
         ),
     )
     op.create_index("ix_timeline_customer_at", "timeline_event", ["customer_id", "at"])
-    op.create_index(
-        "ix_timeline_customer_kind_at", "timeline_event", ["customer_id", "kind", "at"]
-    )
+    op.create_index("ix_timeline_customer_kind_at", "timeline_event", ["customer_id", "kind", "at"])
     op.create_index("ix_timeline_contact_at", "timeline_event", ["contact_id", "at"])
 
     op.create_table(
