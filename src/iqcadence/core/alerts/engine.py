@@ -55,7 +55,35 @@ def on_customer_changed(session: Session, client_id: int, outcome: ChangeOutcome
 
 
 def on_customers_changed(session: Session, client_id: int, customer_ids: Sequence[int]) -> int:
-    return observe(session, client_id, list(customer_ids))
+    return observe(
+        session, client_id, list(customer_ids), before_changes=_bulk_before(session, customer_ids)
+    )
+
+
+def _bulk_before(session: Session, customer_ids: Sequence[int]) -> dict[int, dict[str, Any]] | None:
+    """Old score, band and lifecycle of a set-based rescore (its `rescore_dirty`
+    table, present while the bulk hook runs), so a customer the rules never
+    observed is still compared with its state before the change."""
+    if not customer_ids:
+        return None
+    try:
+        from iqcadence.core.rescore import DIRTY_TABLE
+    except ImportError:  # pragma: no cover - no set-based rescoring
+        return None
+    try:
+        with session.begin_nested():
+            result = session.connection().execute(
+                text(f"SELECT id, old_score, old_band, old_lifecycle FROM {DIRTY_TABLE}")
+            )
+            rows = result.all()
+    except Exception:  # noqa: BLE001 - the table exists only during a bulk rescore
+        return None
+    wanted = set(customer_ids)
+    return {
+        int(cid): {"score": score, "band": band, "lifecycle": lifecycle}
+        for cid, score, band, lifecycle in rows
+        if int(cid) in wanted
+    }
 
 
 def sweep(session: Session, client_id: int) -> int:
@@ -78,10 +106,14 @@ def observe(
     customer_ids: Sequence[int] | None,
     *,
     before: Mapping[int, Mapping[str, Any]] | None = None,
+    before_changes: Mapping[int, Mapping[str, Any]] | None = None,
     event_at: datetime | None = None,
 ) -> int:
     """Compare the customers with what the rules last saw, queue what fires,
-    remember what was seen. Runs inside the caller's transaction."""
+    remember what was seen. Runs inside the caller's transaction.
+
+    `before` gives the full prior state of changed customers; `before_changes`
+    only the columns that changed (the rest is taken from the current row)."""
     if customer_ids is not None and not customer_ids:
         return 0
     _clear_dismissals(session, client_id, customer_ids)
@@ -112,6 +144,8 @@ def observe(
         after = event_facts(row, today)
         watch = watches.get(cid)
         explicit = before.get(cid, _NOT_GIVEN) if before is not None else _NOT_GIVEN
+        if explicit is _NOT_GIVEN and before_changes is not None and cid in before_changes:
+            explicit = {**row, **before_changes[cid]}
         if watch is not None:
             seen: Mapping[str, Any] | None = watch.facts.get("events", {})
         elif explicit is not _NOT_GIVEN:
