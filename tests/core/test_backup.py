@@ -442,6 +442,7 @@ REFUSALS = [
     ("text date", _set("customer", "renewal_date", "next March"), "renewal_date"),
     ("number as text", _set("customer", "mrr", "5000"), 'column mrr: "5000" is not a number'),
     ("float id", _set("customer", "logins", 2.5), "is not a whole number"),
+    ("huge number", _set("customer", "logins", 2**70), "is not a whole number"),
     ("bool as number", _set("customer", "score_manual", 1), "is not true or false"),
     ("bad timestamp", _set("audit_entry", "at", "yesterday"), "is not a date-time"),
     ("required null", _set("customer", "name", None), "column name: a value is required"),

@@ -334,11 +334,11 @@ def _decoder(column: Column[Any]) -> tuple[Decoder, str]:
     if isinstance(kind, satypes.Integer):
 
         def as_int(v: Any) -> Any:
-            if isinstance(v, int) and not isinstance(v, bool):
+            if isinstance(v, int) and not isinstance(v, bool) and -(2**63) <= v < 2**63:
                 return v
             raise ValueError
 
-        return as_int, "a whole number"
+        return as_int, "a whole number (64-bit)"
     if isinstance(kind, satypes.Float):
 
         def as_float(v: Any) -> Any:
