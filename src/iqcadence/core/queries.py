@@ -62,20 +62,43 @@ class CustomerFilter:
                 raise InvalidValue(f"--{name}: {value!r} is not one of {', '.join(allowed)}.")
 
 
+# A search matching more customers than this reads its page by walking the
+# sort's index (see dialect.search_clause) instead of sorting every match.
+BROAD_SEARCH = 5000
+
+
+def _unindexed(column: str, *, numeric: bool = False) -> str:
+    """`column` as an expression no index serves (portable SQL)."""
+    return f"({column} + 0)" if numeric else f"({column} || '')"
+
+
 def filter_sql(
-    session: Session, client_id: int, filters: CustomerFilter
+    session: Session, client_id: int, filters: CustomerFilter, *, sort: str | None = None
 ) -> tuple[str, dict[str, Any]]:
+    """The WHERE clause of a customer filter and its parameters.
+
+    With `sort` (a page of a list), filters on common values (the client,
+    status active, a tier unless sorting by score) are written so no index
+    serves them: the planner then walks the sort's index and stops after one
+    page, instead of collecting every matching row and sorting it (it cannot
+    tell that `status = 'active'` is most of the table without statistics).
+    """
     filters.validate()
-    clauses = ["customer.client_id = :client_id"]
+    page = sort is not None
+    client = _unindexed("customer.client_id", numeric=True) if page else "customer.client_id"
+    clauses = [f"{client} = :client_id"]
     params: dict[str, Any] = {"client_id": client_id}
     if filters.status is not None:
-        clauses.append("customer.status = :status")
+        common = page and filters.status == "active"
+        status = _unindexed("customer.status") if common else "customer.status"
+        clauses.append(f"{status} = :status")
         params["status"] = filters.status
     if filters.band is not None:
         clauses.append("customer.band = :band")
         params["band"] = filters.band
     if filters.tier is not None:
-        clauses.append("customer.tier = :tier")
+        tier = _unindexed("customer.tier") if page and sort != "score" else "customer.tier"
+        clauses.append(f"{tier} = :tier")
         params["tier"] = filters.tier
     if filters.lifecycle is not None:
         clauses.append("customer.lifecycle = :lifecycle")
@@ -93,7 +116,9 @@ def filter_sql(
         clauses.extend(where_clauses)
         params.update(where_params)
     if filters.search and filters.search.strip():
-        clause, search_params = dialect.search_clause(session.connection(), filters.search)
+        conn = session.connection()
+        broad = page and dialect.search_matches_more_than(conn, filters.search, BROAD_SEARCH)
+        clause, search_params = dialect.search_clause(conn, filters.search, walk=broad)
         clauses.append(clause)
         params.update(search_params)
     return " AND ".join(clauses), params
@@ -116,9 +141,13 @@ def list_customers(
         raise InvalidValue("--limit: must not be negative.")
     if offset < 0:
         raise InvalidValue("--offset: must not be negative.")
-    where, params = filter_sql(session, client_id, filters or CustomerFilter())
+    where, params = filter_sql(session, client_id, filters or CustomerFilter(), sort=sort)
     direction = "DESC" if desc else "ASC"
     order = f"{SORTS[sort]} {direction}, customer.id {direction}"
+    if sort == "arr":
+        # ARR is 12 × MRR on every write path: walking the MRR index gives ARR's
+        # order, and only ties of MRR are sorted by ARR (no index of its own).
+        order = f"customer.mrr {direction}, {order}"
     sql = f"SELECT customer.* FROM customer WHERE {where} ORDER BY {order}"
     if limit is not None:
         sql += " LIMIT :limit OFFSET :offset"
