@@ -26,7 +26,13 @@ report_app = typer.Typer(
     help="Generate a report as PDF or CSV. Example: iqcadence report portfolio --out book.pdf",
     no_args_is_help=True,
 )
-reports_app = typer.Typer(help="Report settings and schedules.", no_args_is_help=True)
+reports_app = typer.Typer(
+    help=(
+        "Report branding and schedules.\n\nExample:\n\n"
+        "  iqcadence reports schedule add digest --every weekly@mon-08:00 --email lead@example.com"
+    ),
+    no_args_is_help=True,
+)
 
 
 @report_app.command("list")
@@ -207,8 +213,13 @@ def _register_on_customers(app: typer.Typer) -> None:
 
 
 schedule_app = typer.Typer(
-    help="E-mail reports on a schedule (sent by `automations run`).", no_args_is_help=True
+    help=(
+        "E-mail reports on a schedule (sent by `automations run`).\n\nExample:\n\n"
+        "  iqcadence reports schedule add portfolio --every monthly@1-08:00 --email cso@example.com"
+    ),
+    no_args_is_help=True,
 )
+
 reports_app.add_typer(schedule_app, name="schedule")
 
 
