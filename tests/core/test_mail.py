@@ -131,3 +131,104 @@ def test_env_password_is_used_for_login(
 def test_unconfigured_is_not_found(session: Any, actor: Actor) -> None:
     with pytest.raises(NotFound, match="iqcadence smtp set"):
         mail.require_settings(session, actor.client_id)
+
+
+# --- e-mails and invites to contacts, logged on the timeline ---------------------------
+
+
+def _acme(session: Any, actor: Actor) -> None:
+    from iqcadence.core import contacts, customers
+
+    customers.apply_changes(session, actor, "Acme", {"logins": 10, "days": 40})
+    contacts.add_contact(session, actor, "Acme", "Jane Doe", email="jane@acme.com", role="champion")
+    contacts.add_contact(session, actor, "Acme", "No Mail")
+
+
+def test_email_is_delivered_and_logged(
+    session: Any,
+    actor: Actor,
+    smtp_server: Inbox,  # noqa: F811
+) -> None:
+    from iqcadence.core import customers, outreach, timeline
+
+    _acme(session, actor)
+    _configure(session, actor, smtp_server.port)
+    result = outreach.send_email(
+        session, actor, "acme", to="Jane Doe", subject="Renewal", body="Hi Jane", send=True
+    )
+    (_, rcpts, got) = smtp_server.messages[0]
+    assert rcpts == ["jane@acme.com"] and got["Subject"] == "Renewal"
+    assert got["Reply-To"] == "admin@example.com"
+    (event,) = timeline.list_events(session, actor, "Acme", kinds=["email"])
+    assert event.id == result.event.id and event.title == "Renewal" and event.body == "Hi Jane"
+    assert event.properties["sent"] is True
+    assert event.properties["message_id"] == got["Message-ID"]
+    assert event.contact_id is not None
+    # an e-mail is a contact: days since contact is back to 0
+    assert customers.get_customer(session, actor, "Acme").days_baseline == 0
+
+
+def test_failed_delivery_logs_nothing(
+    session: Any,
+    actor: Actor,
+    smtp_server: Inbox,  # noqa: F811
+) -> None:
+    from iqcadence.core import outreach, timeline
+
+    _acme(session, actor)
+    smtp_server.refuse.add("jane@acme.com")
+    _configure(session, actor, smtp_server.port)
+    with pytest.raises(mail.DeliveryError, match="550"):
+        outreach.send_email(
+            session, actor, "Acme", to="jane@acme.com", subject="x", body="y", send=True
+        )
+    session.rollback()
+    assert timeline.list_events(session, actor, "Acme", kinds=["email"]) == []
+
+
+def test_meeting_invite_is_sent_and_logged(
+    session: Any,
+    actor: Actor,
+    smtp_server: Inbox,  # noqa: F811
+) -> None:
+    from icalendar import Calendar
+
+    from iqcadence.core import outreach, timeline
+
+    _acme(session, actor)
+    _configure(session, actor, smtp_server.port)
+    result = outreach.schedule_meeting(
+        session,
+        actor,
+        "Acme",
+        title="QBR",
+        at="2026-12-03T15:00",
+        duration="1h",
+        with_contacts=["Jane Doe"],
+        send=True,
+    )
+    (_, rcpts, got) = smtp_server.messages[0]
+    assert rcpts == ["jane@acme.com"] and got["Subject"] == "Invitation: QBR"
+    parts = {part.get_content_type(): part for part in got.walk()}
+    calendar_part = parts["text/calendar"]
+    assert calendar_part.get_param("method") == "REQUEST"
+    event = Calendar.from_ical(calendar_part.get_content()).walk("VEVENT")[0]
+    assert str(event["uid"]) == result.uid
+    assert event.decoded("dtend").isoformat() == "2026-12-03T16:00:00+00:00"
+    (logged,) = timeline.list_events(session, actor, "Acme", kinds=["meeting"])
+    assert (logged.source, logged.external_id) == ("ics", result.uid)
+    assert logged.properties["attendees"] == ["jane@acme.com"]
+
+
+def test_meeting_refuses_contacts_without_email(session: Any, actor: Actor) -> None:
+    from iqcadence.core import outreach
+    from iqcadence.core.errors import InvalidValue
+
+    _acme(session, actor)
+    with pytest.raises(InvalidValue, match="contact 'No Mail' has no e-mail"):
+        outreach.schedule_meeting(
+            session, actor, "Acme", title="x", at="2026-12-03T15:00", with_contacts=["No Mail"]
+        )
+    with pytest.raises(InvalidValue, match="--duration: 'soon'"):
+        outreach.parse_duration("soon")
+    assert outreach.parse_duration("1h30m").total_seconds() == 5400

@@ -215,6 +215,9 @@ def customer_detail(ctx: typer.Context, name: str, history_limit: int = 10) -> d
         data["created_at"] = customer.created_at.isoformat(timespec="seconds")
         config = settings.load_scoring_config(session, actor.client_id)
         data["breakdown"] = queries.breakdown(session, customer, config, today)
+        from iqcadence.core.record import record_extras
+
+        data.update(record_extras(session, customer))
         data["history"] = [
             queries.snapshot_to_dict(s)
             for s in queries.history(session, customer.id, limit=history_limit)
@@ -272,6 +275,17 @@ def render_show(data: dict[str, Any]) -> None:
         else:
             text = "—" if value is None or value == "" else str(value)
         fields.add_row(label, escape(text))
+    for key, value in data.get("custom_fields", {}).items():
+        fields.add_row(key, escape("—" if value is None else str(value)))
+    if data.get("owners"):
+        who = ", ".join(f"{o['email']} ({o['role']})" for o in data["owners"])
+        fields.add_row("owners", escape(who))
+    pipeline = data.get("open_pipeline") or {}
+    if pipeline.get("open_count"):
+        fields.add_row(
+            "open pipeline",
+            f"{pipeline['open_count']} open, {common.fmt_money(pipeline['open_amount'])}",
+        )
     out.print(fields)
     out.print(breakdown_table(data["breakdown"]))
     if data["history"]:

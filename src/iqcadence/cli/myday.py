@@ -1,0 +1,158 @@
+"""`myday` and `brief`: today's work for the acting user, and meeting prep."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from iqcadence.cli import common
+
+
+def myday_command(
+    ctx: typer.Context,
+    everyone: bool = typer.Option(
+        False, "--all", help="The whole portfolio, not only my accounts."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print My day as JSON."),
+) -> None:
+    """My day for the acting user (global --as EMAIL): my tasks overdue and due
+    today, renewals inside the renewal windows, accounts past their contact
+    cadence, the biggest score drops this week, and portfolio KPIs. My
+    accounts are those I own or co-own, or whose manager is my name or e-mail.
+
+    Example:
+
+      iqcadence --as ana@example.com myday
+      iqcadence myday --json
+    """
+    from iqcadence.core import myday
+
+    with common.session_as(ctx) as (session, actor):
+        data = myday.build(session, actor, everyone=everyone)
+    if as_json:
+        common.print_json(data)
+        return
+    render_myday(data)
+
+
+def render_myday(data: dict[str, Any]) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    out = common.console()
+    scope = "the whole portfolio" if data["scope"] == "everyone" else "my accounts"
+    out.print(f"[bold]My day[/] — {escape(data['user'])}, {data['date']} ({scope})")
+    kpis = data["kpis"]
+    bands = ", ".join(f"{band.replace('_', ' ')} {n}" for band, n in kpis["by_band"].items() if n)
+    out.print(
+        f"{kpis['accounts']} accounts ({bands or 'none'}); "
+        f"MRR {common.fmt_money(kpis['total_mrr'])}, "
+        f"at risk {common.fmt_money(kpis['revenue_at_risk'])}, expansion "
+        f"{common.fmt_money(kpis['expansion_opportunity'])} ({kpis['expansion_pct']:g}%)."
+    )
+    if data["scope"] == "mine" and not data["accounts"]:
+        out.print("[dim]You own no accounts yet; `myday --all` shows the whole portfolio.[/]")
+
+    def section(title: str, columns: list[str], rows: list[list[str]]) -> None:
+        if not rows:
+            out.print(f"\n[bold]{title}[/]: none.")
+            return
+        table = Table(title=title, title_justify="left", box=None, pad_edge=False)
+        for column in columns:
+            table.add_column(column)
+        for row in rows:
+            table.add_row(*row)
+        out.print()
+        out.print(table)
+
+    tasks = [("overdue", t) for t in data["tasks"]["overdue"]] + [
+        ("today", t) for t in data["tasks"]["due_today"]
+    ]
+    section(
+        "My tasks",
+        ["id", "due", "customer", "task"],
+        [
+            [str(t["id"]), f"{t['due']} ({when})", escape(t["customer"] or ""), escape(t["title"])]
+            for when, t in tasks
+        ],
+    )
+    section(
+        "Renewals",
+        ["customer", "renewal", "days", "window", "MRR", "band"],
+        [
+            [
+                escape(r["customer"]),
+                r["renewal_date"],
+                str(r["days"]),
+                r["window"] or "—",
+                common.fmt_money(r["mrr"]),
+                common.band_text(r["band"]),
+            ]
+            for r in data["renewals"]
+        ],
+    )
+    section(
+        "Past contact cadence",
+        ["customer", "tier", "days since contact", "status"],
+        [
+            [
+                escape(c["customer"]),
+                c["tier"] or "—",
+                str(c["days_since_contact"]),
+                c["status"].replace("_", " "),
+            ]
+            for c in data["cadence"]
+        ],
+    )
+    section(
+        "Biggest score drops (7 days)",
+        ["customer", "score", "change"],
+        [
+            [escape(d["customer"]), common.fmt_score(d["score"]), f"{d['momentum']:+.1f}"]
+            for d in data["score_drops"]
+        ],
+    )
+    if data["alerts"]:
+        section(
+            "My alerts",
+            ["severity", "customer", "reason"],
+            [
+                [
+                    str(a.get("severity", "")),
+                    escape(str(a.get("customer", ""))),
+                    escape(str(a.get("reason", ""))),
+                ]
+                for a in data["alerts"]
+            ],
+        )
+
+
+def brief_command(
+    ctx: typer.Context,
+    customer: str = typer.Argument(..., help="Customer name (any case)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the brief as JSON."),
+) -> None:
+    """Meeting prep for a customer: health and renewal, the last 3 e-mails, the
+    last meeting and ticket, active playbooks, open tasks, and questions to
+    ask — each with the fact behind it.
+
+    Example:
+
+      iqcadence brief "Acme Corp"
+    """
+    from iqcadence.core import brief
+
+    with common.session_as(ctx) as (session, actor):
+        data = brief.build_brief(session, actor, customer)
+    if as_json:
+        common.print_json(data)
+        return
+    from rich.markup import escape
+
+    common.console().print(escape(data["text"]), soft_wrap=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("myday")(myday_command)
+    app.command("brief")(brief_command)

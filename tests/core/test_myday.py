@@ -1,0 +1,107 @@
+"""My day: my tasks, renewals, cadence, score drops and KPIs for one user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from iqcadence.core import customers, myday, owners, tasks, users
+from iqcadence.core.users import Actor
+
+STRONG = {"logins": 30, "adoption": 95, "tickets": 0, "nps": 10, "growth": "strong"}
+
+
+@pytest.fixture
+def portfolio(session: Any, actor: Actor, monkeypatch: pytest.MonkeyPatch) -> Actor:
+    users.add_user(session, actor, "ana@example.com", role="csm", name="Ana Lima")
+    users.add_user(session, actor, "bo@example.com", role="csm", name="Bo")
+    # a week ago Hooli was healthy; today it is not (a 7-day drop)
+    monkeypatch.setenv("IQCADENCE_TODAY", "2026-11-19")
+    customers.apply_changes(session, actor, "Hooli", {**STRONG, "days": 1, "mrr": 500})
+    monkeypatch.setenv("IQCADENCE_TODAY", "2026-11-27")
+    customers.apply_changes(session, actor, "Hooli", {"logins": 5, "adoption": 30, "nps": 5})
+    customers.apply_changes(
+        session,
+        actor,
+        "Acme",
+        {
+            "logins": 2,
+            "adoption": 10,
+            "tickets": 4,
+            "tier": "enterprise",
+            "days": 25,
+            "renewal_date": "2026-12-10",
+            "mrr": 1000,
+        },
+    )
+    customers.apply_changes(
+        session,
+        actor,
+        "Globex",
+        {**STRONG, "days": 5, "tier": "smb", "mrr": 2000, "manager": "ana lima"},
+    )
+    customers.apply_changes(
+        session, actor, "Globex Two", {**STRONG, "renewal_date": "2027-02-10", "mrr": 300}
+    )
+    customers.apply_changes(session, actor, "Initech", {"logins": 1, "mrr": 5000, "days": 90})
+    customers.apply_changes(session, actor, "Old Co", {"logins": 1, "mrr": 50, "days": 99})
+    owners.set_owners(session, actor, "Acme", primary="ana@example.com")
+    owners.set_owners(
+        session, actor, "Hooli", primary="bo@example.com", co_owners=["ana@example.com"]
+    )
+    owners.set_owners(session, actor, "Globex Two", primary="ana@example.com")
+    owners.set_owners(session, actor, "Initech", primary="bo@example.com")
+    owners.set_owners(session, actor, "Old Co", primary="ana@example.com")
+    customers.set_status(session, actor, "Old Co", "archive")
+    tasks.add_task(
+        session, actor, "Acme", "Send QBR deck", due="2026-11-20", owner="ana@example.com"
+    )
+    tasks.add_task(
+        session, actor, "Globex", "Call champion", due="2026-11-27", owner="ana@example.com"
+    )
+    tasks.add_task(session, actor, "Acme", "Later", due="2026-12-02", owner="ana@example.com")
+    tasks.add_task(session, actor, "Initech", "Not mine", due="2026-11-01", owner="bo@example.com")
+    return users.resolve_actor(session, "ana@example.com")
+
+
+def test_my_accounts_and_tasks(session: Any, portfolio: Actor) -> None:
+    data = myday.build(session, portfolio)
+    assert data["user"] == "ana@example.com" and data["scope"] == "mine"
+    assert data["accounts"] == 4  # Acme, Globex (manager), Globex Two, Hooli; not archived Old Co
+    assert [t["title"] for t in data["tasks"]["overdue"]] == ["Send QBR deck"]
+    assert [t["title"] for t in data["tasks"]["due_today"]] == ["Call champion"]
+    # my alerts: only my accounts, most severe first
+    assert data["alerts"] and data["alerts"][0]["severity"] == "critical"
+    assert {a["customer"] for a in data["alerts"]} <= {"Acme", "Globex", "Globex Two", "Hooli"}
+
+
+def test_renewals_cadence_and_drops(session: Any, portfolio: Actor) -> None:
+    data = myday.build(session, portfolio)
+    assert [(r["customer"], r["days"], r["window"]) for r in data["renewals"]] == [
+        ("Acme", 13, "critical"),
+        ("Globex Two", 75, "upcoming"),
+    ]
+    assert [(c["customer"], c["status"]) for c in data["cadence"]] == [("Acme", "overdue")]
+    (drop,) = data["score_drops"]
+    assert drop["customer"] == "Hooli" and drop["momentum"] < -30
+
+
+def test_kpis(session: Any, portfolio: Actor) -> None:
+    kpis = myday.build(session, portfolio)["kpis"]
+    assert kpis["accounts"] == 4
+    assert kpis["by_band"]["critical"] == 1  # Acme
+    assert kpis["by_band"]["expansion"] == 2  # Globex, Globex Two
+    assert kpis["total_mrr"] == 3800.0
+    assert kpis["by_band"]["at_risk"] == 1  # Hooli, 46.2
+    assert kpis["revenue_at_risk"] == 1500.0
+    assert kpis["expansion_opportunity"] == pytest.approx((2000 + 300) * 0.20)
+
+
+def test_everyone_scope(session: Any, portfolio: Actor, actor: Actor) -> None:
+    data = myday.build(session, portfolio, everyone=True)
+    assert data["accounts"] == 5  # every active customer
+    assert data["kpis"]["total_mrr"] == 8800.0
+    assert [c["customer"] for c in data["cadence"]] == ["Initech", "Acme"]
+    admin = myday.build(session, actor)
+    assert admin["accounts"] == 0 and admin["tasks"]["overdue"] == []
