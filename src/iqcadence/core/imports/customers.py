@@ -32,6 +32,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from itertools import repeat
 from typing import Any
 
 from sqlalchemy import Index, inspect, text
@@ -160,9 +161,25 @@ class _Plan:
     fields: set[str]
     key: str
     columns: list[str] = field(default_factory=list)
+    direct: list[str] = field(default_factory=list)
+    tags_at: int = -1
+    has_name: bool = False
+    has_lifecycle: bool = False
+    has_renewal: bool = False
+    has_money: bool = False
+    has_days: bool = False
+    has_score: bool = False
 
     def __post_init__(self) -> None:
         f = self.fields
+        self.direct = [c for c in DIRECT if c in f]
+        self.tags_at = self.direct.index("tags") if "tags" in self.direct else -1
+        self.has_name = "name" in f
+        self.has_lifecycle = "lifecycle" in f
+        self.has_renewal = "renewal_date" in f or "months_to_renewal" in f
+        self.has_money = "mrr" in f or "arr" in f
+        self.has_days = "days" in f or "last_contact_date" in f
+        self.has_score = "score" in f
         cols: list[str] = []
         if "name" in f:
             cols += ["name", "name_key"]
@@ -400,50 +417,91 @@ class _Importer:
         )
 
     def _chunks(self) -> Iterator[list[tuple[int, list[str], dict[str, Any]]]]:
-        chunk: list[tuple[int, list[str], dict[str, Any]]] = []
-        readers, width, name = self.readers, self.width, self.source.name
-        summary = self.summary
-        for line, row in self.source.rows():
-            summary.rows += 1
-            values: dict[str, Any] = {}
-            problems: list[RowProblem] | None = None
-            count = len(row)
-            if count > width and any(cell.strip() for cell in row[width:]):
-                problems = [
-                    RowProblem(
-                        name,
-                        line,
-                        "row",
-                        f"has {count} values but the header has {width} columns",
-                        row[width],
-                    )
-                ]
-            for index, field_name, read, memo in readers:
-                cell = row[index] if index < count else ""
-                if memo is not None:
-                    value = memo.get(cell, MISSING)
-                    if value is not MISSING:
-                        values[field_name] = value
-                        continue
+        raw: list[tuple[int, list[str]]] = []
+        for record in self.source.rows():
+            raw.append(record)
+            if len(raw) >= CHUNK_ROWS:
+                yield self._read(raw)
+                raw = []
+        if raw:
+            yield self._read(raw)
+
+    def _read(
+        self, raw: list[tuple[int, list[str]]]
+    ) -> list[tuple[int, list[str], dict[str, Any]]]:
+        """Read a chunk column by column (each column's cells go through its
+        reading function in one pass); rows with bad cells are rejected."""
+        self.summary.rows += len(raw)
+        width, name = self.width, self.source.name
+        rows = [row for _line, row in raw]
+        bad: dict[int, list[RowProblem]] = {}
+        lengths = set(map(len, rows))
+        if lengths != {width}:
+            for pos, row in enumerate(rows):
+                count = len(row)
+                if count > width:
+                    if any(cell.strip() for cell in row[width:]):
+                        bad[pos] = [
+                            RowProblem(
+                                name,
+                                raw[pos][0],
+                                "row",
+                                f"has {count} values but the header has {width} columns",
+                                row[width],
+                            )
+                        ]
+                    rows[pos] = row[:width]
+                elif count < width:
+                    rows[pos] = row + [""] * (width - count)
+        cells_by_column = list(zip(*rows, strict=True))
+        names: list[str] = []
+        columns: list[list[Any]] = []
+        for index, field_name, read, memo in self.readers:
+            cells = cells_by_column[index]
+            values: list[Any]
+            if memo is not None:
+                values = list(map(memo.get, cells, repeat(MISSING)))
+                if MISSING in values:
+                    for pos, value in enumerate(values):
+                        if value is MISSING:
+                            values[pos] = self._cell(read, cells[pos], pos, raw, field_name, bad)
+                            if len(memo) < MEMO_SIZE and pos not in bad:
+                                memo[cells[pos]] = values[pos]
+            else:
                 try:
-                    value = read(cell)
-                except CellError as exc:
-                    if problems is None:
-                        problems = []
-                    problems.append(RowProblem(name, line, field_name, exc.reason, cell))
-                    continue
-                values[field_name] = value
-                if memo is not None and len(memo) < MEMO_SIZE:
-                    memo[cell] = value
+                    values = list(map(read, cells))
+                except CellError:
+                    values = [
+                        self._cell(read, cell, pos, raw, field_name, bad)
+                        for pos, cell in enumerate(cells)
+                    ]
+            names.append(field_name)
+            columns.append(values)
+        out: list[tuple[int, list[str], dict[str, Any]]] = []
+        for pos, values_of_row in enumerate(zip(*columns, strict=True)):
+            line, row = raw[pos]
+            problems = bad.get(pos)
             if problems:
                 self.report.reject(line, row, problems)
                 continue
-            chunk.append((line, row, values))
-            if len(chunk) >= CHUNK_ROWS:
-                yield chunk
-                chunk = []
-        if chunk:
-            yield chunk
+            out.append((line, row, dict(zip(names, values_of_row, strict=True))))
+        return out
+
+    def _cell(
+        self,
+        read: Callable[[str], Any],
+        cell: str,
+        pos: int,
+        raw: list[tuple[int, list[str]]],
+        field_name: str,
+        bad: dict[int, list[RowProblem]],
+    ) -> Any:
+        try:
+            return read(cell)
+        except CellError as exc:
+            problem = RowProblem(self.source.name, raw[pos][0], field_name, exc.reason, cell)
+            bad.setdefault(pos, []).append(problem)
+            return None
 
     def _problem(self, line: int, row: list[str], field_name: str, reason: str, value: Any) -> None:
         self.report.reject(
@@ -577,50 +635,47 @@ class _Importer:
     ) -> tuple[tuple[Any, ...], bool]:
         """The stored values of the plan's columns for one row (and whether it
         sets a manual score). `old` is None for a new customer."""
+        plan = self.plan
         out: list[Any] = []
-        fields = self.plan.fields
         manual = False
-        if "name" in fields:
+        if plan.has_name:
             if old is not None and (self.key == "name" or values["name"] is None):
                 out += [old["name"], old["name_key"]]
             else:
                 out += [values["name"], name_key(values["name"])]
-        if "lifecycle" in fields:
+        if plan.has_lifecycle:
             lifecycle = values["lifecycle"]
             if lifecycle is None:
                 lifecycle = old["lifecycle"] if old is not None else "active"
             out.append(lifecycle)
-        for column in DIRECT:
-            if column in fields:
-                value = values[column]
-                if column == "tags":
-                    if value is None:
-                        value = ""
-                    elif old is not None and _same_tags(value, old["tags"]):
-                        value = old["tags"]
-                out.append(value)
-        if "renewal_date" in self.plan.columns:
+        if plan.direct:
+            direct = [values[column] for column in plan.direct]
+            if plan.tags_at >= 0:
+                tags = direct[plan.tags_at]
+                if tags is None:
+                    direct[plan.tags_at] = ""
+                elif old is not None and _same_tags(tags, old["tags"]):
+                    direct[plan.tags_at] = old["tags"]
+            out += direct
+        if plan.has_renewal:
             renewal = values.get("renewal_date")
             if renewal is None:
                 months = values.get("months_to_renewal")
                 if months is not None:
                     renewal = months
-                elif "renewal_date" not in fields and old is not None:
+                elif "renewal_date" not in values and old is not None:
                     renewal = old["renewal_date"]
             out.append(renewal)
-        if "mrr" in fields or "arr" in fields:
+        if plan.has_money:
             out += self._money(values, old)
-        if "days_baseline" in self.plan.columns:
+        if plan.has_days:
             out += self._days(values, old)
-        if "score" in fields:
+        if plan.has_score:
             score = values["score"]
             if score is not None and values.get("score_source", "manual") == "computed":
                 score = None
             if score is None:
-                if old is not None:
-                    out += [old["score"], 0]
-                else:
-                    out += [None, 0]
+                out += [old["score"] if old is not None else None, 0]
             else:
                 manual = old is None or old["score"] != score or not old["score_manual"]
                 out += [score, 1]
