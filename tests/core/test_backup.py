@@ -6,7 +6,9 @@ import dataclasses
 import hashlib
 import json
 import os
+import shutil
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -113,22 +115,42 @@ def admin(database: Database) -> Actor:
         return resolve_actor(session)
 
 
-@pytest.fixture
-def filled(database: Database) -> Database:
-    populate(database)
-    return database
+@pytest.fixture(scope="module")
+def filled_template(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A populated database and its backup, made once for this module."""
+    folder = tmp_path_factory.mktemp("filled")
+    path = folder / "filled.db"
+    shutil.copyfile(template_db, path)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("IQCADENCE_USER", "admin@example.com")
+        patch.setenv("IQCADENCE_TODAY", "2026-11-27")
+        patch.setenv("IQCADENCE_DATA_DIR", str(folder / "data"))
+        database = open_database(resolve_location(path))
+        try:
+            populate(database)
+            backup.create_backup(database, folder / "saved.json")
+        finally:
+            database.dispose()
+    return path
 
 
 @pytest.fixture
-def saved(filled: Database, tmp_path: Path) -> Path:
-    return backup.create_backup(filled, tmp_path / "saved.json").path  # type: ignore[return-value]
+def filled(filled_template: Path, tmp_path: Path) -> Iterator[Database]:
+    target = tmp_path / "filled.db"
+    shutil.copyfile(filled_template, target)
+    database = open_database(resolve_location(target))
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def saved(filled_template: Path) -> Path:
+    return filled_template.parent / "saved.json"
 
 
 @pytest.fixture
 def fresh(template_db: Path, tmp_path: Path) -> Database:
     """Another database, as just created (Default client and admin only)."""
-    import shutil
-
     target = tmp_path / "fresh.db"
     shutil.copyfile(template_db, target)
     database = open_database(resolve_location(target))
