@@ -573,7 +573,13 @@ def _load_custom_fields(session: Session, actor: Actor, record: Record, today: d
     record.custom_fields = custom_fields.display_values(session, record.customer)
 
 
-_RECORD_LOADERS: list[Any] = [_load_owners, _load_custom_fields]
+def _load_next_action(session: Session, actor: Actor, record: Record, today: date) -> None:
+    from iqcadence.core.alerts.next_action import suggest
+
+    record.next_action = suggest(session, record.customer, today=today).sentence()
+
+
+_RECORD_LOADERS: list[Any] = [_load_owners, _load_custom_fields, _load_next_action]
 
 
 # --- Alerts board ----------------------------------------------------------------------
