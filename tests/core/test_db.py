@@ -29,6 +29,8 @@ def test_location_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert chosen.source == "IQCADENCE_DATABASE_URL" and chosen.path is None
     assert chosen.url == "postgresql://cs:pw@db.local/iq" and not chosen.is_sqlite
     assert chosen.describe() == "postgresql://cs:***@db.local/iq"
+    monkeypatch.setenv("IQCADENCE_DATABASE_URL", "postgresql://cs@db.local/iq")
+    assert db.resolve_location(None).describe() == "postgresql://cs@db.local/iq"
 
     monkeypatch.setenv("IQCADENCE_DATABASE_URL", f"sqlite:///{tmp_path / 'url.db'}")
     assert db.resolve_location(None).path == tmp_path / "url.db"
