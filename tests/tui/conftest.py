@@ -63,10 +63,10 @@ PORTFOLIO: dict[str, dict[str, Any]] = {
     },
     # Healthy, churned lifecycle.
     "Hooli": {
-        "logins": 25,
-        "adoption": 70,
+        "logins": 20,
+        "adoption": 65,
         "tickets": 1,
-        "nps": 9,
+        "nps": 8,
         "days": 10,
         "mrr": 800,
         "tier": "smb",

@@ -63,6 +63,10 @@ class FormModal(ModalScreen[dict[str, str] | None]):
                 yield Button(self.save_label, variant="primary", id="save")
                 yield Button("Cancel", id="cancel")
 
+    def on_mount(self) -> None:
+        if self.fields:
+            self.query_one(f"#field-{self.fields[0].key}").focus()
+
     def values(self) -> dict[str, str]:
         out: dict[str, str] = {}
         for spec in self.fields:

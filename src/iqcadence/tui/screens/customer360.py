@@ -52,6 +52,7 @@ class Customer360Screen(BaseScreen):
         self.customer_id = customer_id
         self.record: views.Record | None = None
         self.editing: str | None = None  # "std:<field>" or "cf:<key>"
+        self.edit_initial = ""
         self.timeline_filter: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
@@ -275,6 +276,7 @@ class Customer360Screen(BaseScreen):
         editor.mount(Label("Enter saves · Esc cancels", classes="hint"))
         editor.display = True
         self.editing = key
+        self.edit_initial = "" if current is None else str(current)
         self.call_after_refresh(widget.focus)
 
     @on(Input.Submitted, "#edit-input")
@@ -283,9 +285,10 @@ class Customer360Screen(BaseScreen):
 
     @on(Select.Changed, "#edit-select")
     def select_saved(self, event: Select.Changed) -> None:
-        if self.editing is None:
-            return
-        self.save("" if event.value is Select.NULL else str(event.value))
+        value = "" if event.value is Select.NULL else str(event.value)
+        if self.editing is None or value == self.edit_initial:
+            return  # the Select announcing its starting value
+        self.save(value)
 
     def save(self, value: str) -> None:
         record, key = self.record, self.editing

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from rich.markdown import Markdown
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, Markdown
+from textual.widgets import Footer, Header, Static
 
 from iqcadence.tui.screens.base import BaseScreen
 
@@ -65,7 +66,8 @@ class HelpScreen(BaseScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll(id="help-body"):
-            yield Markdown(HELP)
+            # A rich renderable, not the Markdown widget: one widget, cheap to style.
+            yield Static(Markdown(HELP), id="help-text")
         yield Footer()
 
     def on_mount(self) -> None:

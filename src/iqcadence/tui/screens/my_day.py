@@ -85,8 +85,9 @@ class MyDayScreen(BaseScreen):
                 )
                 for index, item in enumerate(items)
             )
-            if highlighted is not None and highlighted < len(items):
-                widget.highlighted = highlighted
+            widget.highlighted = (
+                highlighted if highlighted is not None and highlighted < len(items) else 0
+            )
 
     @on(OptionList.OptionSelected, ".day-list")
     def open_item(self, event: OptionList.OptionSelected) -> None:

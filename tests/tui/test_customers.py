@@ -1,0 +1,218 @@
+"""Customers: tabs with counts, search, sort, filters, paging over SQL,
+multi-select and bulk actions that reach the database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.tui.conftest import customer, settle
+
+pytestmark = pytest.mark.anyio
+
+
+def names(app: Any) -> list[str]:
+    return [row["name"] for row in app.screen.rows]
+
+
+async def open_customers(pilot: Any) -> Any:
+    await settle(pilot)
+    await pilot.press("2")
+    await settle(pilot)
+    return pilot.app.screen
+
+
+class TestListing:
+    async def test_tabs_show_counts_and_filter_by_band(self, make: Any) -> None:
+        from textual.widgets import Tab
+
+        app = make()
+        async with app.run_test(size=(140, 40)) as pilot:
+            screen = await open_customers(pilot)
+            assert names(app) == ["Acme Corp", "Globex", "Hooli", "Initech", "Umbrella"]
+            label = str(screen.query_one("#tab-all", Tab).label)
+            assert label == "All 5"
+            assert str(screen.query_one("#tab-churned", Tab).label) == "Churned 1"
+            await pilot.press("right_square_bracket")  # → Healthy
+            await settle(pilot)
+            assert screen.tab == "healthy"
+            assert all(r["band"] == "healthy" for r in screen.rows)
+            assert "Hooli" in names(app)
+
+    async def test_search_narrows_as_you_type(self, make: Any) -> None:
+        app = make()
+        async with app.run_test(size=(140, 40)) as pilot:
+            screen = await open_customers(pilot)
+            await pilot.press("slash", *"glo")
+            await settle(pilot)
+            assert names(app) == ["Globex"]
+            assert screen.total_rows == 1
+            await pilot.press("backspace", "backspace", "backspace")
+            await settle(pilot)
+            assert len(names(app)) == 5
+
+    async def test_sort_by_picked_column_and_reverse(self, make: Any) -> None:
+        app = make()
+        async with app.run_test(size=(140, 40)) as pilot:
+            await open_customers(pilot)
+            await pilot.press("s")
+            await settle(pilot)
+            # Options: name, score, band, mrr, ... → MRR is the 4th.
+            await pilot.press("down", "down", "down", "enter")
+            await settle(pilot)
+            assert app.screen.sort == "mrr" and app.screen.desc is True
+            assert names(app)[0] == "Globex"
+            await pilot.press("r")
+            await settle(pilot)
+            assert names(app)[0] == "Hooli"
+
+    async def test_clicking_a_header_sorts_by_it(self, make: Any) -> None:
+        app = make()
+        async with app.run_test(size=(140, 40)) as pilot:
+            screen = await open_customers(pilot)
+            from textual.widgets import DataTable
+
+            table = screen.query_one("#cust-table")
+            table.post_message(
+                DataTable.HeaderSelected(table, table.ordered_columns[2].key, 2, label="Score")
+            )
+            await settle(pilot)
+            assert screen.sort == "score"
+            scores = [r["score"] for r in screen.rows]
+            assert scores == sorted(scores, reverse=True)
+
+    async def test_filters_by_manager_and_tier(self, make: Any) -> None:
+        app = make()
+        async with app.run_test(size=(140, 40)) as pilot:
+            await open_customers(pilot)
+            await pilot.press("f")
+            await settle(pilot)
+            await pilot.press(*"lee", "enter")  # manager, then next field
+            await settle(pilot)
+            app.screen.query_one("#field-tier").value = "mid"
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert app.screen.filters.manager == "lee"
+            assert sorted(names(app)) == ["Globex", "Umbrella"]
+
+    async def test_enter_opens_the_record(self, make: Any) -> None:
+        from iqcadence.tui.screens.customer360 import Customer360Screen
+
+        app = make()
+        async with app.run_test(size=(140, 40)) as pilot:
+            await open_customers(pilot)
+            await pilot.press("down", "enter")
+            await settle(pilot)
+            assert isinstance(app.screen, Customer360Screen)
+            assert app.screen.record.customer.name == "Globex"
+
+
+class TestPaging:
+    async def test_window_moves_past_its_edge(self, database: Any) -> None:
+        """With 260 customers only a window is in the table; the cursor
+        running off its end loads the next window from SQL."""
+        from iqcadence.tui.app import make_app
+        from iqcadence.tui.screens.customers import WINDOW
+        from tests.tui.conftest import TODAY, seed
+
+        seed(database, {f"Cust {i:03d}": {"logins": i % 30, "mrr": i} for i in range(260)})
+        app = make_app(database, today=TODAY)
+        async with app.run_test(size=(140, 30)) as pilot:
+            screen = await open_customers(pilot)
+            table = screen.query_one("#cust-table")
+            assert table.row_count == WINDOW and screen.total_rows == 260
+            table.move_cursor(row=WINDOW - 1)
+            await pilot.press("down")
+            await settle(pilot)
+            assert screen.window_offset > 0
+            row = screen.rows[table.cursor_row]
+            assert row["name"] == f"Cust {WINDOW:03d}"
+            await pilot.press("G")
+            await settle(pilot)
+            assert screen.rows[-1]["name"] == "Cust 259"
+
+
+class TestBulk:
+    async def select_two(self, pilot: Any) -> Any:
+        screen = await open_customers(pilot)
+        await pilot.press("space", "space")  # Acme Corp, Globex
+        await settle(pilot)
+        assert len(screen.selected) == 2
+        return screen
+
+    async def test_add_tag_to_selection(self, make: Any, portfolio_db: Any) -> None:
+        app = make()
+        async with app.run_test(size=(140, 40)) as pilot:
+            await self.select_two(pilot)
+            await pilot.press("b")
+            await settle(pilot)
+            await pilot.press("down", "enter")  # Add a tag…
+            await settle(pilot)
+            await pilot.press(*"renewal-q1", "enter")
+            await settle(pilot)
+            await pilot.press("y")
+            await settle(pilot)
+        assert customer(portfolio_db, "Acme Corp").tags == "vip|renewal-q1"
+        assert customer(portfolio_db, "Globex").tags == "renewal-q1"
+        assert customer(portfolio_db, "Initech").tags == ""
+
+    async def test_archive_selection_after_confirmation(self, make: Any, portfolio_db: Any) -> None:
+        app = make()
+        async with app.run_test(size=(140, 40)) as pilot:
+            screen = await self.select_two(pilot)
+            await pilot.press("b")
+            await settle(pilot)
+            await pilot.press("down", "down", "down", "enter")  # Archive
+            await settle(pilot)
+            await pilot.press("y")
+            await settle(pilot)
+            assert names(app) == ["Hooli", "Initech", "Umbrella"]
+            assert not screen.selected
+        assert customer(portfolio_db, "Globex").status == "archived"
+
+    async def test_declining_the_confirmation_changes_nothing(
+        self, make: Any, portfolio_db: Any
+    ) -> None:
+        app = make()
+        async with app.run_test(size=(140, 40)) as pilot:
+            await self.select_two(pilot)
+            await pilot.press("b")
+            await settle(pilot)
+            await pilot.press("down", "down", "enter")  # Set lifecycle…
+            await settle(pilot)
+            await pilot.press("enter")  # onboarding
+            await settle(pilot)
+            await pilot.press("n")
+            await settle(pilot)
+        assert customer(portfolio_db, "Acme Corp").lifecycle == "active"
+
+    async def test_set_lifecycle_and_rescore(self, make: Any, portfolio_db: Any) -> None:
+        app = make()
+        async with app.run_test(size=(140, 40)) as pilot:
+            await self.select_two(pilot)
+            await pilot.press("b")
+            await settle(pilot)
+            await pilot.press("down", "down", "enter", "enter", "y")  # lifecycle → onboarding
+            await settle(pilot)
+            assert customer(portfolio_db, "Acme Corp").lifecycle == "onboarding"
+            await pilot.press("space")
+            await pilot.press("b", "enter", "y")  # rescore the row under the cursor
+            await settle(pilot)
+        from iqcadence.core import audit
+        from iqcadence.core.users import resolve_actor
+
+        with portfolio_db.session() as session:
+            actions = [e.action for e in audit.list_entries(session, resolve_actor(session))]
+        assert "customer.rescore" in actions
+
+    async def test_viewer_cannot_run_bulk_actions(self, make: Any, portfolio_db: Any) -> None:
+        from tests.tui.test_customer360 import add_user
+
+        add_user(portfolio_db, "viewer@example.com", "viewer")
+        app = make(as_user="viewer@example.com")
+        async with app.run_test(size=(140, 40)) as pilot:
+            await self.select_two(pilot)
+            await pilot.press("b")
+            await settle(pilot)
+            assert any("viewer" in n.message for n in app._notifications)
