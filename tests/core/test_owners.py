@@ -128,3 +128,15 @@ def test_owner_rows_go_with_the_customer(session: Any, actor: Actor, team: Any) 
     owners.set_owners(session, actor, "Acme", primary="ana@example.com")
     customers.delete_customer(session, actor, "Acme")
     assert session.exec(select(CustomerOwner)).all() == []
+
+
+def test_blank_primary_unassigns_and_nothing_given_is_refused(
+    session: Any, actor: Actor, team: Any
+) -> None:
+    owners.set_owners(session, actor, "Acme", primary="ana@example.com")
+    with pytest.raises(InvalidValue, match="nothing to change"):
+        owners.set_owners(session, actor, "Acme")
+    owners.set_owners(session, actor, "Acme", primary="ana@example.com")  # no change, no audit
+    assert len(audit.list_entries(session, actor, action="owners.set")) == 1
+    owners.set_owners(session, actor, "Acme", primary="")
+    assert _roles(session, "acme") == []

@@ -234,15 +234,20 @@ def set_custom_values(
     values: Mapping[str, Any],
     *,
     commit: bool = True,
+    definitions: Sequence[CustomFieldDefinition] | None = None,
 ) -> dict[str, tuple[str | None, str | None]]:
     """Set several custom values on one customer, named by key, label or
     `cf.<key>`. All are validated before any is written; one audit entry
-    lists what changed. Returns {key: (before, after)} of real changes."""
+    lists what changed. Returns {key: (before, after)} of real changes.
+
+    Bulk callers (imports) pass `definitions` once (from
+    `custom_field_columns`) and `commit=False`, committing themselves."""
     from iqcadence.core import owners
 
     owners.require_edit(session, actor, customer)
     assert customer.id is not None
-    definitions = list_fields(session, actor.client_id)
+    if definitions is None:
+        definitions = list_fields(session, actor.client_id)
     parsed: dict[int, tuple[CustomFieldDefinition, str | None]] = {}
     for name, raw in values.items():
         definition = resolve_field(definitions, name)

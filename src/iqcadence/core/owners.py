@@ -106,7 +106,9 @@ def set_owners(
     observers: Sequence[str] | None = None,
 ) -> list[Owner]:
     """Assign owners. Each role given replaces that role's list (an empty
-    list, or a list of one empty string, clears it); roles not given stay.
+    list, or a list of one empty string, clears it; a blank primary removes
+    the primary, which is allowed only when no other owner remains — the
+    manager column is then left as it was); roles not given stay.
     A previous primary replaced by another is removed from the account
     unless it is listed in another role. Everything is validated before
     anything changes; one audit entry records before and after."""
@@ -115,13 +117,15 @@ def set_owners(
     customer = customers.get_customer(session, actor, customer_name)
     require_edit(session, actor, customer)
     assert customer.id is not None
+    if primary is None and co_owners is None and observers is None:
+        raise InvalidValue("nothing to change: give --primary, --co or --observer.")
     wanted_co = _emails(co_owners) if co_owners is not None else None
     wanted_obs = _emails(observers) if observers is not None else None
     wanted_primary = primary.strip() if primary and primary.strip() else None
 
     before = owners_of(session, customer)
     roles: dict[str, str] = {o.email: o.role for o in before}
-    if wanted_primary is not None:
+    if primary is not None:  # a blank primary removes the current one
         roles = {e: r for e, r in roles.items() if r != "primary"}
     if wanted_co is not None:
         roles = {e: r for e, r in roles.items() if r != "co_owner"}
@@ -183,6 +187,9 @@ def set_owners(
     session.flush()
 
     after = owners_of(session, customer)
+    if after == before:
+        session.rollback()
+        return after
     audit.record(
         session,
         actor,
