@@ -217,6 +217,20 @@ def _mapping_table(columns: list[dict[str, Any]]) -> Any:
     return table
 
 
+def _preview_table(rows: list[dict[str, Any]]) -> Any:
+    """The first rows as they will be stored (after normalisation)."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title="First rows, as read", title_justify="left", box=None, pad_edge=False)
+    fields = list(rows[0])
+    for name in fields:
+        table.add_column(name, overflow="fold")
+    for row in rows:
+        table.add_row(*(escape(_shown(row.get(name))) for name in fields))
+    return table
+
+
 def _render_customers(data: dict[str, Any]) -> None:
     from rich.markup import escape
     from rich.table import Table
@@ -224,6 +238,8 @@ def _render_customers(data: dict[str, Any]) -> None:
     out = common.console()
     if data["dry_run"]:
         out.print(_mapping_table(data["columns"]))
+        if data["preview"]:
+            out.print(_preview_table(data["preview"]))
     elif data["ignored_columns"]:
         out.print(
             "Ignored columns: " + escape(", ".join(c or "(blank)" for c in data["ignored_columns"]))

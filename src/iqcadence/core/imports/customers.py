@@ -101,6 +101,7 @@ SUSPEND_MIN_ROWS = 20_000
 MONEY_TOLERANCE = 0.07  # ARR vs 12 × MRR once MRR is rounded to cents
 MISSING = object()
 MEMO_SIZE = 20_000
+PREVIEW_ROWS = 5
 UNIQUE_FIELDS = frozenset({"name", "notes", "email", "website", "phone", "domain"})
 
 
@@ -123,6 +124,7 @@ class ImportSummary:
     problems: list[RowProblem] = field(default_factory=list)
     problems_total: int = 0
     changes: list[dict[str, Any]] = field(default_factory=list)
+    preview: list[dict[str, Any]] = field(default_factory=list)
     scoring: dict[str, Any] = field(default_factory=dict)
     manual_overrides: int = 0
 
@@ -151,6 +153,7 @@ class ImportSummary:
             "errors_total": self.problems_total,
             "changes": self.changes,
             "changes_total": self.updated,
+            "preview": self.preview,
         }
 
 
@@ -484,7 +487,10 @@ class _Importer:
             if problems:
                 self.report.reject(line, row, problems)
                 continue
-            out.append((line, row, dict(zip(names, values_of_row, strict=True))))
+            record = dict(zip(names, values_of_row, strict=True))
+            if len(self.summary.preview) < PREVIEW_ROWS:
+                self.summary.preview.append({"line": line, **record})
+            out.append((line, row, record))
         return out
 
     def _cell(
