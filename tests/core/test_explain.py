@@ -130,3 +130,33 @@ def test_unscored_customer_is_flagged(session: Any, actor: Actor) -> None:
 def test_unknown_customer(session: Any, actor: Actor) -> None:
     with pytest.raises(NotFound, match="customer 'Nobody' does not exist"):
         explain(session, actor, "Nobody")
+
+
+def test_the_last_move_is_explained_even_days_later(
+    session: Any, actor: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("IQCADENCE_TODAY", "2026-11-01")
+    apply_changes(session, actor, "Later", {"adoption": 50, "nps": 9, "days": 0})
+    monkeypatch.setenv("IQCADENCE_TODAY", "2026-11-10")
+    apply_changes(session, actor, "Later", {"adoption": 60, "days": 0})
+    monkeypatch.setenv("IQCADENCE_TODAY", "2026-11-20")
+    apply_changes(session, actor, "Later", {"nps": 2})
+    monkeypatch.setenv("IQCADENCE_TODAY", "2026-11-27")
+    data = explain(session, actor, "Later")
+    assert data["previous"]["taken_at"].startswith("2026-11-10")
+    changes = {c["signal"]: (c["from"], c["to"]) for c in data["changes"]}
+    assert changes == {"nps": (9, 2), "days": (0, 17)}
+
+
+def test_decay_alone_is_explained_with_one_snapshot(
+    session: Any, actor: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("IQCADENCE_TODAY", "2026-11-17")
+    apply_changes(session, actor, "Quiet", {"adoption": 50, "days": 0})
+    monkeypatch.setenv("IQCADENCE_TODAY", "2026-11-27")
+    data = explain(session, actor, "Quiet")
+    assert data["changes"] == [
+        {"signal": "days", "from": 0, "to": 10, "delta": 10.0, "score_effect": -1.6}
+    ]
+    # (25×50 + 10×94.44) / 35 = 62.70 against 64.3 on the 17th
+    assert data["computed_score"] == 62.7 and data["score_change"] == -1.6

@@ -104,12 +104,17 @@ def snapshot_signals(snapshot: ScoreSnapshot) -> dict[str, Any]:
 def previous_snapshot(
     snapshots: list[ScoreSnapshot], current: dict[str, Any]
 ) -> ScoreSnapshot | None:
-    """The newest snapshot (newest first in `snapshots`) whose signals differ
-    from today's; the snapshot written by the latest scoring usually equals
-    today's signals, so the comparison is with the one before it."""
-    for snapshot in snapshots:
-        if snapshot_signals(snapshot) != current:
-            return snapshot
+    """The snapshot to compare today's signals with (`snapshots` newest first).
+
+    The newest snapshot records the current score, so the comparison is with
+    the one before it: that shows the move that produced the current score,
+    plus any decay since. With a single snapshot, it is used when today's
+    signals differ from it (decay alone, for instance).
+    """
+    if len(snapshots) >= 2:
+        return snapshots[1]
+    if snapshots and snapshot_signals(snapshots[0]) != current:
+        return snapshots[0]
     return None
 
 
