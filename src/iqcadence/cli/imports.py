@@ -222,7 +222,7 @@ def _preview_table(rows: list[dict[str, Any]]) -> Any:
     from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title="First rows, as read", title_justify="left", box=None, pad_edge=False)
+    table = Table(title="First rows", title_justify="left", box=None, pad_edge=False)
     fields = list(rows[0])
     for name in fields:
         table.add_column(name, overflow="fold")
