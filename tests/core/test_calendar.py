@@ -64,6 +64,7 @@ def test_sample_calendar_imports_with_matching(session: Any, actor: Actor) -> No
         "initech-kickoff@example.org": ["Initech"],
     }
     assert [u["uid"] for u in summary.unmatched] == ["coffee@example.org"]
+    assert summary.matched[0]["people"] == ["jane@acme.com", "casey@ourteam.example"]
 
     (qbr,) = timeline.list_events(session, actor, "Acme", kinds=["meeting"])
     assert qbr.title == "Acme QBR" and qbr.source == "ics"

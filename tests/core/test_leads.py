@@ -77,3 +77,12 @@ def test_domain_of() -> None:
     assert leads.domain_of("acme.io") == "acme.io"
     assert leads.domain_of("localhost") is None
     assert leads.domain_of(None) is None
+
+
+def test_deleting_the_customer_keeps_the_lead(session: Any, actor: Actor) -> None:
+    lead = _lead(session, actor, status="qualified")
+    leads.promote_lead(session, actor, lead.id)
+    customers.delete_customer(session, actor, "Hooli")
+    session.expire_all()
+    kept = leads.get_lead(session, actor, lead.id)
+    assert kept.promoted_customer_id is None and kept.name == "Hooli"

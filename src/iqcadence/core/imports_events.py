@@ -444,9 +444,10 @@ def _run_calendar(session: Session, actor: Actor, data: bytes, summary: EventImp
     matcher = CalendarMatcher(session, actor.client_id)
     for meeting in meetings:
         summary.rows += 1
-        people = list(meeting.attendees)
-        if meeting.organizer is not None:
-            people.append(meeting.organizer)
+        people: list[invites.Person] = []
+        for person in [*meeting.attendees, meeting.organizer]:
+            if person is not None and all(p.email != person.email for p in people):
+                people.append(person)
         matches = matcher.match(people)
         info = {
             "uid": meeting.uid,
