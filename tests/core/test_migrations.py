@@ -264,3 +264,40 @@ def test_tables_without_revision_are_refused(tmp_path: Path) -> None:
     conn.close()
     with pytest.raises(StorageError, match="not an iqcadence database"):
         open_database(resolve_location(path))
+
+
+def test_two_processes_upgrading_at_once_both_succeed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second waits for the first's write lock, then finds nothing to do."""
+    import threading
+
+    path = tmp_path / "shared.db"
+    make_old_database(path, migrations.HEAD)
+    body = (
+        "    import time\n"
+        "    time.sleep(0.4)\n"
+        '    op.create_table("slow", sa.Column("id", sa.Integer, primary_key=True))'
+    )
+    scripts_copy(tmp_path, monkeypatch, {"9999_slow.py": script("9999_slow", body)})
+    errors: list[BaseException] = []
+
+    def open_it() -> None:
+        try:
+            open_database(resolve_location(path)).dispose()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [
+            ("9999_slow",)
+        ]
+    finally:
+        conn.close()

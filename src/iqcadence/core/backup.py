@@ -48,7 +48,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Column, Table, inspect, select, text
+from sqlalchemy import Column, Table, inspect, select
 from sqlalchemy import types as satypes
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
@@ -684,7 +684,7 @@ def restore_backup(
         with (
             database.engine.connect() as conn,
             dialect.foreign_keys_suspended(conn),  # checked in bulk before commit
-            conn.begin(),
+            conn.execution_options(**dialect.write_lock_options(conn)).begin(),
         ):
             existing = _present_tables(conn)
             missing = [name for name in loaded.tables if name not in {t.name for t in existing}]
@@ -693,9 +693,8 @@ def restore_backup(
                     f"{database.location.describe()}: has no table {missing[0]!r}; "
                     "run `iqcadence db upgrade` first."
                 )
-            # take the write lock first, so nothing changes between the
-            # safety backup and the replacement
-            conn.execute(text("UPDATE alembic_version SET version_num = version_num"))
+            # the write lock is held from the start: nothing changes between
+            # the safety backup and the replacement
             _write_file(conn, safety_path)
             dialect.suspend_search_triggers(conn)
             for table in reversed(existing):

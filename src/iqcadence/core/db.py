@@ -208,7 +208,15 @@ def seed_if_empty(database: Database, *, acting_user: str | None = None) -> None
 def backup_sqlite_file(path: Path, *, suffix: str = "backup") -> Path:
     """Copy a live SQLite file with the online backup API; returns the copy."""
     stamp = clock.now().strftime("%Y%m%dT%H%M%S")
-    target = path.with_name(f"{path.stem}.{stamp}.{suffix}{path.suffix or '.db'}")
+    serial = 1
+    while True:  # claim a name no other copy (this second, another process) has
+        extra = f"-{serial}" if serial > 1 else ""
+        target = path.with_name(f"{path.stem}.{stamp}{extra}.{suffix}{path.suffix or '.db'}")
+        try:
+            target.touch(exist_ok=False)
+            break
+        except FileExistsError:
+            serial += 1
     copy_sqlite(path, target)
     return target
 

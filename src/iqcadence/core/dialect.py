@@ -43,7 +43,19 @@ def install_sqlite_pragmas(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN")
+        immediate = conn.get_execution_options().get(WRITE_LOCK_OPTION)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+WRITE_LOCK_OPTION = "iqcadence_write_lock"
+
+
+def write_lock_options(bind: Engine | Connection) -> dict[str, Any]:
+    """Execution options making a transaction take the write lock when it
+    begins (SQLite BEGIN IMMEDIATE), so what it reads cannot change before it
+    writes: two processes upgrading or restoring at once run one after the
+    other instead of failing. Other engines lock rows as they go."""
+    return {WRITE_LOCK_OPTION: True} if is_sqlite(bind) else {}
 
 
 @contextmanager

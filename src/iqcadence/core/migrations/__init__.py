@@ -69,7 +69,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     from iqcadence.core import dialect
 
     with engine.connect() as conn, dialect.foreign_keys_suspended(conn):
-        with conn.begin():
+        conn.execution_options(**dialect.write_lock_options(conn))
+        with conn.begin():  # another process upgrading first makes this a no-op
             command.upgrade(alembic_config(conn), revision)  # type: ignore[arg-type]
             problems = dialect.foreign_key_problems(conn)
             if problems:
