@@ -81,6 +81,8 @@ def test_list_for_people_has_a_count_line(seeded: Any) -> None:
     assert "Showing 1–2 of 3 customers." in paged.stdout
     empty = seeded("customers", "list", "--tier", "smb", "--band", "expansion")
     assert "No customers match." in empty.stdout
+    past = seeded("customers", "list", "--offset", "10")
+    assert "No customers past 10 (3 in all)." in past.stdout
 
 
 def test_list_shows_momentum(seeded: Any, monkeypatch: pytest.MonkeyPatch) -> None:

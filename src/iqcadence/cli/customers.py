@@ -93,10 +93,10 @@ def list_command(
             offset=offset,
         )
         momentum = queries.momentum_for(session, rows)
-        # A short page already tells the total; a full one needs a count.
-        if (not limit or len(rows) < limit) and (rows or offset == 0):
-            total = offset + len(rows)
-        else:
+        # People get a count line: a short page already tells the total, a
+        # full one needs a count. Scripts (--json) do not pay for it.
+        total = offset + len(rows)
+        if not as_json and ((limit and len(rows) == limit) or (not rows and offset)):
             total = queries.count_customers(session, actor.client_id, filters)
         today = clock.today()
         items = [
@@ -133,7 +133,9 @@ def render_list(items: list[dict[str, Any]], *, total: int, offset: int) -> None
 
     out = common.console()
     if not items:
-        out.print("No customers match." if total == 0 else f"No customers past {offset}.")
+        out.print(
+            "No customers match." if total == 0 else f"No customers past {offset} ({total} in all)."
+        )
         return
     table = Table(box=None, pad_edge=False, header_style="bold")
     for column, justify in (
