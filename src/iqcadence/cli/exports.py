@@ -89,6 +89,7 @@ def csv_command(
 
     Example:
 
+    \b
       iqcadence export csv --out portfolio.csv
       iqcadence export csv --band at_risk --sort mrr --desc > at-risk.csv
     """
@@ -115,6 +116,7 @@ def bulksheet_command(
 
     Example:
 
+    \b
       iqcadence export bulksheet --out sheet.csv
       iqcadence import csv sheet.csv --dry-run
     """

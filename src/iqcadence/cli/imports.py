@@ -130,9 +130,9 @@ def csv_command(
 
     Example:
 
+    \b
       iqcadence import csv customers.csv --dry-run
-      iqcadence import csv export.csv --map "Account Owner=manager" --skip-invalid
-        --errors-out rejected.csv
+      iqcadence import csv crm.csv --map "Holder=manager" --skip-invalid --errors-out bad.csv
     """
     from iqcadence.core.imports.customers import import_customers
 
@@ -342,6 +342,7 @@ def history_command(
 
     Example:
 
+    \b
       iqcadence import history signals-2026.csv
       iqcadence import history - --date-format %d/%m/%Y < history.csv
     """
