@@ -302,11 +302,10 @@ def derive_alerts(
     rows = _active_rows(session, client_id, customer_ids, manager)
     if not rows:
         return []
-    from iqcadence.core.queries import momentum_for
-
     ids = [int(r["id"]) for r in rows]
-    momentum = momentum_for(session, rows, today)
-    previous = previous_logins(session, rows)
+    whole = customer_ids is None
+    momentum = momentum_of(session, client_id, rows, today, whole_client=whole)
+    previous = previous_logins(session, rows, client_id=client_id if whole else None)
     states = _states(session, client_id, ids)
     out: list[Alert] = []
     for row in rows:
@@ -371,28 +370,86 @@ def _active_rows(
     return rows
 
 
-def previous_logins(session: Session, rows: Sequence[dict[str, Any]]) -> dict[int, int]:
+def momentum_of(
+    session: Session,
+    client_id: int,
+    rows: Sequence[dict[str, Any]],
+    today: date,
+    *,
+    whole_client: bool = False,
+) -> dict[int, float | None]:
+    """`queries.momentum_for`, in one query when the whole client is wanted."""
+    from datetime import timedelta
+
+    from iqcadence.core.queries import MOMENTUM_DAYS, momentum_for
+
+    if not whole_client:
+        return momentum_for(session, list(rows), today)
+    cutoff = clock.start_of(today - timedelta(days=MOMENTUM_DAYS - 1))
+    past: dict[int, float] = {}
+    result = session.connection().execute(
+        text(
+            "SELECT s.customer_id, s.score FROM score_snapshot s "
+            "JOIN customer c ON c.id = s.customer_id "
+            "WHERE c.client_id = :client_id AND s.taken_at < :moment "
+            "AND s.taken_at = (SELECT MAX(s2.taken_at) FROM score_snapshot s2 "
+            "WHERE s2.customer_id = s.customer_id AND s2.taken_at < :moment)"
+        ),
+        {"client_id": client_id, "moment": cutoff},
+    )
+    for customer_id, score in result:
+        if score is not None:
+            past[int(customer_id)] = float(score)
+    out: dict[int, float | None] = {}
+    for row in rows:
+        cid = int(row["id"])
+        old, now_score = past.get(cid), row.get("score")
+        out[cid] = (
+            round(float(now_score) - old, 1) if old is not None and now_score is not None else None
+        )
+    return out
+
+
+def previous_logins(
+    session: Session, rows: Sequence[dict[str, Any]], *, client_id: int | None = None
+) -> dict[int, int]:
     """Each customer's logins in the previous snapshot: the latest one, unless
-    it already records the current logins (then the one before it)."""
+    it already records the current logins (then the one before it). With
+    `client_id`, one query covers every customer of the client."""
     current = {int(r["id"]): r.get("logins") for r in rows}
     recent: dict[int, dict[int, int | None]] = {}
     conn = session.connection()
-    for chunk in _chunks(list(current), 500):
-        marks = ", ".join(f":c{i}" for i in range(len(chunk)))
-        params = {f"c{i}": cid for i, cid in enumerate(chunk)}
-        result = conn.execute(
-            text(
-                "SELECT customer_id, logins, position FROM (SELECT customer_id, logins, "
-                "ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY taken_at DESC, id DESC) "
-                f"AS position FROM score_snapshot WHERE customer_id IN ({marks})) ranked "
-                "WHERE position <= 2"
-            ),
-            params,
-        ).all()
-        for customer_id, logins, position in result:
+    ranked = (
+        "SELECT customer_id, logins, position FROM (SELECT s.customer_id, s.logins, "
+        "ROW_NUMBER() OVER (PARTITION BY s.customer_id ORDER BY s.taken_at DESC, s.id DESC) "
+        "AS position FROM score_snapshot s {join} WHERE {where}) ranked WHERE position <= 2"
+    )
+    batches: list[tuple[str, dict[str, Any]]] = []
+    if client_id is not None:
+        batches.append(
+            (
+                ranked.format(
+                    join="JOIN customer c ON c.id = s.customer_id", where="c.client_id = :client_id"
+                ),
+                {"client_id": client_id},
+            )
+        )
+    else:
+        for chunk in _chunks(list(current), 500):
+            marks = ", ".join(f":c{i}" for i in range(len(chunk)))
+            batches.append(
+                (
+                    ranked.format(join="", where=f"s.customer_id IN ({marks})"),
+                    {f"c{i}": cid for i, cid in enumerate(chunk)},
+                )
+            )
+    for sql, params in batches:
+        for customer_id, logins, position in conn.execute(text(sql), params):
             recent.setdefault(int(customer_id), {})[int(position)] = logins
     out: dict[int, int] = {}
     for cid, found in recent.items():
+        if cid not in current:
+            continue
         latest = found.get(1)
         chosen = found.get(2) if latest == current.get(cid) else latest
         if chosen is not None:

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import text
+from sqlalchemy import insert, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -130,7 +130,7 @@ def observe(
     rows = _rows(session, client_id, customer_ids)
     if not rows:
         return 0
-    watches = _watches(session, [int(r["id"]) for r in rows])
+    watches = _watches(session, client_id, [int(r["id"]) for r in rows])
     custom = [(r, _parse_groups(r)) for r in rules if r.kind == "custom"]
     event_rules = [r for r in rules if r.kind == "events"]
     facts_of = _custom_facts(session, client_id, rows, today) if custom else None
@@ -139,6 +139,8 @@ def observe(
         for c in session.exec(select(Connection).where(Connection.client_id == client_id))
     }
     queued = 0
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
     for row in rows:
         cid = int(row["id"])
         after = event_facts(row, today)
@@ -147,7 +149,7 @@ def observe(
         if explicit is _NOT_GIVEN and before_changes is not None and cid in before_changes:
             explicit = {**row, **before_changes[cid]}
         if watch is not None:
-            seen: Mapping[str, Any] | None = watch.facts.get("events", {})
+            seen: Mapping[str, Any] | None = watch.get("events", {})
         elif explicit is not _NOT_GIVEN:
             seen = event_facts(explicit, today) if explicit else {}
         else:
@@ -166,7 +168,7 @@ def observe(
                     fired.append((None, event))
         rule_truth: dict[str, bool] = {}
         if custom and facts_of is not None:
-            old_truth = watch.facts.get("rules", {}) if watch is not None else {}
+            old_truth = watch.get("rules", {}) if watch is not None else {}
             now_facts = facts_of(row)
             then_facts = facts_of(explicit) if explicit is not _NOT_GIVEN and explicit else None
             for rule, groups in custom:
@@ -191,12 +193,15 @@ def observe(
             queued += _queue(session, client_id, origin, occurrence, row, stamp, today, kinds)
         facts = {"events": after, "rules": rule_truth}
         if watch is None:
-            session.add(
-                CustomerWatch(customer_id=cid, client_id=client_id, facts=facts, seen_at=now)
+            inserts.append(
+                {"customer_id": cid, "client_id": client_id, "facts": facts, "seen_at": now}
             )
-        elif watch.facts != facts:
-            watch.facts, watch.seen_at = facts, now
-            session.add(watch)
+        elif watch != facts:
+            updates.append({"customer_id": cid, "facts": facts, "seen_at": now})
+    if inserts:
+        session.execute(insert(CustomerWatch), inserts)
+    if updates:
+        session.execute(update(CustomerWatch), updates)
     session.flush()
     return queued
 
@@ -250,14 +255,20 @@ def _rows(
     return rows
 
 
-def _watches(session: Session, ids: list[int]) -> dict[int, CustomerWatch]:
-    out: dict[int, CustomerWatch] = {}
+def _watches(session: Session, client_id: int, ids: list[int]) -> dict[int, dict[str, Any]]:
+    """What was last observed of these customers (facts by customer id)."""
+    out: dict[int, dict[str, Any]] = {}
+    query = select(CustomerWatch.customer_id, CustomerWatch.facts)
+    if len(ids) > 2000:  # most of the client: one scan beats many IN lists
+        wanted = set(ids)
+        for cid, facts in session.exec(query.where(CustomerWatch.client_id == client_id)):
+            if cid in wanted:
+                out[cid] = dict(facts)
+        return out
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        for watch in session.exec(
-            select(CustomerWatch).where(col(CustomerWatch.customer_id).in_(chunk))
-        ):
-            out[watch.customer_id] = watch
+        for cid, facts in session.exec(query.where(col(CustomerWatch.customer_id).in_(chunk))):
+            out[cid] = dict(facts)
     return out
 
 
