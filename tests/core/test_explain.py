@@ -160,3 +160,15 @@ def test_decay_alone_is_explained_with_one_snapshot(
     ]
     # (25×50 + 10×94.44) / 35 = 62.70 against 64.3 on the 17th
     assert data["computed_score"] == 62.7 and data["score_change"] == -1.6
+
+
+def test_score_change_compares_computed_scores_under_an_override(
+    session: Any, actor: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("IQCADENCE_TODAY", "2026-11-20")
+    apply_changes(session, actor, "Pinned", {"adoption": 60, "score": 90})
+    apply_changes(session, actor, "Pinned", {"adoption": 40, "score": 85})
+    data = explain(session, actor, "Pinned")
+    assert data["score"] == 85.0 and data["computed_score"] == 40.0
+    assert data["previous"]["score"] == 90.0 and data["previous"]["computed_score"] == 60.0
+    assert data["score_change"] == -20.0

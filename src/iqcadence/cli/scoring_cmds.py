@@ -247,15 +247,16 @@ def render_explanation(data: dict[str, Any]) -> None:
     out.print(breakdown_table({"weights_from": data["weights_from"], "signals": data["signals"]}))
     previous = data["previous"]
     if previous is None:
-        out.print("No earlier snapshot with different signals to compare with.")
+        out.print("No earlier snapshot to compare with.")
     else:
         when = previous["taken_at"][:10]
         change = ""
         if data["score_change"] is not None:
             change = f", the score moved {data['score_change']:+.1f}"
-        out.print(
-            f"Since the snapshot of {when} (score {common.fmt_score(previous['score'])}){change}:"
-        )
+        then = f"score {common.fmt_score(previous['score'])}"
+        if previous["computed_score"] != previous["score"]:
+            then += f", computed {common.fmt_score(previous['computed_score'])}"
+        out.print(f"Since the snapshot of {when} ({then}){change}:")
         table = Table(box=None, pad_edge=False)
         for column in ("signal", "from", "to", "moved", "score effect"):
             table.add_column(column, justify="left" if column == "signal" else "right")

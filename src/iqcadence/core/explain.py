@@ -25,7 +25,7 @@ from iqcadence.core.scoring import SIGNALS, ScoreResult, ScoringConfig, compute_
 from iqcadence.core.users import Actor
 
 STALE_SNAPSHOT_DAYS = 30
-SNAPSHOTS_SEARCHED = 50
+SNAPSHOTS_NEEDED = 2  # the newest (current score) and the one before
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,8 @@ class Explanation:
     result: ScoreResult
     weights_from: str
     previous: ScoreSnapshot | None
-    score_change: float | None
+    previous_computed: float | None  # the snapshot's signals scored with its weights
+    score_change: float | None  # computed score now − previous_computed
     weights_changed: bool
     moves: tuple[SignalMove, ...]
     flags: tuple[Flag, ...]
@@ -71,16 +72,18 @@ def explain_customer(
     current = signals_of(customer, today)
     result = compute_score(current, weights, config.thresholds)
     assert customer.id is not None
-    snapshots = history(session, customer.id, limit=SNAPSHOTS_SEARCHED)
+    snapshots = history(session, customer.id, limit=SNAPSHOTS_NEEDED)
     previous = previous_snapshot(snapshots, current)
     moves: list[SignalMove] = []
     score_change = None
+    then = None
     weights_changed = False
     if previous is not None:
         before = snapshot_signals(previous)
         moves = signal_moves(before, current, weights, config, result)
-        if result.score is not None and previous.score is not None:
-            score_change = round(result.score - previous.score, 1)
+        then = previous_computed_score(previous, weights, config)
+        if result.score is not None and then is not None:
+            score_change = round(result.score - then, 1)
         weights_changed = _normal_weights(previous.weights) != _normal_weights(weights)
     flags = signal_flags(customer, current, weights, config, snapshots, today)
     return Explanation(
@@ -90,6 +93,7 @@ def explain_customer(
             f"profile {customer.scoring_profile}" if customer.scoring_profile else "global"
         ),
         previous=previous,
+        previous_computed=then,
         score_change=score_change,
         weights_changed=weights_changed,
         moves=tuple(moves),
@@ -116,6 +120,15 @@ def previous_snapshot(
     if snapshots and snapshot_signals(snapshots[0]) != current:
         return snapshots[0]
     return None
+
+
+def previous_computed_score(
+    snapshot: ScoreSnapshot, weights: dict[str, int], config: ScoringConfig
+) -> float | None:
+    """What the signals of a snapshot scored with the weights used then (a
+    snapshot of a manual override records the override, not this)."""
+    used = _normal_weights(snapshot.weights) if snapshot.weights else weights
+    return compute_score(snapshot_signals(snapshot), used, config.thresholds).score
 
 
 def signal_moves(
@@ -243,6 +256,7 @@ def explanation_to_dict(explanation: Explanation) -> dict[str, Any]:
         else {
             "taken_at": previous.taken_at.isoformat(timespec="seconds"),
             "score": previous.score,
+            "computed_score": explanation.previous_computed,
             "band": previous.band,
             "signals": snapshot_signals(previous),
         },
