@@ -232,3 +232,35 @@ def test_meeting_refuses_contacts_without_email(session: Any, actor: Actor) -> N
     with pytest.raises(InvalidValue, match="--duration: 'soon'"):
         outreach.parse_duration("soon")
     assert outreach.parse_duration("1h30m").total_seconds() == 5400
+
+
+def test_starttls_refused_by_server_is_explained(
+    session: Any,
+    actor: Actor,
+    smtp_server: Inbox,  # noqa: F811
+) -> None:
+    smtp = mail.validate(
+        host="127.0.0.1", port=smtp_server.port, user=None, sender="a@b.com", security="starttls"
+    )
+    message = mail.new_message(smtp, to=["x@y.com"], subject="s", body="b")
+    with pytest.raises(mail.DeliveryError, match=r"STARTTLS.*check --starttls / --ssl"):
+        mail.send_with(smtp, message)
+
+
+def test_silent_server_times_out(session: Any, actor: Actor) -> None:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)  # accepts the connection, never says hello
+        smtp = mail.validate(
+            host="127.0.0.1",
+            port=listener.getsockname()[1],
+            user=None,
+            sender="a@b.com",
+            security="none",
+            timeout=0.3,
+        )
+        message = mail.new_message(smtp, to=["x@y.com"], subject="s", body="b")
+        with pytest.raises(mail.DeliveryError, match=r"did not answer in 0\.3 s"):
+            mail.send_with(smtp, message)
