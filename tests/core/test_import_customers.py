@@ -293,3 +293,12 @@ def test_large_import_suspends_and_rebuilds_the_search_index(
     assert triggers == [(3,)]
     with session.connection() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM score_snapshot")).scalar_one() == 50
+
+
+def test_example_file_imports_cleanly(session: Any, actor: Actor) -> None:
+    example = Path(__file__).parents[2] / "examples" / "customers.csv"
+    summary = run(session, actor, example)
+    assert (summary.created, summary.rejected) == (10, 0)
+    assert summary.ignored_columns == ["Lead Source"]
+    stark = customer(session, actor, "stark industries")
+    assert (stark.mrr, stark.lifecycle, stark.tier) == (42000, "won", "enterprise")
