@@ -118,12 +118,15 @@ def rescore_where(
     days_sql = dialect.effective_days_sql(conn, today)
 
     _drop_temp_tables(conn)
+    # DOUBLE PRECISION: the full 8-byte float on every engine (REAL is 4 bytes
+    # on PostgreSQL); SQLite reads it as REAL.
     conn.execute(
         text(
             f"CREATE TEMP TABLE {CALC_TABLE} ("
-            "id INTEGER PRIMARY KEY, ws INTEGER NOT NULL, old_score REAL, old_band TEXT, "
+            "id INTEGER PRIMARY KEY, ws INTEGER NOT NULL, old_score DOUBLE PRECISION, "
+            "old_band TEXT, "
             "old_lifecycle TEXT, kept INTEGER NOT NULL, cleared INTEGER NOT NULL, "
-            "new_score REAL)"
+            "new_score DOUBLE PRECISION)"
         )
     )
     keep = (
@@ -168,7 +171,8 @@ def rescore_where(
     conn.execute(
         text(
             f"CREATE TEMP TABLE {DIRTY_TABLE} ("
-            "id INTEGER PRIMARY KEY, ws INTEGER NOT NULL, old_score REAL, new_score REAL, "
+            "id INTEGER PRIMARY KEY, ws INTEGER NOT NULL, old_score DOUBLE PRECISION, "
+            "new_score DOUBLE PRECISION, "
             "old_band TEXT, new_band TEXT, old_lifecycle TEXT, new_lifecycle TEXT, "
             "kept INTEGER NOT NULL, score_moved INTEGER NOT NULL, band_moved INTEGER NOT NULL)"
         )
