@@ -65,6 +65,8 @@ def test_list_filters_sorts_and_pages(seeded: Any) -> None:
     assert names("--tier", "mid") == ["Globex"]
     assert names("--manager", "sarah") == ["Acme Corp"]
     assert names("--band", "critical") == ["Globex"]
+    assert names("--band", "At Risk") == names("--band", "at-risk") == []
+    assert names("--band", "Expansion") == ["Acme Corp"]
     assert names("--search", "glo") == ["Globex"]
     assert names("--sort", "mrr", "--desc") == ["Acme Corp", "Globex", "Initech"]
     assert names("--sort", "score", "--limit", "1", "--offset", "1") == ["Initech"]

@@ -72,6 +72,8 @@ def list_command(
         if "=" not in item:
             raise InvalidValue(f"--where {item!r}: expected FIELD=VALUE.")
         pairs.append(parse_assignment(item))
+    if band is not None:
+        band = band.strip().lower().replace(" ", "_").replace("-", "_")  # "At Risk" → at_risk
     filters = queries.CustomerFilter(
         band=band,
         manager=manager,
