@@ -361,6 +361,11 @@ def send(
 ) -> None:
     """Send one notification to a channel by name (`webhook:EVENT` for the
     per-event webhooks)."""
+    if kind == "report":  # a scheduled report (`core.report_schedules`), e-mailed
+        from iqcadence.core.report_schedules import send_report
+
+        send_report(session, client_id, note.key, note.title, note.data, timeout=timeout)
+        return
     if kind == "event_webhook":
         event = channel.removeprefix("webhook:")
         hook = session.exec(

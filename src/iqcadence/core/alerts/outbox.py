@@ -319,8 +319,19 @@ def run(
         session.rollback()
         return report
     report.queued = _sweep_with_retry(session, client_id)
+    report.queued += _queue_reports(session, client_id, now)
     report.digests = assemble_digests(session, client_id, now=now)
     return deliver(session, client_id, worker=worker, config=config, report=report)
+
+
+def _queue_reports(session: Session, client_id: int, now: datetime) -> int:
+    """Scheduled reports whose period has come (`core.report_schedules`)."""
+    try:
+        from iqcadence.core import report_schedules
+    except ImportError:  # pragma: no cover - reports not installed in this build
+        return 0
+    session.rollback()
+    return int(report_schedules.queue_due(session, client_id, now=now))
 
 
 def _sweep_with_retry(session: Session, client_id: int, attempts: int = 5) -> int:
