@@ -191,3 +191,87 @@ class TestActions:
             assert app.screen is screen
             assert any("only an admin" in n.message for n in app._notifications)
         assert customer(portfolio_db, "Globex") is not None
+
+
+class TestRecordActions:
+    async def test_note_task_and_timeline_filter(self, make: Any, portfolio_db: Any) -> None:
+        from iqcadence.core import tasks, timeline
+        from iqcadence.core.users import resolve_actor
+
+        app = make()
+        async with app.run_test(size=(140, 45)) as pilot:
+            screen = await open_record(pilot, "Initech")
+            await pilot.press("n")
+            await settle(pilot)
+            await pilot.press(*"Kickoff call went well")
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert [e["title"] for e in screen.record.timeline] == ["Kickoff call went well"], [
+                n.message for n in app._notifications
+            ]
+            await pilot.press("t")
+            await settle(pilot)
+            await pilot.press(*"Send QBR deck")
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            await pilot.press("f")  # timeline filter: only tasks → none logged
+            await settle(pilot)
+            app.screen.query_one("#field-type").value = "task"
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert screen.record.timeline == []
+            assert "type=task" in str(screen.query_one("#timeline-title").render())
+        with portfolio_db.session() as session:
+            actor = resolve_actor(session)
+            events = timeline.list_events(session, actor, "Initech")
+            todo = tasks.list_tasks(session, actor, customer="Initech")
+        assert [e.kind for e in events] == ["note"]
+        assert [(t.title, t.owner, str(t.due)) for t in todo] == [
+            ("Send QBR deck", "admin@example.com", "2026-11-27")
+        ]
+
+    async def test_email_meeting_playbook_and_brief(self, make: Any, portfolio_db: Any) -> None:
+        from iqcadence.core import contacts, playbooks, timeline
+        from iqcadence.core.users import resolve_actor
+        from iqcadence.tui.modals.text import TextModal
+
+        with portfolio_db.session() as session:
+            actor = resolve_actor(session)
+            contacts.add_contact(
+                session, actor, "Globex", "Hank Scorpio", role="champion", email="hank@globex.test"
+            )
+            playbooks.save_playbook(
+                session,
+                actor,
+                playbooks.spec_from_dict(
+                    {"name": "Rescue", "steps": [{"title": "Call the champion", "offset_days": 0}]}
+                ),
+            )
+        app = make()
+        async with app.run_test(size=(140, 45)) as pilot:
+            screen = await open_record(pilot, "Globex")
+            assert [c["name"] for c in screen.record.contacts] == ["Hank Scorpio"]
+            assert "Call" in (screen.record.next_action or "") or screen.record.next_action
+            await pilot.press("e")
+            await settle(pilot)
+            app.screen.query_one("#field-subject").value = "Renewal"
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            await pilot.press("m")
+            await settle(pilot)
+            app.screen.query_one("#field-title").value = "QBR"
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            await pilot.press("p")
+            await settle(pilot)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert [p["playbook"] for p in screen.record.playbooks] == ["Rescue"]
+            await pilot.press("b")
+            await settle(pilot)
+            assert isinstance(app.screen, TextModal)
+            assert "Globex" in app.screen.body
+        with portfolio_db.session() as session:
+            actor = resolve_actor(session)
+            kinds = sorted(e.kind for e in timeline.list_events(session, actor, "Globex"))
+        assert "email" in kinds and "meeting" in kinds

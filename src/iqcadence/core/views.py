@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session
 
-from iqcadence.core import clock, customers, dialect, settings
+from iqcadence.core import clock, customers, settings
 from iqcadence.core.errors import InvalidValue, IQError, NotFound, PermissionDenied
 from iqcadence.core.fields import parse_field
 from iqcadence.core.models import Customer
@@ -25,7 +25,6 @@ from iqcadence.core.queries import (
     _typed_row,
     filter_sql,
     momentum_for,
-    scores_as_of,
 )
 from iqcadence.core.scoring import BANDS, ScoringConfig
 from iqcadence.core.users import Actor
@@ -266,100 +265,74 @@ class MyDay:
     mine_only: bool = False
 
 
-def owner_clause(session: Session, actor: Actor) -> tuple[str, dict[str, Any], bool]:
-    """Restrict lists to the acting user's accounts when they own any (by
-    e-mail or name as manager); otherwise everyone's (a lone admin's view)."""
-    keys = {actor.email.lower(), actor.email.split("@")[0].lower()}
-    if actor.name:
-        keys.add(actor.name.lower())
-    params = {f"owner{i}": key for i, key in enumerate(sorted(keys))}
-    names = ", ".join(f":{k}" for k in params)
-    clause = f"LOWER(customer.manager) IN ({names})"
-    found = session.connection().execute(
-        text(
-            f"SELECT 1 FROM customer WHERE client_id = :client_id AND {clause} "
-            "AND status = 'active' LIMIT 1"
-        ),
-        {**params, "client_id": actor.client_id},
-    )
-    if found.first() is None:
-        return "1 = 1", {}, False
-    return clause, params, True
+def my_day(session: Session, actor: Actor, *, today: date | None = None, limit: int = 12) -> MyDay:
+    """My day as display lines (from `myday.build`): the acting user's accounts
+    when they own any, else the whole portfolio (a lone admin's view)."""
+    from iqcadence.core import myday
 
-
-def my_day(session: Session, actor: Actor, *, today: date | None = None, limit: int = 8) -> MyDay:
-    """Renewals in the widest window, quiet accounts and this week's biggest drops."""
     today = today or clock.today()
     config = settings.load_scoring_config(session, actor.client_id)
-    owner, params, mine = owner_clause(session, actor)
-    conn = session.connection()
-    base = {**params, "client_id": actor.client_id, "limit": limit}
-    window = max(config.renewal_windows.values())
-    renewals = conn.execute(
-        text(
-            "SELECT id, name, band, renewal_date, mrr FROM customer "
-            f"WHERE client_id = :client_id AND status = 'active' AND {owner} "
-            "AND renewal_date >= :today AND renewal_date <= :until "
-            "ORDER BY renewal_date, name_key LIMIT :limit"
-        ),
-        {**base, "today": today, "until": today + timedelta(days=window)},
-    ).all()
+    data = myday.build(session, actor, today=today)
+    mine = data["accounts"] > 0
+    if not mine:
+        data = myday.build(session, actor, everyone=True, today=today)
+    ids = _ids_by_name(
+        session,
+        actor.client_id,
+        [item["customer"] for key in ("renewals", "cadence", "score_drops") for item in data[key]],
+    )
     result = MyDay(kpis=kpis(session, actor.client_id, config), mine_only=mine)
-    for cid, name, band, renewal, mrr in renewals:
-        renewal_day = date.fromisoformat(str(renewal)[:10])
-        days = (renewal_day - today).days
-        money = f" · MRR {mrr:,.0f}" if mrr is not None else ""
-        result.renewals.append(DayItem(int(cid), name, f"renews in {days} d{money}", band, days))
-    days_sql = dialect.effective_days_sql(conn, today)
-    quiet = conn.execute(
-        text(
-            f"SELECT id, name, band, {days_sql} AS days FROM customer "
-            f"WHERE client_id = :client_id AND status = 'active' AND {owner} "
-            f"AND {days_sql} >= :quiet ORDER BY days DESC, name_key LIMIT :limit"
-        ),
-        {**base, "quiet": config.quiet_after},
-    ).all()
-    for cid, name, band, days in quiet:
-        result.quiet.append(DayItem(int(cid), name, f"no contact for {days} d", band, float(days)))
-    result.drops = biggest_drops(session, actor, today=today, limit=limit, owner=(owner, params))
+    for task in (data["tasks"]["overdue"] + data["tasks"]["due_today"])[:limit]:
+        when = "overdue" if task["overdue"] else "today"
+        result.tasks.append(
+            DayItem(task["customer_id"], task["customer"] or "?", f"{task['title']} ({when})")
+        )
+    for alert in data["alerts"][:limit]:
+        result.alerts.append(
+            DayItem(
+                alert["customer_id"], alert["customer"], f"{alert['severity']}: {alert['reason']}"
+            )
+        )
+    for item in data["renewals"][:limit]:
+        detail = f"renews in {item['days']} d ({item['window']}) · MRR {_money(item['mrr'])}"
+        result.renewals.append(_item(ids, item, detail))
+    for item in data["cadence"][:limit]:
+        detail = (
+            f"{item['days_since_contact']} d without contact ({item['status'].replace('_', ' ')})"
+        )
+        result.quiet.append(_item(ids, item, detail))
+    for item in data["score_drops"][:limit]:
+        result.drops.append(_item(ids, item, _drop_text(item)))
     return result
 
 
-def biggest_drops(
-    session: Session,
-    actor: Actor,
-    *,
-    today: date,
-    limit: int = 8,
-    owner: tuple[str, dict[str, Any]] | None = None,
-) -> list[DayItem]:
-    """Customers whose score fell most over the last 7 days (only those
-    rescored this week can have moved)."""
-    clause, params = owner or ("1 = 1", {})
-    start = clock.start_of(today - timedelta(days=6))
-    moved = (
-        session.connection()
-        .execute(
-            text(
-                "SELECT customer.id, customer.name, customer.band, customer.score FROM customer "
-                "WHERE customer.client_id = :client_id AND customer.status = 'active' "
-                f"AND {clause} "
-                "AND customer.score IS NOT NULL AND customer.id IN "
-                "(SELECT customer_id FROM score_snapshot WHERE taken_at >= :start)"
-            ),
-            {**params, "client_id": actor.client_id, "start": start},
+def _money(value: Any) -> str:
+    return "—" if value is None else f"{float(value):,.0f}"
+
+
+def _drop_text(item: dict[str, Any]) -> str:
+    momentum = item.get("momentum")
+    score = item.get("score")
+    return f"score {score} ({momentum:+g} in 7 d)" if momentum is not None else f"score {score}"
+
+
+def _item(ids: dict[str, int], item: dict[str, Any], detail: str) -> DayItem:
+    name = str(item["customer"])
+    return DayItem(ids.get(name, 0), name, detail, item.get("band"))
+
+
+def _ids_by_name(session: Session, client_id: int, names: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    unique = sorted(set(names))
+    for start in range(0, len(unique), 500):
+        chunk = unique[start : start + 500]
+        marks = ", ".join(f":n{i}" for i in range(len(chunk)))
+        rows = session.connection().execute(
+            text(f"SELECT name, id FROM customer WHERE client_id = :cid AND name IN ({marks})"),
+            {"cid": client_id, **{f"n{i}": name for i, name in enumerate(chunk)}},
         )
-        .all()
-    )
-    before = scores_as_of(session, [int(r[0]) for r in moved], start)
-    drops = []
-    for cid, name, band, score in moved:
-        old = before.get(int(cid))
-        if old is not None and float(score) < old:
-            delta = round(float(score) - old, 1)
-            drops.append(DayItem(int(cid), name, f"{old:g} → {score:g} ({delta:+g})", band, delta))
-    drops.sort(key=lambda item: (item.sort_value, item.name))
-    return drops[:limit]
+        found.update({str(name): int(cid) for name, cid in rows})
+    return found
 
 
 def trend(session: Session, customer_id: int, *, today: date, days: int = 30) -> list[float]:
@@ -512,6 +485,7 @@ class Record:
     playbooks: list[dict[str, Any]] = field(default_factory=list)
     recent_signals: list[str] = field(default_factory=list)
     next_action: str | None = None
+    timeline_filter: dict[str, str] = field(default_factory=dict)
 
 
 def field_value(record: Record, name: str) -> Any:
@@ -529,8 +503,14 @@ def field_value(record: Record, name: str) -> Any:
 
 
 def customer_record(
-    session: Session, actor: Actor, customer_id: int, *, today: date | None = None
+    session: Session,
+    actor: Actor,
+    customer_id: int,
+    *,
+    today: date | None = None,
+    timeline_filter: dict[str, str] | None = None,
 ) -> Record:
+    """The whole record; `timeline_filter` keys: type, contact, days (7/30/90), author."""
     from iqcadence.core.queries import breakdown, customer_to_dict, momentum_for
 
     today = today or clock.today()
@@ -544,6 +524,7 @@ def customer_record(
         breakdown=breakdown(session, customer, config, today),
         trend=trend(session, customer_id, today=today),
         can_edit=_can_edit(session, actor, customer),
+        timeline_filter=dict(timeline_filter or {}),
     )
     for loader in _RECORD_LOADERS:
         try:
@@ -573,13 +554,74 @@ def _load_custom_fields(session: Session, actor: Actor, record: Record, today: d
     record.custom_fields = custom_fields.display_values(session, record.customer)
 
 
+def _load_contacts(session: Session, actor: Actor, record: Record, today: date) -> None:
+    from iqcadence.core import contacts
+
+    record.contacts = contacts.contact_rows(session, actor, record.customer, today=today)
+
+
+def _load_timeline(session: Session, actor: Actor, record: Record, today: date) -> None:
+    from iqcadence.core import timeline
+
+    wanted = record.timeline_filter
+    events = timeline.list_events(
+        session,
+        actor,
+        record.customer,
+        kinds=[wanted["type"]] if wanted.get("type") else None,
+        contact=wanted.get("contact") or None,
+        since=f"{wanted['days']}d" if wanted.get("days") else None,
+        author=wanted.get("author") or None,
+        limit=200,
+    )
+    record.timeline = timeline.event_dicts(session, events)
+    week_ago = clock.start_of(today - timedelta(days=6))
+    recent = timeline.list_events(
+        session,
+        actor,
+        record.customer,
+        kinds=["ticket", "product_event", "health_change"],
+        since=week_ago,
+        limit=20,
+    )
+    for event in timeline.event_dicts(session, recent):
+        record.recent_signals.append(f"{event['at'][:10]} {event['kind']}: {event['title']}")
+
+
+def _load_playbooks(session: Session, actor: Actor, record: Record, today: date) -> None:
+    from iqcadence.core import playbooks
+
+    runs = playbooks.list_runs(session, actor, record.customer, status="active")
+    record.playbooks = playbooks.run_dicts(session, runs)
+
+
 def _load_next_action(session: Session, actor: Actor, record: Record, today: date) -> None:
+    """The customer's current alerts head the last-7-day signals; the same
+    alerts feed the suggested next action."""
+    from iqcadence.core.alerts.derive import derive_alerts
     from iqcadence.core.alerts.next_action import suggest
 
-    record.next_action = suggest(session, record.customer, today=today).sentence()
+    assert record.customer.id is not None
+    found = derive_alerts(
+        session,
+        actor.client_id,
+        today=today,
+        customer_ids=[record.customer.id],
+        include_snoozed=True,
+        include_dismissed=True,
+    )
+    record.recent_signals[:0] = [f"{a.severity} {a.category}: {a.reason}" for a in found]
+    record.next_action = suggest(session, record.customer, today=today, alerts=found).sentence()
 
 
-_RECORD_LOADERS: list[Any] = [_load_owners, _load_custom_fields, _load_next_action]
+_RECORD_LOADERS: list[Any] = [
+    _load_owners,
+    _load_custom_fields,
+    _load_contacts,
+    _load_timeline,
+    _load_playbooks,
+    _load_next_action,
+]
 
 
 # --- Alerts board ----------------------------------------------------------------------

@@ -101,8 +101,11 @@ class Customer360Screen(BaseScreen):
     def load(self) -> None:
         app = self.iq
         cid = self.customer_id
+        wanted = dict(self.timeline_filter)
         app.run_db(
-            lambda s: views.customer_record(s, app.actor, cid, today=app.today),
+            lambda s: views.customer_record(
+                s, app.actor, cid, today=app.today, timeline_filter=wanted
+            ),
             self.show,
             group="c360",
             exclusive=True,
@@ -171,11 +174,13 @@ class Customer360Screen(BaseScreen):
         table = self.query_one("#contacts", DataTable)
         table.clear()
         for contact in record.contacts:
+            last = contact.get("last_contact")
+            health = contact.get("health_score")
             table.add_row(
                 contact.get("name", "—"),
                 plain(contact.get("role")),
-                plain(contact.get("last_contact")),
-                plain(contact.get("health")),
+                last[:10] if last else "—",
+                "—" if health is None else f"{health:g} {contact.get('health') or ''}",
             )
         if not record.contacts:
             table.add_row(Text("no contacts", style="dim"), "", "", "")
@@ -184,10 +189,13 @@ class Customer360Screen(BaseScreen):
         table = self.query_one("#timeline", DataTable)
         table.clear()
         for event in record.timeline:
+            title = event.get("title") or ""
+            if event.get("contact"):
+                title += f" · {event['contact']}"
             table.add_row(
-                plain(event.get("when")),
-                plain(event.get("type")),
-                plain(event.get("summary")),
+                str(event.get("at", ""))[:16].replace("T", " "),
+                plain(event.get("kind")),
+                title,
                 plain(event.get("author")),
             )
         if not record.timeline:
@@ -222,7 +230,10 @@ class Customer360Screen(BaseScreen):
             f"{points[0]:g} → {points[-1]:g} over {len(points)} d" if points else "no history yet"
         )
         self.query_one("#playbooks", Static).update(
-            "\n".join(f"• {p.get('name')} ({p.get('progress', '')})" for p in record.playbooks)
+            "\n".join(
+                f"• {p.get('playbook')}: {p.get('tasks_done')}/{p.get('tasks_total')} tasks done"
+                for p in record.playbooks
+            )
             or Text("none running (p: start one)", style="dim")
         )
         self.query_one("#signals7", Static).update(

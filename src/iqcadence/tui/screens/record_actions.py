@@ -4,22 +4,18 @@ briefing, the timeline filter; and the text of a score explanation."""
 
 from __future__ import annotations
 
-import importlib.util
 from typing import TYPE_CHECKING, Any
 
 from iqcadence.core.explain import Explanation
+from iqcadence.core.models.customer360 import EVENT_KINDS
+from iqcadence.tui.modals.choice import ChoiceModal
 from iqcadence.tui.modals.form import FormField, FormModal
+from iqcadence.tui.modals.text import TextModal
+
+EVENT_TYPES = EVENT_KINDS
 
 if TYPE_CHECKING:
     from iqcadence.tui.screens.customer360 import Customer360Screen
-
-
-def available(module: str) -> bool:
-    return importlib.util.find_spec(f"iqcadence.core.{module}") is not None
-
-
-def _missing(screen: Customer360Screen, what: str) -> None:
-    screen.notify(f"{what} is not available in this build.", severity="warning")
 
 
 def explanation_text(explanation: Explanation) -> str:
@@ -53,32 +49,194 @@ def explanation_text(explanation: Explanation) -> str:
     return "\n".join(lines)
 
 
+def _record_name(screen: Customer360Screen) -> str | None:
+    return screen.record.customer.name if screen.record is not None else None
+
+
+def _contact_names(screen: Customer360Screen) -> tuple[str, ...]:
+    record = screen.record
+    return tuple(c["name"] for c in record.contacts) if record is not None else ()
+
+
+def _write(screen: Customer360Screen, fn: Any, success: str) -> None:
+    """Run a Customer 360 service, then re-read the record."""
+    screen.iq.run_db(fn, lambda _r: screen.load(), success=success)
+
+
 def log_entry(screen: Customer360Screen, kind: str) -> None:
-    if not available("timeline"):
-        _missing(screen, "The timeline")
+    """n: a note; e: an e-mail to a contact; m: a meeting."""
+    name = _record_name(screen)
+    if name is None:
         return
-    _missing(screen, f"Logging an {kind}")
+    app = screen.iq
+    people = _contact_names(screen)
+    today = app.today.isoformat()
+    if kind == "note":
+        fields = [
+            FormField("title", "Note", "what happened", required=True),
+            FormField("body", "Details", multiline=True),
+            FormField("contact", "Contact", "nobody in particular", options=people),
+        ]
+    elif kind == "email":
+        fields = [
+            FormField(
+                "to", "To (contact or address)", "", people[0] if people else "", required=True
+            ),
+            FormField("subject", "Subject", required=True),
+            FormField("body", "Message", multiline=True),
+            FormField("send", "Send it now (SMTP)?", "no, only log it", options=("yes",)),
+        ]
+    else:
+        fields = [
+            FormField("title", "Meeting", "e.g. QBR", required=True),
+            FormField("at", "When", "YYYY-MM-DD HH:MM", f"{today} 15:00", required=True),
+            FormField("duration", "Length", "30m, 1h", "30m"),
+            FormField("with", "With (contacts, comma-separated)", ", ".join(people[:1])),
+        ]
+
+    def submit(values: dict[str, str] | None) -> None:
+        if values is None:
+            return
+        if kind == "note":
+
+            def write(session: Any) -> Any:
+                from iqcadence.core import timeline
+
+                return timeline.log_event(
+                    session,
+                    app.actor,
+                    name,
+                    kind="note",
+                    title=values["title"],
+                    body=values["body"] or None,
+                    contact=values["contact"] or None,
+                )
+
+            _write(screen, write, "Note added to the timeline.")
+        elif kind == "email":
+
+            def write(session: Any) -> Any:
+                from iqcadence.core import outreach
+
+                return outreach.send_email(
+                    session,
+                    app.actor,
+                    name,
+                    to=values["to"],
+                    subject=values["subject"],
+                    body=values["body"],
+                    send=values["send"] == "yes",
+                )
+
+            _write(screen, write, "E-mail logged to the timeline.")
+        else:
+
+            def write(session: Any) -> Any:
+                from iqcadence.core import outreach
+
+                people_ = [p.strip() for p in values["with"].split(",") if p.strip()]
+                return outreach.schedule_meeting(
+                    session,
+                    app.actor,
+                    name,
+                    title=values["title"],
+                    at=values["at"],
+                    duration=values["duration"] or "30m",
+                    with_contacts=people_,
+                )
+
+            _write(screen, write, "Meeting added to the timeline.")
+
+    titles = {"note": "New note", "email": "New e-mail", "meeting": "Schedule a meeting"}
+    screen.app.push_screen(FormModal(f"{titles[kind]} — {name}", fields), submit)
 
 
 def new_task(screen: Customer360Screen) -> None:
-    if not available("tasks"):
-        _missing(screen, "Tasks")
+    """t: a task on this customer (you by default), shown in its owner's My day."""
+    name = _record_name(screen)
+    if name is None:
         return
-    _missing(screen, "Tasks")
+    app = screen.iq
+    fields = [
+        FormField("title", "Task", "what to do", required=True),
+        FormField("due", "Due", "YYYY-MM-DD", app.today.isoformat()),
+        FormField("owner", "Owner", app.actor.email, app.actor.email),
+        FormField("description", "Description", multiline=True),
+    ]
+
+    def submit(values: dict[str, str] | None) -> None:
+        if values is None:
+            return
+
+        def write(session: Any) -> Any:
+            from iqcadence.core import tasks
+
+            return tasks.add_task(
+                session,
+                app.actor,
+                name,
+                values["title"],
+                due=values["due"] or None,
+                owner=values["owner"] or None,
+                description=values["description"] or None,
+            )
+
+        _write(screen, write, "Task created.")
+
+    screen.app.push_screen(FormModal(f"New task — {name}", fields), submit)
 
 
 def start_playbook(screen: Customer360Screen) -> None:
-    if not available("playbooks"):
-        _missing(screen, "Playbooks")
+    """p: pick a playbook and start it on this customer."""
+    name = _record_name(screen)
+    if name is None:
         return
-    _missing(screen, "Playbooks")
+    app = screen.iq
+
+    def listed(session: Any) -> list[tuple[str, str]]:
+        from iqcadence.core import playbooks
+
+        return [
+            (p.name, f"{p.name}" + ("" if p.enabled else " (disabled)"))
+            for p in playbooks.list_playbooks(session, app.actor)
+        ]
+
+    def choose(options: list[tuple[str, str]]) -> None:
+        if not options:
+            screen.notify(
+                "No playbooks yet: add one with `iqcadence playbooks add FILE`.", severity="warning"
+            )
+            return
+
+        def picked(playbook: str | None) -> None:
+            if not playbook:
+                return
+
+            def write(session: Any) -> Any:
+                from iqcadence.core import playbooks
+
+                return playbooks.start_playbook(session, app.actor, playbook, name)
+
+            _write(screen, write, f"Playbook {playbook!r} started.")
+
+        screen.app.push_screen(ChoiceModal(f"Start a playbook on {name}", options), picked)
+
+    app.run_db(listed, choose)
 
 
 def brief(screen: Customer360Screen) -> None:
-    if not available("brief"):
-        _missing(screen, "The briefing")
+    """b: a readable briefing (state, last touches, playbooks, what to ask)."""
+    name = _record_name(screen)
+    if name is None:
         return
-    _missing(screen, "The briefing")
+    app = screen.iq
+
+    def build(session: Any) -> str:
+        from iqcadence.core.brief import build_brief
+
+        return str(build_brief(session, app.actor, name, today=app.today)["text"])
+
+    app.run_db(build, lambda body: app.push_screen(TextModal(f"Briefing — {name}", body)))
 
 
 def timeline_filter(screen: Customer360Screen) -> None:
@@ -90,7 +248,7 @@ def timeline_filter(screen: Customer360Screen) -> None:
             screen.load()
 
     fields: list[Any] = [
-        FormField("type", "Type", "any type", current.get("type", "")),
+        FormField("type", "Type", "any type", current.get("type", ""), options=EVENT_TYPES),
         FormField("days", "Days", "any time", current.get("days", ""), options=("7", "30", "90")),
         FormField("contact", "Contact", "anyone", current.get("contact", "")),
         FormField("author", "Author", "anyone", current.get("author", "")),
