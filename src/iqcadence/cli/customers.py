@@ -47,7 +47,11 @@ def list_command(
         "name", "--sort", help="name | score | mrr | arr | renewal | updated."
     ),
     desc: bool = typer.Option(False, "--desc", help="Sort descending."),
-    limit: int = typer.Option(50, "--limit", help="At most N customers (0 = all)."),
+    limit: int | None = typer.Option(
+        None,
+        "--limit",
+        help="At most N customers (0 = all). Default: 50 in the table, all with --json.",
+    ),
     offset: int = typer.Option(0, "--offset", help="Skip the first N customers."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON array of customers."),
 ) -> None:
@@ -65,6 +69,8 @@ def list_command(
 
     if status not in LIST_STATUSES:
         raise InvalidValue(f"--status: {status!r} is not one of {', '.join(LIST_STATUSES)}.")
+    if limit is None:
+        limit = 0 if as_json else 50
     if limit < 0:
         raise InvalidValue(f"--limit: must be 0 (all) or more, got {limit}.")
     pairs = []
