@@ -334,3 +334,13 @@ def test_next_command(cli: Any) -> None:
     calm = json.loads(cli("next", "Initech", "--json").stdout)
     assert calm["rule"] == "expansion_pitch"
     assert cli("next", "Nobody").exit_code == 1
+
+
+def test_customer_record_carries_its_alerts_and_next_action(cli: Any) -> None:
+    seed(cli)
+    assert cli("alerts", "snooze", "Acme", "quiet", "--for", "30d").exit_code == 0
+    data = json.loads(cli("customers", "show", "Acme", "--json").stdout)
+    categories = {a["category"]: a for a in data["alerts"]}
+    assert categories["health"]["severity"] == "critical"
+    assert categories["quiet"]["snoozed_until"] is not None  # shown, marked snoozed
+    assert data["next_action"]["rule"] == "renewal_rescue"
