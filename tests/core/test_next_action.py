@@ -70,3 +70,16 @@ def test_same_data_same_answer(session: Any, actor: Any) -> None:
     customer = make(session, actor, nps=4)
     first, second = suggest(session, customer), suggest(session, customer)
     assert first == second and first.rule == "detractor_followup"
+
+
+def test_brief_and_myday_carry_alerts_and_next_action(session: Any, actor: Any) -> None:
+    from iqcadence.core import brief, myday
+
+    make(session, actor, tickets=6, manager="admin")
+    data = brief.build_brief(session, actor, "Acme")
+    assert data["next_action"]["rule"] == "ticket_escalation"
+    assert "Suggested next action: Hold a support escalation call" in data["text"]
+    day = myday.build(session, actor, everyone=True)
+    assert [(a["customer"], a["category"], a["severity"]) for a in day["alerts"]] == [
+        ("Acme", "tickets", "critical")
+    ]
