@@ -177,6 +177,10 @@ def test_playbooks_commands(acme: Any, tmp_path: Path) -> None:
     cancelled = json.loads(cli("playbooks", "runs", "--status", "cancelled", "--json").stdout)
     assert cancelled[0]["status"] == "cancelled"
     assert json.loads(cli("tasks", "list", "--customer", "Acme", "--json").stdout) == []
+    assert "disabled" in cli("playbooks", "disable", "renewal prep").stdout
+    assert json.loads(cli("playbooks", "list", "--json").stdout)[0]["enabled"] is False
+    assert cli("playbooks", "enable", "Renewal prep").exit_code == 0
+    assert cli("playbooks", "enable", "Nope").exit_code == 1
 
 
 def test_trigger_from_score_command(acme: Any) -> None:

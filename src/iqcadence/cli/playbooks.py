@@ -185,6 +185,43 @@ def cancel_command(
     common.console().print(f"Cancelled run {run_id} of {_e(data['playbook'] or '')}.")
 
 
+@playbooks_app.command("enable")
+def enable_command(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Playbook name."),
+) -> None:
+    """Let a playbook start by itself again when its trigger becomes true.
+
+    Example:
+
+      iqcadence playbooks enable "Renewal prep"
+    """
+    _set_enabled(ctx, name, True)
+
+
+@playbooks_app.command("disable")
+def disable_command(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Playbook name."),
+) -> None:
+    """Stop a playbook from starting by itself (it can still be started by hand).
+
+    Example:
+
+      iqcadence playbooks disable "Renewal prep"
+    """
+    _set_enabled(ctx, name, False)
+
+
+def _set_enabled(ctx: typer.Context, name: str, enabled: bool) -> None:
+    from iqcadence.core import playbooks
+
+    with common.session_as(ctx) as (session, actor):
+        book = playbooks.set_enabled(session, actor, name, enabled)
+    state = "enabled" if enabled else "disabled"
+    common.console().print(f"Playbook {_e(book.name)} {state}.")
+
+
 def _e(text: str) -> str:
     from rich.markup import escape
 
