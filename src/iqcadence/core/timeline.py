@@ -726,7 +726,7 @@ def _health_changes_from_dirty(session: Session, actor: Actor, cause: str) -> in
             ("score_from", "d.old_score"),
             ("score_to", "d.new_score"),
             ("signals", dialect.json_array_sql(conn)),
-            ("cause", ":cause"),
+            ("cause", "CAST(:cause AS VARCHAR)"),
         ],
     )
     title = (
@@ -737,7 +737,8 @@ def _health_changes_from_dirty(session: Session, actor: Actor, cause: str) -> in
     result = conn.execute(
         text(
             "INSERT INTO timeline_event (customer_id, kind, at, author, title, properties, "
-            f"created_at) SELECT d.id, 'health_change', :now, :author, {title}, {properties}, "
+            "created_at) SELECT d.id, 'health_change', :now, CAST(:author AS VARCHAR), "
+            f"{title}, {properties}, "
             f":now FROM {DIRTY_TABLE} d "
             "WHERE d.band_moved = 1 AND d.old_band IS NOT NULL"
         ).bindparams(
