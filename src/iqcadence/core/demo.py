@@ -768,7 +768,9 @@ def build_history(ctx: DemoContext) -> int:
     rng = ctx.rng_for("history")
     conn = ctx.conn
     today = ctx.today
-    step = 7 if ctx.size <= 5_000 else 15
+    # weekly points for a portfolio a person reads; sparser for the large ones
+    # built to measure speed (every customer still spans the 90 days)
+    step = 7 if ctx.size <= 5_000 else 15 if ctx.size <= 20_000 else 22
     biases: dict[int, _Bias] = ctx.state.get("bias", {})
     written = 0
     table = ScoreSnapshot.__table__  # type: ignore[attr-defined]
