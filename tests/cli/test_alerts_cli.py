@@ -15,6 +15,12 @@ from tests.memory_keyring import MemoryKeyring, memory_keyring  # noqa: F401
 TOKEN = "T0AAAA/B0BBBB/zz9SuperSecretToken77"
 
 
+@pytest.fixture(autouse=True)
+def no_background_sender(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests run `automations run` themselves."""
+    monkeypatch.setenv("IQCADENCE_SEND_ON_CHANGE", "0")
+
+
 def seed(cli: Any) -> None:
     assert (
         cli(
@@ -344,3 +350,38 @@ def test_customer_record_carries_its_alerts_and_next_action(cli: Any) -> None:
     assert categories["health"]["severity"] == "critical"
     assert categories["quiet"]["snoozed_until"] is not None  # shown, marked snoozed
     assert data["next_action"]["rule"] == "renewal_rescue"
+
+
+def test_a_change_sends_realtime_notifications_in_the_background(
+    cli: Any,
+    httpserver: HTTPServer,
+    memory_keyring: MemoryKeyring,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import time
+
+    httpserver.expect_request("/rt").respond_with_data("ok")
+    url = httpserver.url_for("/rt")
+    monkeypatch.setenv("IQCADENCE_SECRET_CONNECTION_RT", url)  # the runner reads it from here
+    assert cli("connections", "add", "rt", "--webhook", url).exit_code == 0
+    assert cli("rules", "add", "r", "--event", "became_at_risk", "--channel", "rt").exit_code == 0
+    assert cli("score", "Acme", "--logins", "30", "--adoption", "90", "--nps", "9").exit_code == 0
+    monkeypatch.setenv("IQCADENCE_SEND_ON_CHANGE", "1")
+    started = time.monotonic()
+    r = cli("score", "Acme", "--logins", "0", "--adoption", "0", "--nps", "0", "--tickets", "5")
+    assert r.exit_code == 0 and time.monotonic() - started < 10  # the command did not wait
+    deadline = time.monotonic() + 30
+    while not httpserver.log and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert len(httpserver.log) == 1
+    body = json.loads(httpserver.log[0][0].data)
+    assert body["event"]["type"] == "became_at_risk" and body["customer"]["name"] == "Acme"
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        sent = json.loads(cli("outbox", "list", "--status", "sent", "--json").stdout)
+        if sent:
+            break
+        time.sleep(0.1)
+    assert len(sent) == 1
+    monkeypatch.setenv("IQCADENCE_SEND_ON_CHANGE", "0")
+    assert json.loads(cli("automations", "run", "--json").stdout)["sent"] == 0

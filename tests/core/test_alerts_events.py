@@ -10,6 +10,12 @@ from iqcadence.core.alerts.events import EventSpec, detect, parse_event
 from iqcadence.core.errors import InvalidValue
 
 
+@pytest.fixture(autouse=True)
+def no_background_sender(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests run `automations run` themselves."""
+    monkeypatch.setenv("IQCADENCE_SEND_ON_CHANGE", "0")
+
+
 def fires(spec: str, before: dict[str, Any], after: dict[str, Any]) -> bool:
     return detect(parse_event(spec), before, after) is not None
 

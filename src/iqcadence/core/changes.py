@@ -30,7 +30,7 @@ def customer_changed(session: Session, actor: Actor, outcome: ChangeOutcome, *, 
     playbooks.on_customer_changed(session, actor, outcome, cause=cause)  # triggers
     from iqcadence.core.alerts import engine as alert_engine
 
-    alert_engine.on_customer_changed(session, actor.client_id, outcome)  # rules, webhooks
+    alert_engine.on_customer_changed(session, actor.client_id, outcome, acting_user=actor.email)
     del cause
 
 
@@ -44,7 +44,9 @@ def customers_changed_in_bulk(
     playbooks.on_customers_changed_in_bulk(session, actor, customer_ids, cause=cause)
     from iqcadence.core.alerts import engine as alert_engine
 
-    alert_engine.on_customers_changed(session, actor.client_id, customer_ids)
+    alert_engine.on_customers_changed(
+        session, actor.client_id, customer_ids, acting_user=actor.email
+    )
     del cause
 
 

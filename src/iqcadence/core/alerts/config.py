@@ -31,6 +31,7 @@ ALERT_KEYS: dict[str, tuple[float, str, float, float | None, str]] = {
     "delivery_max_attempts": (6, "int", 1, 50, "attempts before a notification is dead"),
     "delivery_backoff": (60, "num", 0, 86400, "seconds before the first retry (doubles)"),
     "delivery_claim_timeout": (300, "num", 1, 86400, "seconds before a stuck send is retried"),
+    "send_on_change": (1, "int", 0, 1, "1: a change starts a background sender at once"),
 }
 # key -> help; these live in the scoring block
 SCORING_KEYS: dict[str, str] = {
@@ -65,6 +66,7 @@ class AlertConfig:
     delivery_max_attempts: int = 6
     delivery_backoff: float = 60
     delivery_claim_timeout: float = 300
+    send_on_change: int = 1
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -45,19 +45,39 @@ if TYPE_CHECKING:
     from iqcadence.core.customers import ChangeOutcome
 
 _NOT_GIVEN: dict[str, Any] = {}
+_REALTIME_QUEUED = "iqcadence.realtime_queued"
 
 
-def on_customer_changed(session: Session, client_id: int, outcome: ChangeOutcome) -> int:
+def on_customer_changed(
+    session: Session, client_id: int, outcome: ChangeOutcome, *, acting_user: str | None = None
+) -> int:
     customer = outcome.customer
     assert customer.id is not None
     before = {} if outcome.created else dict(outcome.before)
-    return observe(session, client_id, [customer.id], before={customer.id: before})
+    queued = observe(session, client_id, [customer.id], before={customer.id: before})
+    _send_soon(session, client_id, acting_user)
+    return queued
 
 
-def on_customers_changed(session: Session, client_id: int, customer_ids: Sequence[int]) -> int:
-    return observe(
+def on_customers_changed(
+    session: Session,
+    client_id: int,
+    customer_ids: Sequence[int],
+    *,
+    acting_user: str | None = None,
+) -> int:
+    queued = observe(
         session, client_id, list(customer_ids), before_changes=_bulk_before(session, customer_ids)
     )
+    _send_soon(session, client_id, acting_user)
+    return queued
+
+
+def _send_soon(session: Session, client_id: int, acting_user: str | None) -> None:
+    if session.info.pop(_REALTIME_QUEUED, False):
+        from iqcadence.core.alerts.realtime import send_after_commit
+
+        send_after_commit(session, client_id, acting_user)
 
 
 def _bulk_before(session: Session, customer_ids: Sequence[int]) -> dict[int, dict[str, Any]] | None:
@@ -385,6 +405,8 @@ def _queue(
         )
         if insert_once(session, entry):
             count += 1
+            if not held:
+                session.info[_REALTIME_QUEUED] = True
     return count
 
 
