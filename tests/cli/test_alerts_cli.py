@@ -263,6 +263,8 @@ def test_delivery_end_to_end_and_secrets_never_leak(
     run("webhooks", "set", "became_at_risk", zap_url)
     listed = json.loads(run("connections", "list", "--json").stdout)
     assert listed[0]["target"].endswith("****" + slack_url[-4:])
+    assert listed[0]["env_override"] == "IQCADENCE_SECRET_CONNECTION_CS_ALERTS"
+    assert listed[0]["secret_source"] == "keyring"
     assert json.loads(run("webhooks", "list", "--json").stdout)[0]["event"] == "became_at_risk"
     run("connections", "test", "cs-alerts")
     run("rules", "add", "risk", "--event", "health_below", "--channel", "cs-alerts")

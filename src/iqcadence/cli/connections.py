@@ -63,7 +63,8 @@ def list_command(
 ) -> None:
     """List saved channels (URLs masked).
 
-    JSON: an array of {name, kind, target, secret, secret_source, created_by, created_at}.
+    JSON: an array of {name, kind, target, keyring_entry, env_override, secret_source,
+    created_by, created_at}.
 
     Example:
 

@@ -67,7 +67,8 @@ def list_command(
 ) -> None:
     """List the per-event webhooks (URLs masked).
 
-    JSON: an array of {event, param, target, secret, secret_source, created_by}.
+    JSON: an array of {event, param, target, keyring_entry, env_override, secret_source,
+    created_by}.
 
     Example:
 

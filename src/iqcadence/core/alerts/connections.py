@@ -209,7 +209,10 @@ def connection_to_dict(connection: Connection) -> dict[str, Any]:
         "name": connection.name,
         "kind": connection.kind,
         "target": connection.target,
-        "secret": connection.keyring_name,
+        "keyring_entry": connection.keyring_name,
+        "env_override": secrets.env_name(connection.keyring_name)
+        if connection.keyring_name
+        else None,
         "secret_source": source,
         "created_by": connection.created_by,
         "created_at": connection.created_at.isoformat(timespec="seconds"),

@@ -13,8 +13,10 @@ customer never observed and without that state is only recorded (nothing
 fires), so switching rules on never floods a channel with old news.
 
 Nothing here touches the network: notifications are written to the outbox
-in the caller's transaction and sent by `outbox.deliver` (`automations run`).
-A slow or dead endpoint therefore can never hold up scoring, the CLI or the TUI.
+in the caller's transaction and sent by `outbox.deliver` (`automations run`,
+started in the background right after the commit for real-time rows, see
+`realtime`). A slow or dead endpoint therefore never holds up scoring, the
+CLI or the TUI.
 """
 
 from __future__ import annotations

@@ -88,7 +88,8 @@ def webhook_to_dict(hook: EventWebhook) -> dict[str, Any]:
         "event": hook.event,
         "param": hook.param,
         "target": hook.target,
-        "secret": hook.keyring_name,
+        "keyring_entry": hook.keyring_name,
+        "env_override": secrets.env_name(hook.keyring_name),
         "secret_source": secrets.secret_source(hook.keyring_name),
         "created_by": hook.created_by,
     }
