@@ -8,7 +8,10 @@ import typer
 from iqcadence.cli import common
 
 db_app = typer.Typer(
-    help="The database itself: where it is, checking it, upgrading its schema.",
+    help=(
+        "The database itself: where it is, checking it, upgrading its schema.\n\n"
+        "Example:\n\n  iqcadence db check"
+    ),
     no_args_is_help=True,
 )
 
