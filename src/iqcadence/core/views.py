@@ -124,6 +124,16 @@ def customer_page(
     if sort not in SORT_COLUMNS:
         raise InvalidValue(f"sort: {sort!r} is not one of {', '.join(SORT_COLUMNS)}.")
     where, params = filter_sql(session, client_id, filters)
+    # Nearly every row is active, so walking the sort column's index and
+    # filtering beats the status index plus a sort of the whole table:
+    # `|| ''` keeps the planner off the status/band index (portable SQL).
+    paged_where = where.replace(
+        "customer.status = :status", "(customer.status || '') = :status"
+    ).replace("customer.band = :band", "(customer.band || '') = :band")
+    if sort != "name":  # the (client_id, name_key) index only helps the name order
+        paged_where = paged_where.replace(
+            "customer.client_id = :client_id", "(customer.client_id + 0) = :client_id"
+        )
     direction = "DESC" if desc else "ASC"
     order = f"{SORT_COLUMNS[sort]} {direction}, customer.id {direction}"
     conn = session.connection()
@@ -131,7 +141,7 @@ def customer_page(
         _typed_row(dict(row))
         for row in conn.execute(
             text(
-                f"SELECT customer.* FROM customer WHERE {where} ORDER BY {order} "
+                f"SELECT customer.* FROM customer WHERE {paged_where} ORDER BY {order} "
                 "LIMIT :limit OFFSET :offset"
             ),
             {**params, "limit": limit, "offset": max(0, offset)},
@@ -265,43 +275,65 @@ class MyDay:
     mine_only: bool = False
 
 
+ALERT_CANDIDATES = 300  # My day derives alerts for the riskiest accounts only
+
+
 def my_day(session: Session, actor: Actor, *, today: date | None = None, limit: int = 12) -> MyDay:
-    """My day as display lines (from `myday.build`): the acting user's accounts
-    when they own any, else the whole portfolio (a lone admin's view)."""
-    from iqcadence.core import myday
+    """My day as display lines, from the `myday` sections: the acting user's
+    accounts when they own any, else the whole portfolio (a lone admin's view).
+
+    Alerts are derived for the few hundred lowest-scored or soonest-renewing
+    accounts only, so the screen stays quick on a large portfolio.
+    """
+    from iqcadence.core import myday, tasks
+    from iqcadence.core.alerts.derive import derive_alerts
 
     today = today or clock.today()
     config = settings.load_scoring_config(session, actor.client_id)
-    data = myday.build(session, actor, today=today)
-    mine = data["accounts"] > 0
-    if not mine:
-        data = myday.build(session, actor, everyone=True, today=today)
+    where, params = myday.scope_sql(session, actor)
+    conn = session.connection()
+    mine = conn.execute(text(f"SELECT 1 FROM customer WHERE {where} LIMIT 1"), params).first()
+    if mine is None:
+        where, params = myday.scope_sql(session, actor, everyone=True)
+    renewals = myday.renewals(session, where, params, config, today)
+    cadence = myday.past_cadence(session, where, params, config, today)
+    drops = myday.score_drops(session, where, params, today)
+    candidates = [
+        int(r[0])
+        for r in conn.execute(
+            text(
+                f"SELECT id FROM customer WHERE {where} AND score IS NOT NULL "
+                "ORDER BY score, id LIMIT :n"
+            ),
+            {**params, "n": ALERT_CANDIDATES},
+        )
+    ]
     ids = _ids_by_name(
-        session,
-        actor.client_id,
-        [item["customer"] for key in ("renewals", "cadence", "score_drops") for item in data[key]],
+        session, actor.client_id, [item["customer"] for item in renewals + cadence + drops]
     )
-    result = MyDay(kpis=kpis(session, actor.client_id, config), mine_only=mine)
-    for task in (data["tasks"]["overdue"] + data["tasks"]["due_today"])[:limit]:
+    candidates = sorted(
+        set(candidates) | {ids[i["customer"]] for i in renewals if i["customer"] in ids}
+    )
+    alerts = derive_alerts(session, actor.client_id, today=today, customer_ids=candidates)
+    result = MyDay(kpis=kpis(session, actor.client_id, config), mine_only=mine is not None)
+    overdue = tasks.list_tasks(session, actor, mine=True, due="overdue", today=today)
+    due_today = tasks.list_tasks(session, actor, mine=True, due="today", today=today)
+    for task in tasks.task_dicts(session, overdue + due_today)[:limit]:
         when = "overdue" if task["overdue"] else "today"
         result.tasks.append(
             DayItem(task["customer_id"], task["customer"] or "?", f"{task['title']} ({when})")
         )
-    for alert in data["alerts"][:limit]:
-        result.alerts.append(
-            DayItem(
-                alert["customer_id"], alert["customer"], f"{alert['severity']}: {alert['reason']}"
-            )
-        )
-    for item in data["renewals"][:limit]:
+    for alert in alerts[:limit]:
+        detail = f"{alert.severity}: {alert.reason}"
+        result.alerts.append(DayItem(alert.customer_id, alert.customer, detail))
+    for item in renewals[:limit]:
         detail = f"renews in {item['days']} d ({item['window']}) · MRR {_money(item['mrr'])}"
         result.renewals.append(_item(ids, item, detail))
-    for item in data["cadence"][:limit]:
-        detail = (
-            f"{item['days_since_contact']} d without contact ({item['status'].replace('_', ' ')})"
-        )
+    for item in cadence[:limit]:
+        status = str(item["status"]).replace("_", " ")
+        detail = f"{item['days_since_contact']} d without contact ({status})"
         result.quiet.append(_item(ids, item, detail))
-    for item in data["score_drops"][:limit]:
+    for item in drops[:limit]:
         result.drops.append(_item(ids, item, _drop_text(item)))
     return result
 

@@ -71,6 +71,7 @@ class CustomersScreen(BaseScreen):
         self.desc = False
         self.window_offset = 0
         self.total_rows = 0
+        self.counts: dict[str, int] | None = None  # per tab, for the current filters
         self.rows: list[dict[str, Any]] = []
         self.selected: set[int] = set()
         self.loads = 0  # pages shown (tests and the benchmark wait on it)
@@ -123,13 +124,13 @@ class CustomersScreen(BaseScreen):
                 limit=WINDOW,
                 offset=offset,
                 today=app.today,
-                with_total=True,
             )
 
         self.iq.run_db(
             fetch, lambda page: self.show(page, cursor), group="cust-page", exclusive=True
         )
         if counts:
+            self.counts = None
             base = replace(self.filters, search=self.search or None)
             self.iq.run_db(
                 lambda s: views.tab_counts(s, app.actor.client_id, base),
@@ -142,7 +143,10 @@ class CustomersScreen(BaseScreen):
         table = self.query_one(WindowTable)
         self.rows = page.rows
         self.window_offset = page.offset
-        self.total_rows = page.total or 0
+        if self.counts is not None:
+            self.total_rows = self.counts.get(self.tab, 0)
+        else:  # counts still on their way: assume more while the window is full
+            self.total_rows = page.offset + len(page.rows) + (1 if len(page.rows) == WINDOW else 0)
         table.clear()
         today = self.iq.today
         for row in page.rows:
@@ -172,6 +176,11 @@ class CustomersScreen(BaseScreen):
         ]
 
     def show_counts(self, counts: dict[str, int]) -> None:
+        self.counts = counts
+        self.total_rows = counts.get(self.tab, 0)
+        table = self.query_one(WindowTable)
+        table.more_after = self.window_offset + len(self.rows) < self.total_rows
+        self.update_status()
         for key, label in views.TABS:
             self.query_one(f"#tab-{key}", Tab).label = f"{label} {counts.get(key, 0):,}"
 
