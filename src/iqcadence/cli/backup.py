@@ -80,7 +80,9 @@ def backup(
 
 def restore(
     ctx: typer.Context,
-    file: str = typer.Argument(..., help="A backup file written by `iqcadence backup`."),
+    file: str = typer.Argument(
+        ..., metavar="FILE", help="A backup file written by `iqcadence backup`."
+    ),
     yes: bool = typer.Option(False, "--yes", "-y", help="Replace the data without asking."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
