@@ -10,8 +10,9 @@ words, tags, blank cells) and times, each into a fresh database:
   under bench/.work/; skipped with a note when that is not possible),
 * the `sqlite3` shell's `.import` (skipped with a note when not installed).
 
-Prints seconds, rows per second, peak RSS of each child process and the
-ratios. Targets: iqcadence ≤ 3× `.import`, ≥ 3× faster than sqlite-utils, peak
+Prints wall and CPU seconds (user + system, from wait4), rows per CPU
+second, peak RSS of each child process, and the ratios, which use CPU time:
+on a shared machine wall time mostly measures the other processes. Targets: iqcadence ≤ 3× `.import`, ≥ 3× faster than sqlite-utils, peak
 RSS ≤ 100 MiB at 1M rows.
 
     python bench/import.py              # 100k and 1M rows
