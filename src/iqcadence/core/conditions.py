@@ -42,9 +42,11 @@ Rules of evaluation:
 from __future__ import annotations
 
 import difflib
+import operator
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from dataclasses import field as dc_field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -159,6 +161,10 @@ FIELD_NAMES: tuple[str, ...] = tuple(FIELDS)
 # --- the tree -------------------------------------------------------------------
 
 
+def _never(actual: Any) -> bool:
+    return False
+
+
 class Condition:
     """A parsed condition. Immutable; `str()` gives its canonical text."""
 
@@ -188,32 +194,46 @@ class Comparison(Condition):
     def fields(self) -> set[str]:
         return {self.field}
 
+    check: Callable[[Any], bool] = dc_field(
+        init=False, repr=False, compare=False, hash=False, default=_never
+    )
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "check", self._compile())
+
     def evaluate(self, facts: Mapping[str, Any]) -> bool:
         actual = facts.get(self.field)
         if actual is None:
             return False
+        return self.check(actual)
+
+    def _compile(self) -> Callable[[Any], bool]:
+        """The test of one present value, with everything about the right-hand
+        side worked out once (conditions run over many customers)."""
         spec = FIELDS[self.field]
         if spec.kind == "tags":
-            return self._evaluate_tags(actual)
-        if self.op == "in":
-            return any(_equal(spec, actual, value) for value in self.values)
-        value = self.values[0]
-        if self.op == "=":
-            return _equal(spec, actual, value)
-        if self.op == "!=":
-            return not _equal(spec, actual, value)
+            return self._evaluate_tags
+        if self.op in ("=", "!=", "in"):
+            wanted = [_comparable(spec, v) for v in self.values]
+            negate = self.op == "!="
+
+            def equal(actual: Any) -> bool:
+                value = _comparable(spec, actual)
+                found = value is not None and value in wanted
+                return not found if negate else found
+
+            return equal
         if self.op == "contains":
-            return str(value).casefold() in str(actual).casefold()
-        left, right = _ordered(spec, actual), _ordered(spec, value)
-        if left is None or right is None:
-            return False
-        if self.op == "<":
-            return bool(left < right)
-        if self.op == "<=":
-            return bool(left <= right)
-        if self.op == ">":
-            return bool(left > right)
-        return bool(left >= right)
+            needle = str(self.values[0]).casefold()
+            return lambda actual: needle in str(actual).casefold()
+        right = _ordered(spec, self.values[0])
+        compare = _ORDER_OPS[self.op]
+
+        def ordered(actual: Any) -> bool:
+            left = _ordered(spec, actual)
+            return left is not None and right is not None and bool(compare(left, right))
+
+        return ordered
 
     def _evaluate_tags(self, actual: Any) -> bool:
         if isinstance(actual, str):
@@ -283,15 +303,25 @@ class Any_(Condition):  # noqa: N801 - `Any` is taken by typing
         return " or ".join(p._text("or") for p in self.parts)
 
 
-def _equal(spec: FieldDef, actual: Any, value: Value) -> bool:
+_ORDER_OPS: dict[str, Callable[[Any, Any], Any]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+
+
+def _comparable(spec: FieldDef, value: Any) -> Any:
+    """The form `=` / `in` compare: numbers as floats, dates as dates, words
+    case-folded (None when a value cannot be read as the field's kind)."""
     if spec.kind == "number":
         try:
-            return float(actual) == float(value)  # type: ignore[arg-type]
+            return float(value)
         except (TypeError, ValueError):
-            return False
+            return None
     if spec.kind == "date":
-        return _as_date(actual) == value
-    return str(actual).casefold() == str(value).casefold()
+        return _as_date(value)
+    return str(value).casefold()
 
 
 def _ordered(spec: FieldDef, value: Any) -> Any:
@@ -656,6 +686,26 @@ def renewal_within(renewal: date | None, today: date) -> int | None:
     return days if days >= 0 else None
 
 
+# Customer columns each derived field is computed from (the others are columns).
+DERIVED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "days": ("days_baseline", "days_as_of"),
+    "cadence_status": ("days_baseline", "days_as_of", "tier"),
+    "renewal_within": ("renewal_date",),
+    "momentum": ("score",),
+}
+_PLAIN: tuple[str, ...] = tuple(
+    name for name in FIELDS if name not in DERIVED_COLUMNS and name not in ("tags",)
+)
+
+
+def columns_for(fields: Iterable[str]) -> set[str]:
+    """The customer columns needed to build the facts of these fields."""
+    out: set[str] = set()
+    for name in fields:
+        out.update(DERIVED_COLUMNS.get(name, (name,)))
+    return out
+
+
 def customer_facts(
     session: Session | None,
     customer: Customer | Mapping[str, Any],
@@ -663,48 +713,39 @@ def customer_facts(
     today: date,
     config: ScoringConfig,
     momentum: float | None = None,
+    fields: Iterable[str] | None = None,
 ) -> dict[str, Any]:
     """The facts a condition reads, from a Customer or a plain row (column → value).
 
-    Keys: every name in FIELDS. `momentum` comes from the caller (it needs the
-    score history); without it, momentum has no value.
+    Keys: every name in FIELDS, or only `fields` when given (a condition's
+    `fields()`: cheaper over many rows; see `columns_for`). `momentum` comes
+    from the caller (it needs the score history); without it, momentum has no
+    value.
     """
     del session  # facts come from the row alone today; kept for richer facts later
     data: Mapping[str, Any] = customer if isinstance(customer, Mapping) else customer.model_dump()
-    days = effective_days(data.get("days_baseline"), _date_of(data, "days_as_of"), today)
-    renewal = _date_of(data, "renewal_date")
-    last_contact = _date_of(data, "last_contact_date")
-    raw_tags = data.get("tags") or ""
-    tags = (
-        [t for t in raw_tags.split("|") if t]
-        if isinstance(raw_tags, str)
-        else [str(t) for t in raw_tags]
-    )
-    return {
-        "score": data.get("score"),
-        "band": data.get("band"),
-        "tier": data.get("tier"),
-        "lifecycle": data.get("lifecycle"),
-        "status": data.get("status"),
-        "logins": data.get("logins"),
-        "adoption": data.get("adoption"),
-        "tickets": data.get("tickets"),
-        "nps": data.get("nps"),
-        "csat": data.get("csat"),
-        "days": days,
-        "growth": data.get("growth"),
-        "mrr": data.get("mrr"),
-        "arr": data.get("arr"),
-        "momentum": momentum,
-        "cadence_status": cadence_status(days, data.get("tier"), config),
-        "renewal_within": renewal_within(renewal, today),
-        "tags": tags,
-        "manager": data.get("manager"),
-        "sentiment": data.get("sentiment"),
-        "name": data.get("name"),
-        "renewal_date": renewal,
-        "last_contact_date": last_contact,
-    }
+    wanted = set(FIELDS) if fields is None else set(fields)
+    facts: dict[str, Any] = {}
+    for name in _PLAIN:
+        if name in wanted:
+            facts[name] = _date_of(data, name) if FIELDS[name].kind == "date" else data.get(name)
+    if "days" in wanted or "cadence_status" in wanted:
+        days = effective_days(data.get("days_baseline"), _date_of(data, "days_as_of"), today)
+        facts["days"] = days
+        if "cadence_status" in wanted:
+            facts["cadence_status"] = cadence_status(days, data.get("tier"), config)
+    if "renewal_within" in wanted:
+        facts["renewal_within"] = renewal_within(_date_of(data, "renewal_date"), today)
+    if "momentum" in wanted:
+        facts["momentum"] = momentum
+    if "tags" in wanted:
+        raw_tags = data.get("tags") or ""
+        facts["tags"] = (
+            [t for t in raw_tags.split("|") if t]
+            if isinstance(raw_tags, str)
+            else [str(t) for t in raw_tags]
+        )
+    return facts
 
 
 __all__ = [
@@ -717,6 +758,7 @@ __all__ = [
     "Not",
     "cadence_status",
     "check_condition",
+    "columns_for",
     "customer_facts",
     "parse_condition",
     "renewal_within",

@@ -36,7 +36,6 @@ Rules:
 
 from __future__ import annotations
 
-import importlib
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -44,11 +43,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, text
+from sqlalchemy import bindparam, func, text
 from sqlmodel import Session, col, select
 
 from iqcadence.core import audit, clock, settings
-from iqcadence.core.conditions import Condition, customer_facts, parse_condition
+from iqcadence.core.conditions import Condition, columns_for, customer_facts, parse_condition
 from iqcadence.core.contacts import require_edit, resolve_customer
 from iqcadence.core.customers import name_key
 from iqcadence.core.errors import Conflict, InvalidValue, NotFound, RefusedFile
@@ -73,6 +72,8 @@ TOP_KEYS: tuple[str, ...] = ("name", "description", "trigger", "enabled", "steps
 STEP_KEYS: tuple[str, ...] = ("title", "offset_days", "owner", "description")
 MAX_OFFSET_DAYS = 3650
 MAX_STEPS = 100
+# The facts a set-based change (rescore, import) can move.
+BULK_MOVING = frozenset({"score", "band", "lifecycle", "momentum"})
 
 
 @dataclass(frozen=True)
@@ -323,39 +324,76 @@ def playbook_rows(session: Session, actor: Actor) -> list[dict[str, Any]]:
 # --- runs --------------------------------------------------------------------------------
 
 
-def _owners_module() -> Any:
+def pick_owner(
+    rule: str,
+    *,
+    primary: str | None,
+    co_owner: str | None,
+    manager: str | None,
+    users_by_name: Mapping[str, str],
+    fallback: str,
+) -> str:
+    """The e-mail a step's owner rule names, from what is known of the account
+    (module rules): primary owner, first co-owner, manager (an e-mail or a
+    user's name), then the fallback."""
+    if "@" in rule:
+        return rule
+    if rule == "co_owner" and co_owner:
+        return co_owner
+    if primary:
+        return primary
+    name = (manager or "").strip()
+    if name:
+        if "@" in name and " " not in name:
+            return name
+        email = users_by_name.get(name.casefold())
+        if email is not None:
+            return email
+    return fallback
+
+
+def _users_by_name(session: Session) -> dict[str, str]:
+    return {
+        name.casefold(): email
+        for email, name in session.exec(select(User.email, User.name)).all()
+        if name
+    }
+
+
+def owner_emails(session: Session, customer_ids: Sequence[int]) -> dict[int, dict[str, str]]:
+    """Primary and first co-owner e-mail of each customer ({} without owners)."""
     try:
-        return importlib.import_module("iqcadence.core.owners")
+        from iqcadence.core.models.crm import CustomerOwner
     except ImportError:  # pragma: no cover - owners arrive with the CRM records
-        return None
-
-
-def _user_email_by_name(session: Session, name: str) -> str | None:
-    user = session.exec(select(User).where(func.lower(User.name) == name.strip().lower())).first()
-    return user.email if user is not None else None
+        return {}
+    out: dict[int, dict[str, str]] = {}
+    ids = list(customer_ids)
+    for start in range(0, len(ids), 500):
+        rows = session.exec(
+            select(CustomerOwner.customer_id, CustomerOwner.role, User.email)
+            .join(User, col(User.id) == CustomerOwner.user_id)
+            .where(col(CustomerOwner.customer_id).in_(ids[start : start + 500]))
+            .order_by(col(User.email))
+        ).all()
+        for cid, role, email in rows:
+            out.setdefault(int(cid), {}).setdefault(str(role), str(email))
+    return out
 
 
 def resolve_owner(session: Session, customer: Customer, rule: str, fallback: str) -> str:
     """The e-mail a step's owner rule names for this customer (module rules)."""
     if "@" in rule:
         return rule
-    owners = _owners_module()
-    if rule == "co_owner" and owners is not None and hasattr(owners, "owners_of"):
-        co = [o.email for o in owners.owners_of(session, customer) if o.role == "co_owner"]
-        if co:
-            return str(co[0])
-    if owners is not None and hasattr(owners, "primary_of"):
-        primary = owners.primary_of(session, customer)
-        if primary is not None:
-            return str(primary.email)
-    manager = (customer.manager or "").strip()
-    if manager:
-        if "@" in manager and " " not in manager:
-            return manager
-        email = _user_email_by_name(session, manager)
-        if email is not None:
-            return email
-    return fallback
+    assert customer.id is not None
+    known = owner_emails(session, [customer.id]).get(customer.id, {})
+    return pick_owner(
+        rule,
+        primary=known.get("primary"),
+        co_owner=known.get("co_owner"),
+        manager=customer.manager,
+        users_by_name=_users_by_name(session) if customer.manager else {},
+        fallback=fallback,
+    )
 
 
 def active_run(session: Session, playbook_id: int, customer_id: int) -> PlaybookRun | None:
@@ -668,11 +706,11 @@ def on_customer_changed(
 
 def on_customers_changed_in_bulk(
     session: Session, actor: Actor, customer_ids: Sequence[int], *, cause: str
-) -> list[PlaybookRun]:
+) -> list[int]:
     """The bulk counterpart of `on_customer_changed`: the state before is the
     current row with the old score, band and lifecycle (`timeline.bulk_moves`;
     set-based paths change those). Costs one query when no playbook has a
-    trigger."""
+    trigger; runs are written with multi-row INSERTs. Returns the new run ids."""
     from iqcadence.core import timeline
 
     if not customer_ids:
@@ -680,54 +718,54 @@ def on_customers_changed_in_bulk(
     books = triggered_playbooks(session, actor.client_id)
     if not books:
         return []
+    # Set-based paths move score, band and lifecycle only: a condition over
+    # other fields reads the same before and after, so it cannot become true.
+    books = [(book, cond) for book, cond in books if cond.fields() & BULK_MOVING]
+    if not books:
+        return []
     config = settings.load_scoring_config(session, actor.client_id)
     today = clock.today()
-    wants_momentum = any("momentum" in cond.fields() for _, cond in books)
+    wanted: set[str] = set().union(*(cond.fields() for _, cond in books))
+    columns = sorted(columns_for(wanted) | {"id", "name", "manager", "score", "lifecycle"})
+    select_rows = text(f"SELECT {', '.join(columns)} FROM customer WHERE id IN :ids").bindparams(
+        bindparam("ids", expanding=True)
+    )
+    select_active = text(
+        "SELECT playbook_id, customer_id FROM playbook_run "
+        "WHERE status = 'active' AND customer_id IN :ids"
+    ).bindparams(bindparam("ids", expanding=True))
     conn = session.connection()
+    from_rescore = timeline.has_dirty_table(session)
     all_ids = sorted({int(i) for i in customer_ids})
-    started: list[PlaybookRun] = []
+    started: list[int] = []
+    matches: dict[int, list[dict[str, Any]]] = {}
     for start in range(0, len(all_ids), 500):
-        moves = timeline.bulk_moves(session, all_ids[start : start + 500])
+        moves = timeline.bulk_moves(
+            session, all_ids[start : start + 500], from_rescore=from_rescore
+        )
         chunk = sorted(moves)
         if not chunk:
             continue
-        marks = ", ".join(f":i{n}" for n in range(len(chunk)))
-        params = {f"i{n}": cid for n, cid in enumerate(chunk)}
-        rows = [
-            dict(r)
-            for r in conn.execute(
-                text(f"SELECT * FROM customer WHERE id IN ({marks})"), params
-            ).mappings()
-        ]
-        active = {
-            (int(pid), int(cid))
-            for pid, cid in conn.execute(
-                text(
-                    "SELECT playbook_id, customer_id FROM playbook_run "
-                    f"WHERE status = 'active' AND customer_id IN ({marks})"
-                ),
-                params,
-            )
-        }
-        bases = _momentum_base(session, chunk) if wants_momentum else {}
+        rows = [dict(r) for r in conn.execute(select_rows, {"ids": chunk}).mappings()]
+        active = {(int(pid), int(cid)) for pid, cid in conn.execute(select_active, {"ids": chunk})}
+        bases = _momentum_base(session, chunk) if "momentum" in wanted else {}
         for row in rows:
             cid = int(row["id"])
             move = moves[cid]
-            before_row = {
-                **row,
-                "score": move.old_score,
-                "band": move.old_band,
-                "lifecycle": move.old_lifecycle or row.get("lifecycle"),
-            }
             base = bases.get(cid)
             after = customer_facts(
-                session, row, today=today, config=config, momentum=_momentum(row["score"], base)
-            )
-            before = customer_facts(
                 session,
-                before_row,
+                row,
                 today=today,
                 config=config,
+                momentum=_momentum(row["score"], base),
+                fields=wanted,
+            )
+            before = dict(after)
+            before.update(
+                score=move.old_score,
+                band=move.old_band,
+                lifecycle=move.old_lifecycle or row.get("lifecycle"),
                 momentum=_momentum(move.old_score, base),
             )
             for book, condition in books:
@@ -735,19 +773,88 @@ def on_customers_changed_in_bulk(
                 if (book.id, cid) in active:
                     continue
                 if condition.evaluate(after) and not condition.evaluate(before):
-                    customer = session.get(Customer, cid)
-                    if customer is None:
-                        continue
-                    started.append(
-                        start_playbook(
-                            session,
-                            actor,
-                            book,
-                            customer,
-                            trigger=book.trigger or "",
-                            check_owner=False,
-                            commit=False,
-                        )
-                    )
+                    matches.setdefault(book.id, []).append(row)
                     active.add((book.id, cid))
+        for book, _condition in books:
+            found = matches.pop(book.id or 0, [])
+            if found:
+                started.extend(_start_runs_bulk(session, actor, book, found))
     return started
+
+
+def _start_runs_bulk(
+    session: Session, actor: Actor, book: Playbook, rows: list[dict[str, Any]]
+) -> list[int]:
+    """Start one playbook on many customers with multi-row INSERTs (runs,
+    tasks, audit entries); the same records `start_playbook` writes."""
+    from sqlalchemy import insert
+
+    from iqcadence.core.models import AuditEntry
+
+    conn = session.connection()
+    now = clock.now()
+    today = clock.today()
+    owners = owner_emails(session, [int(r["id"]) for r in rows])
+    users_by_name = _users_by_name(session)
+    trigger = book.trigger or ""
+    result = conn.execute(
+        insert(PlaybookRun).returning(col(PlaybookRun.id), sort_by_parameter_order=True),
+        [
+            {
+                "playbook_id": book.id,
+                "customer_id": int(row["id"]),
+                "status": "active",
+                "started_at": now,
+                "finished_at": None,
+                "started_by": actor.email,
+                "trigger": trigger,
+            }
+            for row in rows
+        ],
+    )
+    run_ids = [int(str(r[0])) for r in result]
+    tasks: list[dict[str, Any]] = []
+    audits: list[dict[str, Any]] = []
+    for row, run_id in zip(rows, run_ids, strict=True):
+        cid = int(row["id"])
+        known = owners.get(cid, {})
+        for index, step in enumerate(book.steps, start=1):
+            tasks.append(
+                {
+                    "customer_id": cid,
+                    "title": str(step["title"]),
+                    "description": step.get("description"),
+                    "due": today + timedelta(days=int(step.get("offset_days", 0))),
+                    "owner": pick_owner(
+                        str(step.get("owner", "primary")),
+                        primary=known.get("primary"),
+                        co_owner=known.get("co_owner"),
+                        manager=row.get("manager"),
+                        users_by_name=users_by_name,
+                        fallback=actor.email,
+                    ),
+                    "status": "open",
+                    "outcome": None,
+                    "playbook_run_id": run_id,
+                    "step": index,
+                    "created_by": actor.email,
+                    "created_at": now,
+                    "completed_at": None,
+                }
+            )
+        audits.append(
+            {
+                "client_id": actor.client_id,
+                "at": now,
+                "user_email": actor.email,
+                "action": "playbook.start",
+                "customer_id": cid,
+                "customer_name": row.get("name"),
+                "details": {"playbook": book.name, "run": run_id, "trigger": trigger},
+            }
+        )
+    for start in range(0, len(tasks), 2_000):
+        conn.execute(insert(Task), tasks[start : start + 2_000])
+    if audits:
+        conn.execute(insert(AuditEntry), audits)
+    return run_ids

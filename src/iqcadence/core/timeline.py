@@ -551,7 +551,8 @@ def _marks(ids: Sequence[int]) -> tuple[str, dict[str, Any]]:
     return ", ".join(f":i{n}" for n in range(len(ids))), {f"i{n}": v for n, v in enumerate(ids)}
 
 
-def _has_dirty_table(session: Session) -> bool:
+def has_dirty_table(session: Session) -> bool:
+    """Whether a rescore's dirty table is there (inside its bulk hook)."""
     return bool(inspect(session.connection()).has_table(DIRTY_TABLE))
 
 
@@ -585,7 +586,11 @@ def _signals_from(history: list[dict[str, Any]], score: Any) -> list[dict[str, A
 
 
 def bulk_moves(
-    session: Session, customer_ids: Sequence[int], *, with_signals: bool = False
+    session: Session,
+    customer_ids: Sequence[int],
+    *,
+    with_signals: bool = False,
+    from_rescore: bool | None = None,
 ) -> dict[int, BulkMove]:
     """Before/after of customers changed by a set-based path (keep `customer_ids`
     to a few hundred; callers page through larger sets).
@@ -605,13 +610,15 @@ def bulk_moves(
     conn = session.connection()
     marks, params = _marks(ids)
     moves: dict[int, BulkMove] = {}
-    if _has_dirty_table(session):
+    if from_rescore is None:
+        from_rescore = has_dirty_table(session)
+    if from_rescore:
         for cid, old_score, new_score, old_band, new_band, old_lifecycle in conn.execute(
             text(
                 "SELECT id, old_score, new_score, old_band, new_band, old_lifecycle "
-                f"FROM {DIRTY_TABLE} WHERE id IN ({marks})"
-            ),
-            params,
+                f"FROM {DIRTY_TABLE} WHERE id IN :ids"
+            ).bindparams(bindparam("ids", expanding=True)),
+            {"ids": ids},
         ):
             moves[int(cid)] = BulkMove(
                 int(cid), old_score, new_score, old_band, new_band, old_lifecycle
@@ -757,7 +764,7 @@ def record_bulk_health_changes(
     page at a time. A first score (from unscored) is not a move here: bulk
     paths create customers, and a new customer has no health to move from."""
     written = 0
-    if _has_dirty_table(session):
+    if has_dirty_table(session):
         return _health_changes_from_dirty(session, actor, cause)
     moved = sorted({int(i) for i in customer_ids})
     for start in range(0, len(moved), CHUNK):
