@@ -233,7 +233,18 @@ def test_bulk_rescore_triggers_once(session: Any, actor: Any) -> None:
     )
     rescore.rescore_all(session, actor)
     (run,) = runs(session, customer.id)
-    assert run.status == "active"
+    assert run.status == "active" and run.trigger.startswith("band <= at_risk")
+    made = tasks.list_tasks(session, actor, run_id=run.id)
+    assert [(t.step, t.owner) for t in made] == [
+        (1, "admin@example.com"),
+        (2, "admin@example.com"),
+        (3, "vp@example.com"),
+    ]
+    assert made[2].due == date(2026, 12, 7)
+    from iqcadence.core.models import AuditEntry
+
+    started = session.exec(select(AuditEntry).where(AuditEntry.action == "playbook.start")).all()
+    assert [e.details["run"] for e in started] == [run.id]
     rescore.rescore_all(session, actor)
     assert len(runs(session, customer.id)) == 1
 
