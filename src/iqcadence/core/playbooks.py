@@ -20,7 +20,9 @@ Rules:
   BECOMES true for a customer as it is scored or changed — true after the
   change and false before it (a customer created already matching counts).
   Changes of one customer are checked in `changes.customer_changed`, bulk
-  rescores and imports in `changes.customers_changed_in_bulk`.
+  rescores and imports in `changes.customers_changed_in_bulk`. A set-based
+  change is seen as a move of score, band and lifecycle (and so momentum):
+  there, a trigger reading none of those cannot fire.
 * A playbook never has two active runs for one customer (checked here and
   held by a partial unique index); a trigger that fires while a run is
   active does nothing.

@@ -28,7 +28,10 @@ Rules:
 * **Health changes**: `record_health_change` (one customer) and
   `record_bulk_health_changes` (set-based paths) write a `health_change`
   event with properties {from, to, score_from, score_to, signals, cause};
-  `signals` lists {signal, from, to} for each signal that moved.
+  `signals` lists {signal, from, to} for each signal that moved. A customer's
+  creation is not a move; in set-based paths neither is a first score (from
+  unscored). After a rescore the signals list is empty: the model moved, not
+  the inputs.
 """
 
 from __future__ import annotations
