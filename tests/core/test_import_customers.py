@@ -302,3 +302,14 @@ def test_example_file_imports_cleanly(session: Any, actor: Actor) -> None:
     assert summary.ignored_columns == ["Lead Source"]
     stark = customer(session, actor, "stark industries")
     assert (stark.mrr, stark.lifecycle, stark.tier) == (42000, "won", "enterprise")
+
+
+def test_reimporting_the_same_file_changes_nothing(session: Any, actor: Actor) -> None:
+    first = run(session, actor, DATA / "messy.csv")
+    assert first.scoring["lifecycle_changes"] == 1  # Globex: Active → atrisk (Critical)
+    again = run(session, actor, DATA / "messy.csv")
+    assert (again.updated, again.unchanged) == (0, 3)
+    assert customer(session, actor, "Globex").lifecycle == "atrisk"
+    # an explicit other stage still applies
+    run(session, actor, "name,stage\nGlobex,churned\n")
+    assert customer(session, actor, "Globex").lifecycle == "churned"

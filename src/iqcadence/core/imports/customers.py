@@ -41,7 +41,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from iqcadence.core import audit, clock, dialect, settings
-from iqcadence.core.customers import name_key
+from iqcadence.core.customers import RECOVERED_BANDS, RISK_BANDS, name_key
 from iqcadence.core.errors import InvalidValue, RefusedFile
 from iqcadence.core.imports.common import (
     ErrorReport,
@@ -653,6 +653,10 @@ class _Importer:
             lifecycle = values["lifecycle"]
             if lifecycle is None:
                 lifecycle = old["lifecycle"] if old is not None else "active"
+            elif old is not None and _auto_moved(lifecycle, old["lifecycle"], old["band"]):
+                # the stored stage is this one after an automatic transition
+                # (the band it is in moved it): importing the file again keeps it
+                lifecycle = old["lifecycle"]
             out.append(lifecycle)
         if plan.direct:
             direct = [values[column] for column in plan.direct]
@@ -904,6 +908,16 @@ OLD_EXTRA: tuple[str, ...] = (
     "last_contact_date",
     "renewal_date",
 )
+
+
+def _auto_moved(given: str, stored: str, band: str | None) -> bool:
+    """Whether `stored` is what the automatic lifecycle transition makes of
+    `given` for a customer in `band` (customers.lifecycle_transition)."""
+    if given in ("active", "onboarding") and stored == "atrisk":
+        return band in RISK_BANDS
+    if given == "atrisk" and stored == "active":
+        return band in RECOVERED_BANDS
+    return False
 
 
 def _same_tags(new: str, old: str | None) -> bool:
