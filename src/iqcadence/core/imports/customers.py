@@ -521,7 +521,7 @@ class _Importer:
         if raw is None:
             return None
         if self.key == "name":
-            return name_key(raw)
+            return str(raw).casefold()  # read names are already trimmed and collapsed
         if self.key == "domain":
             return domain_key(raw)
         return str(raw).lower()
@@ -648,7 +648,7 @@ class _Importer:
             if old is not None and (self.key == "name" or values["name"] is None):
                 out += [old["name"], old["name_key"]]
             else:
-                out += [values["name"], name_key(values["name"])]
+                out += [values["name"], values["name"].casefold()]
         if plan.has_lifecycle:
             lifecycle = values["lifecycle"]
             if lifecycle is None:
