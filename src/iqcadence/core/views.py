@@ -49,7 +49,7 @@ SORT_COLUMNS: dict[str, str] = {
     "band": "customer.score",
     "mrr": "customer.mrr",
     "arr": "customer.arr",
-    "tier": "customer.tier",
+    "tier": "customer.tier {dir}, customer.score",  # the (tier, score) index
     "manager": "customer.manager",
     "renewal": "customer.renewal_date",
     "lifecycle": "customer.lifecycle",
@@ -135,7 +135,15 @@ def customer_page(
             "customer.client_id = :client_id", "(customer.client_id + 0) = :client_id"
         )
     direction = "DESC" if desc else "ASC"
-    order = f"{SORT_COLUMNS[sort]} {direction}, customer.id {direction}"
+    column = SORT_COLUMNS[sort].replace("{dir}", direction)
+    if filters.search and _few_matches(session, filters.search):
+        # A narrow search: fetch its few rows by id and sort them, rather than
+        # walk the whole sort index testing each row against the matches.
+        column = ", ".join(f"COALESCE({c.strip()}, {c.strip()})" for c in column.split(","))
+        paged_where = paged_where.replace(
+            "customer.client_id = :client_id", "(customer.client_id + 0) = :client_id"
+        )
+    order = f"{column} {direction}, customer.id {direction}"
     conn = session.connection()
     rows = [
         _typed_row(dict(row))
@@ -156,6 +164,21 @@ def customer_page(
             conn.execute(text(f"SELECT COUNT(*) FROM customer WHERE {where}"), params).scalar_one()
         )
     return Page(rows=rows, offset=max(0, offset), total=total)
+
+
+FEW_MATCHES = 2000
+
+
+def _few_matches(session: Session, search: str) -> bool:
+    """Whether a search matches at most FEW_MATCHES customers (bounded count)."""
+    from iqcadence.core import dialect
+
+    clause, params = dialect.search_clause(session.connection(), search)
+    found = session.connection().execute(
+        text(f"SELECT COUNT(*) FROM (SELECT 1 FROM customer WHERE {clause} LIMIT :cap) AS m"),
+        {**params, "cap": FEW_MATCHES + 1},
+    )
+    return int(found.scalar_one()) <= FEW_MATCHES
 
 
 # --- jump to a customer --------------------------------------------------------

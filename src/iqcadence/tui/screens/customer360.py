@@ -88,7 +88,7 @@ class Customer360Screen(BaseScreen):
         self.query_one("#contacts", DataTable).add_columns("Name", "Role", "Last contact", "Health")
         self.query_one("#timeline", DataTable).add_columns("When", "Type", "What", "Who")
         self.query_one("#breakdown", DataTable).add_columns(
-            "Signal", "Value", "Sub", "Wt", "Pts", "Tier avg"
+            "Signal", "Value", "Sub", "Wt", "Pts", "Tier"
         )
         self.query_one("#editor").display = False
         self.query_one("#fields", DataTable).focus()
@@ -211,7 +211,7 @@ class Customer360Screen(BaseScreen):
         for line in record.breakdown["signals"]:
             sub, avg = line["subscore"], line["tier_average"]
             if sub is not None and avg is not None:
-                mark = Text("▲ above" if sub > avg else ("▼ below" if sub < avg else "= level"))
+                mark = Text("▲" if sub > avg else ("▼" if sub < avg else "="))
                 mark.stylize("green" if sub > avg else ("red" if sub < avg else "dim"))
                 bench = Text.assemble(f"{avg:g} ", mark)
             else:

@@ -92,7 +92,8 @@ class CustomersScreen(BaseScreen):
         for key, label, _sort in COLUMNS:
             table.add_column(label, key=key)
         table.focus()
-        self.reload(counts=True)
+        # The first frame goes out before any database work starts.
+        self.call_after_refresh(self.reload, counts=True)
 
     def refresh_data(self) -> None:
         if self.is_mounted:
@@ -126,18 +127,21 @@ class CustomersScreen(BaseScreen):
                 today=app.today,
             )
 
-        self.iq.run_db(
-            fetch, lambda page: self.show(page, cursor), group="cust-page", exclusive=True
-        )
         if counts:
             self.counts = None
-            base = replace(self.filters, search=self.search or None)
-            self.iq.run_db(
-                lambda s: views.tab_counts(s, app.actor.client_id, base),
-                self.show_counts,
-                group="cust-counts",
-                exclusive=True,
-            )
+
+        def shown(page: views.Page) -> None:
+            self.show(page, cursor)
+            if self.counts is None:  # counted after the rows are on screen, never competing
+                base = replace(self.filters, search=self.search or None)
+                self.iq.run_db(
+                    lambda s: views.tab_counts(s, app.actor.client_id, base),
+                    self.show_counts,
+                    group="cust-counts",
+                    exclusive=True,
+                )
+
+        self.iq.run_db(fetch, shown, group="cust-page", exclusive=True)
 
     def show(self, page: views.Page, cursor: int = 0) -> None:
         table = self.query_one(WindowTable)

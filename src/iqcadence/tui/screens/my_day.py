@@ -45,7 +45,8 @@ class MyDayScreen(BaseScreen):
 
     def on_mount(self) -> None:
         self.title = "My day"
-        self.refresh_data()
+        # The first frame goes out before any database work starts.
+        self.call_after_refresh(self.refresh_data)
 
     def refresh_data(self) -> None:
         app = self.iq
@@ -79,7 +80,11 @@ class MyDayScreen(BaseScreen):
             widget.add_options(
                 Option(
                     Text.assemble(
-                        (item.name, BAND_STYLES.get(item.band or "", "bold")), "  ", item.detail
+                        (item.name, BAND_STYLES.get(item.band or "", "bold")),
+                        "  ",
+                        item.detail,
+                        no_wrap=True,
+                        overflow="ellipsis",
                     ),
                     id=f"{key}:{index}:{item.customer_id}",
                 )

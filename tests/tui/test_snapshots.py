@@ -1,0 +1,57 @@
+"""Snapshots of the main screens at fixed sizes (Textual is pinned exactly,
+so a change in these pictures is a change in the app)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.tui.conftest import customer
+
+
+async def _settle(pilot: Any) -> None:
+    for _ in range(3):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+class TestSnapshots:
+    def test_my_day(self, make: Any, snap_compare: Any) -> None:
+        """Home: KPI strip with the health distribution bar and the day's lists."""
+        assert snap_compare(make(), terminal_size=(120, 34), run_before=_settle)
+
+    def test_customers(self, make: Any, snap_compare: Any) -> None:
+        """Customers: band tabs with counts, coloured scores, one row selected."""
+
+        async def before(pilot: Any) -> None:
+            await _settle(pilot)
+            await pilot.press("2")
+            await _settle(pilot)
+            await pilot.press("down", "space")
+            await _settle(pilot)
+
+        assert snap_compare(make(), terminal_size=(120, 30), run_before=before)
+
+    def test_customer360_narrow_stacks_panels(
+        self, make: Any, portfolio_db: Any, snap_compare: Any
+    ) -> None:
+        """Customer 360 under 110 columns: the three panels stack."""
+        target = customer(portfolio_db, "Globex").id
+
+        async def before(pilot: Any) -> None:
+            await _settle(pilot)
+            pilot.app.open_customer(target)
+            await _settle(pilot)
+
+        assert snap_compare(make(), terminal_size=(80, 30), run_before=before)
+
+    def test_customer360_wide(self, make: Any, portfolio_db: Any, snap_compare: Any) -> None:
+        """Customer 360 side by side: fields, timeline, health panel."""
+        target = customer(portfolio_db, "Acme Corp").id
+
+        async def before(pilot: Any) -> None:
+            await _settle(pilot)
+            pilot.app.open_customer(target)
+            await _settle(pilot)
+
+        assert snap_compare(make(), terminal_size=(150, 40), run_before=before)
