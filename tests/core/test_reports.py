@@ -132,3 +132,17 @@ def test_unicode_names_and_letter_paper(book: Any, actor: Any) -> None:
     assert (round(width), round(height)) == (612, 792)
     text = "\n".join(p.extract_text() for p in reader.pages)
     assert "Łódź Logistics" in text and "Zürich Café" in text
+
+
+def test_digest_lists_open_critical_and_warning_alerts(book: Any, actor: Any) -> None:
+    from iqcadence.core.alerts.derive import derive_alerts
+
+    expected = [
+        a for a in derive_alerts(book, actor.client_id) if a.severity in ("critical", "warning")
+    ]
+    assert expected, "the fixture portfolio should have alerts"
+    rows = csv_rows(render(book, actor.client_id, "digest", fmt="csv").content)
+    assert len([r for r in rows if r["section"] == "alert"]) == len(expected)
+    text, _ = pdf_text(render(book, actor.client_id, "digest").content)
+    assert "Alerts open now" in text
+    assert expected[0].customer in text

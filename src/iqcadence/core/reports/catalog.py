@@ -1396,12 +1396,57 @@ def digest_report(session: Session, client_id: int, scope: ReportScope) -> Repor
         )
     )
     del thresholds
+    alerts = _open_alerts(session, client_id, book, day)
+    for alert in alerts:
+        report.csv_rows.append(
+            [
+                "alert",
+                alert.customer,
+                None,
+                None,
+                alert.severity,
+                alert.mrr,
+                f"{alert.category}: {alert.reason}",
+            ]
+        )
+    report.kpis.append(("Critical/warning alerts", f"{len(alerts)}"))
+    report.sections.insert(
+        2,
+        Section(
+            "Alerts open now (critical and warning)",
+            [
+                Table(
+                    ["Account", "Severity", "Category", "MRR", "Reason"],
+                    [[a.customer, a.severity, a.category, money(a.mrr), a.reason] for a in alerts],
+                    widths=(2, 0.9, 1, 0.9, 4),
+                    empty="No critical or warning alerts.",
+                )
+            ],
+        ),
+    )
     report.summary = (
-        f"Week to {day.isoformat()}: average score {score_text(book.average_score)}, "
+        f"Week to {day.isoformat()}: {len(alerts)} critical/warning alerts, "
+        f"average score {score_text(book.average_score)}, "
         f"{len(moved_in)} newly at risk, "
         f"{len(recovered)} recovered, {len(renewals)} renewals in 30 days, {len(done)} tasks done."
     )
     return report
+
+
+def _open_alerts(session: Session, client_id: int, book: Portfolio, day: date) -> list[Any]:
+    """Critical and warning alerts of the accounts in scope, by MRR (today only:
+    alerts are derived from current data, so a past digest shows none)."""
+    if day != clock.today():
+        return []
+    from iqcadence.core.alerts.derive import derive_alerts
+
+    ids = {a.id for a in book.accounts}
+    found = [
+        alert
+        for alert in derive_alerts(session, client_id, customer_ids=sorted(ids))
+        if alert.severity in ("critical", "warning")
+    ]
+    return sorted(found, key=lambda a: (a.severity != "critical", -(a.mrr or 0), a.customer))
 
 
 def _tasks_done(
