@@ -211,3 +211,17 @@ def test_text_name_email_domain_profile() -> None:
     with pytest.raises(CellError, match="no scoring profile"):
         normalizer.reader_for("scoring_profile")("nope")
     assert read("notes", "  n/a ") == "n/a"
+
+
+def test_every_path_reads_currency_and_thousands_suffix() -> None:
+    from iqcadence.core.errors import InvalidValue
+    from iqcadence.core.fields import parse_money
+
+    assert parse_money("mrr", "$5,000") == 5000.0
+    assert parse_money("mrr", "1.2k") == 1200.0
+    assert parse_money("mrr", "€900") == 900.0
+    assert parse_money("mrr", "2M") == 2_000_000.0
+    with pytest.raises(InvalidValue, match="expected a number"):
+        parse_money("mrr", "k")
+    with pytest.raises(InvalidValue, match="at least 0"):
+        parse_money("mrr", "-1k")
