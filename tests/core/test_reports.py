@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from iqcadence.core.reports import catalog
+from iqcadence.core.reports import risk
 from iqcadence.core.reports.data import ReportScope, load_portfolio
 from iqcadence.core.reports_service import render
 from tests.factories import NAMES, build_portfolio
@@ -101,7 +101,7 @@ def test_as_of_reproduces_a_past_report_from_snapshots(book: Any, actor: Any) ->
 def test_churn_estimate_is_bounded_and_explained(book: Any, actor: Any) -> None:
     portfolio = load_portfolio(book, actor.client_id, ReportScope())
     for account in portfolio.scored:
-        estimate = catalog.churn_estimate(account, 30)
+        estimate = risk.churn_estimate(account, 30)
         assert 1 <= estimate.probability <= 95
         assert estimate.factors[0][0].startswith("score")
 

@@ -17,10 +17,11 @@ from iqcadence.core import clock, contacts, queries, settings, timeline
 from iqcadence.core.customers import get_customer
 from iqcadence.core.models import Customer
 from iqcadence.core.record import record_extras
-from iqcadence.core.reports.catalog import TIER_LABELS, band_label, churn_estimate, money, signed
-from iqcadence.core.reports.catalog import score_text as fmt_score
 from iqcadence.core.reports.data import ReportScope, daily_scores, load_portfolio
+from iqcadence.core.reports.fmt import TIER_LABELS, band_label, money, signed
+from iqcadence.core.reports.fmt import score_text as fmt_score
 from iqcadence.core.reports.model import Lines, Report, Section, Table, Text
+from iqcadence.core.reports.risk import churn_estimate
 from iqcadence.core.users import Actor
 
 QUARTER_DAYS = 90
