@@ -381,7 +381,7 @@ def subscore_sql(signal: str, *, days_sql: str = "days") -> str:
     explicit CASTs because values bound from CSV may arrive as text.
     """
     if signal == "logins":
-        col = "CAST(logins AS REAL)"
+        col = "CAST(logins AS DOUBLE PRECISION)"
         return (
             # Parenthesised so `weight * sub` multiplies the finished sub-score,
             # in the same order as compute_score (otherwise the last bit differs).
@@ -392,18 +392,18 @@ def subscore_sql(signal: str, *, days_sql: str = "days") -> str:
             f" * 100.0 / {LOGINS_FOR_FULL}.0)"
         )
     if signal == "adoption":
-        return "(CAST(adoption AS REAL) * 1.0)"
+        return "(CAST(adoption AS DOUBLE PRECISION) * 1.0)"
     if signal == "tickets":
-        expr = "(100.0 - 20.0 * CAST(tickets AS REAL))"
+        expr = "(100.0 - 20.0 * CAST(tickets AS DOUBLE PRECISION))"
         return f"(CASE WHEN tickets IS NULL THEN NULL WHEN {expr} > 0.0 THEN {expr} ELSE 0.0 END)"
     if signal == "nps":
-        col = "CAST(nps AS REAL)"
+        col = "CAST(nps AS DOUBLE PRECISION)"
         return (
             f"(CASE WHEN nps IS NULL THEN NULL WHEN {col} >= 9 THEN 100.0 "
             f"WHEN {col} >= 7 THEN 50.0 ELSE 0.0 END)"
         )
     if signal == "csat":
-        return "((CAST(csat AS REAL) - 1.0) * 100.0 / 4.0)"
+        return "((CAST(csat AS DOUBLE PRECISION) - 1.0) * 100.0 / 4.0)"
     if signal == "days":
         expr = f"(({DAYS_TO_ZERO}.0 - ({days_sql})) * 100.0 / {DAYS_TO_ZERO}.0)"
         return (
