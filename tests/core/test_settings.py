@@ -194,3 +194,52 @@ def test_bad_toml_changes_nothing(
 def test_missing_toml_file_is_refused(session: Any, actor: Actor, tmp_path: Path) -> None:
     with pytest.raises(RefusedFile, match="no such file"):
         settings.import_toml(session, actor, tmp_path / "absent.toml")
+
+
+def test_a_directory_is_refused_not_crashed(session: Any, actor: Actor, tmp_path: Path) -> None:
+    with pytest.raises(RefusedFile, match="cannot read the file"):
+        settings.import_toml(session, actor, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("profiles = 5\n", "profiles: expected a table"),
+        ("[profiles]\np = 5\n", "profile 'p': expected a table"),
+        ("[profiles.p]\nlogins = 'x'\n", "profile 'p' weights.logins: must be a non-negative"),
+        ("[profiles.p]\ndescription = 3\nlogins = 100\n", "profile 'p' description"),
+        ("weights = 5\n", "weights"),
+        ("thresholds = 'x'\n", "thresholds"),
+        ("cadence = 3\n", "cadence"),
+        ("renewal_windows = [1]\n", "renewal_windows"),
+        ("quiet_after = 'x'\n", "quiet_after"),
+        ("csat_enabled = 'no'\n", "csat_enabled: expected true or false"),
+        ("[cadence]\nmid = [1]\n", r"cadence.mid: expected \[DUE_SOON, OVERDUE\]"),
+    ],
+)
+def test_malformed_sections_are_refused_with_the_key(
+    session: Any, actor: Actor, tmp_path: Path, content: str, message: str
+) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(content, encoding="utf-8")
+    before = stored(session)
+    with pytest.raises(RefusedFile, match=message):
+        settings.import_toml(session, actor, path)
+    session.rollback()
+    assert stored(session) == before
+
+
+def test_profile_descriptions_survive_the_toml_round_trip(
+    session: Any, actor: Actor, tmp_path: Path
+) -> None:
+    settings.save_profile(
+        session, actor, "Usage", dict(DEFAULT_WEIGHTS), description='usage "only"'
+    )
+    document = settings.export_toml(session, actor.client_id)
+    settings.delete_profile(session, actor, "Usage")
+    path = tmp_path / "model.toml"
+    path.write_text(document, encoding="utf-8")
+    settings.import_toml(session, actor, path)
+    (profile,) = settings.list_profiles(session, actor.client_id)
+    assert profile.description == 'usage "only"'
+    assert profile.weights == dict(DEFAULT_WEIGHTS)

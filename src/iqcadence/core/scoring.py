@@ -115,26 +115,28 @@ class ScoringConfig:
                 f"allowed: {', '.join(sorted(allowed))}."
             )
         base = cls()
-        cadence_raw = data.get("cadence", base.cadence)
+        weights_raw = _table("weights", data.get("weights", {}))
+        cadence_raw = _table("cadence", data.get("cadence", base.cadence))
+        csat_enabled = data.get("csat_enabled", base.csat_enabled)
+        if not isinstance(csat_enabled, bool):
+            raise InvalidValue(f"csat_enabled: expected true or false, got {csat_enabled!r}.")
         config = replace(
             base,
-            weights={k: _as_int(f"weights.{k}", v) for k, v in data.get("weights", {}).items()}
+            weights={k: _as_int(f"weights.{k}", v) for k, v in weights_raw.items()}
             or dict(base.weights),
-            csat_enabled=bool(data.get("csat_enabled", base.csat_enabled)),
+            csat_enabled=csat_enabled,
             thresholds={
                 k: _as_number(f"thresholds.{k}", v)
-                for k, v in data.get("thresholds", base.thresholds).items()
+                for k, v in _table("thresholds", data.get("thresholds", base.thresholds)).items()
             },
             cadence={
-                str(tier): (
-                    _as_int(f"cadence.{tier}", pair[0]),
-                    _as_int(f"cadence.{tier}", pair[1]),
-                )
-                for tier, pair in dict(cadence_raw).items()
+                str(tier): _as_pair(f"cadence.{tier}", pair) for tier, pair in cadence_raw.items()
             },
             renewal_windows={
                 k: _as_int(f"renewal_windows.{k}", v)
-                for k, v in data.get("renewal_windows", base.renewal_windows).items()
+                for k, v in _table(
+                    "renewal_windows", data.get("renewal_windows", base.renewal_windows)
+                ).items()
             },
             quiet_after=_as_int("quiet_after", data.get("quiet_after", base.quiet_after)),
             momentum_points=_as_number(
@@ -146,6 +148,18 @@ class ScoringConfig:
         )
         validate_config(config)
         return config
+
+
+def _table(name: str, value: Any) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise InvalidValue(f"{name}: expected a table of KEY = VALUE, got {value!r}.")
+    return value
+
+
+def _as_pair(name: str, value: Any) -> tuple[int, int]:
+    if not isinstance(value, list | tuple) or len(value) != 2:
+        raise InvalidValue(f"{name}: expected [DUE_SOON, OVERDUE] days, got {value!r}.")
+    return _as_int(name, value[0]), _as_int(name, value[1])
 
 
 def _as_int(name: str, value: Any) -> int:

@@ -9,6 +9,7 @@ the values before and after, which is also the config history.
 
 from __future__ import annotations
 
+import json
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -196,6 +197,8 @@ def export_toml(session: Session, client_id: int) -> str:
     ]
     for profile in list_profiles(session, client_id):
         lines += ["", f"[profiles.{_toml_key(profile.name)}]"]
+        if profile.description:
+            lines.append(f"description = {_toml_string(profile.description)}")
         lines += [f"{k} = {profile.weights.get(k, 0)}" for k in SIGNALS]
     return "\n".join(lines) + "\n"
 
@@ -209,24 +212,36 @@ def import_toml(session: Session, actor: Actor, path: Path) -> ScoringConfig:
         raise RefusedFile(f"{path}: no such file.") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise RefusedFile(f"{path}: not a valid TOML file ({exc}).") from None
+    except OSError as exc:
+        raise RefusedFile(f"{path}: cannot read the file ({exc.strerror}).") from None
     profiles_raw = data.pop("profiles", {})
     try:
         config = ScoringConfig.from_dict(data)
-        profiles: dict[str, dict[str, int]] = {}
-        for name, weights in dict(profiles_raw).items():
+        if not isinstance(profiles_raw, dict):
+            raise InvalidValue("profiles: expected a table of [profiles.NAME] sections.")
+        profiles: dict[str, tuple[dict[str, int], str | None]] = {}
+        for name, table in profiles_raw.items():
+            if not isinstance(table, dict):
+                raise InvalidValue(f"profile {name!r}: expected a table of SIGNAL = WEIGHT.")
+            weights = dict(table)
+            description = weights.pop("description", None)
+            if description is not None and not isinstance(description, str):
+                raise InvalidValue(f"profile {name!r} description: expected text.")
             full = {signal: weights.get(signal, 0) for signal in SIGNALS}
             extra = sorted(set(weights) - set(SIGNALS))
             if extra:
                 raise InvalidValue(f"profile {name!r}: unknown signal {extra[0]!r}.")
             validate_weights(full, what=f"profile {name!r} weights")
-            profiles[str(name)] = full
+            profiles[str(name)] = (full, description)
     except InvalidValue as exc:
         raise RefusedFile(f"{path}: {exc}") from None
     put_block(session, actor, SCORING_KEY, config.to_dict(), action="config.import")
     existing = {p.name: p for p in list_profiles(session, actor.client_id)}
-    for name, weights in profiles.items():
+    for name, (weights, description) in profiles.items():
         profile = existing.get(name) or ScoringProfile(client_id=actor.client_id, name=name)
         profile.weights = weights
+        if description is not None:
+            profile.description = description
         session.add(profile)
     audit.record(session, actor, "config.profiles.import", details={"profiles": sorted(profiles)})
     session.commit()
@@ -240,4 +255,9 @@ def _toml_number(value: float) -> str:
 def _toml_key(name: str) -> str:
     if name.replace("-", "").replace("_", "").isalnum() and name.isascii():
         return name
-    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return _toml_string(name)
+
+
+def _toml_string(text: str) -> str:
+    """A TOML basic string (JSON's escapes are valid TOML escapes)."""
+    return json.dumps(text, ensure_ascii=False)
