@@ -1,5 +1,5 @@
 """`python -m iqcadence` runs the CLI."""
 
-from iqcadence.cli.main import main
+from iqcadence.cli.launch import main
 
 main()
