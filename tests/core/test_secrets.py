@@ -59,3 +59,14 @@ def test_bad_names_are_refused(memory_keyring: MemoryKeyring) -> None:  # noqa: 
         secrets.set_secret("Bad Name", "x")
     with pytest.raises(InvalidValue):
         secrets.set_secret("ok_name", "")
+
+
+def test_env_override_makes_the_keyring_unnecessary(
+    broken_keyring: None,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("IQCADENCE_SECRET_CONNECTION_X", "https://hooks.example.com/t")
+    secrets.set_secret("connection_x", "https://hooks.example.com/t")  # nothing to store
+    assert secrets.get_secret("connection_x") == "https://hooks.example.com/t"
+    with pytest.raises(InvalidValue, match="IQCADENCE_SECRET_CONNECTION_X"):
+        secrets.set_secret("connection_x", "https://other.example.com/t")

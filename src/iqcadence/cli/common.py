@@ -100,7 +100,8 @@ def print_json(data: Any) -> None:
 def fmt_money(value: float | None) -> str:
     if value is None:
         return "—"
-    return f"${value:,.0f}" if abs(value) >= 100 else f"${value:,.2f}"
+    whole = abs(value) >= 100 or float(value).is_integer()
+    return f"${value:,.0f}" if whole else f"${value:,.2f}"
 
 
 def fmt_score(value: float | None) -> str:

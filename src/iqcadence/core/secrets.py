@@ -60,6 +60,16 @@ def set_secret(name: str, value: str) -> None:
     if not value:
         raise InvalidValue(f"secret {name}: the value must not be empty.")
     _check(name)
+    override = os.environ.get(env_name(name))
+    if override:
+        # The environment already provides it (CI, containers, headless
+        # servers): nothing to store, and the keyring need not exist.
+        if override == value:
+            return
+        raise InvalidValue(
+            f"{env_name(name)} is set to a different value and overrides the keyring; "
+            "unset it or give the same value."
+        )
     import keyring
 
     try:
