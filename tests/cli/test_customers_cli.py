@@ -206,3 +206,32 @@ def test_delete_needs_yes_and_an_admin(seeded: Any, db_path: Path) -> None:
     assert done.exit_code == 0 and "Deleted Globex" in done.stdout
     gone = seeded("customers", "show", "Globex")
     assert gone.exit_code == 1 and "does not exist" in gone.stderr
+
+
+def test_edit_sets_custom_fields_with_standard_ones(seeded: Any, db_path: Path) -> None:
+    assert (
+        seeded("fields", "add", "plan", "--type", "dropdown", "--options", "gold,silver").exit_code
+        == 0
+    )
+    result = seeded(
+        "customers", "edit", "Acme Corp", "--set", "plan=gold", "--set", "nps=5", "--json"
+    )
+    assert result.exit_code == 0, result.output
+    changed = json.loads(result.stdout)["changed"]
+    assert changed["plan"] == {"from": None, "to": "gold"}
+    assert changed["nps"] == {"from": 9, "to": 5}
+    shown = json.loads(seeded("customers", "show", "Acme Corp", "--json").stdout)
+    assert shown["custom_fields"]["plan"] == "gold" and shown["signals"]["nps"] == 5
+
+    only_custom = seeded("customers", "edit", "Acme Corp", "--set", "cf.plan=silver")
+    assert only_custom.exit_code == 0, only_custom.output
+    assert "plan: gold → silver" in only_custom.stdout
+
+    before = dump(db_path)
+    bad = seeded("customers", "edit", "Acme Corp", "--set", "plan=bronze", "--set", "nps=3")
+    assert bad.exit_code == 2 and "'bronze' is not one of the options" in bad.stderr
+    bad = seeded("customers", "edit", "Acme Corp", "--set", "plan=gold", "--set", "nps=12")
+    assert bad.exit_code == 2 and "nps" in bad.stderr
+    unknown = seeded("customers", "edit", "Acme Corp", "--set", "colour=red")
+    assert unknown.exit_code == 2 and "and the custom fields plan." in unknown.stderr
+    assert dump(db_path) == before

@@ -333,15 +333,18 @@ def edit_command(
     Fields: name, website, domain, email, phone, industry, notes, tier, lifecycle,
     manager, mrr, arr, renewal_date, customer_since, next_touch, last_contact_date,
     tags, sentiment, scoring_profile, the signals (logins, adoption, tickets, nps,
-    csat, days, growth) and score (a manual override; empty clears it).
+    csat, days, growth), score (a manual override; empty clears it) and any
+    custom field by key or label (`iqcadence fields list`).
 
     Example:
 
-      iqcadence customers edit "Acme Corp" --set tier=enterprise --set renewal_date=2027-03-01
+    \b
+      iqcadence customers edit "Acme Corp" --set tier=enterprise
+      iqcadence customers edit "Acme Corp" --set renewal_date=2027-03-01 --set plan=gold
     """
-    from iqcadence.core import customers
+    from iqcadence.core import custom_fields, customers
     from iqcadence.core.errors import InvalidValue
-    from iqcadence.core.fields import parse_assignment
+    from iqcadence.core.fields import FIELDS, parse_assignment
 
     if not assignments:
         raise InvalidValue("--set: give at least one FIELD=VALUE to change.")
@@ -352,13 +355,43 @@ def edit_command(
             raise InvalidValue(f"--set {field_name}: given more than once.")
         values[field_name] = value
     with common.session_as(ctx) as (session, actor):
-        outcome = customers.apply_changes(session, actor, name, values, create=False, cause="edit")
-        customer = outcome.customer
-        changed = {
-            _shown_field(key): {"from": _plain(old), "to": _plain(new)}
-            for key, (old, new) in outcome.changed_fields.items()
-            if key not in HIDDEN_CHANGES
-        }
+        definitions = custom_fields.list_fields(session, actor.client_id)
+        custom: dict[str, str] = {}
+        for key in [k for k in values if k not in FIELDS]:
+            if custom_fields.resolve_field(definitions, key) is None:
+                extra = ", ".join(d.key for d in definitions)
+                raise InvalidValue(
+                    f"unknown field {key!r}; fields are {', '.join(FIELDS)}"
+                    + (f", and the custom fields {extra}." if extra else ".")
+                )
+            custom[key] = values.pop(key)
+        customer = customers.get_customer(session, actor, name)
+        # Custom values are validated and staged first; one commit below (or
+        # the one apply_changes makes) writes both, so a bad value anywhere
+        # leaves the customer as it was.
+        custom_changed = (
+            custom_fields.set_custom_values(
+                session, actor, customer, custom, commit=False, definitions=definitions
+            )
+            if custom
+            else {}
+        )
+        changed: dict[str, Any] = {}
+        if values:
+            outcome = customers.apply_changes(
+                session, actor, customer.name, values, create=False, cause="edit"
+            )
+            customer = outcome.customer
+            changed = {
+                _shown_field(key): {"from": _plain(old), "to": _plain(new)}
+                for key, (old, new) in outcome.changed_fields.items()
+                if key not in HIDDEN_CHANGES
+            }
+        else:
+            outcome = None
+            session.commit()
+        for key, (old, new) in custom_changed.items():
+            changed[key] = {"from": old, "to": new}
         data: dict[str, Any] = {
             "name": customer.name,
             "score": customer.score,
@@ -366,7 +399,7 @@ def edit_command(
             "score_source": "manual" if customer.score_manual else "computed",
             "changed": changed,
         }
-        if outcome.lifecycle_auto:
+        if outcome is not None and outcome.lifecycle_auto:
             data["lifecycle_changed"] = {
                 "from": outcome.lifecycle_auto[0],
                 "to": outcome.lifecycle_auto[1],
