@@ -293,6 +293,20 @@ def test_large_import_suspends_and_rebuilds_the_search_index(
     assert triggers == [(3,)]
     with session.connection() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM score_snapshot")).scalar_one() == 50
+    # the indexes dropped around the bulk write are all back, and built after scoring
+    from iqcadence.core.models import Customer
+
+    present = {
+        name
+        for (name,) in rows(
+            db_path, "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'customer'"
+        )
+    }
+    assert {str(ix.name) for ix in Customer.__table__.indexes} <= present
+    top = rows(
+        db_path, "SELECT name FROM customer INDEXED BY ix_customer_score ORDER BY score DESC"
+    )
+    assert top[0] == ("Firm 39",)
 
 
 def test_example_file_imports_cleanly(session: Any, actor: Actor) -> None:

@@ -324,10 +324,6 @@ class _Importer:
         if refused and not self.options.dry_run:
             summary.written = False
             return
-        if self.suspended:
-            dialect.rebuild_search_index(conn)
-        for index in self.dropped_indexes:
-            index.create(conn)
         conn.execute(
             text(
                 f"INSERT INTO {TOUCHED_TABLE} (id) SELECT id FROM customer "
@@ -363,6 +359,13 @@ class _Importer:
                 "band_moves": {},
                 "lifecycle_changes": 0,
             }
+        # Scored while the indexes dropped for the bulk write are still gone
+        # (the rescore rewrites score, band and lifecycle of every new row):
+        # each index and the search index are then built once, in one pass.
+        if self.suspended:
+            dialect.rebuild_search_index(conn)
+        for index in self.dropped_indexes:
+            index.create(conn)
         if summary.changes:
             self._fill_scores()
         audit.record(
