@@ -21,24 +21,26 @@ CLI or the TUI.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, text, update
+from sqlalchemy import insert, inspect, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from iqcadence.core import clock
 from iqcadence.core.alerts.connections import name_key
 from iqcadence.core.alerts.events import Event, EventSpec, detect, event_facts
-from iqcadence.core.alerts.rules import in_scope, rule_events
+from iqcadence.core.alerts.rules import in_scope, rule_events, scope_managers
 from iqcadence.core.alerts.webhooks import list_webhooks, webhook_spec
 from iqcadence.core.models.alerts import (
     AlertRule,
     AlertState,
     Connection,
     CustomerWatch,
+    EventWebhook,
     OutboxEntry,
 )
 
@@ -68,9 +70,13 @@ def on_customers_changed(
     *,
     acting_user: str | None = None,
 ) -> int:
-    queued = observe(
-        session, client_id, list(customer_ids), before_changes=_bulk_before(session, customer_ids)
-    )
+    """The bulk change hook (rescore, import): the changed customers are
+    compared chunk by chunk, so memory stays flat however many moved. A
+    customer the rules never observed is compared with its state before the
+    change from the rescore's `rescore_dirty` table, when there is one."""
+    if not customer_ids:
+        return 0
+    queued = observe(session, client_id, customer_ids, before_changes=_dirty_before)
     _send_soon(session, client_id, acting_user)
     return queued
 
@@ -82,29 +88,20 @@ def _send_soon(session: Session, client_id: int, acting_user: str | None) -> Non
         send_after_commit(session, client_id, acting_user)
 
 
-def _bulk_before(session: Session, customer_ids: Sequence[int]) -> dict[int, dict[str, Any]] | None:
-    """Old score, band and lifecycle of a set-based rescore (its `rescore_dirty`
-    table, present while the bulk hook runs), so a customer the rules never
-    observed is still compared with its state before the change."""
-    if not customer_ids:
-        return None
+def _dirty_before(session: Session, customer_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """Old score, band and lifecycle of these customers from a set-based
+    rescore's `rescore_dirty` table (present while the bulk hook runs)."""
     try:
         from iqcadence.core.rescore import DIRTY_TABLE
     except ImportError:  # pragma: no cover - no set-based rescoring
-        return None
-    try:
-        with session.begin_nested():
-            result = session.connection().execute(
-                text(f"SELECT id, old_score, old_band, old_lifecycle FROM {DIRTY_TABLE}")
-            )
-            rows = result.all()
-    except Exception:  # noqa: BLE001 - the table exists only during a bulk rescore
-        return None
-    wanted = set(customer_ids)
+        return {}
+    conn = session.connection()
+    if not inspect(conn).has_table(DIRTY_TABLE):
+        return {}
+    sql = f"SELECT id, old_score, old_band, old_lifecycle FROM {DIRTY_TABLE} WHERE 1 = 1"
     return {
         int(cid): {"score": score, "band": band, "lifecycle": lifecycle}
-        for cid, score, band, lifecycle in rows
-        if int(cid) in wanted
+        for cid, score, band, lifecycle in _select_ids(conn, sql, "id", customer_ids, {})
     }
 
 
@@ -122,20 +119,63 @@ def take_write_lock(session: Session) -> None:
     session.connection().execute(text("UPDATE alert_rule SET id = id WHERE 1 = 0"))
 
 
+BeforeChanges = (
+    Mapping[int, Mapping[str, Any]]
+    | Callable[[Session, Sequence[int]], Mapping[int, Mapping[str, Any]]]
+)
+
+
+@dataclass(frozen=True)
+class _EventRule:
+    """An event rule (or a per-event webhook, `rule` None) ready to evaluate."""
+
+    rule: AlertRule | None
+    specs: tuple[EventSpec, ...]
+    managers: frozenset[str] | None  # case-folded scope; None means everyone
+
+    def covers(self, manager: str | None) -> bool:
+        if self.managers is None:
+            return True
+        return manager is not None and manager.strip().casefold() in self.managers
+
+
+def _event_rules(rules: Sequence[AlertRule], hooks: Sequence[EventWebhook]) -> list[_EventRule]:
+    out = []
+    for rule in rules:
+        if rule.kind == "events":
+            managers = scope_managers(rule.scope)
+            out.append(
+                _EventRule(
+                    rule,
+                    tuple(rule_events(rule)),
+                    None if managers is None else frozenset(managers),
+                )
+            )
+    out.extend(_EventRule(None, (webhook_spec(hook),), None) for hook in hooks)
+    return out
+
+
 def observe(
     session: Session,
     client_id: int,
     customer_ids: Sequence[int] | None,
     *,
     before: Mapping[int, Mapping[str, Any]] | None = None,
-    before_changes: Mapping[int, Mapping[str, Any]] | None = None,
+    before_changes: BeforeChanges | None = None,
     event_at: datetime | None = None,
 ) -> int:
     """Compare the customers with what the rules last saw, queue what fires,
     remember what was seen. Runs inside the caller's transaction.
 
+    `customer_ids` None means every active customer of the client. Customers
+    are handled `CHUNK` at a time (keyset over the ids), so memory does not
+    grow with the portfolio; with no enabled rule and no webhook nothing is
+    read at all.
+
     `before` gives the full prior state of changed customers; `before_changes`
-    only the columns that changed (the rest is taken from the current row)."""
+    only the columns that changed (the rest is taken from the current row),
+    as a mapping or as a function giving them for a chunk of ids; it is only
+    consulted for customers the rules never observed."""
     if customer_ids is not None and not customer_ids:
         return 0
     _clear_dismissals(session, client_id, customer_ids)
@@ -148,84 +188,149 @@ def observe(
     if not rules and not hooks:
         return 0
     today, now = clock.today(), clock.now()
-    stamp = event_at or now
-    rows = _rows(session, client_id, customer_ids)
-    if not rows:
-        return 0
-    watches = _watches(session, client_id, [int(r["id"]) for r in rows])
-    custom = [(r, _parse_groups(r)) for r in rules if r.kind == "custom"]
-    event_rules = [r for r in rules if r.kind == "events"]
-    facts_of = _custom_facts(session, client_id, rows, today) if custom else None
-    kinds = {
-        c.name_key: c.kind
-        for c in session.exec(select(Connection).where(Connection.client_id == client_id))
-    }
+    pass_ = _Pass(
+        session=session,
+        client_id=client_id,
+        today=today,
+        now=now,
+        stamp=event_at or now,
+        event_rules=_event_rules(rules, hooks),
+        custom=[(r, _parse_groups(r)) for r in rules if r.kind == "custom"],
+        kinds={
+            c.name_key: c.kind
+            for c in session.exec(select(Connection).where(Connection.client_id == client_id))
+        },
+        before=before,
+        before_changes=before_changes,
+    )
     queued = 0
-    inserts: list[dict[str, Any]] = []
-    updates: list[dict[str, Any]] = []
-    for row in rows:
-        cid = int(row["id"])
-        after = event_facts(row, today)
-        watch = watches.get(cid)
-        explicit = before.get(cid, _NOT_GIVEN) if before is not None else _NOT_GIVEN
-        if explicit is _NOT_GIVEN and before_changes is not None and cid in before_changes:
-            explicit = {**row, **before_changes[cid]}
-        if watch is not None:
-            seen: Mapping[str, Any] | None = watch.get("events", {})
-        elif explicit is not _NOT_GIVEN:
-            seen = event_facts(explicit, today) if explicit else {}
-        else:
-            seen = None  # never observed: record only
-        fired: list[tuple[AlertRule | None, Event]] = []
-        if seen is not None:
-            for rule in event_rules:
-                if in_scope(rule, row.get("manager")):
-                    for spec in rule_events(rule):
-                        event = detect(spec, seen, after)
-                        if event is not None:
-                            fired.append((rule, event))
-            for hook in hooks:
-                event = detect(webhook_spec(hook), seen, after)
-                if event is not None:
-                    fired.append((None, event))
-        rule_truth: dict[str, bool] = {}
-        if custom and facts_of is not None:
-            old_truth = watch.get("rules", {}) if watch is not None else {}
-            now_facts = facts_of(row)
-            then_facts = facts_of(explicit) if explicit is not _NOT_GIVEN and explicit else None
-            for rule, groups in custom:
-                key = f"{rule.id}.{rule.revision}"
-                is_true = any(group.evaluate(now_facts) for group in groups)
-                if key in old_truth:
-                    was_true = bool(old_truth[key])
-                elif watch is None and explicit is not _NOT_GIVEN:
-                    was_true = then_facts is not None and any(
-                        group.evaluate(then_facts) for group in groups
-                    )
-                else:
-                    was_true = is_true  # first sight of this rule: record only
-                rule_truth[key] = is_true
-                if is_true and not was_true and in_scope(rule, row.get("manager")):
-                    reason = "condition became true: " + " OR ".join(
-                        f"({c})" for c in rule.conditions
-                    )
-                    event = Event(EventSpec("custom"), reason, dict(seen or {}), after)
-                    fired.append((rule, event))
-        for origin, occurrence in fired:
-            queued += _queue(session, client_id, origin, occurrence, row, stamp, today, kinds)
-        facts = {"events": after, "rules": rule_truth}
-        if watch is None:
-            inserts.append(
-                {"customer_id": cid, "client_id": client_id, "facts": facts, "seen_at": now}
-            )
-        elif watch != facts:
-            updates.append({"customer_id": cid, "facts": facts, "seen_at": now})
-    if inserts:
-        session.execute(insert(CustomerWatch), inserts)
-    if updates:
-        session.execute(update(CustomerWatch), updates)
+    for rows in _row_chunks(session, client_id, customer_ids, full=bool(pass_.custom)):
+        queued += pass_.run(rows)
     session.flush()
     return queued
+
+
+@dataclass
+class _Pass:
+    """One observation over many customers, fed a chunk of rows at a time."""
+
+    session: Session
+    client_id: int
+    today: date
+    now: datetime
+    stamp: datetime
+    event_rules: list[_EventRule]
+    custom: list[tuple[AlertRule, list[Condition]]]
+    kinds: Mapping[str, str]
+    before: Mapping[int, Mapping[str, Any]] | None
+    before_changes: BeforeChanges | None
+
+    def _explicit_before(self, rows: list[dict[str, Any]], unseen: list[int]) -> dict[int, Any]:
+        """The state before the change of the customers never observed."""
+        out: dict[int, Any] = {}
+        if self.before is not None:
+            for cid in unseen:
+                if cid in self.before:
+                    out[cid] = self.before[cid]
+        if self.before_changes is None:
+            return out
+        missing = [cid for cid in unseen if cid not in out]
+        if not missing:
+            return out
+        if callable(self.before_changes):
+            changes = self.before_changes(self.session, missing)
+        else:
+            changes = self.before_changes
+        by_id = {int(r["id"]): r for r in rows}
+        for cid in missing:
+            if cid in changes:
+                out[cid] = {**by_id[cid], **changes[cid]}
+        return out
+
+    def run(self, rows: list[dict[str, Any]]) -> int:
+        session, today, now = self.session, self.today, self.now
+        ids = [int(r["id"]) for r in rows]
+        watches = _watches(session, self.client_id, ids)
+        explicit_of = self._explicit_before(rows, [cid for cid in ids if cid not in watches])
+        facts_of = _custom_facts(session, self.client_id, rows, today) if self.custom else None
+        fired_all: list[tuple[int, AlertRule | None, Event]] = []
+        inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        for row in rows:
+            cid = int(row["id"])
+            after = event_facts(row, today)
+            watch = watches.get(cid)
+            explicit = explicit_of.get(cid, _NOT_GIVEN)
+            if watch is not None:
+                seen: Mapping[str, Any] | None = watch.get("events", {})
+            elif explicit is not _NOT_GIVEN:
+                seen = event_facts(explicit, today) if explicit else {}
+            else:
+                seen = None  # never observed: record only
+            fired: list[tuple[int, AlertRule | None, Event]] = []
+            if seen is not None and seen != after:  # nothing fires without a move
+                manager = row.get("manager")
+                for target in self.event_rules:
+                    if target.covers(manager):
+                        for spec in target.specs:
+                            event = detect(spec, seen, after)
+                            if event is not None:
+                                fired.append((cid, target.rule, event))
+            rule_truth: dict[str, bool] = {}
+            if self.custom and facts_of is not None:
+                old_truth = watch.get("rules", {}) if watch is not None else {}
+                now_facts = facts_of(row)
+                then_facts = facts_of(explicit) if explicit is not _NOT_GIVEN and explicit else None
+                for rule, groups in self.custom:
+                    key = f"{rule.id}.{rule.revision}"
+                    is_true = any(group.evaluate(now_facts) for group in groups)
+                    if key in old_truth:
+                        was_true = bool(old_truth[key])
+                    elif watch is None and explicit is not _NOT_GIVEN:
+                        was_true = then_facts is not None and any(
+                            group.evaluate(then_facts) for group in groups
+                        )
+                    else:
+                        was_true = is_true  # first sight of this rule: record only
+                    rule_truth[key] = is_true
+                    if is_true and not was_true and in_scope(rule, row.get("manager")):
+                        reason = "condition became true: " + " OR ".join(
+                            f"({c})" for c in rule.conditions
+                        )
+                        event = Event(EventSpec("custom"), reason, dict(seen or {}), after)
+                        fired.append((cid, rule, event))
+            fired_all.extend(fired)
+            facts = {"events": after, "rules": rule_truth}
+            if watch is None:
+                inserts.append(
+                    {
+                        "customer_id": cid,
+                        "client_id": self.client_id,
+                        "facts": facts,
+                        "seen_at": now,
+                    }
+                )
+            elif watch != facts:
+                updates.append({"customer_id": cid, "facts": facts, "seen_at": now})
+        queued = 0
+        if fired_all:
+            full = _full_rows(session, self.client_id, rows, {cid for cid, _r, _e in fired_all})
+            for cid, origin, occurrence in fired_all:
+                queued += _queue(
+                    session,
+                    self.client_id,
+                    origin,
+                    occurrence,
+                    full[cid],
+                    self.stamp,
+                    today,
+                    self.kinds,
+                )
+        if inserts:
+            session.execute(insert(CustomerWatch), inserts)
+        if updates:
+            session.execute(update(CustomerWatch), updates)
+        return queued
 
 
 def _parse_groups(rule: AlertRule) -> list[Condition]:
@@ -255,42 +360,128 @@ def _custom_facts(session: Session, client_id: int, rows: list[dict[str, Any]], 
     return facts
 
 
-def _rows(
-    session: Session, client_id: int, customer_ids: Sequence[int] | None
-) -> list[dict[str, Any]]:
+# Customers compared per round trip: large enough that the per-chunk queries
+# cost little, small enough that a million changed customers stay a few MiB.
+CHUNK = 5000
+# The columns events read (and the scope's manager); a whole row is read only
+# for customers whose notification is written, or when a custom rule needs it.
+_EVENT_COLUMNS = (
+    "id",
+    "name",
+    "manager",
+    "score",
+    "band",
+    "lifecycle",
+    "nps",
+    "days_baseline",
+    "days_as_of",
+    "renewal_date",
+)
+_IN_LIST = 500
+
+
+def _row_chunks(
+    session: Session, client_id: int, customer_ids: Sequence[int] | None, *, full: bool
+) -> Iterator[list[dict[str, Any]]]:
+    """The active customers (all of the client when `customer_ids` is None),
+    CHUNK at a time in id order; whole typed rows when `full`, else only
+    `_EVENT_COLUMNS`."""
     from iqcadence.core.queries import _typed_row
 
-    sql = "SELECT * FROM customer WHERE client_id = :client_id AND status = 'active'"
     conn = session.connection()
+    columns = "*" if full else ", ".join(_EVENT_COLUMNS)
+    sql = f"SELECT {columns} FROM customer WHERE client_id = :client_id AND status = 'active'"
+
+    def shaped(result: Any) -> list[dict[str, Any]]:
+        if full:
+            return [_typed_row(dict(r)) for r in result.mappings()]
+        return [dict(zip(_EVENT_COLUMNS, r, strict=True)) for r in result]
+
     if customer_ids is None:
-        result = conn.execute(text(sql + " ORDER BY id"), {"client_id": client_id}).mappings()
-        return [_typed_row(dict(r)) for r in result]
-    rows: list[dict[str, Any]] = []
-    ids = list(customer_ids)
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        marks = ", ".join(f":c{i}" for i in range(len(chunk)))
-        params: dict[str, Any] = {"client_id": client_id}
-        params.update({f"c{i}": cid for i, cid in enumerate(chunk)})
-        result = conn.execute(text(f"{sql} AND id IN ({marks})"), params).mappings()
-        rows.extend(_typed_row(dict(r)) for r in result)
-    return rows
+        last = None
+        while True:
+            params: dict[str, Any] = {"client_id": client_id, "limit": CHUNK}
+            where = ""
+            if last is not None:
+                where, params["after"] = " AND id > :after", last
+            rows = shaped(conn.execute(text(f"{sql}{where} ORDER BY id LIMIT :limit"), params))
+            if not rows:
+                return
+            yield rows
+            last = rows[-1]["id"]
+            if len(rows) < CHUNK:
+                return
+    for start in range(0, len(customer_ids), CHUNK):
+        chunk = [int(cid) for cid in customer_ids[start : start + CHUNK]]
+        rows = []
+        for condition, params, wanted in _id_filters("id", chunk):
+            params["client_id"] = client_id
+            result = conn.execute(text(f"{sql} AND {condition} ORDER BY id"), params)
+            found = shaped(result)
+            rows.extend(found if wanted is None else [r for r in found if r["id"] in wanted])
+        if rows:
+            yield rows
+
+
+def _id_filters(
+    column: str, ids: Sequence[int]
+) -> Iterator[tuple[str, dict[str, Any], set[int] | None]]:
+    """Conditions on `column` selecting `ids`, with their parameters: one range
+    when the ids are dense (the set returned with it drops the rows between
+    them), else IN lists of a few hundred."""
+    if not ids:
+        return
+    low, high = min(ids), max(ids)
+    if high - low < 2 * len(ids):
+        yield f"{column} BETWEEN :id_low AND :id_high", {"id_low": low, "id_high": high}, set(ids)
+        return
+    for start in range(0, len(ids), _IN_LIST):
+        part = ids[start : start + _IN_LIST]
+        marks = ", ".join(f":id{n}" for n in range(len(part)))
+        yield f"{column} IN ({marks})", {f"id{n}": cid for n, cid in enumerate(part)}, None
+
+
+def _select_ids(
+    conn: Any, sql: str, column: str, ids: Sequence[int], params: Mapping[str, Any]
+) -> Iterator[Any]:
+    """The rows of `sql` (a SELECT ending in a WHERE clause, its first column
+    `column`) whose `column` is one of `ids`."""
+    for condition, bound, wanted in _id_filters(column, ids):
+        for row in conn.execute(text(f"{sql} AND {condition}"), {**params, **bound}):
+            if wanted is None or row[0] in wanted:
+                yield row
+
+
+def _full_rows(
+    session: Session, client_id: int, rows: list[dict[str, Any]], wanted: set[int]
+) -> dict[int, dict[str, Any]]:
+    """Whole typed rows of the `wanted` customers (for their notifications)."""
+    from iqcadence.core.queries import _typed_row
+
+    if rows and "status" in rows[0]:  # already whole rows
+        return {int(r["id"]): r for r in rows if int(r["id"]) in wanted}
+    sql = "SELECT * FROM customer WHERE client_id = :client_id"
+    conn = session.connection()
+    out: dict[int, dict[str, Any]] = {}
+    for condition, params, keep in _id_filters("id", sorted(wanted)):
+        params["client_id"] = client_id
+        for r in conn.execute(text(f"{sql} AND {condition}"), params).mappings():
+            if keep is None or r["id"] in keep:
+                out[int(r["id"])] = _typed_row(dict(r))
+    return out
 
 
 def _watches(session: Session, client_id: int, ids: list[int]) -> dict[int, dict[str, Any]]:
     """What was last observed of these customers (facts by customer id)."""
     out: dict[int, dict[str, Any]] = {}
-    query = select(CustomerWatch.customer_id, CustomerWatch.facts)
-    if len(ids) > 2000:  # most of the client: one scan beats many IN lists
-        wanted = set(ids)
-        for cid, facts in session.exec(query.where(CustomerWatch.client_id == client_id)):
-            if cid in wanted:
+    conn = session.connection()
+    query = select(CustomerWatch.customer_id, CustomerWatch.facts).where(
+        CustomerWatch.client_id == client_id
+    )
+    for condition, params, wanted in _id_filters("customer_watch.customer_id", ids):
+        for cid, facts in conn.execute(query.where(text(condition)), params):
+            if wanted is None or cid in wanted:
                 out[cid] = dict(facts)
-        return out
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        for cid, facts in session.exec(query.where(col(CustomerWatch.customer_id).in_(chunk))):
-            out[cid] = dict(facts)
     return out
 
 
@@ -304,8 +495,8 @@ def _clear_dismissals(session: Session, client_id: int, customer_ids: Sequence[i
         AlertState.client_id == client_id, AlertState.state == "dismissed"
     )
     found = set(session.exec(query).all())
-    if customer_ids is not None:
-        found &= set(customer_ids)
+    if found and customer_ids is not None:  # one pass over the ids, no copy of them
+        found = {cid for cid in customer_ids if cid in found}
     ids = sorted(found)
     if not ids:
         return

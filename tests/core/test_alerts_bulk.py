@@ -1,0 +1,161 @@
+"""The bulk change hook (rescore, import) and the sweep, chunk by chunk:
+the same notifications whatever the chunk size, customers never observed
+compared with their state before a rescore, and no work without rules."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from tests.memory_keyring import MemoryKeyring, memory_keyring  # noqa: F401
+
+EVENTS = ["health_below:50", "became_at_risk", "lifecycle_change", "rapid_score_drop:10"]
+# logins, adoption, tickets, nps: from healthy to failing
+PORTFOLIO = {
+    "Acme": (30, 90, 0, 9),
+    "Birch": (20, 60, 1, 8),
+    "Cobalt": (12, 45, 2, 7),
+    "Dune": (8, 40, 3, 6),
+    "Elm": (5, 20, 4, 3),
+    "Fjord": (25, 80, 0, 10),
+    "Gale": (3, 10, 6, 1),
+}
+# scoring on NPS and tickets alone moves most scores a long way, and the higher
+# thresholds move bands (and lifecycles) into at risk
+HARSH_WEIGHTS = {
+    "logins": 0,
+    "adoption": 0,
+    "tickets": 30,
+    "nps": 70,
+    "csat": 0,
+    "days": 0,
+    "growth": 0,
+}
+HARSH_THRESHOLDS = {"at_risk": 40, "watch": 70, "healthy": 85, "expansion": 95}
+
+
+@pytest.fixture(autouse=True)
+def no_background_sender(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IQCADENCE_SEND_ON_CHANGE", "0")
+
+
+def _customers(session: Any, actor: Any) -> None:
+    from iqcadence.core.customers import apply_changes
+
+    for name, (logins, adoption, tickets, nps) in PORTFOLIO.items():
+        values = {"logins": logins, "adoption": adoption, "tickets": tickets, "nps": nps}
+        apply_changes(session, actor, name, {**values, "days": 3, "mrr": 1000})
+
+
+def _states(session: Any) -> dict[str, dict[str, Any]]:
+    from sqlalchemy import text
+
+    rows = session.connection().execute(text("SELECT * FROM customer")).mappings()
+    return {r["name"]: dict(r) for r in rows}
+
+
+def _rescore(session: Any, actor: Any) -> None:
+    from iqcadence.core import rescore, settings
+
+    config = settings.load_scoring_config(session, actor.client_id)
+    settings.save_scoring_config(
+        session,
+        actor,
+        replace(config, weights=dict(HARSH_WEIGHTS), thresholds=dict(HARSH_THRESHOLDS)),
+    )
+    rescore.rescore_all(session, actor)
+
+
+def _queued(session: Any) -> list[tuple[str, str]]:
+    from sqlmodel import select
+
+    from iqcadence.core.models.alerts import OutboxEntry
+
+    session.expire_all()
+    return sorted((e.customer_name, e.event) for e in session.exec(select(OutboxEntry)).all())
+
+
+def _expected(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[str, str]]:
+    """What the events' own definitions say fires between two states."""
+    from iqcadence.core import clock
+    from iqcadence.core.alerts.events import detect, event_facts, parse_event
+
+    today = clock.today()
+    out = []
+    for name, old in before.items():
+        then, now = event_facts(old, today), event_facts(after[name], today)
+        out.extend((name, e) for e in EVENTS if detect(parse_event(e), then, now) is not None)
+    return sorted((name, parse_event(e).type) for name, e in out)
+
+
+@pytest.mark.parametrize("chunk", [2, 3, 5000])
+def test_rescore_fires_from_the_state_before_it_whatever_the_chunk(
+    session: Any,
+    actor: Any,
+    memory_keyring: MemoryKeyring,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    chunk: int,
+) -> None:
+    from iqcadence.core.alerts import connections, engine, rules
+
+    monkeypatch.setattr(engine, "CHUNK", chunk)
+    _customers(session, actor)  # before any rule: never observed
+    connections.add_connection(session, actor, "h", kind="webhook", target="http://127.0.0.1:9/h")
+    rules.add_rule(session, actor, "risk", events=EVENTS, channels=["h"])
+    # one customer observed by a change made while the rule exists
+    from iqcadence.core.customers import apply_changes
+
+    apply_changes(session, actor, "Birch", {"nps": 7})
+    assert _queued(session) == []
+    before = _states(session)
+    _rescore(session, actor)
+    after = _states(session)
+    expected = _expected(before, after)
+    assert len(expected) >= 4  # the weights really moved customers across thresholds
+    assert _queued(session) == expected
+    watched = session.connection().exec_driver_sql("SELECT COUNT(*) FROM customer_watch")
+    assert watched.scalar_one() == len(PORTFOLIO)
+    # the same rescore again changes nothing and queues nothing more
+    from iqcadence.core import rescore
+
+    rescore.rescore_all(session, actor)
+    assert _queued(session) == expected
+
+
+def test_no_rule_and_no_webhook_reads_no_customer(
+    session: Any, actor: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from iqcadence.core.alerts import engine
+
+    _customers(session, actor)
+
+    def boom(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("customers read although no rule is enabled")
+
+    monkeypatch.setattr(engine, "_row_chunks", boom)
+    monkeypatch.setattr(engine, "_dirty_before", boom)
+    _rescore(session, actor)
+    assert engine.sweep(session, actor.client_id) == 0
+    assert _queued(session) == []
+
+
+def test_sweep_in_chunks_fires_each_crossing_once(
+    session: Any,
+    actor: Any,
+    memory_keyring: MemoryKeyring,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from iqcadence.core.alerts import connections, engine, rules
+
+    monkeypatch.setattr(engine, "CHUNK", 2)
+    connections.add_connection(session, actor, "h", kind="webhook", target="http://127.0.0.1:9/h")
+    rules.add_rule(session, actor, "quiet", events=["no_contact:14"], channels=["h"])
+    _customers(session, actor)  # 3 days without contact, observed as they are scored
+    assert engine.sweep(session, actor.client_id) == 0
+    monkeypatch.setenv("IQCADENCE_TODAY", "2026-12-09")  # 15 days
+    assert engine.sweep(session, actor.client_id) == len(PORTFOLIO)
+    assert engine.sweep(session, actor.client_id) == 0
+    session.commit()
+    assert _queued(session) == sorted((name, "no_contact") for name in PORTFOLIO)
