@@ -94,13 +94,11 @@ def _open(path: str) -> Any:
 def child_screen(path: str, mode: str) -> dict[str, Any]:
     """First paint of My day (the home screen) or Customers (started on it)."""
     database = _open(path)
-    from iqcadence.tui.app import IQCadenceApp, make_app
+    from iqcadence.tui.app import make_app
 
     result: dict[str, Any] = {}
-    if mode == "customers":
-        IQCadenceApp.DEFAULT_MODE = "customers"
     started = time.perf_counter()
-    app = make_app(database, today=_portfolio.TODAY)
+    app = make_app(database, today=_portfolio.TODAY, start=mode)
     watch_first_paint(app, started, result)
 
     async def pilot_run(pilot: Any) -> None:
@@ -132,11 +130,10 @@ def child_keys(path: str, query: str) -> dict[str, Any]:
     database = _open(path)
     from textual import events
 
-    from iqcadence.tui.app import IQCadenceApp, make_app
+    from iqcadence.tui.app import make_app
     from iqcadence.tui.screens.customers import COLUMNS
 
-    IQCadenceApp.DEFAULT_MODE = "customers"
-    app = make_app(database, today=_portfolio.TODAY)
+    app = make_app(database, today=_portfolio.TODAY, start="customers")
     result: dict[str, Any] = {"search": [], "sort": []}
 
     async def pilot_run(pilot: Any) -> None:

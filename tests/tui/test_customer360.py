@@ -275,3 +275,16 @@ class TestRecordActions:
             actor = resolve_actor(session)
             kinds = sorted(e.kind for e in timeline.list_events(session, actor, "Globex"))
         assert "email" in kinds and "meeting" in kinds
+
+
+async def test_export_record_pdf(make: Any, tmp_path: Any) -> None:
+    app = make()
+    target = tmp_path / "out" / "acme.pdf"
+    async with app.run_test(size=(140, 45)) as pilot:
+        await open_record(pilot, "Acme Corp")
+        await pilot.press("E")
+        await settle(pilot)
+        app.screen.query_one("#field-path").value = str(target)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    assert target.read_bytes().startswith(b"%PDF")

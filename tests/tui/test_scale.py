@@ -60,10 +60,8 @@ async def test_customers_search_and_sort_at_100k(database: Any) -> None:
     from iqcadence.tui.screens.customers import WINDOW
 
     fill(database)
-    app = make_app(database, today=TODAY)
+    app = make_app(database, today=TODAY, start="customers")
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("2")
         await settle(pilot)
         screen = app.screen
         table = screen.query_one("#cust-table")

@@ -338,7 +338,18 @@ def my_day(session: Session, actor: Actor, *, today: date | None = None, limit: 
         set(candidates) | {ids[i["customer"]] for i in renewals if i["customer"] in ids}
     )
     alerts = derive_alerts(session, actor.client_id, today=today, customer_ids=candidates)
-    result = MyDay(kpis=kpis(session, actor.client_id, config), mine_only=mine is not None)
+    scoped = myday.kpis(session, where, params, config)
+    by_band = dict(scoped["by_band"])
+    unscored = int(by_band.pop("unscored", 0))
+    figures = Kpis(
+        bands={band: int(by_band.get(band, 0)) for band in BANDS},
+        unscored=unscored,
+        accounts=int(scoped["accounts"]),
+        total_mrr=float(scoped["total_mrr"]),
+        revenue_at_risk=float(scoped["revenue_at_risk"]),
+        expansion_opportunity=float(scoped["expansion_opportunity"]),
+    )
+    result = MyDay(kpis=figures, mine_only=mine is not None)
     overdue = tasks.list_tasks(session, actor, mine=True, due="overdue", today=today)
     due_today = tasks.list_tasks(session, actor, mine=True, due="today", today=today)
     for task in tasks.task_dicts(session, overdue + due_today)[:limit]:

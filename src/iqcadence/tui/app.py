@@ -71,11 +71,17 @@ class IQCadenceApp(App[None]):
         Binding("escape", "back", "Back", show=False),
     ]
 
-    def __init__(self, database: Database, actor: Actor, *, today: date | None = None) -> None:
+    def __init__(
+        self, database: Database, actor: Actor, *, today: date | None = None, start: str = "my_day"
+    ) -> None:
+        if start not in self.MODES:
+            raise ValueError(f"start: {start!r} is not one of {', '.join(self.MODES)}.")
+        self.DEFAULT_MODE = start  # read by App.__init__: the screen the app opens on
         super().__init__()
         self.database = database
         self.actor = actor
         self.today_override = today
+        self.start = start
 
     @property
     def today(self) -> date:
@@ -185,9 +191,14 @@ class IQCadenceApp(App[None]):
 
 
 def make_app(
-    database: Database, *, as_user: str | None = None, today: date | None = None
+    database: Database,
+    *,
+    as_user: str | None = None,
+    today: date | None = None,
+    start: str = "my_day",
 ) -> IQCadenceApp:
-    """The app on an open database, acting as `as_user` (else IQCADENCE_USER).
+    """The app on an open database, acting as `as_user` (else IQCADENCE_USER),
+    opening on the `start` screen (my_day, customers, alerts, score, settings, help).
 
     `today` fixes the date for the whole core (decay, windows, momentum) the
     same way IQCADENCE_TODAY does, so the app and its tests agree on it.
@@ -196,4 +207,4 @@ def make_app(
         os.environ["IQCADENCE_TODAY"] = today.isoformat()
     with database.session() as session:
         actor = resolve_actor(session, as_user)
-    return IQCadenceApp(database, actor, today=today)
+    return IQCadenceApp(database, actor, today=today, start=start)

@@ -123,8 +123,12 @@ class AlertsScreen(BaseScreen):
             (money(exposure["total_mrr"]), "bold red"),
             f" across {exposure['customers']} customers with a critical or warning alert",
         )
-        for category, item in exposure["by_category"].items():
-            text.append(f"\n  {category}: {money(item['mrr'])} ({item['customers']})", "dim")
+        parts = [
+            f"{category} {money(item['mrr'])} ({item['customers']})"
+            for category, item in exposure["by_category"].items()
+        ]
+        if parts:
+            text.append("\n" + " · ".join(parts), "dim")
         self.query_one("#exposure", Static).update(text)
         self.update_status()
 

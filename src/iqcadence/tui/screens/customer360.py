@@ -43,6 +43,7 @@ class Customer360Screen(BaseScreen):
         Binding("x", "explain", "Explain"),
         Binding("a", "archive", "Archive"),
         Binding("D", "delete", "Delete", key_display="D"),
+        Binding("E", "export", "Export PDF", key_display="E"),
         Binding("r", "reload", "Refresh", show=False),
         Binding("f", "timeline_filter", "Timeline filter", show=False),
     ]
@@ -425,6 +426,9 @@ class Customer360Screen(BaseScreen):
 
     def action_brief(self) -> None:
         record_actions.brief(self)
+
+    def action_export(self) -> None:
+        record_actions.export_pdf(self)
 
     def action_timeline_filter(self) -> None:
         record_actions.timeline_filter(self)

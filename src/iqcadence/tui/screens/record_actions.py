@@ -4,6 +4,7 @@ briefing, the timeline filter; and the text of a score explanation."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from iqcadence.core.explain import Explanation
@@ -237,6 +238,40 @@ def brief(screen: Customer360Screen) -> None:
         return str(build_brief(session, app.actor, name, today=app.today)["text"])
 
     app.run_db(build, lambda body: app.push_screen(TextModal(f"Briefing — {name}", body)))
+
+
+def export_pdf(screen: Customer360Screen) -> None:
+    """E: the record (header, attributes, timeline, health history) as a PDF."""
+    name = _record_name(screen)
+    if name is None:
+        return
+    app = screen.iq
+    from iqcadence.core.db import data_dir
+
+    slug = "".join(ch if ch.isalnum() else "-" for ch in name.lower()).strip("-") or "record"
+    default = str(data_dir() / "exports" / f"{slug}-record.pdf")
+
+    def submit(values: dict[str, str] | None) -> None:
+        if not values:
+            return
+        target = Path(values["path"]).expanduser()
+
+        def write(session: Any) -> str:
+            from iqcadence.core import reports_service
+
+            content = reports_service.record_pdf(session, app.actor, name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+            return str(target)
+
+        app.run_db(write, lambda path: screen.notify(f"Record saved to {path}."))
+
+    screen.app.push_screen(
+        FormModal(
+            f"Export {name} as PDF", [FormField("path", "File", value=default, required=True)]
+        ),
+        submit,
+    )
 
 
 def timeline_filter(screen: Customer360Screen) -> None:
