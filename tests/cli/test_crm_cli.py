@@ -284,3 +284,14 @@ def test_import_events_bad_rows(cli: Any, tmp_path: Path) -> None:
     skipped = cli("import", "events", str(bad), "--skip-invalid")
     assert skipped.exit_code == 3
     assert [e["title"] for e in _json(cli("timeline", "Acme", "--json"))] == ["ok"]
+
+
+def test_meeting_with_an_unwritable_invite_path_logs_nothing(cli: Any, tmp_path: Path) -> None:
+    _customers(cli)
+    for target in (tmp_path / "missing-dir" / "qbr.ics", tmp_path):
+        result = cli(
+            "meeting", "Acme", "--title", "QBR", "--at", "2026-12-03T15:00", "--ics", str(target)
+        )
+        assert result.exit_code == 1 and "cannot write the invite" in result.stderr
+    assert not (tmp_path / "missing-dir").exists()
+    assert _json(cli("timeline", "Acme", "--kind", "meeting", "--json")) == []

@@ -78,10 +78,28 @@ def meeting_command(
 
     Example:
 
-      iqcadence meeting "Acme Corp" --title "QBR" --at 2026-12-03T15:00 --duration 1h
-        --with "Jane Doe" --ics qbr.ics --send
+    \b
+      iqcadence meeting "Acme Corp" --title QBR --at 2026-12-03T15:00 --ics qbr.ics
+      iqcadence meeting "Acme Corp" --title QBR --at 2026-12-03T15:00 --duration 1h \\
+        --with "Jane Doe" --send
     """
+    import os
+
     from iqcadence.core import outreach
+
+    if ics is not None:
+        # Refuse an unwritable destination before anything is logged or sent.
+        target = Path(ics)
+        folder = target.parent
+        reason = None
+        if target.is_dir():
+            reason = "it is a folder"
+        elif not folder.is_dir():
+            reason = f"no folder {str(folder)!r}"
+        elif not os.access(folder, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+            reason = "permission denied"
+        if reason is not None:
+            raise common.fail(f"{ics}: cannot write the invite ({reason}); nothing was logged.")
 
     with common.session_as(ctx) as (session, actor):
         result = outreach.schedule_meeting(
