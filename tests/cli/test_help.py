@@ -68,3 +68,32 @@ def test_help_option_end_to_end(cli: Any) -> None:
     result = cli("customers", "list", "--help", db=False)
     assert result.exit_code == 0
     assert "--where" in result.stdout and "Example" in result.stdout
+
+
+# Modules whose help pages are held to the 80-column, copy-pasteable example rule.
+CHECKED_MODULES = {
+    f"iqcadence.cli.{name}"
+    for name in (
+        "customers", "config", "audit", "users", "scoring_cmds", "db", "backup", "fields",
+        "owners", "opportunities", "leads", "myday", "outreach",
+    )
+}  # fmt: skip
+CHECKED = [
+    path
+    for path, command in COMMANDS
+    if path and getattr(command.callback, "__module__", "") in CHECKED_MODULES
+]
+
+
+@pytest.mark.parametrize("path", CHECKED, ids=[" ".join(p) for p in CHECKED])
+def test_example_lines_stay_as_written_within_80_columns(path: tuple[str, ...]) -> None:
+    command: Any = ROOT
+    for name in path:
+        command = command.commands[name]
+    page = help_page(path)
+    lines = [line.strip() for line in page.splitlines()]
+    examples = (command.help or "").split("Example", 1)[-1].splitlines()
+    for example in (line.strip() for line in examples):
+        if example.startswith("iqcadence "):
+            assert example in lines, f"`{example}` is re-wrapped in the help page"
+    assert max(len(line) for line in page.splitlines()) <= 80

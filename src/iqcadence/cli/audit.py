@@ -24,6 +24,7 @@ def audit_command(
 
     Example:
 
+    \b
       iqcadence audit --customer "Acme Corp" --limit 20
       iqcadence audit --action config --json
     """

@@ -43,6 +43,7 @@ def backup(
 
     Example:
 
+    \b
       iqcadence backup --out ~/iqcadence-2026-11-27.json
     """
     from iqcadence.core import backup as core
@@ -96,6 +97,7 @@ def restore(
 
     Example:
 
+    \b
       iqcadence restore ~/iqcadence-2026-11-27.json --yes
     """
     from iqcadence.core import backup as core

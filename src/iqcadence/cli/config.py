@@ -147,6 +147,7 @@ def show_command(
 
     Example:
 
+    \b
       iqcadence config show
       iqcadence config show --json
     """
@@ -227,6 +228,7 @@ def weights_set(ctx: typer.Context, pairs: Pairs) -> None:
 
     Example:
 
+    \b
       iqcadence config weights set logins=30 adoption=20
     """
     from dataclasses import replace
@@ -255,6 +257,7 @@ def thresholds_set(ctx: typer.Context, pairs: Pairs) -> None:
 
     Example:
 
+    \b
       iqcadence config thresholds set at_risk=25 watch=50 healthy=65 expansion=80
     """
     from dataclasses import replace
@@ -289,6 +292,7 @@ def csat_command(
 
     Example:
 
+    \b
       iqcadence config csat on --weight 10
       iqcadence config csat off
     """
@@ -339,6 +343,7 @@ def cadence_set(ctx: typer.Context, pairs: Pairs) -> None:
 
     Example:
 
+    \b
       iqcadence config cadence set enterprise=14/21 mid=21/30 smb=30/45
     """
     from dataclasses import replace
@@ -372,6 +377,7 @@ def windows_set(ctx: typer.Context, pairs: Pairs) -> None:
 
     Example:
 
+    \b
       iqcadence config renewal-windows set critical=30 warning=60 upcoming=90
     """
     from dataclasses import replace
@@ -401,7 +407,9 @@ def signals_set(ctx: typer.Context, pairs: Pairs) -> None:
 
     Example:
 
-      iqcadence config signals set quiet_after=21 momentum_points=8 expansion_pct=15
+    \b
+      iqcadence config signals set quiet_after=21 momentum_points=8
+      iqcadence config signals set expansion_pct=15
     """
     from dataclasses import replace
 
@@ -436,6 +444,7 @@ def profiles_list(
 
     Example:
 
+    \b
       iqcadence config profiles list
     """
     from sqlalchemy import func
@@ -501,6 +510,7 @@ def profiles_set(
 
     Example:
 
+    \b
       iqcadence config profiles set enterprise adoption=35 logins=15
     """
     from iqcadence.core import settings
@@ -541,6 +551,7 @@ def profiles_delete(
 
     Example:
 
+    \b
       iqcadence config profiles delete enterprise
     """
     from iqcadence.core import settings
@@ -562,6 +573,7 @@ def export_command(
 
     Example:
 
+    \b
       iqcadence config export scoring.toml
     """
     from iqcadence.core import settings
@@ -591,6 +603,7 @@ def import_command(
 
     Example:
 
+    \b
       iqcadence config import scoring.toml
     """
     from iqcadence.core import settings
@@ -613,6 +626,7 @@ def history_command(
 
     Example:
 
+    \b
       iqcadence config history --limit 10
     """
     from iqcadence.core import audit

@@ -60,6 +60,7 @@ def list_command(
 
     Example:
 
+    \b
       iqcadence customers list --tier enterprise --sort score --limit 20
       iqcadence customers list --search acme --status all --json
     """
@@ -195,6 +196,7 @@ def show_command(
 
     Example:
 
+    \b
       iqcadence customers show "Acme Corp"
       iqcadence customers show "Acme Corp" --json
     """
@@ -340,7 +342,8 @@ def edit_command(
 
     \b
       iqcadence customers edit "Acme Corp" --set tier=enterprise
-      iqcadence customers edit "Acme Corp" --set renewal_date=2027-03-01 --set plan=gold
+      iqcadence customers edit "Acme Corp" --set renewal_date=2027-03-01
+      iqcadence customers edit "Acme Corp" --set plan=gold --set manager=
     """
     from iqcadence.core import custom_fields, customers
     from iqcadence.core.errors import InvalidValue
@@ -506,6 +509,7 @@ def delete_command(
 
     Example:
 
+    \b
       iqcadence customers delete "Acme Corp" --yes
     """
     from rich.markup import escape

@@ -28,6 +28,7 @@ def path(
 
     Example:
 
+    \b
       iqcadence db path
     """
     from iqcadence.core.db import resolve_location
@@ -61,6 +62,7 @@ def check(
 
     Example:
 
+    \b
       iqcadence db check --json
     """
     from iqcadence.core.backup import check_database
@@ -94,6 +96,7 @@ def upgrade(
 
     Example:
 
+    \b
       iqcadence --db team.db db upgrade
     """
     from iqcadence.core.backup import upgrade_database

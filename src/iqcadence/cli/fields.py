@@ -34,7 +34,8 @@ def add_command(
 
     Example:
 
-      iqcadence fields add plan --type dropdown --options gold,silver --label "Plan tier"
+    \b
+      iqcadence fields add plan --type dropdown --options gold,silver
       iqcadence fields add acv_target --type number --label "ACV target"
     """
     from iqcadence.core import custom_fields
@@ -63,6 +64,7 @@ def list_command(
 
     Example:
 
+    \b
       iqcadence fields list --json
     """
     from iqcadence.core import custom_fields
@@ -101,6 +103,7 @@ def remove_command(
 
     Example:
 
+    \b
       iqcadence fields remove plan --yes
     """
     from iqcadence.core import custom_fields
@@ -124,6 +127,7 @@ def set_command(
 
     Example:
 
+    \b
       iqcadence fields set "Acme Corp" plan gold
       iqcadence fields set "Acme Corp" kickoff 2027-01-15
     """

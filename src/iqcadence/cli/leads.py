@@ -35,6 +35,7 @@ def add_command(
 
     Example:
 
+    \b
       iqcadence leads add "Hooli" --website https://hooli.com --industry Software
     """
     from iqcadence.core import leads
@@ -65,6 +66,7 @@ def list_command(
 
     Example:
 
+    \b
       iqcadence leads list --status qualified
     """
     from iqcadence.core import leads
@@ -102,6 +104,7 @@ def edit_command(
 
     Example:
 
+    \b
       iqcadence leads edit 4 --status qualified
     """
     from iqcadence.core import leads
@@ -137,6 +140,7 @@ def promote_command(
 
     Example:
 
+    \b
       iqcadence leads promote 4
     """
     from iqcadence.core import leads, queries

@@ -23,6 +23,7 @@ def myday_command(
 
     Example:
 
+    \b
       iqcadence --as ana@example.com myday
       iqcadence myday --json
     """
@@ -139,6 +140,7 @@ def brief_command(
 
     Example:
 
+    \b
       iqcadence brief "Acme Corp"
     """
     from iqcadence.core import brief

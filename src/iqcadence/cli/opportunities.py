@@ -34,7 +34,9 @@ def add_command(
 
     Example:
 
-      iqcadence opportunities add "Acme Corp" "Seat expansion" --amount 12000 --close 2027-02-01
+    \b
+      iqcadence opportunities add "Acme Corp" Seats --amount 12000
+      iqcadence opportunities add Acme Renewal --amount 9000 --close 2027-02-01
     """
     from iqcadence.core import opportunities
 
@@ -71,6 +73,7 @@ def list_command(
 
     Example:
 
+    \b
       iqcadence opportunities list "Acme Corp"
       iqcadence opportunities list --open --json
     """
@@ -102,6 +105,7 @@ def edit_command(
 
     Example:
 
+    \b
       iqcadence opportunities edit 3 --stage negotiation --amount 15000
     """
     from iqcadence.core import opportunities
@@ -139,6 +143,7 @@ def close_command(
 
     Example:
 
+    \b
       iqcadence opportunities close 3 --won
     """
     from iqcadence.core import opportunities

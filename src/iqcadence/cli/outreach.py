@@ -13,8 +13,8 @@ from iqcadence.cli import common
 smtp_app = typer.Typer(
     help=(
         "The SMTP server e-mails and invites go out through (password kept in the OS "
-        "keyring).\n\nExample:\n\n  iqcadence smtp set --host smtp.example.com --port 587 "
-        "--user me@example.com --from me@example.com --starttls"
+        "keyring).\n\nExample:\n\n\b\n  iqcadence smtp set --host smtp.example.com --port 587 \\\n"
+        "    --user me@example.com --from me@example.com --starttls"
     ),
     no_args_is_help=True,
 )
@@ -36,7 +36,9 @@ def email_command(
 
     Example:
 
-      iqcadence email "Acme Corp" --to "Jane Doe" --subject "Renewal" --body "Hi Jane, ..." --send
+    \b
+      iqcadence email "Acme Corp" --to "Jane Doe" --subject Renewal --body "Hi"
+      iqcadence email Acme --to jane@acme.com --subject Renewal --body "Hi" --send
     """
     from iqcadence.core import outreach
 
@@ -79,9 +81,9 @@ def meeting_command(
     Example:
 
     \b
-      iqcadence meeting "Acme Corp" --title QBR --at 2026-12-03T15:00 --ics qbr.ics
-      iqcadence meeting "Acme Corp" --title QBR --at 2026-12-03T15:00 --duration 1h \\
-        --with "Jane Doe" --send
+      iqcadence meeting "Acme Corp" --title QBR --at 2026-12-03T15:00 --ics q.ics
+      iqcadence meeting "Acme Corp" --title QBR --at 2026-12-03T15:00 \\
+        --duration 1h --with "Jane Doe" --send
     """
     import os
 
@@ -156,6 +158,7 @@ def smtp_set_command(
 
     Example:
 
+    \b
       iqcadence smtp set --host smtp.example.com --port 587 --user me@example.com
         --from me@example.com --starttls
     """
@@ -200,6 +203,7 @@ def smtp_show_command(
 
     Example:
 
+    \b
       iqcadence smtp show --json
     """
     from iqcadence.core import mail
@@ -227,6 +231,7 @@ def smtp_test_command(
 
     Example:
 
+    \b
       iqcadence smtp test me@example.com
     """
     from iqcadence.core import mail
@@ -260,6 +265,7 @@ def import_events_command(
 
     Example:
 
+    \b
       iqcadence import events calendar.ics
       iqcadence import events tickets.csv --skip-invalid
     """

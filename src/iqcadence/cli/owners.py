@@ -38,8 +38,9 @@ def set_command(
 
     Example:
 
-      iqcadence owners set "Acme Corp" --primary ana@example.com --co bo@example.com
-      iqcadence owners set "Acme Corp" --observer vi@example.com --observer li@example.com
+    \b
+      iqcadence owners set "Acme Corp" --primary ana@example.com --co bo@acme.io
+      iqcadence owners set "Acme Corp" --observer vi@example.com
     """
     from iqcadence.core import owners
 
@@ -64,6 +65,7 @@ def list_command(
 
     Example:
 
+    \b
       iqcadence owners list "Acme Corp" --json
     """
     from iqcadence.core import customers, owners

@@ -52,6 +52,7 @@ def score(
 
     Example:
 
+    \b
       iqcadence score "Acme Corp" --logins 22 --adoption 75 --tickets 1 --nps 9
         --days 10 --growth mild --mrr 5000 --tier mid
     """
@@ -163,6 +164,7 @@ def rescore(
 
     Example:
 
+    \b
       iqcadence config weights set logins=30 adoption=20
       iqcadence rescore
     """
@@ -220,6 +222,7 @@ def explain(
 
     Example:
 
+    \b
       iqcadence explain "Acme Corp"
     """
     from iqcadence.core.explain import explain_customer, explanation_to_dict

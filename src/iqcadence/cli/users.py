@@ -24,6 +24,7 @@ def list_command(
 
     Example:
 
+    \b
       iqcadence users list
     """
     from iqcadence.core import users
@@ -63,6 +64,7 @@ def add_command(
 
     Example:
 
+    \b
       iqcadence users add sam@example.com --role viewer --name "Sam Lee"
     """
     from iqcadence.core import users
@@ -83,6 +85,7 @@ def set_role_command(
 
     Example:
 
+    \b
       iqcadence users set-role sam@example.com admin
     """
     from iqcadence.core import users
@@ -102,6 +105,7 @@ def remove_command(
 
     Example:
 
+    \b
       iqcadence users remove sam@example.com
     """
     from iqcadence.core import users
