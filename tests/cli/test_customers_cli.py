@@ -235,3 +235,23 @@ def test_edit_sets_custom_fields_with_standard_ones(seeded: Any, db_path: Path) 
     unknown = seeded("customers", "edit", "Acme Corp", "--set", "colour=red")
     assert unknown.exit_code == 2 and "and the custom fields plan." in unknown.stderr
     assert dump(db_path) == before
+
+
+def test_list_fits_80_columns_without_breaking_values(
+    seeded: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from iqcadence.cli import common
+
+    assert seeded(
+        "score", "Umbrella International Holdings Ltd", "--logins", "3", "--tier", "enterprise",
+        "--manager", "Maximilian Fitzgerald-Smith", "--mrr", "1234567", "--renewal", "2027-01-01",
+    ).exit_code == 0  # fmt: skip
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setattr(common, "_console", None)
+    lines = seeded("customers", "list").stdout.splitlines()
+    assert len(lines) == 1 + 4 + 1  # header, one line per customer, count line
+    assert all(len(line.rstrip()) <= 80 for line in lines)
+    umbrella = next(line for line in lines if line.startswith("Umbrella"))
+    for whole in ("10.0", "Critical", "$1,234,567", "enterprise", "2027-01-01"):
+        assert whole in umbrella
+    assert "2027-01-10" in next(line for line in lines if line.startswith("Acme Corp"))

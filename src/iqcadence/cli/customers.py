@@ -146,21 +146,9 @@ def render_list(items: list[dict[str, Any]], *, total: int, offset: int) -> None
             "No customers match." if total == 0 else f"No customers past {offset} ({total} in all)."
         )
         return
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    for column, justify in (
-        ("name", "left"),
-        ("score", "right"),
-        ("band", "left"),
-        ("MRR", "right"),
-        ("tier", "left"),
-        ("manager", "left"),
-        ("renewal", "left"),
-        ("7d", "right"),
-        ("lifecycle", "left"),
-    ):
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
-    for item in items:
-        table.add_row(
+    headers = ("name", "score", "band", "MRR", "tier", "manager", "renewal", "7d", "lifecycle")
+    rows = [
+        [
             escape(item["name"]),
             score_text(item["score"], item["band"], item["score_source"] == "manual"),
             common.band_text(item["band"]),
@@ -170,7 +158,21 @@ def render_list(items: list[dict[str, Any]], *, total: int, offset: int) -> None
             item["renewal_date"] or "—",
             momentum_text(item["momentum"]),
             item["lifecycle"],
+        ]
+        for item in items
+    ]
+    widths = fit_widths(headers, rows, out.width)
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for index, header in enumerate(headers[: len(widths)]):
+        table.add_column(
+            header,
+            justify="right" if header in ("score", "MRR", "7d") else "left",
+            width=widths[index],
+            no_wrap=True,
+            overflow="ellipsis",
         )
+    for row in rows:
+        table.add_row(*row[: len(widths)])
     out.print(table)
     first, last = offset + 1, offset + len(items)
     noun = "customer" if total == 1 else "customers"
@@ -180,6 +182,28 @@ def render_list(items: list[dict[str, Any]], *, total: int, offset: int) -> None
         out.print(f"Showing {first}–{last} of {total} {noun}.")
     if any(item["score_source"] == "manual" for item in items):
         out.print("[dim]* manual override[/]")
+
+
+def fit_widths(headers: tuple[str, ...], rows: list[list[str]], width: int) -> list[int]:
+    """Column widths that fit `width`: every value but the name (first column)
+    and the manager (sixth) stays whole; those two shrink with an ellipsis, and
+    the last column (lifecycle) gives way first when even that is too little."""
+    from rich.text import Text
+
+    natural = [
+        max([len(header)] + [Text.from_markup(row[i]).cell_len for row in rows])
+        for i, header in enumerate(headers)
+    ]
+    gap = 2
+    if sum(natural) + gap * (len(natural) - 1) <= width:
+        return natural
+    widths = natural[:-1]
+    fixed = sum(w for i, w in enumerate(widths) if i not in (0, 5))
+    room = width - fixed - gap * (len(widths) - 1)
+    manager = min(widths[5], max(7, room // 3))
+    widths[5] = manager
+    widths[0] = max(8, min(widths[0], room - manager))
+    return widths
 
 
 @customers_app.command("show")
