@@ -295,3 +295,20 @@ def test_meeting_with_an_unwritable_invite_path_logs_nothing(cli: Any, tmp_path:
         assert result.exit_code == 1 and "cannot write the invite" in result.stderr
     assert not (tmp_path / "missing-dir").exists()
     assert _json(cli("timeline", "Acme", "--kind", "meeting", "--json")) == []
+
+
+def test_fields_remove_checks_the_field_and_needs_yes_without_a_terminal(cli: Any) -> None:
+    _customers(cli)
+    _ok(cli("fields", "add", "plan", "--type", "text"))
+    _ok(cli("fields", "set", "Acme", "plan", "gold"))
+    unknown = cli("fields", "remove", "nope")
+    assert unknown.exit_code == 1 and "no custom field named 'nope'" in unknown.stderr
+    assert "Aborted" not in unknown.output
+    unconfirmed = cli("fields", "remove", "plan")
+    assert unconfirmed.exit_code == 2 and "add --yes" in unconfirmed.stderr
+    assert [f["key"] for f in _json(cli("fields", "list", "--json"))] == ["plan"]
+    viewer = cli("--as", "vi@example.com", "fields", "remove", "plan", "--yes")
+    assert viewer.exit_code == 4
+    removed = _ok(cli("fields", "remove", "Plan", "--yes"))
+    assert "Removed custom field 'plan' (1 value)." in removed.stdout
+    assert _json(cli("fields", "list", "--json")) == []

@@ -106,13 +106,25 @@ def remove_command(
     \b
       iqcadence fields remove plan --yes
     """
+    import sys
+
     from iqcadence.core import custom_fields
 
-    if not yes:
-        typer.confirm(f"Remove custom field {key!r} and all its values?", abort=True)
     with common.session_as(ctx) as (session, actor):
-        count = custom_fields.remove_field(session, actor, key)
-    common.console().print(f"Removed custom field {key!r} ({count} values).")
+        actor.require_admin("remove custom fields")
+        field = custom_fields.get_field(session, actor.client_id, key).key
+        if not yes:
+            if not (sys.stdin.isatty() and sys.stdout.isatty()):
+                raise common.fail(
+                    f"removing custom field {field!r} deletes every customer's value of it; "
+                    "add --yes to confirm when not running in a terminal.",
+                    2,
+                )
+            if not typer.confirm(f"Remove custom field {field!r} and all its values?"):
+                raise common.fail("nothing was removed.", 1)
+        count = custom_fields.remove_field(session, actor, field)
+    noun = "value" if count == 1 else "values"
+    common.console().print(f"Removed custom field {field!r} ({count} {noun}).")
 
 
 @fields_app.command("set")
