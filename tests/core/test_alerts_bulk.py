@@ -159,3 +159,35 @@ def test_sweep_in_chunks_fires_each_crossing_once(
     assert engine.sweep(session, actor.client_id) == 0
     session.commit()
     assert _queued(session) == sorted((name, "no_contact") for name in PORTFOLIO)
+
+
+def test_outbox_rows_are_written_once_per_key(
+    session: Any,
+    actor: Any,
+    memory_keyring: MemoryKeyring,  # noqa: F811
+) -> None:
+    """Two events of one rule sharing a key give one row; observing the same
+    move again at the same moment writes nothing more."""
+    from datetime import datetime
+
+    from sqlalchemy import text
+
+    from iqcadence.core.alerts import connections, engine, rules
+    from iqcadence.core.customers import apply_changes
+
+    apply_changes(session, actor, "Gale", {"logins": 3, "adoption": 10, "tickets": 6, "nps": 1})
+    connections.add_connection(session, actor, "h", kind="webhook", target="http://127.0.0.1:9/h")
+    connections.add_connection(session, actor, "k", kind="webhook", target="http://127.0.0.1:9/k")
+    rules.add_rule(
+        session, actor, "low", events=["health_below:50", "health_below:40"], channels=["h", "k"]
+    )
+    (cid,) = session.connection().execute(text("SELECT id FROM customer")).scalars()
+    stamp = datetime(2026, 11, 27, 9, 0)
+    fresh = {cid: {"score": 80.0, "band": "healthy", "lifecycle": "active"}}
+    assert engine.observe(session, actor.client_id, [cid], before=fresh, event_at=stamp) == 2
+    session.connection().execute(text("DELETE FROM customer_watch"))  # forget it was seen
+    assert engine.observe(session, actor.client_id, [cid], before=fresh, event_at=stamp) == 0
+    session.commit()
+    assert _queued(session) == [("Gale", "health_below"), ("Gale", "health_below")]
+    channels = session.connection().execute(text("SELECT channel FROM outbox ORDER BY id"))
+    assert list(channels.scalars()) == ["h", "k"]

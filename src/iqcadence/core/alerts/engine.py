@@ -21,12 +21,13 @@ CLI or the TUI.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, inspect, text, update
+from sqlalchemy import bindparam, insert, inspect, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -259,7 +260,14 @@ class _Pass:
         for row in rows:
             cid = int(row["id"])
             after = event_facts(row, today)
-            watch = watches.get(cid)
+            stored = watches.get(cid)
+            if (
+                not self.custom
+                and isinstance(stored, str)
+                and stored == json.dumps({"events": after, "rules": {}})
+            ):
+                continue  # seen exactly like this last time: nothing fires, nothing to write
+            watch = _decoded(stored)
             explicit = explicit_of.get(cid, _NOT_GIVEN)
             if watch is not None:
                 seen: Mapping[str, Any] | None = watch.get("events", {})
@@ -315,22 +323,40 @@ class _Pass:
         queued = 0
         if fired_all:
             full = _full_rows(session, self.client_id, rows, {cid for cid, _r, _e in fired_all})
-            for cid, origin, occurrence in fired_all:
-                queued += _queue(
-                    session,
-                    self.client_id,
-                    origin,
-                    occurrence,
-                    full[cid],
-                    self.stamp,
-                    today,
-                    self.kinds,
-                )
-        if inserts:
-            session.execute(insert(CustomerWatch), inserts)
-        if updates:
-            session.execute(update(CustomerWatch), updates)
+            queued = _queue(
+                session,
+                self.client_id,
+                [(origin, occurrence, full[cid]) for cid, origin, occurrence in fired_all],
+                self.stamp,
+                today,
+                self.kinds,
+            )
+        _write_watches(session, inserts, updates)
         return queued
+
+
+def _write_watches(
+    session: Session, inserts: list[dict[str, Any]], updates: list[dict[str, Any]]
+) -> None:
+    """Store what was observed: plain executemany statements on the table
+    (no ORM bookkeeping per row)."""
+    table = CustomerWatch.__table__  # type: ignore[attr-defined]
+    conn = session.connection()
+    if inserts:
+        conn.execute(insert(table), inserts)
+    if updates:
+        statement = (
+            update(table)
+            .where(table.c.customer_id == bindparam("watched"))
+            .values(facts=bindparam("new_facts"), seen_at=bindparam("new_seen_at"))
+        )
+        conn.execute(
+            statement,
+            [
+                {"watched": u["customer_id"], "new_facts": u["facts"], "new_seen_at": u["seen_at"]}
+                for u in updates
+            ],
+        )
 
 
 def _parse_groups(rule: AlertRule) -> list[Condition]:
@@ -394,8 +420,8 @@ def _row_chunks(
 
     def shaped(result: Any) -> list[dict[str, Any]]:
         if full:
-            return [_typed_row(dict(r)) for r in result.mappings()]
-        return [dict(zip(_EVENT_COLUMNS, r, strict=True)) for r in result]
+            return [_typed_row(dict(r)) for r in result.mappings().all()]
+        return [dict(zip(_EVENT_COLUMNS, r, strict=True)) for r in result.all()]
 
     if customer_ids is None:
         last = None
@@ -447,7 +473,7 @@ def _select_ids(
     """The rows of `sql` (a SELECT ending in a WHERE clause, its first column
     `column`) whose `column` is one of `ids`."""
     for condition, bound, wanted in _id_filters(column, ids):
-        for row in conn.execute(text(f"{sql} AND {condition}"), {**params, **bound}):
+        for row in conn.execute(text(f"{sql} AND {condition}"), {**params, **bound}).all():
             if wanted is None or row[0] in wanted:
                 yield row
 
@@ -471,18 +497,19 @@ def _full_rows(
     return out
 
 
-def _watches(session: Session, client_id: int, ids: list[int]) -> dict[int, dict[str, Any]]:
-    """What was last observed of these customers (facts by customer id)."""
-    out: dict[int, dict[str, Any]] = {}
-    conn = session.connection()
-    query = select(CustomerWatch.customer_id, CustomerWatch.facts).where(
-        CustomerWatch.client_id == client_id
-    )
-    for condition, params, wanted in _id_filters("customer_watch.customer_id", ids):
-        for cid, facts in conn.execute(query.where(text(condition)), params):
-            if wanted is None or cid in wanted:
-                out[cid] = dict(facts)
-    return out
+def _watches(session: Session, client_id: int, ids: list[int]) -> dict[int, Any]:
+    """What was last observed of these customers, by customer id: the facts
+    as stored (JSON text where the driver returns text, else decoded), so
+    that an unchanged customer is recognised without decoding them."""
+    sql = "SELECT customer_id, facts FROM customer_watch WHERE client_id = :client_id"
+    rows = _select_ids(session.connection(), sql, "customer_id", ids, {"client_id": client_id})
+    return {int(cid): facts for cid, facts in rows}
+
+
+def _decoded(stored: Any) -> dict[str, Any] | None:
+    if stored is None:
+        return None
+    return dict(json.loads(stored) if isinstance(stored, str | bytes) else stored)
 
 
 def _clear_dismissals(session: Session, client_id: int, customer_ids: Sequence[int] | None) -> None:
@@ -562,45 +589,77 @@ def notification_payload(
 def _queue(
     session: Session,
     client_id: int,
-    rule: AlertRule | None,
-    event: Event,
-    row: Mapping[str, Any],
+    fired: Sequence[tuple[AlertRule | None, Event, Mapping[str, Any]]],
     stamp: datetime,
     today: date,
     kinds: Mapping[str, str],
 ) -> int:
-    cid = int(row["id"])
-    origin = f"rule{rule.id}" if rule is not None else "webhook"
-    base = f"{origin}.{event.spec.type}.customer{cid}.{stamp.isoformat()}"
-    if rule is not None:
-        targets = [(c, kinds.get(name_key(c), "webhook")) for c in rule.channels]
-        held = rule.schedule != "realtime"
-    else:
-        targets = [(f"webhook:{event.spec.type}", "event_webhook")]
-        held = False
-    count = 0
-    for channel, kind in targets:
-        key = f"{base}@{name_key(channel).replace(' ', '-')}"
-        entry = OutboxEntry(
-            client_id=client_id,
-            idempotency_key=key,
-            rule_id=rule.id if rule is not None else None,
-            rule_name=rule.name if rule is not None else None,
-            channel=channel,
-            kind=kind,
-            event=event.spec.type,
-            customer_id=cid,
-            customer_name=str(row["name"]),
-            event_at=stamp,
-            payload=notification_payload(rule, event, row, stamp, today, key),
-            status="held" if held else "pending",
-            next_attempt_at=clock.now(),
+    """Write the outbox rows of these events (rule or webhook, event, whole
+    customer row), one per channel, skipping keys already there; returns how
+    many were written. One existence query and one multi-row INSERT per call;
+    if a concurrent writer wins a key meanwhile, rows go in one at a time."""
+    rows: dict[str, dict[str, Any]] = {}  # by idempotency key, first one kept
+    for rule, event, row in fired:
+        cid = int(row["id"])
+        origin = f"rule{rule.id}" if rule is not None else "webhook"
+        base = f"{origin}.{event.spec.type}.customer{cid}.{stamp.isoformat()}"
+        if rule is not None:
+            targets = [(c, kinds.get(name_key(c), "webhook")) for c in rule.channels]
+            held = rule.schedule != "realtime"
+        else:
+            targets = [(f"webhook:{event.spec.type}", "event_webhook")]
+            held = False
+        for channel, kind in targets:
+            key = f"{base}@{name_key(channel).replace(' ', '-')}"
+            if key in rows:
+                continue
+            now = clock.now()
+            rows[key] = {
+                "client_id": client_id,
+                "idempotency_key": key,
+                "rule_id": rule.id if rule is not None else None,
+                "rule_name": rule.name if rule is not None else None,
+                "channel": channel,
+                "kind": kind,
+                "event": event.spec.type,
+                "customer_id": cid,
+                "customer_name": str(row["name"]),
+                "event_at": stamp,
+                "payload": notification_payload(rule, event, row, stamp, today, key),
+                "status": "held" if held else "pending",
+                "digest_id": None,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "last_error": None,
+                "claimed_by": None,
+                "claimed_at": None,
+                "created_at": now,
+                "sent_at": None,
+            }
+    if not rows:
+        return 0
+    session.flush()
+    keys = list(rows)
+    for start in range(0, len(keys), _IN_LIST):
+        taken = session.exec(
+            select(OutboxEntry.idempotency_key).where(
+                col(OutboxEntry.idempotency_key).in_(keys[start : start + _IN_LIST])
+            )
         )
-        if insert_once(session, entry):
-            count += 1
-            if not held:
-                session.info[_REALTIME_QUEUED] = True
-    return count
+        for key in taken:
+            rows.pop(key, None)
+    if not rows:
+        return 0
+    table = OutboxEntry.__table__  # type: ignore[attr-defined]
+    try:
+        with session.begin_nested():
+            session.execute(insert(table), list(rows.values()))
+        written = list(rows.values())
+    except IntegrityError:  # a concurrent writer queued some of them first
+        written = [r for r in rows.values() if insert_once(session, OutboxEntry(**r))]
+    if any(r["status"] == "pending" for r in written):
+        session.info[_REALTIME_QUEUED] = True
+    return len(written)
 
 
 def insert_once(session: Session, entry: OutboxEntry) -> bool:
