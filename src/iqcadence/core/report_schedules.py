@@ -18,6 +18,7 @@ from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
 from iqcadence.core import audit, clock
+from iqcadence.core.alerts.connections import parse_addresses
 from iqcadence.core.errors import InvalidValue, NotFound
 from iqcadence.core.models.alerts import OutboxEntry
 from iqcadence.core.models.reports import ReportSchedule
@@ -29,7 +30,6 @@ WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAILY = re.compile(r"^daily@(\d{1,2}):(\d{2})$")
 _WEEKLY = re.compile(r"^weekly@([a-z]{3})-(\d{1,2}):(\d{2})$")
 _MONTHLY = re.compile(r"^monthly@(\d{1,2})-(\d{1,2}):(\d{2})$")
-_EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 FORMATS = ("pdf", "csv")
 FILTER_KEYS = ("manager", "tier", "tag", "customer")
 
@@ -78,16 +78,6 @@ def last_due(every: str, now: datetime) -> datetime:
     return datetime.combine(date(year, month, int(day_part)), time(h, m))
 
 
-def parse_recipients(text: str) -> list[str]:
-    addresses = [a.strip() for a in re.split(r"[,;]", text) if a.strip()]
-    if not addresses:
-        raise InvalidValue("--email: give at least one address.")
-    for address in addresses:
-        if not _EMAIL.match(address):
-            raise InvalidValue(f"--email: {address!r} is not an e-mail address.")
-    return addresses
-
-
 def add_schedule(
     session: Session,
     actor: Actor,
@@ -115,7 +105,7 @@ def add_schedule(
         client_id=actor.client_id,
         report_type=report_type,
         every=parse_every(every),
-        recipients=parse_recipients(recipients),
+        recipients=parse_addresses(recipients),
         format=fmt,
         filters=clean,
         created_by=actor.email,

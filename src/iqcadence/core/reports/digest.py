@@ -100,78 +100,35 @@ def digest_report(session: Session, client_id: int, scope: ReportScope) -> Repor
     align = ("LEFT", "RIGHT", "RIGHT", "LEFT", "RIGHT", "LEFT")
     falling = [a for a in movers if (a.momentum or 0) < 0][:8]
     rising = [a for a in reversed(movers) if (a.momentum or 0) > 0][:8]
-    report.sections.append(
-        Section(
-            "Biggest drops this week",
-            [
-                Table(
-                    heads,
-                    rows_for("drop", falling, lambda a: weakest_signal(a)),
-                    widths=widths,
-                    bands=[a.band for a in falling],
-                    band_column=3,
-                    align=align,
-                    empty="No score fell this week.",
-                )
-            ],
-        )
-    )
-    report.sections.append(
-        Section(
-            "Biggest gains this week",
-            [
-                Table(
-                    heads,
-                    rows_for("gain", rising, lambda a: ""),
-                    widths=widths,
-                    bands=[a.band for a in rising],
-                    band_column=3,
-                    align=align,
-                    empty="No score rose this week.",
-                )
-            ],
-        )
-    )
-    report.sections.append(
-        Section(
+    sections: list[tuple[str, str, list[Account], Callable[[Account], str], str]] = [
+        ("Biggest drops this week", "drop", falling, weakest_signal, "No score fell this week."),
+        ("Biggest gains this week", "gain", rising, lambda a: "", "No score rose this week."),
+        (
             "Newly at risk",
-            [
-                Table(
-                    heads,
-                    rows_for(
-                        "newly_at_risk",
-                        moved_in,
-                        lambda a: f"was {band_label(before[a.id]['band'])}",
-                    ),
-                    widths=widths,
-                    bands=[a.band for a in moved_in],
-                    band_column=3,
-                    align=align,
-                    empty="No account entered At Risk or Critical.",
-                )
-            ],
-        )
-    )
-    report.sections.append(
-        Section(
+            "newly_at_risk",
+            moved_in,
+            lambda a: f"was {band_label(before[a.id]['band'])}",
+            "No account entered At Risk or Critical.",
+        ),
+        (
             "Renewals in the next 30 days",
-            [
-                Table(
-                    heads,
-                    rows_for(
-                        "renewal",
-                        renewals,
-                        lambda a: f"renews {a.renewal_date} ({a.days_to_renewal} d)",
-                    ),
-                    widths=widths,
-                    bands=[a.band for a in renewals],
-                    band_column=3,
-                    align=align,
-                    empty="No renewals in the next 30 days.",
-                )
-            ],
+            "renewal",
+            renewals,
+            lambda a: f"renews {a.renewal_date} ({a.days_to_renewal} d)",
+            "No renewals in the next 30 days.",
+        ),
+    ]
+    for heading, key, accounts, detail, empty in sections:
+        table = Table(
+            heads,
+            rows_for(key, accounts, detail),
+            widths=widths,
+            bands=[a.band for a in accounts],
+            band_column=3,
+            align=align,
+            empty=empty,
         )
-    )
+        report.sections.append(Section(heading, [table]))
     task_rows = [[name, title, owner or "—", str(when)[:10]] for name, title, owner, when in done]
     for name, title, owner, when in done:
         report.csv_rows.append(
