@@ -48,7 +48,8 @@ def test_rescore_for_people_and_overrides(cli: Any) -> None:
     kept = cli("rescore")
     assert kept.exit_code == 0
     assert "Rescored 1 customer: 0 changed, 1 unchanged." in kept.stdout
-    assert "Kept 1 manual overrides" in kept.stdout
+    assert "Kept 1 manual override as set, counted as unchanged" in kept.stdout
+    assert "recompute it)." in kept.stdout
     assert "No customer changed band." in kept.stdout
     included = cli("rescore", "--include-overrides")
     assert "1 changed" in included.stdout and "Band moves" in included.stdout
@@ -86,3 +87,12 @@ def test_explain_json_and_text(cli: Any, monkeypatch: pytest.MonkeyPatch) -> Non
     text = cli("explain", "Slide").stdout
     assert "Since the snapshot of 2026-11-20 (score 93.0), the score moved -27.2:" in text
     assert "-20.0" in text and "tickets has no value" in text
+
+
+def test_explain_says_when_no_signal_moved(cli: Any) -> None:
+    cli("score", "Still", "--logins", "30", "--adoption", "80")
+    cli("customers", "edit", "Still", "--set", "score=50")
+    cli("customers", "edit", "Still", "--set", "score=")
+    text = cli("explain", "Still").stdout
+    assert "(score 50.0, computed 90.0), no signal has moved." in text
+    assert "score effect" not in text

@@ -147,9 +147,11 @@ def test_viewer_cannot_change_anything(session: Any, actor: Actor) -> None:
 def test_status_moves_and_their_rules(session: Any, actor: Actor) -> None:
     customers.apply_changes(session, actor, "Mover", {})
     assert customers.set_status(session, actor, "mover", "archive").status == "archived"
-    with pytest.raises(Conflict, match="is archived, so it cannot be archived"):
+    with pytest.raises(Conflict, match="'Mover' is already archived"):
         customers.set_status(session, actor, "Mover", "archive")
-    with pytest.raises(Conflict, match="cannot be restored"):
+    with pytest.raises(
+        Conflict, match="'Mover' is archived; only a trashed customer can be restored"
+    ):
         customers.set_status(session, actor, "Mover", "restore")
     assert customers.set_status(session, actor, "Mover", "unarchive").status == "active"
     assert customers.set_status(session, actor, "Mover", "trash").status == "trashed"

@@ -47,7 +47,7 @@ def render_myday(data: dict[str, Any]) -> None:
     kpis = data["kpis"]
     bands = ", ".join(f"{band.replace('_', ' ')} {n}" for band, n in kpis["by_band"].items() if n)
     out.print(
-        f"{kpis['accounts']} accounts ({bands or 'none'}); "
+        f"{kpis['accounts']} account{'' if kpis['accounts'] == 1 else 's'} ({bands or 'none'}); "
         f"MRR {common.fmt_money(kpis['total_mrr'])}, "
         f"at risk {common.fmt_money(kpis['revenue_at_risk'])}, expansion "
         f"{common.fmt_money(kpis['expansion_opportunity'])} ({kpis['expansion_pct']:g}%)."

@@ -178,17 +178,18 @@ def rescore(
         return
     out = common.console()
     out.print(
-        f"Rescored {summary.scored} customer{'' if summary.scored == 1 else 's'}: "
+        f"Rescored {_count(summary.scored, 'customer')}: "
         f"{summary.changed} changed, "
         f"{summary.unchanged} unchanged."
     )
     if summary.skipped_overrides:
+        kept = summary.skipped_overrides
         out.print(
-            f"Kept {summary.skipped_overrides} manual overrides "
-            "(add --include-overrides to recompute them)."
+            f"Kept {_count(kept, 'manual override')} as set, counted as unchanged "
+            f"(add --include-overrides to recompute {'it' if kept == 1 else 'them'})."
         )
     if summary.lifecycle_changes:
-        out.print(f"Lifecycle moved for {summary.lifecycle_changes} customers.")
+        out.print(f"Lifecycle moved for {_count(summary.lifecycle_changes, 'customer')}.")
     if summary.band_moves:
         from rich.table import Table
 
@@ -202,6 +203,10 @@ def rescore(
         out.print(table)
     else:
         out.print("No customer changed band.")
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _band_or_none(band: str) -> str:
@@ -237,7 +242,6 @@ def explain(
 
 def render_explanation(data: dict[str, Any]) -> None:
     from rich.markup import escape
-    from rich.table import Table
 
     out = common.console()
     manual = ""
@@ -259,25 +263,34 @@ def render_explanation(data: dict[str, Any]) -> None:
         then = f"score {common.fmt_score(previous['score'])}"
         if previous["computed_score"] != previous["score"]:
             then += f", computed {common.fmt_score(previous['computed_score'])}"
-        out.print(f"Since the snapshot of {when} ({then}){change}:")
-        table = Table(box=None, pad_edge=False)
-        for column in ("signal", "from", "to", "moved", "score effect"):
-            table.add_column(column, justify="left" if column == "signal" else "right")
-        for move in data["changes"]:
-            table.add_row(
-                move["signal"],
-                _value(move["from"]),
-                _value(move["to"]),
-                "—" if move["delta"] is None else f"{move['delta']:+g}",
-                "—" if move["score_effect"] is None else f"{move['score_effect']:+.1f}",
-            )
-        out.print(table)
+        if not data["changes"]:
+            out.print(f"Since the snapshot of {when} ({then}), no signal has moved.")
+        else:
+            out.print(f"Since the snapshot of {when} ({then}){change}:")
+            out.print(_moves_table(data["changes"]))
         if data["weights_changed"]:
             out.print("The weights have also changed since then.")
     if data["flags"]:
         out.print("Flags:")
         for flag in data["flags"]:
             out.print(f"  [yellow]•[/] {escape(flag['message'])}")
+
+
+def _moves_table(changes: list[dict[str, Any]]) -> Any:
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False)
+    for column in ("signal", "from", "to", "moved", "score effect"):
+        table.add_column(column, justify="left" if column == "signal" else "right")
+    for move in changes:
+        table.add_row(
+            move["signal"],
+            _value(move["from"]),
+            _value(move["to"]),
+            "—" if move["delta"] is None else f"{move['delta']:+g}",
+            "—" if move["score_effect"] is None else f"{move['score_effect']:+.1f}",
+        )
+    return table
 
 
 def _value(value: Any) -> str:

@@ -333,7 +333,13 @@ def set_status(session: Session, actor: Actor, name: str, action: str) -> Custom
     customer = get_customer(session, actor, name)
     required, target = STATUS_ACTIONS[action]
     if required is not None and customer.status != required:
-        raise Conflict(f"{customer.name!r} is {customer.status}, so it cannot be {action}d.")
+        if customer.status == target:
+            raise Conflict(f"{customer.name!r} is already {target}.")
+        article = "an" if required[0] in "aeiou" else "a"
+        raise Conflict(
+            f"{customer.name!r} is {customer.status}; "
+            f"only {article} {required} customer can be {action}d."
+        )
     if customer.status == target:
         raise Conflict(f"{customer.name!r} is already {target}.")
     before = customer.status
