@@ -327,3 +327,68 @@ def test_reimporting_the_same_file_changes_nothing(session: Any, actor: Actor) -
     # an explicit other stage still applies
     run(session, actor, "name,stage\nGlobex,churned\n")
     assert customer(session, actor, "Globex").lifecycle == "churned"
+
+
+FRESH_FILE = (
+    "name,stage,logins,nps,days,score,scoring_profile,tags\n"
+    "Alpha,onboarding,2,1,90,,,vip\n"
+    "Beta,atrisk,60,10,1,,,\n"
+    "Gamma,,,,,,,\n"
+    "Delta,active,,,,55,,\n"
+    "Eps,active,30,7,10,,Pro,beta\n"
+    "ALPHA,active,5,5,5,,,\n"
+    "Zeta,active,40,,,,,\n"
+)
+
+
+def _state(db_path: Path) -> dict[str, Any]:
+    by_name = (
+        "SELECT c.name, c.score, c.band, c.lifecycle, c.score_manual, c.scored_at IS NULL, "
+        "c.logins, c.nps, c.days_baseline, c.days_as_of, c.tags, c.scoring_profile "
+        "FROM customer c ORDER BY c.name"
+    )
+    snapshots = (
+        "SELECT c.name, s.score, s.band, s.logins, s.nps, s.days, s.weights, s.source "
+        "FROM score_snapshot s JOIN customer c ON c.id = s.customer_id ORDER BY c.name, s.id"
+    )
+    entries = (
+        "SELECT action, customer_name, details FROM audit_entry "
+        "WHERE action NOT LIKE 'config%' ORDER BY id"
+    )
+    return {
+        "customers": rows(db_path, by_name),
+        "snapshots": rows(db_path, snapshots),
+        "audit": rows(db_path, entries),
+        "search": rows(db_path, "SELECT COUNT(*) FROM customer_fts WHERE customer_fts MATCH 'vip'"),
+    }
+
+
+def test_new_customers_scored_in_the_insert_match_a_rescore(
+    session: Any, actor: Actor, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from iqcadence.core import settings
+    from iqcadence.core.imports import customers as module
+
+    settings.save_profile(session, actor, "Pro", {"logins": 60, "nps": 40})
+    session.commit()
+    results = []
+    for on_insert in (True, False):
+        monkeypatch.setattr(module, "SCORE_ON_INSERT", on_insert)
+        summary = run(session, actor, FRESH_FILE, skip_invalid=True)
+        assert (summary.created, summary.rejected) == (6, 1)
+        assert summary.problems[0].line == 7
+        ids = [r[0] for r in rows(db_path, "SELECT id FROM customer ORDER BY id")]
+        assert ids == list(range(ids[0], ids[0] + 6))  # no gap for the rejected row
+        results.append((summary.scoring, summary.manual_overrides, _state(db_path)))
+        with sqlite3.connect(db_path) as conn:
+            for table in ("score_snapshot", "audit_entry", "timeline_event", "customer"):
+                conn.execute(f"DELETE FROM {table}")
+    fast, slow = results
+    assert fast == slow
+    scoring, manual, state = fast
+    assert scoring["scored"] == 6 and scoring["changed"] == 5 and manual == 1
+    assert scoring["lifecycle_changes"] >= 1
+    lifecycles = {r[0]: (r[2], r[3], r[5]) for r in state["customers"]}
+    assert lifecycles["Gamma"] == (None, "active", 1)  # unscored, never scored
+    assert lifecycles["Alpha"][1] == "atrisk"  # onboarding moved by its band
+    assert state["search"] == [(1,)]

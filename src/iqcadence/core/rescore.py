@@ -168,15 +168,7 @@ def rescore_where(
         "AND t.old_lifecycle = 'atrisk' THEN 'active' "
         "ELSE t.old_lifecycle END)"
     )
-    conn.execute(
-        text(
-            f"CREATE TEMP TABLE {DIRTY_TABLE} ("
-            "id INTEGER PRIMARY KEY, ws INTEGER NOT NULL, old_score DOUBLE PRECISION, "
-            "new_score DOUBLE PRECISION, "
-            "old_band TEXT, new_band TEXT, old_lifecycle TEXT, new_lifecycle TEXT, "
-            "kept INTEGER NOT NULL, score_moved INTEGER NOT NULL, band_moved INTEGER NOT NULL)"
-        )
-    )
+    _create_dirty_table(conn)
     conn.execute(
         text(
             f"INSERT INTO {DIRTY_TABLE} (id, ws, old_score, new_score, old_band, new_band, "
@@ -196,6 +188,37 @@ def rescore_where(
     summary = RescoreSummary(scored=int(scored), skipped_overrides=int(skipped))
     if dirty_count:
         _write_back(conn, dirty_count, now)
+    return _conclude(
+        session,
+        actor,
+        summary,
+        sets,
+        days_sql,
+        now,
+        dirty_count=dirty_count,
+        include_overrides=include_overrides,
+        cause=cause,
+        commit=commit,
+    )
+
+
+def _conclude(
+    session: Session,
+    actor: Actor,
+    summary: RescoreSummary,
+    sets: list[WeightSet],
+    days_sql: str,
+    now: Any,
+    *,
+    dirty_count: int,
+    include_overrides: bool,
+    cause: str,
+    commit: bool,
+) -> RescoreSummary:
+    """Snapshots, lifecycle audit, counts, the `rescore` entry and the bulk
+    change hook, all from the `rescore_dirty` table (the scores are written)."""
+    conn = session.connection()
+    if dirty_count:
         _write_snapshots(conn, sets, days_sql, now, cause)
         summary.lifecycle_changes = _audit_transitions(conn, actor, now, cause)
     moves = conn.execute(
@@ -206,10 +229,11 @@ def rescore_where(
     ).all()
     summary.band_moves = {f"{old}->{new}": int(count) for old, new, count in moves}
     changed_ids = array("q")
-    for (customer_id,) in conn.execute(
+    result = conn.execute(
         text(f"SELECT id FROM {DIRTY_TABLE} WHERE score_moved = 1 OR band_moved = 1 ORDER BY id")
-    ):
-        changed_ids.append(int(customer_id))
+    )
+    for part in result.partitions(10_000):
+        changed_ids.extend(int(row[0]) for row in part)
     summary.changed = len(changed_ids)
     summary.unchanged = summary.scored - summary.changed
 
@@ -230,6 +254,139 @@ def rescore_where(
     if commit:
         session.commit()
     return summary
+
+
+def _create_dirty_table(conn: Connection) -> None:
+    conn.execute(
+        text(
+            f"CREATE TEMP TABLE {DIRTY_TABLE} ("
+            "id INTEGER PRIMARY KEY, ws INTEGER NOT NULL, old_score DOUBLE PRECISION, "
+            "new_score DOUBLE PRECISION, "
+            "old_band TEXT, new_band TEXT, old_lifecycle TEXT, new_lifecycle TEXT, "
+            "kept INTEGER NOT NULL, score_moved INTEGER NOT NULL, band_moved INTEGER NOT NULL)"
+        )
+    )
+
+
+# --- new customers scored as they are inserted ------------------------------------
+
+# Columns `scored_insert_sql` reads from the row being inserted.
+SCORED_INPUTS: tuple[str, ...] = (
+    "logins",
+    "adoption",
+    "tickets",
+    "nps",
+    "csat",
+    "growth",
+    "days_baseline",
+    "days_as_of",
+    "scoring_profile",
+    "lifecycle",
+    "score",
+    "score_manual",
+)
+
+
+@dataclass
+class ScoredInsert:
+    """SQL expressions over a new row aliased `customer` (with the columns of
+    SCORED_INPUTS): its score (a manual score kept), band and lifecycle after
+    the automatic transition — what `rescore_where` would write for it."""
+
+    score: str
+    band: str
+    lifecycle: str
+
+
+def scored_insert_sql(session: Session, actor: Actor) -> ScoredInsert:
+    """The score, band and lifecycle of a customer being inserted, as SQL (for
+    `INSERT ... SELECT`; the same expressions as a rescore of that row)."""
+    conn = session.connection()
+    config = settings.load_scoring_config(session, actor.client_id)
+    profiles = settings.profile_weights(session, actor.client_id)
+    days_sql = dialect.effective_days_sql(conn, clock.today())
+    sets = weight_sets(config, profiles)
+    score = (
+        "CASE WHEN customer.score_manual = 1 AND customer.score IS NOT NULL THEN customer.score "
+    )
+    for _clause, clause_params, weights in sets[1:]:
+        (name,) = clause_params.values()
+        literal = "'" + str(name).replace("'", "''") + "'"
+        profile_score = score_sql(conn, weights, days_sql=days_sql)
+        score += f"WHEN customer.scoring_profile = {literal} THEN {profile_score} "
+    score += f"ELSE {score_sql(conn, sets[0][2], days_sql=days_sql)} END"
+    band = band_sql("new_score", config.thresholds)
+    risk = ", ".join(f"'{b}'" for b in RISK_BANDS)
+    recovered = ", ".join(f"'{b}'" for b in RECOVERED_BANDS)
+    lifecycle = (
+        f"(CASE WHEN {band} IN ({risk}) AND lifecycle IN ('active', 'onboarding') THEN 'atrisk' "
+        f"WHEN {band} IN ({recovered}) AND lifecycle = 'atrisk' THEN 'active' "
+        "ELSE lifecycle END)"
+    )
+    return ScoredInsert(score=f"({score})", band=band, lifecycle=lifecycle)
+
+
+def record_inserted(
+    session: Session,
+    actor: Actor,
+    given_table: str,
+    *,
+    cause: str,
+    commit: bool = True,
+) -> RescoreSummary:
+    """Everything a rescore does after writing, for new customers inserted with
+    `scored_insert_sql`: `given_table` (id, lifecycle) lists them with the
+    lifecycle they were given. Snapshots, lifecycle audit entries, the
+    `rescore` entry and the bulk hook are the same as `rescore_where` writes
+    for customers that had no score before."""
+    actor.require_write("rescore customers")
+    session.flush()
+    conn = session.connection()
+    now = clock.now()
+    config = settings.load_scoring_config(session, actor.client_id)
+    profiles = settings.profile_weights(session, actor.client_id)
+    sets = weight_sets(config, profiles)
+    days_sql = dialect.effective_days_sql(conn, clock.today())
+    _drop_temp_tables(conn)
+    _create_dirty_table(conn)
+    kept = (
+        "CASE WHEN customer.score_manual = :manual AND customer.score IS NOT NULL THEN 1 ELSE 0 END"
+    )
+    for index, (clause, clause_params, _weights) in enumerate(sets):
+        conn.execute(
+            text(
+                f"INSERT INTO {DIRTY_TABLE} (id, ws, old_score, new_score, old_band, new_band, "
+                "old_lifecycle, new_lifecycle, kept, score_moved, band_moved) "
+                f"SELECT customer.id, {index}, CASE WHEN {kept} = 1 THEN customer.score END, "
+                f"customer.score, NULL, customer.band, g.lifecycle, customer.lifecycle, {kept}, "
+                f"CASE WHEN {kept} = 0 AND customer.score IS NOT NULL THEN 1 ELSE 0 END, 1 "
+                f"FROM {given_table} g JOIN customer ON customer.id = g.id "
+                f"WHERE customer.band IS NOT NULL AND {clause} ORDER BY customer.id"
+            ),
+            {**clause_params, "manual": True},
+        )
+    scored, skipped = conn.execute(
+        text(
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN customer.score_manual = :manual "
+            "AND customer.score IS NOT NULL THEN 1 ELSE 0 END), 0) "
+            f"FROM {given_table} g JOIN customer ON customer.id = g.id"
+        ),
+        {"manual": True},
+    ).one()
+    dirty_count = int(conn.execute(text(f"SELECT COUNT(*) FROM {DIRTY_TABLE}")).scalar_one())
+    summary = RescoreSummary(scored=int(scored), skipped_overrides=int(skipped))
+    return _conclude(
+        session,
+        actor,
+        summary,
+        sets,
+        days_sql,
+        now,
+        dirty_count=dirty_count,
+        include_overrides=False,
+        cause=cause,
+        commit=commit,
+    )
 
 
 # --- the SQL pieces -------------------------------------------------------------

@@ -70,6 +70,8 @@ KEYS: tuple[str, ...] = ("name", "domain", "email")
 IMPORT_FIELDS: tuple[str, ...] = tuple(CUSTOMER_ALIASES)
 TOUCHED_TABLE = "import_touched"
 MANUAL_TABLE = "import_manual"
+# New customers inserted already scored: (id, the lifecycle the file gave).
+GIVEN_TABLE = "import_given"
 # Stored columns a field writes as-is (besides the special ones below).
 DIRECT: tuple[str, ...] = (
     "website",
@@ -96,6 +98,8 @@ DIRECT: tuple[str, ...] = (
 DATE_COLUMNS = frozenset(
     {"renewal_date", "customer_since", "next_touch", "last_contact_date", "days_as_of"}
 )
+# Into a client without customers (SQLite), score rows in their INSERT.
+SCORE_ON_INSERT = True
 # Suspend per-row search-index upkeep (and rebuild once) from this many rows.
 SUSPEND_MIN_ROWS = 20_000
 MONEY_TOLERANCE = 0.07  # ARR vs 12 × MRR once MRR is rounded to cents
@@ -293,6 +297,12 @@ class _Importer:
         self.dropped_indexes: list[Index] = []
         self.wrote_any = False
         self.existing_count = 0
+        # Into a client without customers every row is new: rows are inserted
+        # with their score, band and lifecycle computed in the INSERT, and
+        # numbered here, so no second pass rewrites them.
+        self.fresh = False
+        self.next_id = 0
+        self.fresh_sql = ""
 
     # -- driver -------------------------------------------------------------
 
@@ -303,6 +313,13 @@ class _Importer:
         for table in (TOUCHED_TABLE, MANUAL_TABLE):
             conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
             conn.execute(text(f"CREATE TEMP TABLE {table} (id INTEGER PRIMARY KEY)"))
+        conn.execute(text(f"DROP TABLE IF EXISTS {GIVEN_TABLE}"))
+        self.fresh = SCORE_ON_INSERT and self.existing_count == 0 and dialect.is_sqlite(conn)
+        if self.fresh:
+            conn.execute(
+                text(f"CREATE TEMP TABLE {GIVEN_TABLE} (id INTEGER PRIMARY KEY, lifecycle TEXT)")
+            )
+            self.next_id = int(max_id) + 1
         try:
             for chunk in self._chunks():
                 self._write_chunk(chunk)
@@ -339,15 +356,20 @@ class _Importer:
             scorer = self.actor
             if self.options.dry_run and not scorer.can_write:
                 scorer = replace(scorer, role="csm")
-            result = rescore.rescore_where(
-                self.session,
-                scorer,
-                f"customer.id IN (SELECT id FROM {TOUCHED_TABLE})",
-                {},
-                include_overrides=False,
-                cause="import",
-                commit=False,
-            )
+            if self.fresh:
+                result = rescore.record_inserted(
+                    self.session, scorer, GIVEN_TABLE, cause="import", commit=False
+                )
+            else:
+                result = rescore.rescore_where(
+                    self.session,
+                    scorer,
+                    f"customer.id IN (SELECT id FROM {TOUCHED_TABLE})",
+                    {},
+                    include_overrides=False,
+                    cause="import",
+                    commit=False,
+                )
             summary.scoring = result.to_dict()
             summary.manual_overrides = self._snapshot_overrides()
         else:
@@ -386,7 +408,7 @@ class _Importer:
             },
             at=self.now,
         )
-        for table in (TOUCHED_TABLE, MANUAL_TABLE):
+        for table in (TOUCHED_TABLE, MANUAL_TABLE, GIVEN_TABLE):
             conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
         summary.written = not self.options.dry_run and not refused
 
@@ -755,18 +777,66 @@ class _Importer:
             extra.append(("score_manual", 0))
         names = columns + [name for name, _ in extra]
         tail = tuple(value for _, value in extra)
-        sql = (
-            f"INSERT INTO customer ({', '.join(names)}) "
-            f"VALUES ({', '.join([self.ph] * len(names))})"
-        )
-        params = [self._params(new) + tail for _l, _r, new, _m in rows]
-        ok = self._execute_many(sql, params, rows, "name", "another row of the file has this name")
+        if self.fresh:
+            ok = self._insert_scored(names, rows, tail)
+        else:
+            sql = (
+                f"INSERT INTO customer ({', '.join(names)}) "
+                f"VALUES ({', '.join([self.ph] * len(names))})"
+            )
+            params = [self._params(new) + tail for _l, _r, new, _m in rows]
+            ok = self._execute_many(
+                sql, params, rows, "name", "another row of the file has this name"
+            )
         self.summary.created += sum(ok)
         manual_names = [
             name_key(new[0]) for (_l, _r, new, m), good in zip(rows, ok, strict=True) if m and good
         ]
         if manual_names:
             self._mark_manual_by_name(manual_names)
+
+    def _insert_scored(
+        self,
+        names: list[str],
+        rows: list[tuple[int, list[str], tuple[Any, ...], bool]],
+        tail: tuple[Any, ...],
+    ) -> list[bool]:
+        """Insert new customers numbered from `next_id`, scored in the INSERT
+        (SQLite; the client has no customers yet). Records each one's given
+        lifecycle for the rescore bookkeeping."""
+        if not self.fresh_sql:
+            from iqcadence.core import rescore
+
+            expr = rescore.scored_insert_sql(self.session, self.actor)
+            given = ["id", *names]
+            inputs = ", ".join(
+                [f"? AS {name}" for name in given]
+                + [f"NULL AS {name}" for name in rescore.SCORED_INPUTS if name not in given]
+            )
+            kept = [n for n in given if n not in ("score", "band", "lifecycle", "scored_at")]
+            self.fresh_sql = (
+                f"INSERT INTO customer ({', '.join(kept)}, score, band, lifecycle, scored_at) "
+                f"SELECT {', '.join(kept)}, new_score, {expr.band}, {expr.lifecycle}, "
+                f"CASE WHEN new_score IS NULL THEN NULL ELSE '{self.now_param}' END FROM ("
+                f"SELECT customer.*, {expr.score} AS new_score FROM (SELECT {inputs}) AS customer"
+                # OFFSET keeps SQLite from folding this subquery into the outer
+                # one, which would evaluate the score once per use of new_score
+                " LIMIT 1 OFFSET 0) AS scored"
+            )
+        lifecycle_at = 1 + names.index("lifecycle")
+        start = self.next_id
+        params = [(start + pos, *new, *tail) for pos, (_l, _r, new, _m) in enumerate(rows)]
+        ok = self._execute_many(
+            self.fresh_sql, params, rows, "name", "another row of the file has this name", True
+        )
+        # the rows that wrote are numbered in order from `start`, without gaps
+        written = [param[lifecycle_at] for param, good in zip(params, ok, strict=True) if good]
+        self.next_id = start + len(written)
+        self.conn.exec_driver_sql(
+            f"INSERT INTO {GIVEN_TABLE} (id, lifecycle) VALUES (?, ?)",
+            list(zip(range(start, self.next_id), written, strict=True)),
+        )
+        return ok
 
     def _update(self, rows: list[tuple[int, list[str], tuple[Any, ...], bool, int]]) -> None:
         if not rows:
@@ -811,9 +881,12 @@ class _Importer:
         rows: list[Any],
         field_name: str,
         reason: str,
+        numbered: bool = False,
     ) -> list[bool]:
         """Run one statement for many rows; if a uniqueness rule refuses one,
-        find it row by row and reject just that row. Returns which rows wrote."""
+        find it row by row and reject just that row. Returns which rows wrote.
+        `numbered`: each row's first value is its new id; row by row, the rows
+        that write are numbered again in order, so the ids have no gaps."""
         conn = self.conn
         conn.exec_driver_sql("SAVEPOINT import_chunk")
         try:
@@ -824,8 +897,11 @@ class _Importer:
             conn.exec_driver_sql("RELEASE SAVEPOINT import_chunk")
             return [True] * len(params)
         ok: list[bool] = []
+        number = params[0][0] if numbered and params else 0
         for param, item in zip(params, rows, strict=True):
             conn.exec_driver_sql("SAVEPOINT import_row")
+            if numbered:
+                param = (number, *param[1:])
             try:
                 conn.exec_driver_sql(sql, param)
             except IntegrityError:
@@ -840,6 +916,7 @@ class _Importer:
                 ok.append(False)
             else:
                 ok.append(True)
+                number += 1
             conn.exec_driver_sql("RELEASE SAVEPOINT import_row")
         conn.exec_driver_sql("RELEASE SAVEPOINT import_chunk")
         return ok
