@@ -210,7 +210,7 @@ def test_history_lists_config_changes(cli: Any) -> None:
     assert items[1]["details"]["after"]["weights"]["logins"] == 30
     assert items[0]["user"] == "admin@example.com"
     human = cli("config", "history").stdout
-    assert "weights.logins 25→30" in human and "thresholds.at_risk 25→20" in human
+    assert "weights.logins 25 → 30" in human and "thresholds.at_risk 25 → 20" in human
 
 
 def test_only_admins_change_config(cli: Any, db_path: Path) -> None:

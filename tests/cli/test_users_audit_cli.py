@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 
 def test_users_lifecycle(cli: Any) -> None:
     added = cli("users", "add", "sam@example.com", "--role", "viewer", "--name", "Sam Lee")
@@ -58,6 +60,20 @@ def test_audit_filters_and_shapes(cli: Any) -> None:
     prefix = json.loads(cli("audit", "--action", "customer", "--limit", "2", "--json").stdout)
     assert len(prefix) == 2 and all(e["action"].startswith("customer.") for e in prefix)
     text = cli("audit", "--customer", "Acme").stdout
-    assert "customer.edit" in text and "tier —→smb" in text
+    assert "customer.edit" in text and "tier — → smb" in text
     assert cli("audit", "--limit", "0").exit_code == 2
     assert "No audit entries match." in cli("audit", "--customer", "Nobody").stdout
+
+
+def test_audit_at_80_columns_puts_details_under_each_entry(
+    cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from iqcadence.cli import common
+
+    cli("config", "weights", "set", "logins=30", "adoption=20")
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setattr(common, "_console", None)
+    lines = cli("audit", "--action", "config").stdout.splitlines()
+    assert all(len(line.rstrip()) <= 80 for line in lines)
+    assert lines[0].endswith("config.weights  —")
+    assert lines[1].startswith("  weights.logins 25 → 30, weights.adoption 25 → 20")

@@ -58,10 +58,10 @@ def summarise(details: dict[str, Any]) -> str:
             if isinstance(pair, dict) and pair.get("to") in (None, "") and not pair.get("from"):
                 continue
             if isinstance(pair, dict):
-                parts.append(f"{key} {_short(pair.get('from'))}→{_short(pair.get('to'))}")
+                parts.append(f"{key} {_short(pair.get('from'))} → {_short(pair.get('to'))}")
         return ", ".join(parts)
     if "from" in details and "to" in details:
-        return f"{_short(details['from'])}→{_short(details['to'])}"
+        return f"{_short(details['from'])} → {_short(details['to'])}"
     if "after" in details and isinstance(details.get("after"), dict):
         before = details.get("before")
         if before is None and details.get("key") == "scoring":
@@ -82,7 +82,7 @@ def _diff(before: dict[str, Any], after: dict[str, Any], prefix: str = "") -> li
         if isinstance(old, dict) and isinstance(new, dict):
             moved += _diff(old, new, f"{prefix}{key}.")
         elif old != new:
-            moved.append(f"{prefix}{key} {_short(old)}→{_short(new)}")
+            moved.append(f"{prefix}{key} {_short(old)} → {_short(new)}")
     return moved
 
 
@@ -98,11 +98,24 @@ def _short(value: Any) -> str:
 
 def render_entries(items: list[dict[str, Any]], *, empty: str) -> None:
     from rich.markup import escape
+    from rich.padding import Padding
     from rich.table import Table
 
     out = common.console()
     if not items:
         out.print(empty)
+        return
+    if out.width < 120:
+        # Narrow terminals: one heading line per entry and its details
+        # wrapped below it, so long details never squeeze the columns.
+        for item in items:
+            out.print(
+                f"[bold]{item['at'].replace('T', ' ')[:16]}[/]  {escape(item['user'])}  "
+                f"{item['action']}  {escape(item['customer'] or '—')}"
+            )
+            details = summarise(item["details"] or {})
+            if details:
+                out.print(Padding(escape(details), (0, 0, 0, 2)))
         return
     table = Table(box=None, pad_edge=False)
     for column in ("when", "user", "action", "customer"):
