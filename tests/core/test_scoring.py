@@ -253,8 +253,8 @@ def test_boolean_weight_is_refused() -> None:
         ({"at_risk": 25, "watch": 25, "healthy": 65, "expansion": 80}, "increase strictly"),
         ({"at_risk": 50, "watch": 25, "healthy": 65, "expansion": 80}, "increase strictly"),
         ({"at_risk": 25, "watch": 50, "healthy": 65}, "missing expansion"),
-        ({"at_risk": 0, "watch": 50, "healthy": 65, "expansion": 80}, "between 0"),
-        ({"at_risk": 25, "watch": 50, "healthy": 65, "expansion": 101}, "between 0"),
+        ({"at_risk": 0, "watch": 50, "healthy": 65, "expansion": 80}, "at_risk: must be above 0"),
+        ({"at_risk": 25, "watch": 50, "healthy": 65, "expansion": 101}, "at most 100, got 101"),
         ({"at_risk": 1, "watch": 2, "healthy": 3, "expansion": 4, "top": 5}, "unknown top"),
     ],
 )

@@ -61,7 +61,18 @@ def test_save_and_load_round_trip_with_audit(session: Any, actor: Actor) -> None
             "increase strictly",
         ),
         ({"cadence": {"enterprise": (21, 14), "mid": (21, 30), "smb": (30, 45)}}, "cadence"),
-        ({"renewal_windows": {"critical": 90, "warning": 60, "upcoming": 30}}, "critical <"),
+        (
+            {"renewal_windows": {"critical": 90, "warning": 60, "upcoming": 30}},
+            "critical < warning < upcoming, got critical=90, warning=60, upcoming=30",
+        ),
+        (
+            {"thresholds": {"at_risk": -1, "watch": 50, "healthy": 65, "expansion": 80}},
+            "thresholds.at_risk: must be above 0 and at most 100, got -1",
+        ),
+        (
+            {"thresholds": {"at_risk": 25, "watch": 50, "healthy": 65, "expansion": 101}},
+            "thresholds.expansion: must be above 0 and at most 100, got 101",
+        ),
         ({"quiet_after": 0}, "quiet_after"),
     ],
 )

@@ -213,8 +213,10 @@ def validate_thresholds(thresholds: Mapping[str, float]) -> None:
             + "."
         )
     values = [float(thresholds[key]) for key in THRESHOLD_KEYS]
-    if values[0] <= 0 or values[-1] > 100:
-        raise InvalidValue("thresholds: must lie between 0 (exclusive) and 100.")
+    for key in THRESHOLD_KEYS:
+        value = float(thresholds[key])
+        if not 0 < value <= 100:
+            raise InvalidValue(f"thresholds.{key}: must be above 0 and at most 100, got {value:g}.")
     for (low_key, low), (high_key, high) in zip(
         zip(THRESHOLD_KEYS, values, strict=True),
         zip(THRESHOLD_KEYS[1:], values[1:], strict=True),
@@ -251,8 +253,9 @@ def validate_config(config: ScoringConfig) -> None:
     if set(windows) != set(DEFAULT_RENEWAL_WINDOWS):
         raise InvalidValue("renewal_windows: expected exactly critical, warning and upcoming.")
     if not 0 < windows["critical"] < windows["warning"] < windows["upcoming"]:
+        got = ", ".join(f"{key}={windows[key]}" for key in ("critical", "warning", "upcoming"))
         raise InvalidValue(
-            "renewal_windows: must be positive and increase: critical < warning < upcoming."
+            f"renewal_windows: must be positive days with critical < warning < upcoming, got {got}."
         )
     if config.quiet_after <= 0:
         raise InvalidValue("quiet_after: must be a positive number of days.")
