@@ -148,6 +148,7 @@ def child_keys(path: str, query: str) -> dict[str, Any]:
             pilot.app.post_message(events.Key("space" if key == " " else key, key))
             await _until_loaded(screen, before)
             result["search"].append((key, (time.perf_counter() - started) * 1000))
+        await _settle(pilot)
         result["matches"] = screen.total_rows
         for _ in query:
             await pilot.press("backspace")

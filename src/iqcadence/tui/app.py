@@ -62,7 +62,7 @@ class IQCadenceApp(App[None]):
     COMMANDS = App.COMMANDS | {CustomerProvider}
     BINDINGS: ClassVar[list[BindingType]] = [
         *(
-            Binding(key, f"go('{mode}')", label, show=key in "12345")
+            Binding(key, f"go('{mode}')", label, show=False)  # listed in Help and the palette
             for key, mode, label in SCREENS_BY_KEY
         ),
         Binding("question_mark", "go('help')", "Help", key_display="?"),

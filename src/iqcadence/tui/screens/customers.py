@@ -93,7 +93,7 @@ class CustomersScreen(BaseScreen):
             table.add_column(label, key=key)
         table.focus()
         # The first frame goes out before any database work starts.
-        self.call_after_refresh(self.reload, counts=True)
+        self.call_after_refresh(self.call_after_refresh, self.reload, counts=True)
 
     def refresh_data(self) -> None:
         if self.is_mounted:
