@@ -312,3 +312,18 @@ def test_fields_remove_checks_the_field_and_needs_yes_without_a_terminal(cli: An
     removed = _ok(cli("fields", "remove", "Plan", "--yes"))
     assert "Removed custom field 'plan' (1 value)." in removed.stdout
     assert _json(cli("fields", "list", "--json")) == []
+
+
+def test_leads_are_found_by_number_or_name(cli: Any) -> None:
+    _ok(cli("leads", "add", "Zeta Inc", "--website", "zeta.io"))
+    edited = _json(cli("leads", "edit", "zeta inc", "--status", "qualified", "--json"))
+    assert edited["status"] == "qualified"
+    _ok(cli("leads", "add", "Twin"))
+    _ok(cli("leads", "add", "Twin"))
+    twins = cli("leads", "edit", "Twin", "--status", "contacted")
+    assert twins.exit_code == 2 and "2 leads are named 'Twin' (#" in twins.stderr
+    missing = cli("leads", "promote", "Nobody")
+    assert missing.exit_code == 1 and "no lead is named 'Nobody'" in missing.stderr
+    promoted = _ok(cli("leads", "promote", "Zeta Inc"))
+    assert "to customer Zeta Inc" in promoted.stdout
+    assert _ok(cli("leads", "edit", "#1", "--notes", "kept")).exit_code == 0

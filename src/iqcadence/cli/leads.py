@@ -90,7 +90,7 @@ def list_command(
 @leads_app.command("edit")
 def edit_command(
     ctx: typer.Context,
-    lead_id: int = typer.Argument(..., metavar="ID", help="Lead number."),
+    lead_ref: str = typer.Argument(..., metavar="LEAD", help="Lead number or name."),
     name: str | None = typer.Option(None, "--name", help="New name."),
     website: str | None = typer.Option(None, "--website", help="'' clears."),
     email: str | None = typer.Option(None, "--email", help="'' clears."),
@@ -106,6 +106,7 @@ def edit_command(
 
     \b
       iqcadence leads edit 4 --status qualified
+      iqcadence leads edit "Zeta Inc" --status contacted --notes "Met at SaaStr"
     """
     from iqcadence.core import leads
 
@@ -125,6 +126,7 @@ def edit_command(
     if not values:
         raise common.fail("nothing to change: give at least one option (see --help).", 2)
     with common.session_as(ctx) as (session, actor):
+        lead_id = leads.find_lead_id(session, actor, lead_ref)
         data = leads.lead_to_dict(leads.edit_lead(session, actor, lead_id, values))
     _done(data, as_json, "Updated")
 
@@ -132,7 +134,7 @@ def edit_command(
 @leads_app.command("promote")
 def promote_command(
     ctx: typer.Context,
-    lead_id: int = typer.Argument(..., metavar="ID", help="Lead number."),
+    lead_ref: str = typer.Argument(..., metavar="LEAD", help="Lead number or name."),
     as_json: bool = typer.Option(False, "--json", help="Print the new customer as JSON."),
 ) -> None:
     """Turn a qualified lead into a customer; its data stays on the customer's
@@ -142,10 +144,12 @@ def promote_command(
 
     \b
       iqcadence leads promote 4
+      iqcadence leads promote "Zeta Inc"
     """
     from iqcadence.core import leads, queries
 
     with common.session_as(ctx) as (session, actor):
+        lead_id = leads.find_lead_id(session, actor, lead_ref)
         customer = leads.promote_lead(session, actor, lead_id)
         data = queries.customer_to_dict(customer)
     if as_json:

@@ -70,6 +70,29 @@ def get_lead(session: Session, actor: Actor, lead_id: int) -> Lead:
     return lead
 
 
+def find_lead_id(session: Session, actor: Actor, ref: str | int) -> int:
+    """A lead's number from its number or its name (any case). A name shared
+    by several leads is refused with their numbers."""
+    text = str(ref).strip()
+    if text.lstrip("#").isdigit():
+        return int(text.lstrip("#"))
+    wanted = " ".join(text.split()).casefold()
+    if not wanted:
+        raise InvalidValue("lead: give its number or name.")
+    matches = [
+        lead
+        for lead in list_leads(session, actor)
+        if " ".join(lead.name.split()).casefold() == wanted
+    ]
+    if not matches:
+        raise NotFound(f"no lead is named {text!r}; `iqcadence leads list` shows them all.")
+    if len(matches) > 1:
+        numbers = ", ".join(f"#{lead.id}" for lead in matches)
+        raise InvalidValue(f"{len(matches)} leads are named {text!r} ({numbers}); give the number.")
+    assert matches[0].id is not None
+    return matches[0].id
+
+
 def list_leads(session: Session, actor: Actor, *, status: str | None = None) -> list[Lead]:
     query = select(Lead).where(Lead.client_id == actor.client_id)
     if status is not None:
