@@ -227,3 +227,20 @@ def test_only_admins_change_config(cli: Any, db_path: Path) -> None:
         assert "only an admin" in result.stderr
     assert dump(db_path) == before
     assert cli("--as", "sam@example.com", "config", "show").exit_code == 0
+
+
+def test_csat_on_then_off_restores_the_weights_exactly(cli: Any) -> None:
+    weights = ["logins=30", "adoption=20", "tickets=20", "nps=15", "days=10", "growth=5"]
+    assert cli("config", "weights", "set", *weights).exit_code == 0
+    assert cli("config", "csat", "on", "--weight", "10").exit_code == 0
+    assert shown(cli)["weights"]["csat"] == 10
+    assert cli("config", "csat", "off").exit_code == 0
+    assert shown(cli)["weights"] == {
+        "logins": 30, "adoption": 20, "tickets": 20, "nps": 15, "csat": 0, "days": 10, "growth": 5,
+    }  # fmt: skip
+    # after another change in between, CSAT's share is spread in proportion
+    assert cli("config", "csat", "on", "--weight", "10").exit_code == 0
+    assert cli("config", "thresholds", "set", "watch=55").exit_code == 0
+    assert cli("config", "csat", "off").exit_code == 0
+    off = shown(cli)["weights"]
+    assert off["csat"] == 0 and sum(off.values()) == 100

@@ -288,7 +288,8 @@ def csat_command(
 ) -> None:
     """Turn the CSAT signal on (with its own weight) or off.
 
-    The other weights are scaled in proportion so the total stays 100.
+    The other weights are scaled in proportion so the total stays 100; turning
+    it off right after turning it on brings the earlier weights back exactly.
 
     Example:
 
@@ -307,11 +308,10 @@ def csat_command(
     if switch == "off" and weight not in (None, 0):
         raise InvalidValue("--weight: only applies when turning CSAT on.")
 
-    def build(config: ScoringConfig, _session: Session, _actor: Actor) -> ScoringConfig:
+    def build(config: ScoringConfig, session: Session, actor: Actor) -> ScoringConfig:
         if switch == "off":
-            return replace(
-                config, csat_enabled=False, weights=settings.rebalance_for_csat(config.weights, 0)
-            )
+            weights = settings.weights_without_csat(session, actor, config)
+            return replace(config, csat_enabled=False, weights=weights)
         current = int(config.weights.get("csat", 0)) if config.csat_enabled else 0
         chosen = weight if weight is not None else (current or 10)
         if chosen <= 0:

@@ -81,6 +81,29 @@ def rebalance_for_csat(weights: dict[str, int], csat_weight: int) -> dict[str, i
     return {name: result.get(name, 0) for name in SIGNALS}
 
 
+def weights_without_csat(session: Session, actor: Actor, config: ScoringConfig) -> dict[str, int]:
+    """The weights for turning CSAT off. When the newest change to the scoring
+    model was turning CSAT on, its earlier weights come back exactly (so on
+    then off is a round trip); otherwise CSAT's share is spread in proportion."""
+    for entry in audit.list_entries(session, actor, action="config", limit=20):
+        details = entry.details or {}
+        if details.get("key") != SCORING_KEY:
+            continue
+        before = details.get("before") or ScoringConfig().to_dict()
+        after = details.get("after") or {}
+        previous = before.get("weights") or {}
+        if (
+            entry.action == "config.csat"
+            and after.get("csat_enabled") is True
+            and not before.get("csat_enabled")
+            and after.get("weights") == config.weights
+            and not previous.get("csat")
+        ):
+            return {name: int(previous.get(name, 0)) for name in SIGNALS}
+        break
+    return rebalance_for_csat(config.weights, 0)
+
+
 # --- profiles -----------------------------------------------------------------
 
 
