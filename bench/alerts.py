@@ -5,6 +5,13 @@ Each step is compared with a reference measured in the same run: reading
 every active customer row with one SELECT (what any whole-portfolio view
 must at least do). The ratio is printed; nothing is asserted.
 
+Sweeps: the first records every customer, the next one (same day) finds
+nothing moved, the next day's finds every customer's days without contact
+and days to renewal moved. Then, in a process of its own (so peak RSS is
+its own), a rescore that moves most scores with an event rule switched on
+and no customer observed yet: the bulk change hook compares each changed
+customer with its state before the rescore.
+
     python bench/alerts.py                  # 100,000 customers
     python bench/alerts.py --sizes 20000
 """
@@ -12,8 +19,12 @@ must at least do). The ratio is printed; nothing is asserted.
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +82,10 @@ def measure(n: int) -> None:
         session.commit()
         sweep_s, queued = timed(lambda: engine.sweep(session, actor.client_id))
         session.commit()
+        os.environ["IQCADENCE_TODAY"] = (_portfolio.TODAY + timedelta(days=1)).isoformat()
+        day_s, day_queued = timed(lambda: engine.sweep(session, actor.client_id))
+        session.commit()
+        os.environ["IQCADENCE_TODAY"] = _portfolio.TODAY.isoformat()
     database.dispose()
     print(f"{n:>9,} customers, {len(alerts):,} alerts, exposure ${exposure['total_mrr']:,.0f}")
     for label, seconds in (
@@ -79,14 +94,119 @@ def measure(n: int) -> None:
         ("exposure", exposure_s),
         ("first sweep (records what it sees)", prime_s),
         (f"next sweep ({queued} queued)", sweep_s),
+        (f"next day's sweep ({day_queued} queued)", day_s),
     ):
         print(f"  {label:<38} {seconds * 1000:>9.0f} ms  ×{seconds / reference:>6.1f}")
+    rescore = _child_rescore(n)
+    print(
+        f"  rescore with a rule on: {rescore['changed']:,} changed, "
+        f"{rescore['queued']:,} notifications queued; rescore {rescore['seconds']:.2f} s, "
+        f"alert hook {rescore['alert_seconds']:.2f} s; peak RSS {rescore['rss_mib']:.1f} MiB "
+        f"({rescore['rss_before_hook_mib']:.1f} MiB before the alert hook)"
+    )
+
+
+RESCORE_WEIGHTS = {
+    "logins": 30,
+    "adoption": 20,
+    "tickets": 20,
+    "nps": 15,
+    "csat": 0,
+    "days": 10,
+    "growth": 5,
+}
+
+
+def _child_rescore(n: int) -> dict[str, Any]:
+    path = _portfolio.fresh_copy(_portfolio.cached(n), f"alerts-rescore-{n}")
+    result = subprocess.run(
+        [sys.executable, __file__, "--rescore-child", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"rescore measurement failed:\n{result.stderr}")
+    return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+def rescore_child(path: Path) -> dict[str, Any]:
+    """Runs in its own process: a rescore with an event rule switched on."""
+    from dataclasses import replace
+
+    from iqcadence.core import rescore, settings
+    from iqcadence.core.alerts import engine, rules
+    from iqcadence.core.db import open_database, resolve_location
+    from iqcadence.core.models.alerts import Connection, OutboxEntry
+    from iqcadence.core.users import resolve_actor
+
+    _portfolio.env()
+    os.environ["IQCADENCE_SEND_ON_CHANGE"] = "0"
+    database = open_database(resolve_location(path))
+    out: dict[str, Any] = {}
+    with database.session() as session:
+        actor = resolve_actor(session, _portfolio.ADMIN)
+        config = settings.load_scoring_config(session, actor.client_id)
+        settings.save_scoring_config(session, actor, replace(config, weights=RESCORE_WEIGHTS))
+        session.add(
+            Connection(
+                client_id=actor.client_id,
+                name="bench",
+                name_key="bench",
+                kind="webhook",
+                target="-",
+                keyring_name="connection_bench",
+            )
+        )
+        session.commit()
+        rules.add_rule(
+            session,
+            actor,
+            "bench",
+            events=["became_at_risk", "lifecycle_change", "rapid_score_drop:15"],
+            channels=["bench"],
+        )
+        hook_s = [0.0]
+        rss_before = [0.0]
+        real_hook = engine.on_customers_changed
+
+        def timed_hook(*args: Any, **kwargs: Any) -> int:
+            rss_before[0] = _portfolio.peak_rss_mib()
+            started = time.perf_counter()
+            queued = real_hook(*args, **kwargs)
+            hook_s[0] += time.perf_counter() - started
+            return queued
+
+        engine.on_customers_changed = timed_hook  # type: ignore[assignment]
+        seconds, summary = timed(lambda: rescore.rescore_all(session, actor))
+        from sqlalchemy import func
+        from sqlmodel import select
+
+        queued = session.exec(select(func.count()).select_from(OutboxEntry)).one()
+        out.update(
+            seconds=seconds,
+            alert_seconds=hook_s[0],
+            rss_before_hook_mib=rss_before[0],
+            changed=summary.changed,
+            queued=int(queued),
+        )
+    database.dispose()
+    out["rss_mib"] = _portfolio.peak_rss_mib()
+    from iqcadence.core.db import remove_database_files
+
+    remove_database_files(path)
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000])
-    for n in parser.parse_args().sizes:
+    parser.add_argument("--rescore-child", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.rescore_child:
+        print(json.dumps(rescore_child(args.rescore_child)))
+        return
+    for n in args.sizes:
         measure(n)
 
 
