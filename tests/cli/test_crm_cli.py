@@ -327,3 +327,16 @@ def test_leads_are_found_by_number_or_name(cli: Any) -> None:
     promoted = _ok(cli("leads", "promote", "Zeta Inc"))
     assert "to customer Zeta Inc" in promoted.stdout
     assert _ok(cli("leads", "edit", "#1", "--notes", "kept")).exit_code == 0
+
+
+def test_brief_wraps_to_80_columns_with_hanging_indents(cli: Any, monkeypatch: Any) -> None:
+    from iqcadence.cli import common
+    from iqcadence.cli.myday import wrap_text
+
+    _customers(cli)
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setattr(common, "_console", None)
+    lines = _ok(cli("brief", "Acme")).stdout.splitlines()
+    assert lines and all(len(line) <= 80 for line in lines)
+    item = "  - " + "word " * 30
+    assert wrap_text(item.rstrip(), 40).splitlines()[1].startswith("    word")

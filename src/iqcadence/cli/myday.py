@@ -152,7 +152,34 @@ def brief_command(
         return
     from rich.markup import escape
 
-    common.console().print(escape(data["text"]), soft_wrap=True)
+    out = common.console()
+    out.print(escape(wrap_text(data["text"], out.width)), soft_wrap=True)
+
+
+def wrap_text(text: str, width: int) -> str:
+    """Wrap each line of a plain-text document to `width`, words whole; list
+    items (`- `, `* `) and indented lines keep their indent on continuation."""
+    import re
+    import textwrap
+
+    wrapped: list[str] = []
+    for line in text.splitlines():
+        if len(line) <= width:
+            wrapped.append(line)
+            continue
+        lead = re.match(r"\s*(?:[-*•] )?", line)
+        hang = " " * (lead.end() if lead else 0)
+        wrapped.extend(
+            textwrap.wrap(
+                line,
+                width=max(width, 20),
+                subsequent_indent=hang,
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
+            or [line]
+        )
+    return "\n".join(wrapped)
 
 
 def register(app: typer.Typer) -> None:
