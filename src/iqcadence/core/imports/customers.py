@@ -32,7 +32,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from itertools import repeat
+from itertools import islice, repeat
 from typing import Any
 
 from sqlalchemy import Index, inspect, text
@@ -445,13 +445,8 @@ class _Importer:
         )
 
     def _chunks(self) -> Iterator[list[tuple[int, list[str], dict[str, Any]]]]:
-        raw: list[tuple[int, list[str]]] = []
-        for record in self.source.rows():
-            raw.append(record)
-            if len(raw) >= CHUNK_ROWS:
-                yield self._read(raw)
-                raw = []
-        if raw:
+        records = self.source.rows()
+        while raw := list(islice(records, CHUNK_ROWS)):
             yield self._read(raw)
 
     def _read(
@@ -505,16 +500,25 @@ class _Importer:
                     ]
             names.append(field_name)
             columns.append(values)
+        records = [
+            dict(zip(names, values_of_row, strict=True))
+            for values_of_row in zip(*columns, strict=True)
+        ]
+        preview = self.summary.preview
+        if len(preview) < PREVIEW_ROWS:  # the first rows read without a problem
+            for pos, ((line, _row), record) in enumerate(zip(raw, records, strict=True)):
+                if len(preview) >= PREVIEW_ROWS:
+                    break
+                if pos not in bad:
+                    preview.append({"line": line, **record})
+        if not bad:
+            return [(line, row, record) for (line, row), record in zip(raw, records, strict=True)]
         out: list[tuple[int, list[str], dict[str, Any]]] = []
-        for pos, values_of_row in enumerate(zip(*columns, strict=True)):
-            line, row = raw[pos]
+        for pos, ((line, row), record) in enumerate(zip(raw, records, strict=True)):
             problems = bad.get(pos)
             if problems:
                 self.report.reject(line, row, problems)
                 continue
-            record = dict(zip(names, values_of_row, strict=True))
-            if len(self.summary.preview) < PREVIEW_ROWS:
-                self.summary.preview.append({"line": line, **record})
             out.append((line, row, record))
         return out
 
@@ -554,12 +558,14 @@ class _Importer:
     def _write_chunk(self, chunk: list[tuple[int, list[str], dict[str, Any]]]) -> None:
         creates: list[tuple[int, list[str], dict[str, Any]]] = []
         updates: list[tuple[int, list[str], dict[str, Any], int]] = []
+        key_of = _name_key_of if self.key == "name" else self._key_of
+        existing = self.existing.get
         for line, row, values in chunk:
-            key = self._key_of(values)
+            key = key_of(values)
             if key is None:
                 self._problem(line, row, self.key, "required to match customers", "")
                 continue
-            customer_id = self.existing.get(key)
+            customer_id = existing(key)
             if customer_id == -1:
                 self._problem(
                     line, row, self.key, "matches more than one customer; use --key name", key
@@ -988,6 +994,12 @@ OLD_EXTRA: tuple[str, ...] = (
     "last_contact_date",
     "renewal_date",
 )
+
+
+def _name_key_of(values: dict[str, Any]) -> str | None:
+    """The match key of a row by name (read names are already trimmed and collapsed)."""
+    name = values.get("name")
+    return None if name is None else str(name).casefold()
 
 
 def _auto_moved(given: str, stored: str, band: str | None) -> bool:
