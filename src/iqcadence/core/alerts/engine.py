@@ -12,6 +12,15 @@ a change to a customer never observed uses the state before the change; a
 customer never observed and without that state is only recorded (nothing
 fires), so switching rules on never floods a channel with old news.
 
+At scale (a rescore or import of a million customers, a sweep of them all):
+with no enabled rule and no webhook nothing is read; otherwise customers are
+compared `CHUNK` at a time, reading only the columns events compare (whole
+rows only for customers that fire or when a custom rule needs them), a
+customer's old state from the rescore's `rescore_dirty` table only when the
+rules never observed it, and its stored facts decoded only when they moved;
+outbox and watch rows are written per chunk in bulk. Memory therefore stays
+flat whatever the number of customers.
+
 Nothing here touches the network: notifications are written to the outbox
 in the caller's transaction and sent by `outbox.deliver` (`automations run`,
 started in the background right after the commit for real-time rows, see
