@@ -36,6 +36,10 @@ def one_sentence(text: str) -> str:
     ("args", "code", "expected"),
     [
         (["score", "Steady", "--nps", "11"], 2, "nps: must be between 0 and 10, got 11."),
+        (["score", "Steady", "--nps", "x"], 2, "nps: expected a number, got 'x'."),
+        (["score", "Steady", "--logins", "2.5"], 2, "logins: expected a whole number, got '2.5'."),
+        (["score", "Steady", "--adoption", "lots"], 2, "adoption: expected a number, got 'lots'."),
+        (["score", "Steady", "--score", "high"], 2, "score: expected a number, got 'high'."),
         (["score", "New One", "--nps", "11"], 2, "nps: must be between 0 and 10, got 11."),
         (["score", "Steady", "--adoption", "101"], 2, "adoption: must be between 0 and 100"),
         (["score", "Steady", "--csat", "0"], 2, "csat: must be between 1 and 5, got 0."),
@@ -98,9 +102,9 @@ def test_bad_input(steady: Any, db_path: Path, args: list[str], code: int, expec
 
 def test_usage_errors_from_the_parser_exit_2(steady: Any, db_path: Path) -> None:
     before = dump(db_path)
-    result = steady("score", "Steady", "--nps", "eleven")
+    result = steady("score", "Steady", "--bogus", "eleven")
     assert result.exit_code == 2
-    assert "--nps" in result.stderr
+    assert "--bogus" in result.stderr
     assert dump(db_path) == before
 
 

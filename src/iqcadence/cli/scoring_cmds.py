@@ -15,13 +15,21 @@ def score(
     name: str = typer.Argument(
         ..., help="Customer name (created if new, matched case-insensitively)."
     ),
-    logins: int | None = typer.Option(None, "--logins", help="Logins in the last 30 days (≥ 0)."),
-    adoption: float | None = typer.Option(None, "--adoption", help="Feature adoption %, 0–100."),
-    tickets: int | None = typer.Option(None, "--tickets", help="Open support tickets (≥ 0)."),
-    nps: int | None = typer.Option(None, "--nps", help="NPS answer, 0–10."),
-    csat: float | None = typer.Option(None, "--csat", help="CSAT, 1–5 (counts when CSAT is on)."),
-    days: int | None = typer.Option(
-        None, "--days", help="Days since last contact (≥ 0); decays daily."
+    logins: str | None = typer.Option(
+        None, "--logins", metavar="N", help="Logins in the last 30 days (≥ 0)."
+    ),
+    adoption: str | None = typer.Option(
+        None, "--adoption", metavar="PCT", help="Feature adoption %, 0–100."
+    ),
+    tickets: str | None = typer.Option(
+        None, "--tickets", metavar="N", help="Open support tickets (≥ 0)."
+    ),
+    nps: str | None = typer.Option(None, "--nps", metavar="0-10", help="NPS answer, 0–10."),
+    csat: str | None = typer.Option(
+        None, "--csat", metavar="1-5", help="CSAT, 1–5 (counts when CSAT is on)."
+    ),
+    days: str | None = typer.Option(
+        None, "--days", metavar="N", help="Days since last contact (≥ 0); decays daily."
     ),
     growth: str | None = typer.Option(None, "--growth", help="strong | mild | none | na."),
     mrr: str | None = typer.Option(
@@ -41,8 +49,8 @@ def score(
         None, "--sentiment", help="positive | neutral | negative."
     ),
     profile: str | None = typer.Option(None, "--profile", help="Scoring profile to score with."),
-    manual_score: float | None = typer.Option(
-        None, "--score", help="Set the score by hand (0–100): a manual override."
+    manual_score: str | None = typer.Option(
+        None, "--score", metavar="0-100", help="Set the score by hand (0–100): a manual override."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the customer as JSON."),
 ) -> None:
@@ -53,7 +61,7 @@ def score(
     Example:
 
     \b
-      iqcadence score "Acme Corp" --logins 22 --adoption 75 --tickets 1 --nps 9
+      iqcadence score "Acme Corp" --logins 22 --adoption 75 --tickets 1 --nps 9 \\
         --days 10 --growth mild --mrr 5000 --tier mid
     """
     from iqcadence.core import customers, queries, settings
