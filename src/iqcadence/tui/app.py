@@ -14,7 +14,9 @@ from sqlmodel import Session
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
+from textual.css.query import NoMatches
 from textual.screen import Screen
+from textual.widget import Widget
 
 from iqcadence.core import clock
 from iqcadence.core.db import Database
@@ -121,11 +123,26 @@ class IQCadenceApp(App[None]):
             if worker.is_cancelled:
                 return
             if done is not None:
-                self.call_from_thread(done, result)
+                self.call_from_thread(self._deliver, done, result)
             if success:
                 self.call_from_thread(self.notify, success)
 
         self.run_worker(job, thread=True, group=group, exclusive=exclusive)
+
+    def _deliver(self, done: Callable[[Any], None], result: Any) -> None:
+        """Hand a result to its screen, unless that screen has gone meanwhile
+        (e.g. a record deleted while it was being re-read)."""
+        owner = getattr(done, "__self__", None)
+        if isinstance(owner, Widget) and not owner.is_attached:
+            return
+        try:
+            done(result)
+        except NoMatches:
+            # A popped screen is torn down while its last result arrives.
+            if isinstance(owner, Screen) and any(
+                owner in stack for stack in self._screen_stacks.values()
+            ):
+                raise
 
     def report_error(self, message: str) -> None:
         self.notify(message, title="Not done", severity="error", timeout=8)

@@ -87,7 +87,7 @@ class Customer360Screen(BaseScreen):
         self.title = "Customer 360"
         self.query_one("#fields", DataTable).add_columns("Field", "Value")
         self.query_one("#contacts", DataTable).add_columns("Name", "Role", "Last contact", "Health")
-        self.query_one("#timeline", DataTable).add_columns("When", "Type", "What", "Who")
+        self.query_one("#timeline", DataTable).add_columns("When", "What")
         self.query_one("#breakdown", DataTable).add_columns(
             "Signal", "Value", "Sub", "Wt", "Pts", "Tier"
         )
@@ -190,17 +190,14 @@ class Customer360Screen(BaseScreen):
         table = self.query_one("#timeline", DataTable)
         table.clear()
         for event in record.timeline:
-            title = event.get("title") or ""
-            if event.get("contact"):
-                title += f" · {event['contact']}"
-            table.add_row(
-                str(event.get("at", ""))[:16].replace("T", " "),
-                plain(event.get("kind")),
-                title,
-                plain(event.get("author")),
-            )
+            what = Text(f"{event.get('kind')}: ", style="bold")
+            what.append(event.get("title") or "")
+            extra = [x for x in (event.get("contact"), event.get("author")) if x]
+            if extra:
+                what.append(" · " + ", ".join(extra), style="dim")
+            table.add_row(str(event.get("at", ""))[:10], what)
         if not record.timeline:
-            table.add_row("", "", Text("nothing logged yet (n: note)", style="dim"), "")
+            table.add_row("", Text("nothing logged yet (n: note)", style="dim"))
         parts = [f"{k}={v}" for k, v in self.timeline_filter.items() if v]
         self.query_one("#timeline-title", Label).update(
             "Timeline" + (f" ({', '.join(parts)})" if parts else "")
