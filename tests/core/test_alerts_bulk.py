@@ -33,6 +33,9 @@ HARSH_WEIGHTS = {
     "days": 0,
     "growth": 0,
 }
+# custom rules "score < N": 60 is crossed by the customer observed before the
+# rescore, 20 by customers never observed
+CUSTOM = {"low": 60, "very low": 20}
 HARSH_THRESHOLDS = {"at_risk": 40, "watch": 70, "healthy": 85, "expansion": 95}
 
 
@@ -77,7 +80,9 @@ def _queued(session: Any) -> list[tuple[str, str]]:
     return sorted((e.customer_name, e.event) for e in session.exec(select(OutboxEntry)).all())
 
 
-def _expected(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[str, str]]:
+def _expected(
+    before: dict[str, Any], after: dict[str, Any], *, with_custom: bool
+) -> list[tuple[str, str]]:
     """What the events' own definitions say fires between two states."""
     from iqcadence.core import clock
     from iqcadence.core.alerts.events import detect, event_facts, parse_event
@@ -87,24 +92,37 @@ def _expected(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[str, 
     for name, old in before.items():
         then, now = event_facts(old, today), event_facts(after[name], today)
         out.extend((name, e) for e in EVENTS if detect(parse_event(e), then, now) is not None)
-    return sorted((name, parse_event(e).type) for name, e in out)
+    custom = [
+        (name, "custom")
+        for name, old in before.items()
+        for below in CUSTOM.values()
+        if with_custom
+        and old["score"] >= below > after[name]["score"]  # the condition becomes true
+    ]
+    return sorted([(name, parse_event(e).type) for name, e in out] + custom)
 
 
 @pytest.mark.parametrize("chunk", [2, 3, 5000])
+@pytest.mark.parametrize("with_custom", [False, True], ids=["events", "events+custom"])
 def test_rescore_fires_from_the_state_before_it_whatever_the_chunk(
     session: Any,
     actor: Any,
     memory_keyring: MemoryKeyring,  # noqa: F811
     monkeypatch: pytest.MonkeyPatch,
     chunk: int,
+    with_custom: bool,
 ) -> None:
+    """Event rules alone read only the columns events compare; a custom rule
+    makes every row whole: both give what the definitions say."""
     from iqcadence.core.alerts import connections, engine, rules
 
     monkeypatch.setattr(engine, "CHUNK", chunk)
     _customers(session, actor)  # before any rule: never observed
     connections.add_connection(session, actor, "h", kind="webhook", target="http://127.0.0.1:9/h")
     rules.add_rule(session, actor, "risk", events=EVENTS, channels=["h"])
-    # one customer observed by a change made while the rule exists
+    for name, below in CUSTOM.items() if with_custom else ():
+        rules.add_custom_rule(session, actor, name, channels=["h"], conditions=[f"score < {below}"])
+    # one customer observed by a change made while the rules exist
     from iqcadence.core.customers import apply_changes
 
     apply_changes(session, actor, "Birch", {"nps": 7})
@@ -112,7 +130,7 @@ def test_rescore_fires_from_the_state_before_it_whatever_the_chunk(
     before = _states(session)
     _rescore(session, actor)
     after = _states(session)
-    expected = _expected(before, after)
+    expected = _expected(before, after, with_custom=with_custom)
     assert len(expected) >= 4  # the weights really moved customers across thresholds
     assert _queued(session) == expected
     watched = session.connection().exec_driver_sql("SELECT COUNT(*) FROM customer_watch")
