@@ -341,14 +341,17 @@ class _Importer:
         if refused and not self.options.dry_run:
             summary.written = False
             return
-        conn.execute(
-            text(
-                f"INSERT INTO {TOUCHED_TABLE} (id) SELECT id FROM customer "
-                "WHERE client_id = :client_id AND id > :max_id"
-            ),
-            {"client_id": self.actor.client_id, "max_id": max_id},
-        )
-        touched = int(conn.execute(text(f"SELECT COUNT(*) FROM {TOUCHED_TABLE}")).scalar_one())
+        if self.fresh:  # every new customer is listed with its given lifecycle
+            touched = self.next_id - max_id - 1
+        else:
+            conn.execute(
+                text(
+                    f"INSERT INTO {TOUCHED_TABLE} (id) SELECT id FROM customer "
+                    "WHERE client_id = :client_id AND id > :max_id"
+                ),
+                {"client_id": self.actor.client_id, "max_id": max_id},
+            )
+            touched = int(conn.execute(text(f"SELECT COUNT(*) FROM {TOUCHED_TABLE}")).scalar_one())
         if touched:
             from iqcadence.core import rescore
 
