@@ -71,6 +71,11 @@ def one_sentence(text: str) -> str:
         (["score", "Steady", "--profile", "nope"], 1, "scoring profile 'nope' does not exist"),
         (["customers", "edit", "Steady", "--set", "nps=11"], 2, "nps: must be between 0 and 10"),
         (
+            ["customers", "edit", "Steady", "--set", "email=ops at acme"],
+            2,
+            "email: 'ops at acme' is not an e-mail address (like ana@example.com).",
+        ),
+        (
             ["customers", "edit", "Steady", "--set", "tier=huge"],
             2,
             "tier: 'huge' is not one of smb, mid, enterprise.",

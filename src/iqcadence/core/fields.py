@@ -199,6 +199,17 @@ def _text(name: str, help_text: str) -> FieldSpec:
     return FieldSpec(name, "text", lambda v: parse_text(name, v), help_text)
 
 
+def parse_email(field: str, value: Any) -> str | None:
+    """An e-mail address: one @ with text on both sides and no spaces."""
+    text = parse_text(field, value)
+    if text is None:
+        return None
+    local, at, domain = text.rpartition("@")
+    if not at or not local or "." not in domain.strip(".") or any(c.isspace() for c in text):
+        raise InvalidValue(f"{field}: {text!r} is not an e-mail address (like ana@example.com).")
+    return text
+
+
 def _date(name: str) -> FieldSpec:
     return FieldSpec(name, "date", lambda v: parse_date(name, v), "YYYY-MM-DD")
 
@@ -218,7 +229,7 @@ FIELDS: dict[str, FieldSpec] = {
         _text("name", "the customer's name (unique, case-insensitive)"),
         _text("website", "https://…"),
         _text("domain", "example.com"),
-        _text("email", "main contact e-mail"),
+        FieldSpec("email", "text", lambda v: parse_email("email", v), "main contact e-mail"),
         _text("phone", "main phone"),
         _text("industry", "free text"),
         _text("notes", "free text"),
