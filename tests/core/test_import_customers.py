@@ -330,14 +330,15 @@ def test_reimporting_the_same_file_changes_nothing(session: Any, actor: Actor) -
 
 
 FRESH_FILE = (
-    "name,stage,logins,nps,days,score,scoring_profile,tags\n"
-    "Alpha,onboarding,2,1,90,,,vip\n"
-    "Beta,atrisk,60,10,1,,,\n"
-    "Gamma,,,,,,,\n"
-    "Delta,active,,,,55,,\n"
-    "Eps,active,30,7,10,,Pro,beta\n"
-    "ALPHA,active,5,5,5,,,\n"
-    "Zeta,active,40,,,,,\n"
+    "name,stage,logins,nps,days,score,scoring_profile,tags,last_contact_date\n"
+    "Alpha,onboarding,2,1,90,,,vip,\n"
+    "Beta,atrisk,60,10,1,,,,\n"
+    "Gamma,,,,,,,,\n"
+    "Delta,active,,,,55,,,\n"
+    "Eps,active,30,7,10,,Pro,beta,\n"
+    "ALPHA,active,5,5,5,,,,\n"
+    "Zeta,active,40,,,,,,\n"
+    "Theta,active,12,8,,,,,2026-09-01\n"  # decayed days since contact
 )
 
 
@@ -375,10 +376,10 @@ def test_new_customers_scored_in_the_insert_match_a_rescore(
     for on_insert in (True, False):
         monkeypatch.setattr(module, "SCORE_ON_INSERT", on_insert)
         summary = run(session, actor, FRESH_FILE, skip_invalid=True)
-        assert (summary.created, summary.rejected) == (6, 1)
+        assert (summary.created, summary.rejected) == (7, 1)
         assert summary.problems[0].line == 7
         ids = [r[0] for r in rows(db_path, "SELECT id FROM customer ORDER BY id")]
-        assert ids == list(range(ids[0], ids[0] + 6))  # no gap for the rejected row
+        assert ids == list(range(ids[0], ids[0] + 7))  # no gap for the rejected row
         results.append((summary.scoring, summary.manual_overrides, _state(db_path)))
         with sqlite3.connect(db_path) as conn:
             for table in ("score_snapshot", "audit_entry", "timeline_event", "customer"):
@@ -386,9 +387,11 @@ def test_new_customers_scored_in_the_insert_match_a_rescore(
     fast, slow = results
     assert fast == slow
     scoring, manual, state = fast
-    assert scoring["scored"] == 6 and scoring["changed"] == 5 and manual == 1
+    assert scoring["scored"] == 7 and scoring["changed"] == 6 and manual == 1
     assert scoring["lifecycle_changes"] >= 1
     lifecycles = {r[0]: (r[2], r[3], r[5]) for r in state["customers"]}
     assert lifecycles["Gamma"] == (None, "active", 1)  # unscored, never scored
     assert lifecycles["Alpha"][1] == "atrisk"  # onboarding moved by its band
     assert state["search"] == [(1,)]
+    theta = next(r for r in state["customers"] if r[0] == "Theta")
+    assert (theta[8], theta[9]) == (0, "2026-09-01")  # 87 days since contact today

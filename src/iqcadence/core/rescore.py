@@ -298,13 +298,18 @@ class ScoredInsert:
     lifecycle: str
 
 
-def scored_insert_sql(session: Session, actor: Actor) -> ScoredInsert:
+def scored_insert_sql(
+    session: Session, actor: Actor, *, days_sql: str | None = None
+) -> ScoredInsert:
     """The score, band and lifecycle of a customer being inserted, as SQL (for
-    `INSERT ... SELECT`; the same expressions as a rescore of that row)."""
+    `INSERT ... SELECT`; the same expressions as a rescore of that row).
+    `days_sql` may name a value holding the effective days since contact
+    today (scoring.effective_days), computed by the caller."""
     conn = session.connection()
     config = settings.load_scoring_config(session, actor.client_id)
     profiles = settings.profile_weights(session, actor.client_id)
-    days_sql = dialect.effective_days_sql(conn, clock.today())
+    if days_sql is None:
+        days_sql = dialect.effective_days_sql(conn, clock.today())
     sets = weight_sets(config, profiles)
     score = (
         "CASE WHEN customer.score_manual = 1 AND customer.score IS NOT NULL THEN customer.score "

@@ -816,10 +816,12 @@ class _Importer:
         if not self.fresh_sql:
             from iqcadence.core import rescore
 
-            expr = rescore.scored_insert_sql(self.session, self.actor)
+            # effective days since contact, computed here from the row's values
+            expr = rescore.scored_insert_sql(self.session, self.actor, days_sql="import_days")
             given = ["id", *names]
             inputs = ", ".join(
                 [f"? AS {name}" for name in given]
+                + ["? AS import_days"]
                 + [f"NULL AS {name}" for name in rescore.SCORED_INPUTS if name not in given]
             )
             kept = [n for n in given if n not in ("score", "band", "lifecycle", "scored_at")]
@@ -834,7 +836,17 @@ class _Importer:
             )
         lifecycle_at = 1 + names.index("lifecycle")
         start = self.next_id
-        params = [(start + pos, *new, *tail) for pos, (_l, _r, new, _m) in enumerate(rows)]
+        if "days_baseline" in names:
+            days_at = names.index("days_baseline"), names.index("days_as_of")
+            days = [
+                self._effective_days(new[days_at[0]], new[days_at[1]]) for _l, _r, new, _m in rows
+            ]
+        else:
+            days = [None] * len(rows)
+        params = [
+            (start + pos, *new, *tail, effective)
+            for pos, ((_l, _r, new, _m), effective) in enumerate(zip(rows, days, strict=True))
+        ]
         ok = self._execute_many(
             self.fresh_sql, params, rows, "name", "another row of the file has this name", True
         )
@@ -846,6 +858,12 @@ class _Importer:
             list(zip(range(start, self.next_id), written, strict=True)),
         )
         return ok
+
+    def _effective_days(self, baseline: int | None, as_of: str | None) -> int | None:
+        """scoring.effective_days of a new row's (baseline, ISO date) pair."""
+        if baseline is None or as_of is None or as_of == self.today_iso:
+            return baseline
+        return effective_days(baseline, _iso_date(as_of), self.today)
 
     def _update(self, rows: list[tuple[int, list[str], tuple[Any, ...], bool, int]]) -> None:
         if not rows:
