@@ -96,3 +96,12 @@ def test_explain_says_when_no_signal_moved(cli: Any) -> None:
     text = cli("explain", "Still").stdout
     assert "(score 50.0, computed 90.0), no signal has moved." in text
     assert "score effect" not in text
+
+
+def test_scoring_a_trashed_customer_says_so(cli: Any) -> None:
+    cli("score", "Binned", "--nps", "9")
+    cli("customers", "trash", "Binned")
+    result = cli("score", "binned", "--nps", "3")
+    assert result.exit_code == 0
+    assert "Binned is trashed" in result.stdout
+    assert 'customers restore "Binned"' in " ".join(result.stdout.split())

@@ -124,6 +124,12 @@ def render_score(data: dict[str, Any], previous: float | None, created: bool) ->
     if "lifecycle_changed" in data:
         moved = data["lifecycle_changed"]
         out.print(f"Lifecycle moved {moved['from']} → {moved['to']}.")
+    if data.get("status") in ("archived", "trashed"):
+        undo = "unarchive" if data["status"] == "archived" else "restore"
+        out.print(
+            f"[yellow]Note:[/] {escape(data['name'])} is {data['status']}, so default lists "
+            f'hide it; `iqcadence customers {undo} "{escape(data["name"])}"` brings it back.'
+        )
     out.print(breakdown_table(data["breakdown"]))
 
 
