@@ -203,7 +203,7 @@ def test_delete_needs_yes_and_an_admin(seeded: Any, db_path: Path) -> None:
     denied = seeded("--as", "csm@example.com", "customers", "delete", "Globex", "--yes")
     assert denied.exit_code == 4 and "only an admin" in denied.stderr
     done = seeded("customers", "delete", "globex", "--yes")
-    assert done.exit_code == 0 and "Deleted Globex" in done.stdout
+    assert done.exit_code == 0 and "Deleted Globex and every record of it" in done.stdout
     gone = seeded("customers", "show", "Globex")
     assert gone.exit_code == 1 and "does not exist" in gone.stderr
 

@@ -550,7 +550,10 @@ def delete_command(
         customer = customers.get_customer(session, actor, name)
         shown = customer.name
         customers.delete_customer(session, actor, name)
-    common.console().print(f"Deleted [bold]{escape(shown)}[/] and its score history.")
+    common.console().print(
+        f"Deleted [bold]{escape(shown)}[/] and every record of it (score history, contacts, "
+        "timeline, tasks, playbook runs, custom values, owners, opportunities)."
+    )
 
 
 def register(app: typer.Typer) -> None:
