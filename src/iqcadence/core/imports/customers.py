@@ -29,6 +29,7 @@ Rules:
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -320,13 +321,22 @@ class _Importer:
                 text(f"CREATE TEMP TABLE {GIVEN_TABLE} (id INTEGER PRIMARY KEY, lifecycle TEXT)")
             )
             self.next_id = int(max_id) + 1
+        # The rows are short-lived and free themselves when a chunk is done;
+        # the cycle collector would only walk the long-lived objects loaded at
+        # startup again and again, so it is paused while the rows stream.
+        collecting = gc.isenabled()
+        gc.disable()
         try:
             for chunk in self._chunks():
                 self._write_chunk(chunk)
                 if self.progress is not None:
                     self.progress(self.source.bytes_read, self.source.size, self.summary.rows)
+            if collecting:
+                gc.enable()
             self._finish(int(max_id))
         finally:
+            if collecting:
+                gc.enable()
             if self.options.dry_run or not self.summary.written:
                 self.session.rollback()
             else:
