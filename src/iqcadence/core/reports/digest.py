@@ -151,6 +151,7 @@ def digest_report(session: Session, client_id: int, scope: ReportScope) -> Repor
                     task_rows,
                     widths=(2, 3, 1.6, 1),
                     empty="No tasks were completed this week.",
+                    max_rows=25,
                 )
             ],
         )
@@ -180,6 +181,7 @@ def digest_report(session: Session, client_id: int, scope: ReportScope) -> Repor
                     [[a.customer, a.severity, a.category, money(a.mrr), a.reason] for a in alerts],
                     widths=(2, 0.9, 1, 0.9, 4),
                     empty="No critical or warning alerts.",
+                    max_rows=25,
                 )
             ],
         ),
