@@ -199,6 +199,8 @@ def run_size(rows: int) -> dict[str, tuple[float, float, float]]:
         IQCADENCE_TODAY="2026-11-27",
         IQCADENCE_DATA_DIR=str(WORK / "data"),
         PYTHONPATH=str(ROOT / "src"),
+        # no detached notification runner competing with the timed tools
+        IQCADENCE_SEND_ON_CHANGE="0",
     )
     database = fresh(WORK / f"iq-{rows}.db")
     # open (migrate, seed) first so the timing is the import alone
