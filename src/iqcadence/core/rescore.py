@@ -12,6 +12,11 @@ While `changes.customers_changed_in_bulk` runs, the temporary table
 `rescore_dirty` holds one row per changed customer: id, old_score, new_score,
 old_band, new_band, old_lifecycle, new_lifecycle, score_moved, band_moved — so
 reactions can stay set-based too.
+
+New customers can instead be scored in their own INSERT
+(`scored_insert_sql`); `record_inserted` then does the rest of what a rescore
+does for them (snapshots, lifecycle audit, counts, the hook) from the same
+`rescore_dirty` table.
 """
 
 from __future__ import annotations

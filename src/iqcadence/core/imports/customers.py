@@ -4,8 +4,15 @@ The file is streamed in chunks; each row is read and normalised in Python,
 matched against the existing customers (the key → id map is loaded once),
 compared with what is stored, and written with `executemany` — no ORM object
 per row. Everything happens in one transaction: the search index triggers are
-suspended during a large write and the index rebuilt at the end, then every
-created or changed customer is scored set-based by `rescore.rescore_where`.
+suspended during a large write, every created or changed customer is scored
+set-based by `rescore.rescore_where`, and only then are the search index and
+any indexes dropped for the bulk write built again, once each.
+
+Into a client that has no customers yet (SQLite), every row is new: rows are
+inserted with their score, band and lifecycle computed in the INSERT itself
+(`rescore.scored_insert_sql`, the same expressions a rescore uses) and ids
+numbered in file order, and `rescore.record_inserted` writes the snapshots,
+audit entries and bulk hook a rescore would — no second pass over the rows.
 
 Rules:
 
