@@ -138,6 +138,11 @@ def test_profiles_set_list_delete(cli: Any) -> None:
     ]
     bad = cli("config", "profiles", "set", "enterprise", "adoption=50")
     assert bad.exit_code == 2 and "must total 100, but they total 115" in one_line(bad.stderr)
+    assert "signals you do not name keep the profile (logins=15, tickets=20" in one_line(bad.stderr)
+    fresh = cli("config", "profiles", "set", "usage", "logins=50", "adoption=50")
+    assert fresh.exit_code == 2 and "keep the global weights (tickets=20, nps=15, days=10, " in (
+        one_line(fresh.stderr)
+    )
     cli("score", "Big", "--adoption", "50", "--profile", "enterprise")
     in_use = cli("config", "profiles", "delete", "enterprise")
     assert in_use.exit_code == 1 and "assigned to customers" in in_use.stderr

@@ -514,7 +514,7 @@ def profiles_set(
       iqcadence config profiles set enterprise adoption=35 logins=15
     """
     from iqcadence.core import settings
-    from iqcadence.core.errors import NotFound
+    from iqcadence.core.errors import InvalidValue, NotFound
     from iqcadence.core.scoring import SIGNALS
 
     given = parse_pairs(pairs, f"profile {name!r} weights") if pairs else {}
@@ -530,6 +530,15 @@ def profiles_set(
             created = True
         weights = {s: int(base.get(s, 0)) for s in SIGNALS}
         weights.update(numbers)
+        kept = {s: w for s, w in weights.items() if s not in numbers and w}
+        if sum(weights.values()) != 100 and kept:
+            source = "the global weights" if created else "the profile"
+            raise InvalidValue(
+                f"profile {name.strip()!r} weights: must total 100, but they total "
+                f"{sum(weights.values())}; signals you do not name keep {source} ("
+                + ", ".join(f"{s}={w}" for s, w in kept.items())
+                + "), so name them too (0 leaves one out)."
+            )
         profile = settings.save_profile(session, actor, name, weights, description=description)
         shown = profile.name
         saved = dict(profile.weights)
