@@ -811,6 +811,8 @@ def check_database(location: DatabaseLocation) -> CheckReport:
             problems=problems,
         )
 
+    if location.path is not None and location.path.is_dir():
+        return report(False, None, [f"{location.path} is a folder, not a database file"])
     if location.path is not None and not location.path.is_file():
         return report(False, None, [f"there is no database at {location.path} yet"])
     engine = create_db_engine(location)
