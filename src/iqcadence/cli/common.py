@@ -36,6 +36,15 @@ class GlobalOptions:
             from iqcadence.core.db import open_database, resolve_location
 
             self._database = open_database(resolve_location(self.db_path), acting_user=self.as_user)
+            if self._database.upgraded_from is not None:
+                saved = self._database.backup_path
+                err_console().print(
+                    f"Upgraded {self._database.location.describe()} from schema "
+                    f"{self._database.upgraded_from}"
+                    + (f"; the previous file is saved as {saved}." if saved else "."),
+                    soft_wrap=True,
+                    markup=False,
+                )
         return self._database
 
     def close(self) -> None:
@@ -129,5 +138,7 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     """Print one sentence to stderr and return the Exit to raise."""
     from rich.markup import escape
 
-    err_console().print(f"[red]error:[/] {escape(message)}", markup=True, highlight=False, soft_wrap=True)
+    err_console().print(
+        f"[red]error:[/] {escape(message)}", markup=True, highlight=False, soft_wrap=True
+    )
     return typer.Exit(code)

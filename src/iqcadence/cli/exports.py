@@ -148,7 +148,7 @@ def _filters(
         if "=" not in item:
             raise InvalidValue(f"--where {item!r}: expected FIELD=VALUE.")
         pairs.append(parse_assignment(item))
-    return queries.CustomerFilter(
+    filters = queries.CustomerFilter(
         band=band,
         manager=manager,
         tier=tier,
@@ -158,6 +158,8 @@ def _filters(
         search=search,
         where=pairs,
     )
+    filters.validate()  # refuse bad filters before the first byte is written
+    return filters
 
 
 def register(app: typer.Typer) -> None:

@@ -101,10 +101,9 @@ def _make_command(kind: str, description: str) -> None:
         except OSError as exc:
             raise common.fail(f"{path}: cannot write the report ({exc.strerror}).") from None
         if not quiet:
-            typer.echo(
-                f"{path} ({rendered.pages or len(rendered.content.splitlines()) - 1} "
-                f"{'pages' if fmt == 'pdf' else 'rows'}) — {rendered.summary}"
-            )
+            count = rendered.pages or len(rendered.content.splitlines()) - 1
+            unit = ("page" if fmt == "pdf" else "row") + ("" if count == 1 else "s")
+            typer.echo(f"{path} ({count} {unit}) — {rendered.summary}")
 
     command.__doc__ = (
         f"{description}\n\nExample:\n\n  iqcadence report {kind} --format pdf --out {kind}.pdf"

@@ -214,8 +214,12 @@ def load_playbook_file(path: str | Path) -> PlaybookSpec:
         content = file.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise NotFound(f"{file}: no such file.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RefusedFile(f"{file}: cannot be read ({exc}).") from None
+    except IsADirectoryError:
+        raise RefusedFile(f"{file}: is a folder, not a playbook file.") from None
+    except OSError as exc:
+        raise RefusedFile(f"{file}: cannot be read ({exc.strerror}).") from None
+    except UnicodeDecodeError:
+        raise RefusedFile(f"{file}: is not UTF-8 text.") from None
     return parse_playbook_toml(content, source=file.name)
 
 
