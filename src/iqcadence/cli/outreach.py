@@ -300,7 +300,8 @@ def _render_import(data: dict[str, Any]) -> None:
 
     out = common.console()
     err = common.err_console()
-    verb = "Would import" if data["dry_run"] else "Imported"
+    nothing_written = data["dry_run"] or (data["rejected"] and not data["written"])
+    verb = "Would import" if nothing_written else "Imported"
     out.print(
         f"{verb} {data['file']} ({data['format']}): {data['rows']} read, "
         f"{data['created']} new, {data['updated']} updated, {data['unchanged']} unchanged, "
@@ -322,7 +323,8 @@ def _render_import(data: dict[str, Any]) -> None:
         err.print(escape(problem["message"]), highlight=False, soft_wrap=True)
     if data["rejected"] and not data["written"] and not data["dry_run"]:
         err.print(
-            f"error: {data['rejected']} rows rejected, so nothing was written "
+            f"error: {data['rejected']} row{'' if data['rejected'] == 1 else 's'} rejected, "
+            "so nothing was written "
             "(fix them, or pass --skip-invalid to write the good rows).",
             highlight=False,
         )
