@@ -101,9 +101,17 @@ def _table(items: list[Any], *, title: str | None) -> Any:
     from rich.markup import escape
     from rich.table import Table
 
+    wide = common.console().width >= 120
     table = Table(title=title, title_justify="left", box=None, pad_edge=False)
-    for column in ("severity", "category", "customer", "mrr", "reason", "state"):
-        table.add_column(column, justify="right" if column == "mrr" else "left")
+    # Short columns never wrap; the customer shortens and the reason takes
+    # the rest of the line (the state column only when there is room).
+    table.add_column("severity", no_wrap=True)
+    table.add_column("category", no_wrap=True)
+    table.add_column("customer", no_wrap=True, overflow="ellipsis", max_width=22)
+    table.add_column("mrr", justify="right", no_wrap=True)
+    table.add_column("reason", ratio=1, min_width=24)
+    if wide:
+        table.add_column("state", no_wrap=True)
     for alert in items:
         state = ""
         if alert.dismissed:
@@ -116,8 +124,8 @@ def _table(items: list[Any], *, title: str | None) -> Any:
             alert.category,
             escape(alert.customer),
             common.fmt_money(alert.mrr),
-            escape(alert.reason),
-            state,
+            escape(alert.reason) + (f" [dim]({state})[/]" if state and not wide else ""),
+            *([state] if wide else []),
         )
     return table
 

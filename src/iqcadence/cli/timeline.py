@@ -169,9 +169,15 @@ def render_timeline(rows: list[dict[str, Any]]) -> None:
     if not rows:
         out.print("No events match.")
         return
+    wide = out.width >= 100
     table = Table(box=None, pad_edge=False, header_style="bold")
-    for column in ("when", "kind", "title", "contact", "by", "status"):
-        table.add_column(column)
+    table.add_column("when", no_wrap=True)
+    table.add_column("kind", no_wrap=True)
+    table.add_column("title", ratio=3, min_width=20)
+    table.add_column("contact", no_wrap=True, overflow="ellipsis", ratio=1, max_width=18)
+    if wide:  # the author matters less than the title on a narrow terminal
+        table.add_column("by", no_wrap=True, overflow="ellipsis", max_width=24)
+    table.add_column("status", no_wrap=True)
     for row in rows:
         style = KIND_STYLES.get(row["kind"], "")
         status = " ".join(x for x in (row["status"], row["priority"]) if x) or ""
@@ -183,7 +189,7 @@ def render_timeline(rows: list[dict[str, Any]]) -> None:
             f"[{style}]{row['kind']}[/]" if style else row["kind"],
             title,
             _e(row["contact"] or ""),
-            _e(row["author"] or ""),
+            *([_e(row["author"] or "")] if wide else []),
             status,
         )
     out.print(table)
