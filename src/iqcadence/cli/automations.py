@@ -32,18 +32,24 @@ def run_command(
     send everything due, retry failures with backoff. Safe to run
     concurrently and repeatedly: nothing is ever sent twice.
 
+    Once a day it also rescores everyone, so stored scores follow the decay
+    of days since contact.
+
     JSON: {queued, digests, sent, failed, dead, skipped, due: [...],
-    errors: [{id, channel, error}]}.
+    errors: [{id, channel, error}], decay_rescored (moved today, or null)}.
 
     Example:
 
       iqcadence automations run --json
     """
+    from iqcadence.core import rescore
     from iqcadence.core.alerts import outbox
 
     with common.session_as(ctx) as (session, actor):
+        decay = None if dry_run else rescore.refresh_decay(session, actor)
         report = outbox.run(session, actor.client_id, dry_run=dry_run)
     data = report.to_dict()
+    data["decay_rescored"] = decay.changed if decay is not None else None
     if as_json:
         common.print_json(data)
         return
@@ -56,6 +62,10 @@ def run_command(
             else:
                 out.print(f"  #{item['id']} {item['channel']}: {item['title']}")
         return
+    if decay is not None:
+        out.print(
+            f"Today's decay refresh rescored {decay.scored:,} customers ({decay.changed:,} moved)."
+        )
     out.print(
         f"Queued {data['queued']}, digests {data['digests']}, sent {data['sent']}, "
         f"failed {data['failed']}, dead {data['dead']}."

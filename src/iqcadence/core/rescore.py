@@ -93,6 +93,31 @@ def rescore_all(
     )
 
 
+DECAY_KEY = "decay"
+
+
+def refresh_decay(session: Session, actor: Actor) -> RescoreSummary | None:
+    """Once a day, rescore everyone so stored scores follow the decay of days
+    since contact (SPEC: untouched accounts slide down by themselves).
+
+    `automations run` calls this; it does nothing when today's refresh is
+    already done or the acting user may not write. Two runners racing on
+    the same day both rescore, harmlessly: the second finds nothing moved.
+    """
+    if not actor.can_write:
+        return None
+    today = clock.today().isoformat()
+    done = (settings.get_block(session, actor.client_id, DECAY_KEY) or {}).get("refreshed_on")
+    if done is not None and str(done) >= today:
+        return None
+    summary = rescore_all(session, actor, cause="decay", commit=False)
+    settings.put_block(
+        session, actor, DECAY_KEY, {"refreshed_on": today}, action="config.decay_refresh"
+    )
+    session.commit()
+    return summary
+
+
 def rescore_where(
     session: Session,
     actor: Actor,
