@@ -286,3 +286,48 @@ def search_matches_more_than(bind: Connection, query: str, limit: int) -> bool:
         {"fts_query": _fts_match(words), "cap": limit + 1},
     ).scalar_one()
     return int(count) > limit
+
+
+_PREFIX_WORD = re.compile(r"[a-z0-9]+")
+
+
+def name_prefix_word(bind: Engine | Connection, query: str) -> str | None:
+    """The search's one word, lowercased, when a page sorted by name may be
+    read from the name index (SQLite, one plain ASCII word); else None.
+
+    Names starting with the word are then one range of `name_key`; only the
+    other matches (see `search_outside_name_start`) are fetched and merged.
+    """
+    if not is_sqlite(bind):
+        return None
+    words = _TOKEN.findall(query)
+    if len(words) != 1:
+        return None
+    word = words[0].lower()
+    return word if _PREFIX_WORD.fullmatch(word) else None
+
+
+def search_outside_name_start(conn: Connection, word: str, cap: int) -> list[int] | None:
+    """Ids of customers matching `word` anywhere but at the start of the
+    name's first word (manager, tags, later words of the name), or None when
+    there are more than `cap` of them."""
+    quoted = '"' + word.replace('"', '""') + '"*'
+    rows = conn.execute(
+        text("SELECT rowid FROM customer_fts WHERE customer_fts MATCH :fts_query LIMIT :cap"),
+        {"fts_query": f"{quoted} NOT {{name}} : ^ {quoted}", "cap": cap + 1},
+    ).all()
+    if len(rows) > cap:
+        return None
+    return [int(row[0]) for row in rows]
+
+
+def search_matches_customer(conn: Connection, query: str, customer_id: int) -> bool:
+    """Whether one customer matches a search (a few milliseconds on SQLite)."""
+    words = _TOKEN.findall(query)
+    if not words:
+        return True
+    found = conn.execute(
+        text("SELECT 1 FROM customer_fts WHERE customer_fts MATCH :fts_query AND rowid = :id"),
+        {"fts_query": _fts_match(words), "id": customer_id},
+    ).first()
+    return found is not None

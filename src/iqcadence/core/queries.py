@@ -6,7 +6,7 @@ Lists never build ORM objects: at a million rows a page is one indexed query.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -141,7 +141,12 @@ def list_customers(
         raise InvalidValue("--limit: must not be negative.")
     if offset < 0:
         raise InvalidValue("--offset: must not be negative.")
-    where, params = filter_sql(session, client_id, filters or CustomerFilter(), sort=sort)
+    filters = filters or CustomerFilter()
+    if sort == "name" and not desc and limit is not None and filters.search:
+        page = _name_prefix_page(session, client_id, filters, limit=limit, offset=offset)
+        if page is not None:
+            return [_typed_row(row) for row in page]
+    where, params = filter_sql(session, client_id, filters, sort=sort)
     direction = "DESC" if desc else "ASC"
     order = f"{SORTS[sort]} {direction}, customer.id {direction}"
     if sort == "arr":
@@ -154,6 +159,153 @@ def list_customers(
         params.update(limit=limit, offset=offset)
     rows = session.connection().execute(text(sql), params).mappings().all()
     return [_typed_row(dict(row)) for row in rows]
+
+
+# At most this many customers whose name starts with odd characters (not a
+# letter or digit, or a non-ASCII letter within the searched word) are
+# looked at, and at most this many of them checked one by one, by the
+# name-prefix page below; beyond that the general plan is used.
+ODD_NAMES = 64
+ODD_CHECKS = 8
+# At most this many matches outside the start of names are merged into a
+# name-prefix page.
+OTHER_MATCHES = 5000
+
+
+def _next_prefix(prefix: str) -> str:
+    """The smallest text after every text starting with `prefix` (ASCII)."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def _name_prefix_page(
+    session: Session, client_id: int, filters: CustomerFilter, *, limit: int, offset: int
+) -> list[dict[str, Any]] | None:
+    """A page sorted by name of a broad one-word search, or None (use the
+    general plan).
+
+    A broad word is usually the start of many names, which sit together in
+    name order: walking the name index from "a" would pass every name before
+    them, and sorting all the matches costs one row read per match. Instead
+    the page is merged from three exact parts, each read in name order:
+
+    - names whose first characters are the word (one `name_key` range of the
+      index; the name itself starting with the word in plain ASCII makes each
+      a match without asking the search index);
+    - the other matches (manager, tags, later words of a name), from the
+      search index, when there are at most OTHER_MATCHES of them;
+    - names starting with characters the search folds differently from
+      `name_key` (punctuation, accented letters), checked one by one.
+
+    Any doubt (an unchecked name inside the page, too many odd names) falls
+    back to the general plan, so the page always equals a plain sort.
+    """
+    conn = session.connection()
+    search = filters.search or ""
+    word = dialect.name_prefix_word(conn, search)
+    if word is None or not dialect.search_matches_more_than(conn, search, BROAD_SEARCH):
+        return None
+    wanted = offset + limit
+    if wanted == 0:
+        return []
+    plain = replace(filters, search=None)
+    where, params = filter_sql(session, client_id, plain, sort="name")
+    order = "ORDER BY customer.name_key ASC, customer.id ASC LIMIT :wanted"
+    params.update(low=word, high=_next_prefix(word), wanted=wanted)
+    # 1. names starting with the word (whole page in one index range)
+    starting = (
+        conn.execute(
+            text(
+                f"SELECT customer.* FROM customer WHERE {where} "
+                f"AND customer.name_key >= :low AND customer.name_key < :high {order}"
+            ),
+            params,
+        )
+        .mappings()
+        .all()
+    )
+    rows: dict[int, dict[str, Any]] = {}
+    for found in starting:
+        row = dict(found)
+        start = str(row["name"])[: len(word)]
+        if not (start.isascii() and start.lower() == word):
+            # its name_key starts with the word but the name itself does not
+            # (e.g. a character casefolding turns into ASCII): ask the search
+            # index the general way
+            return None
+        rows[int(row["id"])] = row
+    # 2. every other match, when there are few
+    others = dialect.search_outside_name_start(conn, word, OTHER_MATCHES)
+    if others is None:
+        return None
+    if others:
+        ids = ", ".join(str(i) for i in others)
+        for found in (
+            conn.execute(
+                text(
+                    f"SELECT customer.* FROM customer WHERE {where} "
+                    f"AND customer.id IN ({ids}) {order}"
+                ),
+                params,
+            )
+            .mappings()
+            .all()
+        ):
+            rows[int(found["id"])] = dict(found)
+    merged = sorted(rows.values(), key=lambda r: (r["name_key"], r["id"]))[:wanted]
+    cutoff = (merged[-1]["name_key"], merged[-1]["id"]) if len(merged) == wanted else None
+    # 3. names whose start `name_key` and the search index may read apart
+    odd_ranges = [
+        "customer.name_key < '0'",
+        "(customer.name_key >= ':' AND customer.name_key < 'a')",
+        "customer.name_key >= '{'",
+    ]
+    for size in range(1, len(word)):
+        odd_ranges.append(
+            f"(customer.name_key >= :odd_low_{size} AND customer.name_key < :odd_high_{size})"
+        )
+        params[f"odd_low_{size}"] = word[:size] + "\u0080"
+        params[f"odd_high_{size}"] = _next_prefix(word[:size])
+    params["wanted"] = ODD_NAMES
+    fetched: list[dict[str, Any]] = []
+    for odd_range in odd_ranges:  # one index range each (an OR would scan the index)
+        batch = [
+            dict(r)
+            for r in conn.execute(
+                text(f"SELECT customer.* FROM customer WHERE {where} AND {odd_range} {order}"),
+                params,
+            )
+            .mappings()
+            .all()
+        ]
+        if len(batch) == ODD_NAMES and (
+            cutoff is None or (batch[-1]["name_key"], batch[-1]["id"]) < cutoff
+        ):
+            return None  # more odd names than we look at, some of them inside the page
+        fetched.extend(batch)
+    odd = [
+        r
+        for r in fetched
+        if int(r["id"]) not in rows and (cutoff is None or (r["name_key"], r["id"]) < cutoff)
+    ]
+    if not odd:
+        return merged[offset:]
+    page: list[dict[str, Any]] = []
+    checks = 0
+    candidates = sorted(
+        [(r, True) for r in merged] + [(r, False) for r in odd],
+        key=lambda pair: (pair[0]["name_key"], pair[0]["id"]),
+    )
+    for row, known in candidates:
+        if not known:
+            checks += 1
+            if checks > ODD_CHECKS:
+                return None
+            if not dialect.search_matches_customer(conn, search, int(row["id"])):
+                continue
+        page.append(row)
+        if len(page) == wanted:
+            break
+    return page[offset:]
 
 
 def count_customers(session: Session, client_id: int, filters: CustomerFilter) -> int:
