@@ -310,7 +310,12 @@ def name_prefix_word(bind: Engine | Connection, query: str) -> str | None:
 def search_outside_name_start(conn: Connection, word: str, cap: int) -> list[int] | None:
     """Ids of customers matching `word` anywhere but at the start of the
     name's first word (manager, tags, later words of the name), or None when
-    there are more than `cap` of them."""
+    there are more than `cap` of them.
+
+    The index still reads every customer with a word starting so (about 10 ms
+    for 100k of them); listing the distinct words first through an fts5vocab
+    table and searching those exactly costs as much.
+    """
     quoted = '"' + word.replace('"', '""') + '"*'
     rows = conn.execute(
         text("SELECT rowid FROM customer_fts WHERE customer_fts MATCH :fts_query LIMIT :cap"),

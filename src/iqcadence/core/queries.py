@@ -180,7 +180,7 @@ def _next_prefix(prefix: str) -> str:
 def _name_prefix_page(
     session: Session, client_id: int, filters: CustomerFilter, *, limit: int, offset: int
 ) -> list[dict[str, Any]] | None:
-    """A page sorted by name of a broad one-word search, or None (use the
+    """A page sorted by name of a one-word search, or None (use the
     general plan).
 
     A broad word is usually the start of many names, which sit together in
@@ -202,7 +202,7 @@ def _name_prefix_page(
     conn = session.connection()
     search = filters.search or ""
     word = dialect.name_prefix_word(conn, search)
-    if word is None or not dialect.search_matches_more_than(conn, search, BROAD_SEARCH):
+    if word is None:
         return None
     wanted = offset + limit
     if wanted == 0:
@@ -266,22 +266,21 @@ def _name_prefix_page(
         params[f"odd_low_{size}"] = word[:size] + "\u0080"
         params[f"odd_high_{size}"] = _next_prefix(word[:size])
     params["wanted"] = ODD_NAMES
-    fetched: list[dict[str, Any]] = []
-    for odd_range in odd_ranges:  # one index range each (an OR would scan the index)
-        batch = [
-            dict(r)
-            for r in conn.execute(
-                text(f"SELECT customer.* FROM customer WHERE {where} AND {odd_range} {order}"),
-                params,
-            )
-            .mappings()
-            .all()
-        ]
+    # one index range each (an OR of them would scan the whole index)
+    ranges = " UNION ALL ".join(
+        f"SELECT * FROM (SELECT customer.*, {number} AS iq_range FROM customer "
+        f"WHERE {where} AND {odd_range} {order})"
+        for number, odd_range in enumerate(odd_ranges)
+    )
+    fetched = [dict(found) for found in conn.execute(text(ranges), params).mappings().all()]
+    for number in range(len(odd_ranges)):
+        batch = [r for r in fetched if r["iq_range"] == number]
         if len(batch) == ODD_NAMES and (
-            cutoff is None or (batch[-1]["name_key"], batch[-1]["id"]) < cutoff
+            cutoff is None or max((r["name_key"], r["id"]) for r in batch) < cutoff
         ):
             return None  # more odd names than we look at, some of them inside the page
-        fetched.extend(batch)
+    for row in fetched:
+        del row["iq_range"]
     odd = [
         r
         for r in fetched
