@@ -48,6 +48,9 @@ def cases(one_name: str) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
         ("search one full name", {"search": one_name}, {"sort": "name"}),
         ("search 'harbor logistics'", {"search": "harbor logistics"}, {"sort": "name"}),
         ("search 'summit'", {"search": "summit"}, {"sort": "name"}),
+        ("search 'summit', offset 500", {"search": "summit"}, {"sort": "name", "offset": 500}),
+        ("search 'harbor' (name start)", {"search": "harbor"}, {"sort": "name"}),
+        ("search 'weber' (manager), name", {"search": "weber"}, {"sort": "name"}),
         ("search 'weber' (manager)", {"search": "weber"}, {"sort": "score", "desc": True}),
         ("search 'strat' (tag prefix)", {"search": "strat"}, {"sort": "mrr", "desc": True}),
     ]

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
 from iqcadence.core import clock, dialect
@@ -210,12 +211,14 @@ def _name_prefix_page(
     plain = replace(filters, search=None)
     where, params = filter_sql(session, client_id, plain, sort="name")
     order = "ORDER BY customer.name_key ASC, customer.id ASC LIMIT :wanted"
+    # candidates are merged on these; only the page's rows are read whole
+    keys = "customer.id, customer.name_key, customer.name"
     params.update(low=word, high=_next_prefix(word), wanted=wanted)
     # 1. names starting with the word (whole page in one index range)
     starting = (
         conn.execute(
             text(
-                f"SELECT customer.* FROM customer WHERE {where} "
+                f"SELECT {keys} FROM customer WHERE {where} "
                 f"AND customer.name_key >= :low AND customer.name_key < :high {order}"
             ),
             params,
@@ -242,8 +245,7 @@ def _name_prefix_page(
         for found in (
             conn.execute(
                 text(
-                    f"SELECT customer.* FROM customer WHERE {where} "
-                    f"AND customer.id IN ({ids}) {order}"
+                    f"SELECT {keys} FROM customer WHERE {where} AND customer.id IN ({ids}) {order}"
                 ),
                 params,
             )
@@ -268,7 +270,7 @@ def _name_prefix_page(
     params["wanted"] = ODD_NAMES
     # one index range each (an OR of them would scan the whole index)
     ranges = " UNION ALL ".join(
-        f"SELECT * FROM (SELECT customer.*, {number} AS iq_range FROM customer "
+        f"SELECT * FROM (SELECT {keys}, {number} AS iq_range FROM customer "
         f"WHERE {where} AND {odd_range} {order})"
         for number, odd_range in enumerate(odd_ranges)
     )
@@ -287,7 +289,7 @@ def _name_prefix_page(
         if int(r["id"]) not in rows and (cutoff is None or (r["name_key"], r["id"]) < cutoff)
     ]
     if not odd:
-        return merged[offset:]
+        return _whole_rows(conn, merged[offset:])
     page: list[dict[str, Any]] = []
     checks = 0
     candidates = sorted(
@@ -304,7 +306,23 @@ def _name_prefix_page(
         page.append(row)
         if len(page) == wanted:
             break
-    return page[offset:]
+    return _whole_rows(conn, page[offset:])
+
+
+def _whole_rows(conn: Connection, keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every column of these customers, in this order."""
+    if not keys:
+        return []
+    ids = ", ".join(str(int(row["id"])) for row in keys)
+    found = {
+        int(row["id"]): dict(row)
+        for row in conn.execute(
+            text(f"SELECT customer.* FROM customer WHERE customer.id IN ({ids})")
+        )
+        .mappings()
+        .all()
+    }
+    return [found[int(row["id"])] for row in keys]
 
 
 def count_customers(session: Session, client_id: int, filters: CustomerFilter) -> int:
