@@ -12,7 +12,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
+from textual.containers import Container, Horizontal
 from textual.widgets import DataTable, Footer, Header, Input, Static, Tab, Tabs
 
 from iqcadence.core import views
@@ -75,13 +75,15 @@ class CustomersScreen(BaseScreen):
         self.rows: list[dict[str, Any]] = []
         self.selected: set[int] = set()
         self.loads = 0  # pages shown (tests and the benchmark wait on it)
+        self.built = False  # search box and tabs mounted (right after the first frame)
 
     def compose(self) -> ComposeResult:
+        # The first frame is a light skeleton (the table and its frame, at
+        # their final places); the search box and the band tabs are mounted
+        # into their slots right after it, then the rows are fetched.
         yield Header()
-        with Horizontal(id="cust-top"):
-            yield Input(placeholder="Search name, manager or tag…  (/)", id="search")
-            yield Static(id="cust-filters")
-        yield Tabs(*(Tab(label, id=f"tab-{key}") for key, label in views.TABS), id="bands")
+        yield Horizontal(id="cust-top")
+        yield Container(id="bands-slot")
         yield WindowTable(id="cust-table")
         yield Static(id="cust-status")
         yield Footer()
@@ -92,11 +94,24 @@ class CustomersScreen(BaseScreen):
         for key, label, _sort in COLUMNS:
             table.add_column(label, key=key)
         table.focus()
-        # The first frame goes out before any database work starts.
-        self.call_after_refresh(self.call_after_refresh, self.reload, counts=True)
+        # The first frame goes out before the rest is built and any database work starts.
+        self.call_after_refresh(self.build_rest)
+
+    def build_rest(self) -> None:
+        self.query_one("#cust-top", Horizontal).mount_all(
+            (
+                Input(placeholder="Search name, manager or tag…  (/)", id="search"),
+                Static(id="cust-filters"),
+            )
+        )
+        self.query_one("#bands-slot", Container).mount(
+            Tabs(*(Tab(label, id=f"tab-{key}") for key, label in views.TABS), id="bands")
+        )
+        self.built = True
+        self.call_after_refresh(self.reload, counts=True)
 
     def refresh_data(self) -> None:
-        if self.is_mounted:
+        if self.built:
             self.reload(counts=True, keep_cursor=True)
 
     # --- loading ----------------------------------------------------------------------
@@ -209,7 +224,12 @@ class CustomersScreen(BaseScreen):
 
     @on(Input.Changed, "#search")
     def searched(self, event: Input.Changed) -> None:
-        self.search = event.value.strip()
+        search = event.value.strip()
+        if search == self.search:
+            # Only surrounding spaces changed: the table already shows this search.
+            self.loads += 1
+            return
+        self.search = search
         self.reload(counts=True)
 
     @on(Input.Submitted, "#search")

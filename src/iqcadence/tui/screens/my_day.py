@@ -33,22 +33,43 @@ class MyDayScreen(BaseScreen):
         Binding("tab", "focus_next", "Next list", show=False),
     ]
 
+    built = False  # the lists are mounted and laid out (right after the first frame)
+
     def compose(self) -> ComposeResult:
         yield Header()
         yield KpiStrip(id="kpis")
+        # The first frame shows the panels' frames; their titles and lists are
+        # mounted right after it, then the data is fetched.
         with Grid(id="day-grid"):
-            for key, title in PANELS:
-                with Vertical(classes="panel", id=f"panel-{key}"):
-                    yield Label(title, classes="panel-title")
-                    yield OptionList(id=f"list-{key}", classes="day-list")
+            for key, _title in PANELS:
+                yield Vertical(classes="panel", id=f"panel-{key}")
         yield Footer()
 
     def on_mount(self) -> None:
         self.title = "My day"
-        # The first frame goes out before any database work starts.
-        self.call_after_refresh(self.refresh_data)
+        # The first frame goes out before the rest is built and any database work starts.
+        self.call_after_refresh(self.build_rest)
+
+    async def build_rest(self) -> None:
+        for key, title in PANELS:
+            await self.query_one(f"#panel-{key}", Vertical).mount_all(
+                (
+                    Label(title, classes="panel-title"),
+                    OptionList(id=f"list-{key}", classes="day-list"),
+                )
+            )
+        # The lists get their size before their first rows arrive.
+        self.call_after_refresh(self.lists_ready)
+
+    def lists_ready(self) -> None:
+        self.built = True
+        if self.focused is None:  # what the screen's auto-focus does for a composed list
+            self.query_one("#list-tasks", OptionList).focus()
+        self.refresh_data()
 
     def refresh_data(self) -> None:
+        if not self.built:  # lists_ready reads the data once the lists exist
+            return
         app = self.iq
         self.iq.run_db(
             lambda s: views.my_day(s, app.actor, today=app.today),
