@@ -92,7 +92,8 @@ class CustomersScreen(BaseScreen):
         self.title = "Customers"
         table = self.query_one(WindowTable)
         for key, label, _sort in COLUMNS:
-            table.add_column(label, key=key)
+            # Plain text: no markup to parse (and no emoji table to load) before the first frame.
+            table.add_column(Text(label), key=key)
         table.focus()
         # The first frame goes out before the rest is built and any database work starts.
         self.call_after_refresh(self.build_rest)
