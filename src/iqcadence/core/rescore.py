@@ -107,8 +107,20 @@ def refresh_decay(session: Session, actor: Actor) -> RescoreSummary | None:
     if not actor.can_write:
         return None
     today = clock.today().isoformat()
-    done = (settings.get_block(session, actor.client_id, DECAY_KEY) or {}).get("refreshed_on")
-    if done is not None and str(done) >= today:
+
+    def done_today() -> bool:
+        block = settings.get_block(session, actor.client_id, DECAY_KEY) or {}
+        return str(block.get("refreshed_on") or "") >= today
+
+    if done_today():
+        return None
+    # Start again as the writer (SQLite: BEGIN IMMEDIATE), so a runner started
+    # at the same moment waits for this one and then finds the day done,
+    # instead of failing when its read turns into a write.
+    session.rollback()
+    session.connection(execution_options=dialect.write_lock_options(session.get_bind()))
+    if done_today():
+        session.rollback()
         return None
     summary = rescore_all(session, actor, cause="decay", commit=False)
     settings.put_block(
