@@ -154,7 +154,7 @@ def open_database(
                     "(it has tables but no schema revision)."
                 )
             if revision is not None and location.path is not None:
-                database.backup_path = backup_sqlite_file(location.path, suffix=f"pre-{revision}")
+                database.backup_path = _backup_before_upgrade(engine, location.path, revision)
             try:
                 migrations.upgrade(engine)
             except Exception as exc:
@@ -205,6 +205,24 @@ def seed_if_empty(database: Database, *, acting_user: str | None = None) -> None
             session.add(User(email=identity, name=identity.split("@")[0], role="admin"))
 
 
+def _backup_before_upgrade(engine: Engine, path: Path, revision: str) -> Path | None:
+    """Copy an old database before upgrading it. Another process may be
+    upgrading the same file at this moment (the copy then fails to read it):
+    wait for its write lock to pass, and copy again only if the file still
+    needs upgrading; None when the other process has already upgraded it."""
+    for attempt in range(3):
+        try:
+            return backup_sqlite_file(path, suffix=f"pre-{revision}")
+        except StorageError:
+            if attempt == 2:
+                raise
+        with engine.connect() as conn:
+            conn.execution_options(**dialect.write_lock_options(conn)).begin().rollback()
+            if migrations.current_revision(conn) == migrations.HEAD:
+                return None
+    return None
+
+
 def backup_sqlite_file(path: Path, *, suffix: str = "backup") -> Path:
     """Copy a live SQLite file with the online backup API; returns the copy."""
     stamp = clock.now().strftime("%Y%m%dT%H%M%S")
@@ -239,6 +257,7 @@ def copy_sqlite(source: Path, target: Path) -> None:
         finally:
             src.close()
     except sqlite3.Error as exc:
+        remove_database_files(target)  # no half copy left behind
         raise StorageError(f"{source}: cannot copy the database ({exc}).") from exc
 
 
