@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from iqcadence.cli import common
+from iqcadence.cli import common, filters
 
 customers_app = typer.Typer(
     help=(
@@ -16,37 +16,20 @@ customers_app = typer.Typer(
     no_args_is_help=True,
 )
 
-LIST_STATUSES = ("active", "archived", "trashed", "all")
-
 
 @customers_app.command("list")
 def list_command(
     ctx: typer.Context,
-    band: str | None = typer.Option(
-        None, "--band", help="critical | at_risk | watch | healthy | expansion."
-    ),
-    manager: str | None = typer.Option(None, "--manager", help="Primary CSM (exact, any case)."),
-    tier: str | None = typer.Option(None, "--tier", help="smb | mid | enterprise."),
-    tag: str | None = typer.Option(None, "--tag", help="Customers carrying this tag."),
-    lifecycle: str | None = typer.Option(
-        None, "--lifecycle", help="onboarding | active | atrisk | won | churned."
-    ),
-    status: str = typer.Option(
-        "active", "--status", help="active (default) | archived | trashed | all."
-    ),
-    search: str | None = typer.Option(
-        None, "--search", help="Words matching the start of words in name, manager or tags."
-    ),
-    where: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--where", metavar="FIELD=VALUE", help="Custom field equals value (repeatable)."
-        ),
-    ] = None,
-    sort: str = typer.Option(
-        "name", "--sort", help="name | score | mrr | arr | renewal | updated."
-    ),
-    desc: bool = typer.Option(False, "--desc", help="Sort descending."),
+    band: filters.Band = None,
+    manager: filters.Manager = None,
+    tier: filters.Tier = None,
+    tag: filters.Tag = None,
+    lifecycle: filters.Lifecycle = None,
+    status: filters.Status = "active",
+    search: filters.Search = None,
+    where: filters.Where = None,
+    sort: filters.Sort = "name",
+    desc: filters.Desc = False,
     limit: int | None = typer.Option(
         None,
         "--limit",
@@ -66,36 +49,26 @@ def list_command(
     """
     from iqcadence.core import clock, queries
     from iqcadence.core.errors import InvalidValue
-    from iqcadence.core.fields import parse_assignment
 
-    if status not in LIST_STATUSES:
-        raise InvalidValue(f"--status: {status!r} is not one of {', '.join(LIST_STATUSES)}.")
     if limit is None:
         limit = 0 if as_json else 50
     if limit < 0:
         raise InvalidValue(f"--limit: must be 0 (all) or more, got {limit}.")
-    pairs = []
-    for item in where or []:
-        if "=" not in item:
-            raise InvalidValue(f"--where {item!r}: expected FIELD=VALUE.")
-        pairs.append(parse_assignment(item))
-    if band is not None:
-        band = band.strip().lower().replace(" ", "_").replace("-", "_")  # "At Risk" → at_risk
-    filters = queries.CustomerFilter(
+    chosen = filters.customer_filter(
         band=band,
         manager=manager,
         tier=tier,
         tag=tag,
         lifecycle=lifecycle,
-        status=None if status == "all" else status,
+        status=status,
         search=search,
-        where=pairs,
+        where=where,
     )
     with common.session_as(ctx) as (session, actor):
         rows = queries.list_customers(
             session,
             actor.client_id,
-            filters,
+            chosen,
             sort=sort,
             desc=desc,
             limit=limit or None,
@@ -106,7 +79,7 @@ def list_command(
         # full one needs a count. Scripts (--json) do not pay for it.
         total = offset + len(rows)
         if not as_json and ((limit and len(rows) == limit) or (not rows and offset)):
-            total = queries.count_customers(session, actor.client_id, filters)
+            total = queries.count_customers(session, actor.client_id, chosen)
         today = clock.today()
         items = [
             queries.customer_to_dict(row, today=today, momentum=momentum.get(int(row["id"])))

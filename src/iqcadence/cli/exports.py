@@ -5,11 +5,11 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any, TextIO
+from typing import TextIO
 
 import typer
 
-from iqcadence.cli import common
+from iqcadence.cli import common, filters
 
 export_app = typer.Typer(
     help=(
@@ -21,7 +21,6 @@ export_app = typer.Typer(
 )
 
 OUT_HELP = "File to write, or - for standard output (the default)."
-LIST_STATUSES = ("active", "archived", "trashed", "all")
 
 
 @contextmanager
@@ -53,31 +52,16 @@ def _report(out: str, rows: int, what: str, as_json: bool) -> None:
 def csv_command(
     ctx: typer.Context,
     out: str = typer.Option("-", "--out", metavar="PATH|-", help=OUT_HELP),
-    band: str | None = typer.Option(
-        None, "--band", help="critical | at_risk | watch | healthy | expansion."
-    ),
-    manager: str | None = typer.Option(None, "--manager", help="Primary CSM (exact, any case)."),
-    tier: str | None = typer.Option(None, "--tier", help="smb | mid | enterprise."),
-    tag: str | None = typer.Option(None, "--tag", help="Customers carrying this tag."),
-    lifecycle: str | None = typer.Option(
-        None, "--lifecycle", help="onboarding | active | atrisk | won | churned."
-    ),
-    status: str = typer.Option(
-        "active", "--status", help="active (default) | archived | trashed | all."
-    ),
-    search: str | None = typer.Option(
-        None, "--search", help="Words matching the start of words in name, manager or tags."
-    ),
-    where: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--where", metavar="FIELD=VALUE", help="Custom field equals value (repeatable)."
-        ),
-    ] = None,
-    sort: str = typer.Option(
-        "name", "--sort", help="name | score | mrr | arr | renewal | updated."
-    ),
-    desc: bool = typer.Option(False, "--desc", help="Sort descending."),
+    band: filters.Band = None,
+    manager: filters.Manager = None,
+    tier: filters.Tier = None,
+    tag: filters.Tag = None,
+    lifecycle: filters.Lifecycle = None,
+    status: filters.Status = "active",
+    search: filters.Search = None,
+    where: filters.Where = None,
+    sort: filters.Sort = "name",
+    desc: filters.Desc = False,
     as_json: bool = typer.Option(
         False, "--json", help="With --out PATH, print the result as JSON."
     ),
@@ -95,9 +79,18 @@ def csv_command(
     """
     from iqcadence.core.exports import export_csv
 
-    filters = _filters(band, manager, tier, tag, lifecycle, status, search, where or [])
+    chosen = filters.customer_filter(
+        band=band,
+        manager=manager,
+        tier=tier,
+        tag=tag,
+        lifecycle=lifecycle,
+        status=status,
+        search=search,
+        where=where,
+    )
     with common.session_as(ctx) as (session, actor), _output(out) as handle:
-        rows = export_csv(session, actor, handle, filters, sort=sort, desc=desc)
+        rows = export_csv(session, actor, handle, chosen, sort=sort, desc=desc)
     _report(out, rows, "csv", as_json)
 
 
@@ -125,41 +118,6 @@ def bulksheet_command(
     with common.session_as(ctx) as (session, actor), _output(out) as handle:
         rows = export_bulksheet(session, actor, handle)
     _report(out, rows, "bulksheet", as_json)
-
-
-def _filters(
-    band: str | None,
-    manager: str | None,
-    tier: str | None,
-    tag: str | None,
-    lifecycle: str | None,
-    status: str,
-    search: str | None,
-    where: list[str],
-) -> Any:
-    from iqcadence.core import queries
-    from iqcadence.core.errors import InvalidValue
-    from iqcadence.core.fields import parse_assignment
-
-    if status not in LIST_STATUSES:
-        raise InvalidValue(f"--status: {status!r} is not one of {', '.join(LIST_STATUSES)}.")
-    pairs = []
-    for item in where:
-        if "=" not in item:
-            raise InvalidValue(f"--where {item!r}: expected FIELD=VALUE.")
-        pairs.append(parse_assignment(item))
-    filters = queries.CustomerFilter(
-        band=band,
-        manager=manager,
-        tier=tier,
-        tag=tag,
-        lifecycle=lifecycle,
-        status=None if status == "all" else status,
-        search=search,
-        where=pairs,
-    )
-    filters.validate()  # refuse bad filters before the first byte is written
-    return filters
 
 
 def register(app: typer.Typer) -> None:
