@@ -50,6 +50,16 @@ def set_company(session: Session, actor: Actor, name: str) -> None:
     session.commit()
 
 
+def branded_pdf(session: Session, client_id: int, report: Report, page_size: str) -> bytes:
+    """A report as PDF with the client's company name, stamped now."""
+    return render_pdf(
+        report,
+        company=company_name(session, client_id),
+        generated_at=clock.now(),
+        page_size=page_size,
+    )
+
+
 def render(
     session: Session,
     client_id: int,
@@ -75,12 +85,7 @@ def render(
         return RenderedReport(report, render_csv(report).encode("utf-8"), "csv", None)
     if fmt != "pdf":
         raise InvalidValue(f"--format: {fmt!r} is not one of pdf, csv.")
-    content = render_pdf(
-        report,
-        company=company_name(session, client_id),
-        generated_at=clock.now(),
-        page_size=page_size,
-    )
+    content = branded_pdf(session, client_id, report, page_size)
     return RenderedReport(report, content, "pdf", content.count(b"/Type /Page\n") or None)
 
 
@@ -89,12 +94,7 @@ def record_pdf(session: Session, actor: Actor, name: str, *, page_size: str = "a
     from iqcadence.core.reports.record import record_report
 
     report = record_report(session, actor, name)
-    return render_pdf(
-        report,
-        company=company_name(session, actor.client_id),
-        generated_at=clock.now(),
-        page_size=page_size,
-    )
+    return branded_pdf(session, actor.client_id, report, page_size)
 
 
 def qbr_document(
@@ -107,9 +107,4 @@ def qbr_document(
     report = qbr_report(session, actor, name)
     if fmt == "md":
         return render_markdown(report).encode("utf-8")
-    return render_pdf(
-        report,
-        company=company_name(session, actor.client_id),
-        generated_at=clock.now(),
-        page_size=page_size,
-    )
+    return branded_pdf(session, actor.client_id, report, page_size)
