@@ -351,30 +351,47 @@ def _typed_row(row: dict[str, Any]) -> dict[str, Any]:
 # --- momentum and history --------------------------------------------------------
 
 
-def scores_as_of(session: Session, customer_ids: list[int], moment: datetime) -> dict[int, float]:
-    """The last recorded score of each customer strictly before `moment`."""
+def snapshots_before(
+    session: Session, customer_ids: list[int], moment: datetime
+) -> dict[int, dict[str, Any]]:
+    """The last snapshot of each customer strictly before `moment`."""
     if not customer_ids:
         return {}
-    result: dict[int, float] = {}
+    # The latest moment per customer comes from the (customer_id, taken_at)
+    # index alone; joining back fetches those rows (ties: highest id wins).
+    latest = (
+        "SELECT s.* FROM score_snapshot s JOIN (SELECT customer_id, MAX(taken_at) AS last_at "
+        "FROM score_snapshot WHERE taken_at < :moment{filter} GROUP BY customer_id) m "
+        "ON s.customer_id = m.customer_id AND s.taken_at = m.last_at ORDER BY s.id"
+    )
+    out: dict[int, dict[str, Any]] = {}
     conn = session.connection()
+    if len(customer_ids) > 1000:
+        # One pass over the table beats many IN-lists for a whole portfolio.
+        wanted = set(customer_ids)
+        rows = conn.execute(text(latest.format(filter="")), {"moment": moment}).mappings()
+        for row in rows:
+            if int(row["customer_id"]) in wanted:
+                out[int(row["customer_id"])] = dict(row)
+        return out
     for start in range(0, len(customer_ids), 500):
         chunk = customer_ids[start : start + 500]
-        placeholders = ", ".join(f":id{i}" for i in range(len(chunk)))
-        params: dict[str, Any] = {f"id{i}": cid for i, cid in enumerate(chunk)}
+        marks = ", ".join(f":i{n}" for n in range(len(chunk)))
+        params: dict[str, Any] = {f"i{n}": cid for n, cid in enumerate(chunk)}
         params["moment"] = moment
-        rows = conn.execute(
-            text(
-                "SELECT s.customer_id, s.score FROM score_snapshot s "
-                f"WHERE s.customer_id IN ({placeholders}) AND s.taken_at < :moment "
-                "AND s.taken_at = (SELECT MAX(s2.taken_at) FROM score_snapshot s2 "
-                "WHERE s2.customer_id = s.customer_id AND s2.taken_at < :moment)"
-            ),
-            params,
-        ).all()
-        for customer_id, score in rows:
-            if score is not None:
-                result[int(customer_id)] = float(score)
-    return result
+        query = latest.format(filter=f" AND customer_id IN ({marks})")
+        for row in conn.execute(text(query), params).mappings():
+            out[int(row["customer_id"])] = dict(row)
+    return out
+
+
+def scores_as_of(session: Session, customer_ids: list[int], moment: datetime) -> dict[int, float]:
+    """The last recorded score of each customer strictly before `moment`."""
+    return {
+        cid: float(snap["score"])
+        for cid, snap in snapshots_before(session, customer_ids, moment).items()
+        if snap["score"] is not None
+    }
 
 
 def momentum_for(

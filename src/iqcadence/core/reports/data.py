@@ -9,7 +9,6 @@ renewal date, tier and owner are not versioned and come from today's record.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -19,6 +18,7 @@ from sqlmodel import Session
 
 from iqcadence.core import clock, settings
 from iqcadence.core.errors import InvalidValue
+from iqcadence.core.queries import scores_as_of, snapshots_before
 from iqcadence.core.scoring import BANDS, TIERS, ScoringConfig, band_for, effective_days
 
 RISK_BANDS = ("critical", "at_risk")
@@ -156,7 +156,7 @@ def load_portfolio(session: Session, client_id: int, scope: ReportScope) -> Port
     accounts = [_account(dict(row), day) for row in rows]
     if scope.as_of is not None and scope.as_of < clock.today():
         _apply_past_scores(session, accounts, day, config)
-    past = scores_before(session, [a.id for a in accounts], clock.start_of(day - timedelta(days=6)))
+    past = scores_as_of(session, [a.id for a in accounts], clock.start_of(day - timedelta(days=6)))
     for account in accounts:
         old = past.get(account.id)
         if old is not None and account.score is not None:
@@ -214,47 +214,6 @@ def _apply_past_scores(
         account.signals = {k: snap[k] for k in account.signals}
 
 
-def snapshots_before(
-    session: Session, customer_ids: list[int], moment: datetime
-) -> dict[int, dict[str, Any]]:
-    """The last snapshot of each customer strictly before `moment`."""
-    if not customer_ids:
-        return {}
-    # The latest moment per customer comes from the (customer_id, taken_at)
-    # index alone; joining back fetches those rows (ties: highest id wins).
-    latest = (
-        "SELECT s.* FROM score_snapshot s JOIN (SELECT customer_id, MAX(taken_at) AS last_at "
-        "FROM score_snapshot WHERE taken_at < :moment{filter} GROUP BY customer_id) m "
-        "ON s.customer_id = m.customer_id AND s.taken_at = m.last_at ORDER BY s.id"
-    )
-    out: dict[int, dict[str, Any]] = {}
-    conn = session.connection()
-    if len(customer_ids) > 1000:
-        # One pass over the table beats many IN-lists for a whole portfolio.
-        wanted = set(customer_ids)
-        rows = conn.execute(text(latest.format(filter="")), {"moment": moment}).mappings()
-        for row in rows:
-            if int(row["customer_id"]) in wanted:
-                out[int(row["customer_id"])] = dict(row)
-        return out
-    for chunk in _chunks(customer_ids, 500):
-        marks = ", ".join(f":i{n}" for n in range(len(chunk)))
-        params: dict[str, Any] = {f"i{n}": cid for n, cid in enumerate(chunk)}
-        params["moment"] = moment
-        query = latest.format(filter=f" AND customer_id IN ({marks})")
-        for row in conn.execute(text(query), params).mappings():
-            out[int(row["customer_id"])] = dict(row)
-    return out
-
-
-def scores_before(session: Session, customer_ids: list[int], moment: datetime) -> dict[int, float]:
-    return {
-        cid: float(snap["score"])
-        for cid, snap in snapshots_before(session, customer_ids, moment).items()
-        if snap["score"] is not None
-    }
-
-
 def daily_scores(
     session: Session, customer_ids: list[int], first: date, last: date
 ) -> dict[date, dict[int, float]]:
@@ -262,7 +221,7 @@ def daily_scores(
     (carried forward from its latest snapshot), in one pass over snapshots."""
     start = clock.start_of(first)
     end = clock.start_of(last + timedelta(days=1))
-    current = dict(scores_before(session, customer_ids, start))
+    current = dict(scores_as_of(session, customer_ids, start))
     wanted = set(customer_ids)
     rows = session.connection().execute(
         text(
@@ -291,8 +250,3 @@ def daily_scores(
         out[day] = dict(current)
         day += timedelta(days=1)
     return out
-
-
-def _chunks(values: list[int], size: int) -> Iterable[list[int]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]

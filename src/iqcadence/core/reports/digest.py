@@ -10,12 +10,12 @@ from sqlalchemy import inspect, text
 from sqlmodel import Session
 
 from iqcadence.core import clock
+from iqcadence.core.queries import snapshots_before
 from iqcadence.core.reports.data import (
     Account,
     Portfolio,
     ReportScope,
     load_portfolio,
-    snapshots_before,
 )
 from iqcadence.core.reports.fmt import (
     band_label,

@@ -11,14 +11,13 @@ from sqlmodel import Session
 from iqcadence.core import clock
 from iqcadence.core.customers import find_customer
 from iqcadence.core.errors import InvalidValue, NotFound
-from iqcadence.core.queries import breakdown
+from iqcadence.core.queries import breakdown, snapshots_before
 from iqcadence.core.reports.data import (
     Account,
     Portfolio,
     ReportScope,
     daily_scores,
     load_portfolio,
-    snapshots_before,
 )
 from iqcadence.core.reports.fmt import (
     TIER_LABELS,
