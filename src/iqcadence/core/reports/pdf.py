@@ -8,7 +8,6 @@ customer name, "Zürich Café" and "Łódź" included.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -403,17 +402,3 @@ def _band_below(threshold: str) -> str:
     return {"at_risk": "at_risk", "watch": "watch", "healthy": "healthy"}.get(
         threshold, "expansion"
     )
-
-
-def arc_points(
-    cx: float, cy: float, radius: float, start: float, end: float
-) -> list[tuple[float, float]]:
-    """Points along an arc (degrees), for callers drawing their own shapes."""
-    steps = max(2, int(abs(end - start) / 6))
-    return [
-        (
-            cx + radius * math.cos(math.radians(start + (end - start) * i / steps)),
-            cy + radius * math.sin(math.radians(start + (end - start) * i / steps)),
-        )
-        for i in range(steps + 1)
-    ]
