@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import text
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from iqcadence.core import clock, customers, settings
 from iqcadence.core.errors import InvalidValue, IQError, NotFound, PermissionDenied
@@ -276,6 +276,132 @@ def kpis(session: Session, client_id: int, config: ScoringConfig) -> Kpis:
     )
 
 
+def owns_accounts(session: Session, actor: Actor) -> bool:
+    """Whether the user has active accounts of their own (as primary or
+    co-owner, or named as manager): My day then shows those alone.
+
+    Two indexed look-ups instead of one OR-ed scan of every customer (which
+    finds nothing for a lone admin only after reading the whole table)."""
+    from iqcadence.core.models import User
+
+    conn = session.connection()
+    owned = conn.execute(
+        text(
+            'SELECT 1 FROM customer_owner o JOIN "user" u ON u.id = o.user_id '
+            "JOIN customer ON customer.id = o.customer_id "
+            "WHERE u.email = :email AND o.role IN ('primary', 'co_owner') "
+            "AND customer.client_id = :client_id AND customer.status = 'active' LIMIT 1"
+        ),
+        {"email": actor.email, "client_id": actor.client_id},
+    ).first()
+    if owned is not None:
+        return True
+    user = session.exec(select(User).where(User.email == actor.email)).first()
+    names = {actor.email.lower()}
+    if user is not None and user.name.strip():
+        names.add(user.name.strip().lower())
+    # The distinct managers come from the manager index alone; the match is
+    # case-insensitive as in myday.scope_sql.
+    managers = [
+        str(m)
+        for (m,) in conn.execute(
+            text(
+                "SELECT DISTINCT customer.manager FROM customer WHERE customer.manager IS NOT NULL"
+            )
+        )
+        if str(m).strip().lower() in names
+    ]
+    if not managers:
+        return False
+    marks = ", ".join(f":m{i}" for i in range(len(managers)))
+    managed = conn.execute(
+        text(
+            f"SELECT 1 FROM customer WHERE customer.manager IN ({marks}) "
+            "AND customer.client_id = :client_id AND customer.status = 'active' LIMIT 1"
+        ),
+        {"client_id": actor.client_id, **{f"m{i}": m for i, m in enumerate(managers)}},
+    ).first()
+    return managed is not None
+
+
+def day_kpis(
+    session: Session, actor: Actor, config: ScoringConfig | None = None
+) -> tuple[Kpis, bool]:
+    """The KPI strip of My day and whether it covers the user's own accounts
+    (True) or the whole portfolio (False, when they own none).
+
+    This is what the first frame of the app shows, so the whole-portfolio
+    figures of a one-client database are read from indexes alone where they
+    can be: counts from the (status, band) index, the total MRR from the MRR
+    index less the few inactive rows, and only the At Risk, Critical and
+    Expansion rows read for their MRR — instead of one pass over every row.
+    """
+    from iqcadence.core import myday
+
+    config = config or settings.load_scoring_config(session, actor.client_id)
+    mine = owns_accounts(session, actor)
+    conn = session.connection()
+    if not mine and conn.execute(text("SELECT COUNT(*) FROM client")).scalar_one() == 1:
+        return _portfolio_kpis(session, actor.client_id, config), False
+    where, params = myday.scope_sql(session, actor, everyone=not mine)
+    scoped = myday.kpis(session, where, params, config)
+    by_band = dict(scoped["by_band"])
+    unscored = int(by_band.pop("unscored", 0))
+    figures = Kpis(
+        bands={band: int(by_band.get(band, 0)) for band in BANDS},
+        unscored=unscored,
+        accounts=int(scoped["accounts"]),
+        total_mrr=float(scoped["total_mrr"]),
+        revenue_at_risk=float(scoped["revenue_at_risk"]),
+        expansion_opportunity=float(scoped["expansion_opportunity"]),
+    )
+    return figures, mine
+
+
+def _portfolio_kpis(session: Session, client_id: int, config: ScoringConfig) -> Kpis:
+    """Whole-portfolio KPIs of the only client in the database (see day_kpis)."""
+    conn = session.connection()
+    bands = dict.fromkeys(BANDS, 0)
+    unscored = 0
+    inactive: list[str] = []
+    for status, band, count in conn.execute(
+        text("SELECT status, band, COUNT(*) FROM customer GROUP BY status, band")
+    ):
+        if status != "active":
+            inactive.append(str(status))
+        elif band in bands:
+            bands[band] = int(count)
+        else:
+            unscored += int(count)
+    total = float(conn.execute(text("SELECT COALESCE(SUM(mrr), 0) FROM customer")).scalar_one())
+    statuses = sorted(set(inactive))
+    if statuses:
+        marks = ", ".join(f":s{i}" for i in range(len(statuses)))
+        total -= float(
+            conn.execute(
+                text(f"SELECT COALESCE(SUM(mrr), 0) FROM customer WHERE status IN ({marks})"),
+                {f"s{i}": s for i, s in enumerate(statuses)},
+            ).scalar_one()
+        )
+    by_band = {
+        str(band): float(mrr)
+        for band, mrr in conn.execute(
+            text(
+                "SELECT band, COALESCE(SUM(mrr), 0) FROM customer WHERE status = 'active' "
+                "AND band IN ('at_risk', 'critical', 'expansion') GROUP BY band"
+            )
+        )
+    }
+    return Kpis(
+        bands=bands,
+        unscored=unscored,
+        accounts=sum(bands.values()) + unscored,
+        total_mrr=round(total, 2),
+        revenue_at_risk=round(by_band.get("at_risk", 0.0) + by_band.get("critical", 0.0), 2),
+        expansion_opportunity=round(by_band.get("expansion", 0.0) * config.expansion_pct / 100, 2),
+    )
+
+
 @dataclass
 class DayItem:
     """One line of a My day list: which customer, and what to say about it."""
@@ -313,11 +439,9 @@ def my_day(session: Session, actor: Actor, *, today: date | None = None, limit: 
 
     today = today or clock.today()
     config = settings.load_scoring_config(session, actor.client_id)
-    where, params = myday.scope_sql(session, actor)
+    figures, mine_only = day_kpis(session, actor, config)
+    where, params = myday.scope_sql(session, actor, everyone=not mine_only)
     conn = session.connection()
-    mine = conn.execute(text(f"SELECT 1 FROM customer WHERE {where} LIMIT 1"), params).first()
-    if mine is None:
-        where, params = myday.scope_sql(session, actor, everyone=True)
     renewals = myday.renewals(session, where, params, config, today)
     cadence = myday.past_cadence(session, where, params, config, today)
     drops = myday.score_drops(session, where, params, today)
@@ -338,18 +462,7 @@ def my_day(session: Session, actor: Actor, *, today: date | None = None, limit: 
         set(candidates) | {ids[i["customer"]] for i in renewals if i["customer"] in ids}
     )
     alerts = derive_alerts(session, actor.client_id, today=today, customer_ids=candidates)
-    scoped = myday.kpis(session, where, params, config)
-    by_band = dict(scoped["by_band"])
-    unscored = int(by_band.pop("unscored", 0))
-    figures = Kpis(
-        bands={band: int(by_band.get(band, 0)) for band in BANDS},
-        unscored=unscored,
-        accounts=int(scoped["accounts"]),
-        total_mrr=float(scoped["total_mrr"]),
-        revenue_at_risk=float(scoped["revenue_at_risk"]),
-        expansion_opportunity=float(scoped["expansion_opportunity"]),
-    )
-    result = MyDay(kpis=figures, mine_only=mine is not None)
+    result = MyDay(kpis=figures, mine_only=mine_only)
     overdue = tasks.list_tasks(session, actor, mine=True, due="overdue", today=today)
     due_today = tasks.list_tasks(session, actor, mine=True, due="today", today=today)
     for task in tasks.task_dicts(session, overdue + due_today)[:limit]:

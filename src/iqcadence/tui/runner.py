@@ -3,8 +3,9 @@ and every failure turned into one plain sentence for a notification."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import Session
@@ -50,3 +51,23 @@ def call(database: Database, fn: Callable[[Session], T]) -> T:
         raise
     except Exception as exc:  # every failure becomes a notification, never a crash
         raise Failed(friendly(exc)) from exc
+
+
+class Prefetch(Generic[T]):
+    """A core call started on its own thread right away (before the app has
+    an event loop), whose result a screen collects when it mounts."""
+
+    def __init__(self, database: Database, fn: Callable[[Session], T]) -> None:
+        self._result: T | None = None
+        self._thread = threading.Thread(target=self._run, args=(database, fn), daemon=True)
+        self._thread.start()
+
+    def _run(self, database: Database, fn: Callable[[Session], T]) -> None:
+        try:
+            self._result = call(database, fn)
+        except Failed:
+            self._result = None  # the screen reads it again in a worker and reports
+
+    def result(self, timeout: float = 5.0) -> T | None:
+        self._thread.join(timeout)
+        return None if self._thread.is_alive() else self._result

@@ -76,11 +76,22 @@ class CustomersScreen(BaseScreen):
         self.selected: set[int] = set()
         self.loads = 0  # pages shown (tests and the benchmark wait on it)
         self.built = False  # search box and tabs mounted (right after the first frame)
+        self.content_shown = False  # the first page of rows is in the table
+
+    @staticmethod
+    def first_content(app: Any) -> Any:
+        """The first page as the screen opens (read while the app starts)."""
+        client_id, today = app.actor.client_id, app.today
+        filters = views.tab_filter("all", CustomerFilter())
+        return lambda s: views.customer_page(
+            s, client_id, filters, sort="name", limit=WINDOW, today=today
+        )
 
     def compose(self) -> ComposeResult:
-        # The first frame is a light skeleton (the table and its frame, at
-        # their final places); the search box and the band tabs are mounted
-        # into their slots right after it, then the rows are fetched.
+        # The first frame holds the table with its first page of rows (read
+        # while the app started, when this is the first screen); the search
+        # box and the band tabs are mounted into their slots right after it,
+        # then the tab counts are fetched.
         yield Header()
         yield Horizontal(id="cust-top")
         yield Container(id="bands-slot")
@@ -95,7 +106,10 @@ class CustomersScreen(BaseScreen):
             # Plain text: no markup to parse (and no emoji table to load) before the first frame.
             table.add_column(Text(label), key=key)
         table.focus()
-        # The first frame goes out before the rest is built and any database work starts.
+        page = self.iq.take_prefetched("customers")
+        if page is not None:
+            self.show(page)
+        # The first frame goes out before the rest is built.
         self.call_after_refresh(self.build_rest)
 
     def build_rest(self) -> None:
@@ -109,7 +123,10 @@ class CustomersScreen(BaseScreen):
             Tabs(*(Tab(label, id=f"tab-{key}") for key, label in views.TABS), id="bands")
         )
         self.built = True
-        self.call_after_refresh(self.reload, counts=True)
+        if self.content_shown:
+            self.call_after_refresh(self.load_counts)
+        else:
+            self.call_after_refresh(self.reload, counts=True)
 
     def refresh_data(self) -> None:
         if self.built:
@@ -149,15 +166,19 @@ class CustomersScreen(BaseScreen):
         def shown(page: views.Page) -> None:
             self.show(page, cursor)
             if self.counts is None:  # counted after the rows are on screen, never competing
-                base = replace(self.filters, search=self.search or None)
-                self.iq.run_db(
-                    lambda s: views.tab_counts(s, app.actor.client_id, base),
-                    self.show_counts,
-                    group="cust-counts",
-                    exclusive=True,
-                )
+                self.load_counts()
 
         self.iq.run_db(fetch, shown, group="cust-page", exclusive=True)
+
+    def load_counts(self) -> None:
+        client_id = self.iq.actor.client_id
+        base = replace(self.filters, search=self.search or None)
+        self.iq.run_db(
+            lambda s: views.tab_counts(s, client_id, base),
+            self.show_counts,
+            group="cust-counts",
+            exclusive=True,
+        )
 
     def show(self, page: views.Page, cursor: int = 0) -> None:
         table = self.query_one(WindowTable)
@@ -176,23 +197,26 @@ class CustomersScreen(BaseScreen):
         if page.rows:
             table.move_cursor(row=max(0, min(cursor, len(page.rows) - 1)), animate=False)
         self.loads += 1
+        self.content_shown = True
         self.update_status()
 
     def cells(self, row: dict[str, Any], today: Any) -> list[Any]:
         renewal = row.get("renewal_date")
+        # Every cell is a Text: names are shown as typed (a '[' is not markup)
+        # and no cell is parsed for markup.
         return [
-            Text("●", style="bold magenta") if row["id"] in self.selected else " ",
-            row["name"],
+            Text("●", style="bold magenta") if row["id"] in self.selected else Text(" "),
+            Text(row["name"]),
             score_text(row.get("score"), row.get("band"), bool(row.get("score_manual"))),
             band_text(row.get("band")),
-            money(row.get("mrr")),
-            plain(row.get("tier")),
-            plain(row.get("manager")),
+            Text(money(row.get("mrr"))),
+            Text(plain(row.get("tier"))),
+            Text(plain(row.get("manager"))),
             Text("—", style="dim")
             if renewal is None
             else Text(renewal.isoformat(), style="red" if (renewal - today).days <= 30 else ""),
             momentum_text(row.get("momentum")),
-            plain(row.get("lifecycle")),
+            Text(plain(row.get("lifecycle"))),
         ]
 
     def show_counts(self, counts: dict[str, int]) -> None:
@@ -212,6 +236,8 @@ class CustomersScreen(BaseScreen):
         if self.selected:
             text += f" · {len(self.selected)} selected (b: bulk actions)"
         self.query_one("#cust-status", Static).update(text)
+        if not self.built:
+            return
         parts = [
             f"{name}={value}"
             for name in ("manager", "tier", "tag", "lifecycle")

@@ -4,7 +4,7 @@ opens its customer."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on
@@ -34,12 +34,20 @@ class MyDayScreen(BaseScreen):
     ]
 
     built = False  # the lists are mounted and laid out (right after the first frame)
+    content_shown = False  # the KPI strip shows the portfolio's figures
+
+    @staticmethod
+    def first_content(app: Any) -> Any:
+        """The KPI strip as the screen opens (read while the app starts)."""
+        actor = app.actor
+        return lambda s: views.day_kpis(s, actor)
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield KpiStrip(id="kpis")
-        # The first frame shows the panels' frames; their titles and lists are
-        # mounted right after it, then the data is fetched.
+        # The first frame shows the KPIs (read while the app started, when
+        # this is the first screen) and the panels' frames; their titles and
+        # lists are mounted right after it, then the lists are fetched.
         with Grid(id="day-grid"):
             for key, _title in PANELS:
                 yield Vertical(classes="panel", id=f"panel-{key}")
@@ -47,15 +55,28 @@ class MyDayScreen(BaseScreen):
 
     def on_mount(self) -> None:
         self.title = "My day"
-        # The first frame goes out before the rest is built and any database work starts.
+        first = self.iq.take_prefetched("my_day")
+        if first is not None:
+            figures, mine_only = first
+            self.show_kpis(figures, mine_only)
+        # The first frame goes out before the rest is built.
         self.call_after_refresh(self.build_rest)
+
+    def show_kpis(self, figures: views.Kpis, mine_only: bool) -> None:
+        self.query_one(KpiStrip).show(figures)
+        self.sub_title = "your accounts" if mine_only else "all accounts"
+        self.content_shown = True
 
     async def build_rest(self) -> None:
         for key, title in PANELS:
             await self.query_one(f"#panel-{key}", Vertical).mount_all(
                 (
                     Label(title, classes="panel-title"),
-                    OptionList(id=f"list-{key}", classes="day-list"),
+                    OptionList(
+                        Option(Text("loading…", style="dim"), disabled=True),
+                        id=f"list-{key}",
+                        classes="day-list",
+                    ),
                 )
             )
         # The lists get their size before their first rows arrive.
@@ -82,8 +103,7 @@ class MyDayScreen(BaseScreen):
         self.refresh_data()
 
     def show(self, day: views.MyDay) -> None:
-        self.query_one(KpiStrip).show(day.kpis)
-        self.sub_title = "your accounts" if day.mine_only else "all accounts"
+        self.show_kpis(day.kpis, day.mine_only)
         lists: dict[str, list[views.DayItem]] = {
             "tasks": day.tasks,
             "renewals": day.renewals,

@@ -4,12 +4,18 @@ mouse wheel runs past either edge; the screen re-queries SQL for it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import ClassVar
 
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.render import measure
 from textual.widgets import DataTable
+from textual.widgets.data_table import RowKey
 
 
 class WindowTable(DataTable[object]):
@@ -42,6 +48,111 @@ class WindowTable(DataTable[object]):
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
         self.more_before = False
         self.more_after = False
+
+    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
+        """Column widths of new rows: a one-line Text cell is as wide as its
+        text, so it is not measured through Rich (a window of a hundred rows
+        is a thousand cells); anything else is measured as DataTable does."""
+        keys = list(new_rows)
+        simple = []
+        for row_key in keys:
+            row_index = self._row_locations.get(row_key)
+            if row_index is None:
+                continue
+            row = self.rows[row_key]
+            if row.label is not None or row.auto_height:
+                super()._update_dimensions(keys)
+                return
+            simple.append(row_index)
+        console = self.app.console
+        for row_index in simple:
+            for column, cell in zip(
+                self.ordered_columns, self._get_row_renderables(row_index)[1], strict=False
+            ):
+                if isinstance(cell, Text) and "\n" not in cell.plain and "\t" not in cell.plain:
+                    width = cell.cell_len
+                else:
+                    width = measure(console, cell, 1)
+                if width > column.content_width:
+                    column.content_width = width
+
+    def _render_cell(
+        self,
+        row_index: int,
+        column_index: int,
+        base_style: Style,
+        width: int,
+        cursor: bool = False,
+        hover: bool = False,
+    ) -> list[list[Segment]]:
+        """DataTable renders each cell through Rich's layout (padding, wrapping,
+        cropping), which makes the first frame of a full window slow. A
+        one-line body cell holding a plain left-aligned Text that fits its
+        column is built here directly, segment for segment the same; any other
+        cell (headers, wider text, other renderables) goes the usual way."""
+        if row_index < 0 or column_index < 0 or row_index < self.fixed_rows:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        row_key = self._row_locations.get_key(row_index)
+        key = (
+            row_key,
+            self._column_locations.get_key(column_index),
+            base_style,
+            cursor,
+            hover,
+            self._show_hover_cursor,
+            self._update_count,
+            self._pseudo_class_state,
+        )
+        cached = self._cell_render_cache.get(key)
+        if cached is not None:
+            return cached
+        pad = self.cell_padding
+        cell = self._get_row_renderables(row_index)[1][column_index]
+        if (
+            self.rows[row_key].height != 1
+            or column_index < self.fixed_columns
+            or not isinstance(cell, Text)
+            or cell.justify not in (None, "default", "left")
+            or "\n" in cell.plain
+            or "\t" in cell.plain
+            or cell.cell_len > width - 2 * pad
+        ):
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        component_style, post_style = self._get_styles_to_render_cell(
+            False,
+            False,
+            False,
+            hover,
+            cursor,
+            self.show_cursor,
+            self._show_hover_cursor,
+            self.cursor_foreground_priority == "css",
+            self.cursor_background_priority == "css",
+        )
+        pre = base_style + Style.from_meta({"row": row_index, "column": column_index})
+        pre += component_style
+
+        def styled(segment_style: Style | None) -> Style:
+            combined = pre + segment_style
+            return combined + post_style if combined else post_style
+
+        blank = styled(None)
+        line: list[Segment] = []
+        if pad:
+            line.append(Segment(" " * pad, blank))
+        console = self.app.console
+        own = console.get_style(cell.style) if cell.style else None
+        line.extend(
+            Segment(text, styled(own + style if own else style))
+            for text, style, _control in cell.render(console, end="")
+            if text
+        )
+        fill = width - pad - cell.cell_len
+        if fill > 0:
+            line.append(Segment(" " * fill, blank))
+        lines = [line]
+        self._cell_render_cache[key] = lines
+        return lines
 
     def action_cursor_down(self) -> None:
         if self.row_count and self.cursor_row >= self.row_count - 1 and self.more_after:
