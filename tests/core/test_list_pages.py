@@ -80,7 +80,7 @@ def test_broad_and_narrow_searches_find_the_same_page(
     narrow = queries.list_customers(session, actor.client_id, filters, sort="score", desc=True)
     monkeypatch.setattr(queries, "BROAD_SEARCH", 3)
     where, _params = queries.filter_sql(session, actor.client_id, filters, sort="score")
-    assert "customer.id + 0 IN" in where
+    assert "GLOB" in where
     broad = queries.list_customers(session, actor.client_id, filters, sort="score", desc=True)
     assert [r["id"] for r in broad] == [r["id"] for r in narrow]
     assert len(narrow) == 14 and all(r["name"].startswith("Summit") for r in narrow)
@@ -161,7 +161,8 @@ def test_name_prefix_page_is_read_from_the_name_index(
         lambda conn, query, cid: checked.append(cid) or real(conn, query, cid),
     )
     filters = queries.CustomerFilter(search="summit")
-    page = queries._name_prefix_page(session, actor.client_id, filters, limit=3, offset=0)
+    search = queries.dialect.parse_search(session.connection(), "summit")
+    page = queries._name_prefix_page(session, actor.client_id, filters, search, limit=3, offset=0)
     assert page is not None
     # "(Summit) Partners" sorts first and is checked with the search index;
     # the manager and the later word come from the search index
@@ -172,8 +173,227 @@ def test_name_prefix_page_is_read_from_the_name_index(
     assert len(checked) == 1
     # "ſummit Trading" is in the name_key range but does not start with the
     # word in ASCII: a page reaching it goes the general way
-    assert queries._name_prefix_page(session, actor.client_id, filters, limit=4, offset=0) is None
+    assert (
+        queries._name_prefix_page(session, actor.client_id, filters, search, limit=4, offset=0)
+        is None
+    )
     archived = queries.CustomerFilter(search="summit", status="archived")
     assert [r["name"] for r in queries.list_customers(session, actor.client_id, archived)] == [
         "Summit Labs 02"
     ]
+
+
+# --- every search path against the search index read the plain way -------------
+
+SEARCH_NAMES = [
+    ("Harbor Logistics 01", {"manager": "Ana Souza", "tags": "strategic|emea"}),
+    ("Harbor Logistics 02", {"manager": "Chloé Martin", "tags": "pilot"}),
+    ("harbor logistics 03", {"manager": "Jonas Weber"}),
+    ("Harbor  Logistics 04", {"manager": "Ben Carter", "tags": "self-serve"}),
+    ("Harbor, Logistics 05", {"manager": "Jonas Weber", "tags": "beta"}),
+    ("Harbor-Logistics 06", {"manager": "Ana Souza"}),
+    ("Harbors Logistics 07", {"manager": "Chloé Martin", "tags": "strategic"}),
+    ("Härbor Logistics 08", {"manager": "Ben Carter"}),
+    ("Harbor Lögistics 09", {"manager": "Ana Souza", "tags": "emea"}),
+    ("(Harbor Logistics) 10", {"manager": "Jonas Weber", "tags": "self-serve|beta"}),
+    ("Harbor Foods 11", {"manager": "Logistics Team", "tags": "pilot"}),
+    ("Harbor Health 12", {"manager": "Ana Souza", "tags": "logistics"}),
+    ("Blue Logistics Harbor 13", {"manager": "Jonas Weber"}),
+    ("Summit Media 14", {"manager": "Liam O'Brien", "tags": "harbor"}),
+    ("Summit Labs 15", {"manager": "Chloé Martin", "tags": "strategic|pilot"}),
+    ("ſummit Trading 16", {"manager": "Ana Souza"}),
+    ("İstanbul Summit 17", {"manager": "Ben Carter", "tags": "emea"}),
+    ("Straße Works 18", {"manager": "Jonas Weber", "tags": "beta"}),
+    ("Zenith Analytics 19", {"manager": "Chloé Martin", "tags": "strategic"}),
+    ("Acme Corp 20", {"manager": "Sam Summitson", "tags": "self-serve"}),
+    ("Weber & Sons 21", {"manager": "Ben Carter"}),
+    ("O'Brien Logistics 22", {"manager": "Liam O'Brien", "tags": "apac"}),
+    ("2026 Harbor Labs 23", {"manager": "Ana Souza", "tags": "strategic"}),
+    ("Chloe Bakery 24", {"manager": "Ben Carter"}),
+]
+
+
+@pytest.fixture
+def search_portfolio(session: Session, actor: Actor) -> None:
+    for index, (name, extra) in enumerate(SEARCH_NAMES):
+        values: dict[str, Any] = {
+            "logins": (index * 7) % 31,
+            "adoption": (index * 13) % 100,
+            "mrr": None if index % 7 == 3 else 100 + (index * 37) % 500,
+            "renewal_date": None if index % 5 == 2 else f"2027-0{1 + index % 9}-1{index % 10}",
+            **extra,
+        }
+        customers.apply_changes(session, actor, name, values)
+    customers.set_status(session, actor, "Harbor Logistics 02", "archive")
+
+
+def plain_search(session: Session, actor: Actor, search: str, sort: str, desc: bool) -> list[str]:
+    """Active customers matching `search` as the search index reads a prefix
+    query of every word, sorted in Python."""
+    words = queries.dialect._TOKEN.findall(search)
+    expression = " ".join('"' + word.replace('"', '""') + '"*' for word in words)
+    conn = session.connection()
+    matching = {
+        int(row[0])
+        for row in conn.exec_driver_sql(
+            "SELECT rowid FROM customer_fts WHERE customer_fts MATCH ?", (expression,)
+        )
+    }
+    rows = [
+        dict(row)
+        for row in conn.exec_driver_sql("SELECT * FROM customer WHERE status = 'active'").mappings()
+    ]
+    column = queries.SORTS[sort].removeprefix("customer.")
+    found = [r for r in rows if int(r["id"]) in matching]
+    found.sort(key=lambda r: ((r[column] is not None, r[column]), r["id"]), reverse=desc)
+    return [r["name"] for r in found]
+
+
+SEARCHES = [
+    "harbor logistics",
+    "logistics harbor",
+    "harbor lo",
+    "HARBOR",
+    "harbor logistics 0",
+    "summit",
+    "summ",
+    "s",
+    "chloe",
+    "chloé",
+    "martin strat",
+    "self-serve",
+    "self",
+    "strat",
+    "weber",
+    "o'brien",
+    "brien",
+    "2026",
+    "straße",
+    "strasse",
+    "istanbul",
+    "zzz",
+    "harbor zzz",
+]
+
+
+@pytest.mark.parametrize("broad", [0, 5000])
+def test_search_pages_match_the_search_index(
+    search_portfolio: None,
+    session: Session,
+    actor: Actor,
+    monkeypatch: pytest.MonkeyPatch,
+    broad: int,
+) -> None:
+    """Every sort, both directions, first and later pages, whether the page is
+    read by walking an index (broad) or by sorting the matches."""
+    monkeypatch.setattr(queries, "BROAD_SEARCH", broad)
+    for search in SEARCHES:
+        filters = queries.CustomerFilter(search=search)
+        for sort in queries.SORTS:
+            for desc in (False, True):
+                want = plain_search(session, actor, search, sort, desc)
+                for limit, offset in ((50, 0), (3, 0), (3, 2), (2, 5), (0, 0)):
+                    got = queries.list_customers(
+                        session,
+                        actor.client_id,
+                        filters,
+                        sort=sort,
+                        desc=desc,
+                        limit=limit,
+                        offset=offset,
+                    )
+                    assert [r["name"] for r in got] == want[offset : offset + limit], (
+                        search,
+                        sort,
+                        desc,
+                        limit,
+                        offset,
+                    )
+        assert queries.count_customers(session, actor.client_id, filters) == len(want), search
+
+
+def test_a_broad_search_walks_the_sort_index_checking_rows(
+    search_portfolio: None, session: Session, actor: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(queries, "BROAD_SEARCH", 0)
+    filters = queries.CustomerFilter(search="chloe strat")
+    where, _params = queries.filter_sql(session, actor.client_id, filters, sort="mrr")
+    assert "GLOB" in where and "customer_fts" not in where
+    got = queries.list_customers(session, actor.client_id, filters, sort="mrr", desc=True)
+    # the manager "Chloé Martin" is read by the index's tokenizer (accent removed)
+    assert sorted(r["name"] for r in got) == [
+        "Harbors Logistics 07",
+        "Summit Labs 15",
+        "Zenith Analytics 19",
+    ]
+
+
+def test_a_search_for_a_word_no_name_has_reads_nothing(
+    search_portfolio: None, session: Session, actor: Actor
+) -> None:
+    search = queries.dialect.parse_search(session.connection(), "harbor zzz")
+    assert search.match is None
+    where, _params = queries.filter_sql(
+        session, actor.client_id, queries.CustomerFilter(search="harbor zzz")
+    )
+    assert "1 = 0" in where
+
+
+def test_words_are_searched_as_the_index_terms_they_start(
+    search_portfolio: None, session: Session, actor: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    conn = session.connection()
+    search = queries.dialect.parse_search(conn, "Harbor lo")
+    assert search.tokens == ("harbor", "lo")
+    assert search.terms == (("harbor", "harbor-logistics", "harbors"), ("logistics",))
+    assert search.match == '("harbor" OR "harbor-logistics" OR "harbors") AND ("logistics")'
+    assert queries.dialect.parse_search(conn, "chloé").terms == (("chloe",),)
+    # more terms than listed: a prefix query
+    monkeypatch.setattr(queries.dialect, "TERMS_PER_WORD", 1)
+    assert queries.dialect.parse_search(conn, "s").match == '"s"*'
+
+
+def test_a_name_sorted_page_of_two_words_reads_names_starting_with_both(
+    search_portfolio: None, session: Session, actor: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(queries, "BROAD_SEARCH", 0)
+    conn = session.connection()
+    words = queries.dialect.name_prefix_words(conn, "logistics harbor")
+    assert queries._leading_words(conn, words, 50) == [(1, "harbor"), (0, "logistics")]
+    filters = queries.CustomerFilter(search="logistics harbor")
+    search = queries.dialect.parse_search(conn, "logistics harbor")
+    page = queries._name_prefix_page(session, actor.client_id, filters, search, limit=50, offset=0)
+    assert page is not None
+    assert [r["name"] for r in page] == plain_search(
+        session, actor, "logistics harbor", "name", False
+    )
+
+
+def test_odd_ranges_hold_every_other_spelling_of_the_phrase() -> None:
+    names = [
+        "harbor  logistics",
+        "harbor, logistics",
+        "harbor lögistics",
+        "härbor logistics",
+        "(harbor logistics)",
+        "harbor\tlogistics",
+        "harbor—logistics",
+        "harbor .logistics",
+    ]
+    ranges = queries._odd_ranges("harbor logistics")
+    for name in names:
+        assert any(low <= name < high for low, high in ranges), name
+    # names starting with the phrase itself are read from its own range
+    assert not any(low <= "harbor logistics 01" < high for low, high in ranges)
+
+
+def test_rows_are_read_as_the_search_index_reads_them() -> None:
+    """ASCII is split here; it must split exactly as the index's tokenizer."""
+    dialect = queries.dialect
+    for code in range(1, 128):
+        text_ = f"ab{chr(code)}cd {chr(code)}x Y{chr(code)}"
+        assert dialect.search_tokens(text_) == dialect._indexed_tokens(text_), repr(chr(code))
+    assert dialect.search_tokens("Chloé Martin") == ("chloe", "martin")
+    assert dialect.search_tokens("İstanbul") == ("istanbul",)
+    assert dialect._row_matches("Summit", "Chloé Martin", None, "chlo\x1fsum") == 1
+    assert dialect._row_matches("Summit", "Chloé Martin", None, "hlo") == 0

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterable, Iterator
+import threading
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Table, event, text
@@ -171,6 +174,11 @@ def json_array_sql(bind: Engine | Connection) -> str:
 
 # --- full-text search over name, manager and tags ----------------------------
 
+# How the search index splits and folds text: words of letters, digits, "-"
+# and "_", lowercased, accents removed. Everything that checks a customer
+# against a search outside the index reads text the same way (search_tokens).
+SEARCH_TOKENIZER = "unicode61 remove_diacritics 2 tokenchars '-_'"
+
 _FTS_TRIGGERS = {
     "customer_fts_ai": """
         CREATE TRIGGER IF NOT EXISTS customer_fts_ai AFTER INSERT ON customer BEGIN
@@ -201,7 +209,7 @@ def create_search_index(conn: Connection) -> None:
         text(
             "CREATE VIRTUAL TABLE IF NOT EXISTS customer_fts USING fts5("
             "name, manager, tags, content='customer', content_rowid='id', "
-            "tokenize=\"unicode61 remove_diacritics 2 tokenchars '-_'\")"
+            f'tokenize="{SEARCH_TOKENIZER}")'
         )
     )
     for ddl in _FTS_TRIGGERS.values():
@@ -234,35 +242,216 @@ def rebuild_search_index(conn: Connection) -> None:
 
 
 _TOKEN = re.compile(r"[\w\-]+", re.UNICODE)
+_ASCII_TOKEN = re.compile(r"[A-Za-z0-9_\-]+")
+_PREFIX_WORD = re.compile(r"[a-z0-9]+")
+
+# A word is searched as the index terms starting with it, listed one by one,
+# when there are at most this many: FTS5 reads every row of a prefix query
+# ("summit"*) before returning the first, while exact terms are read lazily,
+# so a capped count or a LIMIT stops early (a broad word: ~2 ms instead of 10).
+TERMS_PER_WORD = 24
+# the index's terms, read through fts5vocab (one per connection, no storage)
+_TERMS_TABLE = "temp.iq_customer_terms"
+# SQL function checking a customer whose name, manager or tags are not ASCII
+_ROW_MATCH_FUNCTION = "iq_search_match"
 
 
-def _fts_match(words: list[str]) -> str:
-    return " ".join('"' + word.replace('"', '""') + '"*' for word in words)
+@dataclass(frozen=True)
+class Search:
+    """A search text as the index reads it.
+
+    - `words`: the words as typed (every one must match the start of a word
+      of the name, manager or tags);
+    - `tokens`: each word folded as the index folds it, or None when a word
+      is not exactly one index word (it is then matched as a phrase);
+    - `match`: the FTS5 expression; None when no customer can match (a word
+      starts no indexed word);
+    - `terms`: for each word, the indexed words it stands for (None: more
+      than TERMS_PER_WORD, searched as a prefix).
+    """
+
+    words: tuple[str, ...]
+    tokens: tuple[str, ...] | None
+    match: str | None
+    terms: tuple[tuple[str, ...] | None, ...] = ()
+
+
+def _quote(word: str) -> str:
+    return '"' + word.replace('"', '""') + '"'
+
+
+def _after_prefix(prefix: str) -> str | None:
+    """The smallest text after every text starting with `prefix`."""
+    last = ord(prefix[-1])
+    if last >= 0x10FFFF:
+        return None
+    return prefix[:-1] + chr(last + 1)
+
+
+def _terms_starting(conn: Connection, prefix: str) -> tuple[str, ...] | None:
+    """The indexed words starting with `prefix` (None: more than TERMS_PER_WORD).
+
+    One index seek each: the next word is the first one at or after the
+    previous word followed by a control character (never part of a word).
+    """
+    high = _after_prefix(prefix)
+    if high is None:
+        return None
+    conn.execute(
+        text(
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {_TERMS_TABLE} "
+            "USING fts5vocab(main, customer_fts, instance)"
+        )
+    )
+    found: list[str] = []
+    low = prefix
+    while len(found) <= TERMS_PER_WORD:
+        term = conn.execute(
+            text(f"SELECT term FROM {_TERMS_TABLE} WHERE term >= :low AND term < :high LIMIT 1"),
+            {"low": low, "high": high},
+        ).scalar()
+        if term is None:
+            return tuple(found)
+        found.append(str(term))
+        low = str(term) + "\x01"
+    return None
+
+
+def parse_search(bind: Engine | Connection, query: str | Search) -> Search:
+    """Read a search text once (a Search is returned as it is)."""
+    if isinstance(query, Search):
+        return query
+    words = tuple(_TOKEN.findall(query))
+    folded = [search_tokens(word) for word in words]
+    tokens = tuple(f[0] for f in folded) if all(len(f) == 1 for f in folded) else None
+    if not words or not is_sqlite(bind):
+        return Search(words, tokens, None)
+    parts: list[str] = []
+    terms: list[tuple[str, ...] | None] = []
+    for word, word_tokens in zip(words, folded, strict=True):
+        found = None
+        if isinstance(bind, Connection) and len(word_tokens) == 1:
+            found = _terms_starting(bind, word_tokens[0])
+        terms.append(found)
+        if found is None:
+            parts.append(_quote(word) + "*")
+        elif not found:
+            return Search(words, tokens, None, tuple(terms))
+        else:
+            parts.append("(" + " OR ".join(_quote(term) for term in found) + ")")
+    return Search(words, tokens, " AND ".join(parts), tuple(terms))
+
+
+_scratch = threading.local()
+
+
+def _indexed_tokens(value: str) -> tuple[str, ...]:
+    """The words the search index makes of `value`, read from an in-memory
+    FTS5 table with the same tokenizer."""
+    db: sqlite3.Connection | None = getattr(_scratch, "db", None)
+    if db is None:
+        db = sqlite3.connect(":memory:", isolation_level=None)
+        db.execute(f'CREATE VIRTUAL TABLE words USING fts5(x, tokenize="{SEARCH_TOKENIZER}")')
+        db.execute("CREATE VIRTUAL TABLE word_terms USING fts5vocab(words, instance)")
+        _scratch.db = db
+    db.execute("INSERT INTO words(rowid, x) VALUES (1, ?)", (value,))
+    try:
+        rows = db.execute("SELECT term FROM word_terms ORDER BY offset").fetchall()
+    finally:
+        db.execute("DELETE FROM words WHERE rowid = 1")
+    return tuple(str(row[0]) for row in rows)
+
+
+@lru_cache(maxsize=8192)
+def search_tokens(value: str) -> tuple[str, ...]:
+    """The words of a text as the search index reads them (ASCII text is
+    split here, other text by the index's own tokenizer)."""
+    if value.isascii():
+        return tuple(token.lower() for token in _ASCII_TOKEN.findall(value))
+    return _indexed_tokens(value)
+
+
+def _row_matches(name: Any, manager: Any, tags: Any, wanted: Any) -> int:
+    words = [t for value in (name, manager, tags) if value for t in search_tokens(str(value))]
+    return int(
+        all(any(word.startswith(token) for word in words) for token in str(wanted).split("\x1f"))
+    )
+
+
+# the name, manager and tags of a row as one lowercase text
+_ROW_TEXT = (
+    "LOWER(customer.name || ' ' || COALESCE(customer.manager, '') || ' ' "
+    "|| COALESCE(customer.tags, ''))"
+)
+
+
+def search_row_check(
+    conn: Connection, query: str | Search, *, skip: Collection[int] = ()
+) -> tuple[str, dict[str, Any]] | None:
+    """A WHERE fragment checking each row against the search words (all but
+    the word numbers in `skip`), without the search index; None when a word
+    is not one index word.
+
+    Names, managers and tags in plain ASCII are checked by GLOB (each word
+    starts the text or follows a character that is not a letter, digit, "-"
+    or "_"); other rows by a SQL function reading them with the index's own
+    tokenizer. For a page read by walking the sort's index: a row costs a
+    microsecond, where asking the search index costs far more.
+    """
+    search = parse_search(conn, query)
+    if search.tokens is None:
+        return None
+    tokens = [t for index, t in enumerate(search.tokens) if index not in skip]
+    if not tokens:
+        return "1 = 1", {}
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    raw.create_function(_ROW_MATCH_FUNCTION, 4, _row_matches, deterministic=True)
+    params: dict[str, Any] = {
+        "search_odd": "*[^\x01-\x7f]*",
+        "search_tokens": "\x1f".join(tokens),
+    }
+    plain = []
+    for index, token in enumerate(tokens):
+        params[f"search_glob_{index}"] = f"*[^a-z0-9_-]{token}*"
+        plain.append(f"(' ' || {_ROW_TEXT}) GLOB :search_glob_{index}")
+    return (
+        f"(CASE WHEN {_ROW_TEXT} GLOB :search_odd THEN {_ROW_MATCH_FUNCTION}("
+        "customer.name, customer.manager, customer.tags, :search_tokens) "
+        f"ELSE ({' AND '.join(plain)}) END)",
+        params,
+    )
 
 
 def search_clause(
-    bind: Engine | Connection, query: str, *, walk: bool = False
+    bind: Engine | Connection, query: str | Search, *, walk: bool = False
 ) -> tuple[str, dict[str, Any]]:
     """A WHERE fragment (over table `customer`) matching a search text.
 
     Every word must match the start of a word in name, manager or tags.
     `walk` is for a search matching many customers: the page is then read by
-    walking the sort's index and checking each row against the matches,
+    walking the sort's index and checking each row (search_row_check),
     instead of fetching every match and sorting them.
     """
-    words = _TOKEN.findall(query)
-    if not words:
+    search = parse_search(bind, query)
+    if not search.words:
         return "1 = 1", {}
     if is_sqlite(bind):
+        if search.match is None:
+            return "1 = 0", {}
+        if walk and isinstance(bind, Connection):
+            check = search_row_check(bind, search)
+            if check is not None:
+                return check
         # `+ 0` keeps the planner from driving the query by rowid from the matches
         target = "customer.id + 0" if walk else "customer.id"
         return (
             f"{target} IN (SELECT rowid FROM customer_fts WHERE customer_fts MATCH :fts_query)",
-            {"fts_query": _fts_match(words)},
+            {"fts_query": search.match},
         )
     clauses = []
     params: dict[str, Any] = {}
-    for index, word in enumerate(words):
+    for index, word in enumerate(search.words):
         key = f"search_{index}"
         params[key] = f"%{word}%"
         clauses.append(
@@ -272,67 +461,86 @@ def search_clause(
     return " AND ".join(clauses), params
 
 
-def search_matches_more_than(bind: Connection, query: str, limit: int) -> bool:
+def search_matches_more_than(bind: Connection, query: str | Search, limit: int) -> bool:
     """Whether a search matches more than `limit` customers (the full-text
     index answers this in a few milliseconds; other engines say False)."""
-    words = _TOKEN.findall(query)
-    if not words or not is_sqlite(bind):
+    search = parse_search(bind, query)
+    if not search.words or search.match is None or not is_sqlite(bind):
         return False
     count = bind.execute(
         text(
             "SELECT COUNT(*) FROM (SELECT rowid FROM customer_fts "
             "WHERE customer_fts MATCH :fts_query LIMIT :cap) AS matches"
         ),
-        {"fts_query": _fts_match(words), "cap": limit + 1},
+        {"fts_query": search.match, "cap": limit + 1},
     ).scalar_one()
     return int(count) > limit
 
 
-_PREFIX_WORD = re.compile(r"[a-z0-9]+")
-
-
-def name_prefix_word(bind: Engine | Connection, query: str) -> str | None:
-    """The search's one word, lowercased, when a page sorted by name may be
-    read from the name index (SQLite, one plain ASCII word); else None.
-
-    Names starting with the word are then one range of `name_key`; only the
-    other matches (see `search_outside_name_start`) are fetched and merged.
-    """
+def name_prefix_words(bind: Engine | Connection, query: str | Search) -> list[tuple[int, str]]:
+    """The search's plain ASCII words (number, lowercased word) for which a
+    page sorted by name may read the names starting with the word from one
+    `name_key` range (SQLite); the other matches come from
+    `search_outside_name_start`."""
     if not is_sqlite(bind):
-        return None
-    words = _TOKEN.findall(query)
-    if len(words) != 1:
-        return None
-    word = words[0].lower()
-    return word if _PREFIX_WORD.fullmatch(word) else None
+        return []
+    search = parse_search(bind, query)
+    out = []
+    for index, word in enumerate(search.words):
+        lowered = word.lower()
+        if _PREFIX_WORD.fullmatch(lowered):
+            out.append((index, lowered))
+    return out
 
 
-def search_outside_name_start(conn: Connection, word: str, cap: int) -> list[int] | None:
-    """Ids of customers matching `word` anywhere but at the start of the
-    name's first word (manager, tags, later words of the name), or None when
-    there are more than `cap` of them.
+def search_outside_name_start(
+    conn: Connection, query: str | Search, lead: Sequence[int], cap: int
+) -> list[int] | None:
+    """Ids of customers matching the search whose name does not start with
+    its words numbered `lead`, in that order (the first words of the name
+    equal to them, the last one starting with it: a match in manager, tags
+    or later words of the name), or None when there are more than `cap` of
+    them.
 
-    The index still reads every customer with a word starting so (about 10 ms
-    for 100k of them); listing the distinct words first through an fts5vocab
-    table and searching those exactly costs as much.
+    The index still reads every customer with a word starting so (a few
+    milliseconds for 100k of them).
     """
-    quoted = '"' + word.replace('"', '""') + '"*'
+    search = parse_search(conn, query)
+    if search.match is None:
+        return []
+    *first, last = lead
+    head = "".join(f"{_quote(search.words[n].lower())} + " for n in first)
+    terms = search.terms[last] if last < len(search.terms) else None
+    if terms:
+        start = "(" + " OR ".join(f"^ {head}{_quote(term)}" for term in terms) + ")"
+    else:
+        start = f"^ {head}{_quote(search.words[last])} *"
     rows = conn.execute(
         text("SELECT rowid FROM customer_fts WHERE customer_fts MATCH :fts_query LIMIT :cap"),
-        {"fts_query": f"{quoted} NOT {{name}} : ^ {quoted}", "cap": cap + 1},
+        {"fts_query": f"({search.match}) NOT {{name}} : {start}", "cap": cap + 1},
     ).all()
     if len(rows) > cap:
         return None
     return [int(row[0]) for row in rows]
 
 
-def search_matches_customer(conn: Connection, query: str, customer_id: int) -> bool:
-    """Whether one customer matches a search (a few milliseconds on SQLite)."""
-    words = _TOKEN.findall(query)
-    if not words:
+def search_matches_customer(conn: Connection, query: str | Search, customer_id: int) -> bool:
+    """Whether one customer matches a search."""
+    search = parse_search(conn, query)
+    if not search.words:
         return True
+    if search.match is None:
+        return False
+    check = search_row_check(conn, search)
+    if check is not None:
+        clause, params = check
+        found = conn.execute(
+            text(f"SELECT 1 FROM customer WHERE customer.id = :iq_id AND {clause}"),
+            {**params, "iq_id": customer_id},
+        ).first()
+        return found is not None
     found = conn.execute(
         text("SELECT 1 FROM customer_fts WHERE customer_fts MATCH :fts_query AND rowid = :id"),
-        {"fts_query": _fts_match(words), "id": customer_id},
+        {"fts_query": search.match, "id": customer_id},
     ).first()
     return found is not None

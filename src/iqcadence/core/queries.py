@@ -74,7 +74,12 @@ def _unindexed(column: str, *, numeric: bool = False) -> str:
 
 
 def filter_sql(
-    session: Session, client_id: int, filters: CustomerFilter, *, sort: str | None = None
+    session: Session,
+    client_id: int,
+    filters: CustomerFilter,
+    *,
+    sort: str | None = None,
+    search: dialect.Search | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """The WHERE clause of a customer filter and its parameters.
 
@@ -83,6 +88,7 @@ def filter_sql(
     serves them: the planner then walks the sort's index and stops after one
     page, instead of collecting every matching row and sorting it (it cannot
     tell that `status = 'active'` is most of the table without statistics).
+    `search` is `filters.search` already read by `dialect.parse_search`.
     """
     filters.validate()
     page = sort is not None
@@ -118,8 +124,9 @@ def filter_sql(
         params.update(where_params)
     if filters.search and filters.search.strip():
         conn = session.connection()
-        broad = page and dialect.search_matches_more_than(conn, filters.search, BROAD_SEARCH)
-        clause, search_params = dialect.search_clause(conn, filters.search, walk=broad)
+        search = search or dialect.parse_search(conn, filters.search)
+        broad = page and dialect.search_matches_more_than(conn, search, BROAD_SEARCH)
+        clause, search_params = dialect.search_clause(conn, search, walk=broad)
         clauses.append(clause)
         params.update(search_params)
     return " AND ".join(clauses), params
@@ -143,11 +150,15 @@ def list_customers(
     if offset < 0:
         raise InvalidValue("--offset: must not be negative.")
     filters = filters or CustomerFilter()
-    if sort == "name" and not desc and limit is not None and filters.search:
-        page = _name_prefix_page(session, client_id, filters, limit=limit, offset=offset)
+    search = None
+    if filters.search and filters.search.strip():
+        filters.validate()
+        search = dialect.parse_search(session.connection(), filters.search)
+    if sort == "name" and not desc and limit is not None and search is not None:
+        page = _name_prefix_page(session, client_id, filters, search, limit=limit, offset=offset)
         if page is not None:
             return [_typed_row(row) for row in page]
-    where, params = filter_sql(session, client_id, filters, sort=sort)
+    where, params = filter_sql(session, client_id, filters, sort=sort, search=search)
     direction = "DESC" if desc else "ASC"
     order = f"{SORTS[sort]} {direction}, customer.id {direction}"
     if sort == "arr":
@@ -178,50 +189,123 @@ def _next_prefix(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-def _name_prefix_page(
-    session: Session, client_id: int, filters: CustomerFilter, *, limit: int, offset: int
-) -> list[dict[str, Any]] | None:
-    """A page sorted by name of a one-word search, or None (use the
-    general plan).
+def _leading_words(
+    conn: Connection, words: list[tuple[int, str]], wanted: int
+) -> list[tuple[int, str]]:
+    """The searched words that start the most names, in name order: the word
+    starting the most names, then, while one does, the word most often
+    following it (each counted on the name index alone, up to `wanted`)."""
 
-    A broad word is usually the start of many names, which sit together in
-    name order: walking the name index from "a" would pass every name before
-    them, and sorting all the matches costs one row read per match. Instead
-    the page is merged from three exact parts, each read in name order:
+    def starting(prefix: str) -> int:
+        return int(
+            conn.execute(
+                text(
+                    "SELECT COUNT(*) FROM (SELECT 1 FROM customer WHERE customer.name_key >= :low "
+                    "AND customer.name_key < :high LIMIT :cap) AS starting"
+                ),
+                {"low": prefix, "high": _next_prefix(prefix), "cap": max(wanted, 1)},
+            ).scalar_one()
+        )
+
+    lead: list[tuple[int, str]] = []
+    while True:
+        phrase = " ".join(word for _number, word in lead)
+        best = max(
+            (
+                (starting(f"{phrase} {word}" if phrase else word), -number, word)
+                for number, word in words
+                if number not in {n for n, _w in lead}
+            ),
+            default=(0, 0, ""),
+        )
+        if best[0] == 0:
+            return lead
+        lead.append((-best[1], best[2]))
+
+
+# characters no word of a name_key is made of (ASCII below 0x80)
+_NOT_WORD = [("", "0"), (":", "a"), ("{", "\x80")]
+
+
+def _odd_ranges(phrase: str) -> list[tuple[str, str]]:
+    """`name_key` ranges holding every name the search index reads as
+    starting with `phrase` (words equal, the last one a prefix) that does not
+    start with `phrase` itself: punctuation or other characters first or
+    between the words, and accented letters within them."""
+    ranges = [(low, high) for low, high in _NOT_WORD]  # before the first word
+    ranges[-1] = ("{", "\U0010ffff")
+    for size in range(1, len(phrase)):
+        start = phrase[:size]
+        ranges.append((start + "\x80", _next_prefix(start)))
+        if phrase[size] == " ":  # a word ends: anything but one space
+            ranges += [(start, start + " "), (start + "!", start + "0")]
+            ranges += [(start + low, start + high) for low, high in _NOT_WORD[1:]]
+        elif phrase[size - 1] == " ":  # more than one space or punctuation
+            ranges += [(start + low, start + high) for low, high in _NOT_WORD]
+    return ranges
+
+
+def _name_prefix_page(
+    session: Session,
+    client_id: int,
+    filters: CustomerFilter,
+    search: dialect.Search,
+    *,
+    limit: int,
+    offset: int,
+) -> list[dict[str, Any]] | None:
+    """A page sorted by name of a broad search one of whose words starts
+    many names, or None (use the general plan).
+
+    Names starting with a searched word sit together in name order: walking
+    the name index from "a" would pass every name before them, and sorting
+    all the matches costs one row read per match. Instead the page is merged
+    from three exact parts, each read in name order:
 
     - names whose first characters are the word (one `name_key` range of the
-      index; the name itself starting with the word in plain ASCII makes each
-      a match without asking the search index);
+      index; the name itself starting with the word in plain ASCII makes the
+      word a match, the other words are checked on the row);
     - the other matches (manager, tags, later words of a name), from the
       search index, when there are at most OTHER_MATCHES of them;
     - names starting with characters the search folds differently from
       `name_key` (punctuation, accented letters), checked one by one.
 
-    Any doubt (an unchecked name inside the page, too many odd names) falls
-    back to the general plan, so the page always equals a plain sort.
+    Any doubt (an unchecked name inside the page, too many odd names, too
+    many other matches) falls back to the general plan, so the page always
+    equals a plain sort.
     """
     conn = session.connection()
-    search = filters.search or ""
-    word = dialect.name_prefix_word(conn, search)
-    if word is None:
+    words = dialect.name_prefix_words(conn, search)
+    if not words or search.match is None:
         return None
     wanted = offset + limit
     if wanted == 0:
         return []
+    if not dialect.search_matches_more_than(conn, search, BROAD_SEARCH):
+        return None  # few matches: the general plan sorts them all
     plain = replace(filters, search=None)
     where, params = filter_sql(session, client_id, plain, sort="name")
+    lead = _leading_words(conn, words, wanted)
+    if not lead:
+        return None  # no name starts with a word: the general walk finds the page
+    phrase = " ".join(word for _number, word in lead)
+    others_check = dialect.search_row_check(conn, search, skip={n for n, _word in lead})
+    if others_check is None:
+        return None
+    check, check_params = others_check
     order = "ORDER BY customer.name_key ASC, customer.id ASC LIMIT :wanted"
     # candidates are merged on these; only the page's rows are read whole
     keys = "customer.id, customer.name_key, customer.name"
-    params.update(low=word, high=_next_prefix(word), wanted=wanted)
-    # 1. names starting with the word (whole page in one index range)
+    params.update(low=phrase, high=_next_prefix(phrase), wanted=wanted)
+    # 1. names starting with the words (whole page in one index range)
     starting = (
         conn.execute(
             text(
                 f"SELECT {keys} FROM customer WHERE {where} "
-                f"AND customer.name_key >= :low AND customer.name_key < :high {order}"
+                f"AND customer.name_key >= :low AND customer.name_key < :high "
+                f"AND {check} {order}"
             ),
-            params,
+            {**params, **check_params},
         )
         .mappings()
         .all()
@@ -229,15 +313,17 @@ def _name_prefix_page(
     rows: dict[int, dict[str, Any]] = {}
     for found in starting:
         row = dict(found)
-        start = str(row["name"])[: len(word)]
-        if not (start.isascii() and start.lower() == word):
+        start = str(row["name"])[: len(phrase)]
+        if not (start.isascii() and start.lower() == phrase):
             # its name_key starts with the word but the name itself does not
             # (e.g. a character casefolding turns into ASCII): ask the search
             # index the general way
             return None
         rows[int(row["id"])] = row
     # 2. every other match, when there are few
-    others = dialect.search_outside_name_start(conn, word, OTHER_MATCHES)
+    others = dialect.search_outside_name_start(
+        conn, search, [n for n, _word in lead], OTHER_MATCHES
+    )
     if others is None:
         return None
     if others:
@@ -256,17 +342,13 @@ def _name_prefix_page(
     merged = sorted(rows.values(), key=lambda r: (r["name_key"], r["id"]))[:wanted]
     cutoff = (merged[-1]["name_key"], merged[-1]["id"]) if len(merged) == wanted else None
     # 3. names whose start `name_key` and the search index may read apart
-    odd_ranges = [
-        "customer.name_key < '0'",
-        "(customer.name_key >= ':' AND customer.name_key < 'a')",
-        "customer.name_key >= '{'",
-    ]
-    for size in range(1, len(word)):
+    odd_ranges = []
+    for number, (low, high) in enumerate(_odd_ranges(phrase)):
         odd_ranges.append(
-            f"(customer.name_key >= :odd_low_{size} AND customer.name_key < :odd_high_{size})"
+            f"(customer.name_key >= :odd_low_{number} AND customer.name_key < :odd_high_{number})"
         )
-        params[f"odd_low_{size}"] = word[:size] + "\u0080"
-        params[f"odd_high_{size}"] = _next_prefix(word[:size])
+        params[f"odd_low_{number}"] = low
+        params[f"odd_high_{number}"] = high
     params["wanted"] = ODD_NAMES
     # one index range each (an OR of them would scan the whole index)
     ranges = " UNION ALL ".join(
