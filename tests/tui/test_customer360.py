@@ -288,3 +288,41 @@ async def test_export_record_pdf(make: Any, tmp_path: Any) -> None:
         await pilot.press("ctrl+s")
         await settle(pilot)
     assert target.read_bytes().startswith(b"%PDF")
+
+
+async def test_enter_on_a_contact_filters_the_timeline(make: Any, portfolio_db: Any) -> None:
+    from textual.widgets import DataTable
+
+    from iqcadence.core import contacts, timeline
+    from iqcadence.core.users import resolve_actor
+
+    with portfolio_db.session() as session:
+        actor = resolve_actor(session)
+        contacts.add_contact(session, actor, "Globex", "Hank Scorpio", role="champion")
+        contacts.add_contact(session, actor, "Globex", "Mindy Simmons", role="billing")
+        timeline.log_event(
+            session, actor, "Globex", kind="call", title="Hank call", contact="Hank Scorpio"
+        )
+        timeline.log_event(
+            session, actor, "Globex", kind="note", title="Mindy note", contact="Mindy Simmons"
+        )
+        timeline.log_event(session, actor, "Globex", kind="note", title="Nobody in particular")
+    app = make()
+    async with app.run_test(size=(140, 45)) as pilot:
+        screen = await open_record(pilot, "Globex")
+        titles = {e["title"] for e in screen.record.timeline}
+        assert {"Hank call", "Mindy note", "Nobody in particular"} <= titles
+        table = screen.query_one("#contacts", DataTable)
+        table.focus()
+        names = [c["name"] for c in screen.record.contacts]
+        table.move_cursor(row=names.index("Mindy Simmons"))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen.timeline_filter == {"contact": "Mindy Simmons"}
+        assert [e["title"] for e in screen.record.timeline] == ["Mindy note"]
+        assert "contact=Mindy Simmons" in str(screen.query_one("#timeline-title").render())
+        # Enter on the same contact again: everyone's timeline.
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen.timeline_filter == {}
+        assert {"Hank call", "Mindy note"} <= {e["title"] for e in screen.record.timeline}

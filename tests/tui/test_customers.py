@@ -75,6 +75,49 @@ class TestListing:
             scores = [r["score"] for r in app.screen.rows]
             assert scores == sorted(scores, reverse=True)
 
+    async def test_sort_by_momentum_column(self, make: Any, portfolio_db: Any) -> None:
+        from datetime import datetime
+
+        from sqlalchemy import text
+        from textual.widgets import DataTable
+
+        # Scores 10 days ago (before the 7-day cutoff): Hooli has no history.
+        past = {"Acme Corp": 40.0, "Globex": 90.0, "Initech": 30.0, "Umbrella": 95.0}
+        with portfolio_db.session() as session:
+            for name, score in past.items():
+                session.connection().execute(
+                    text(
+                        "INSERT INTO score_snapshot (customer_id, taken_at, score, weights, "
+                        "source) VALUES (:cid, :at, :score, '{}', 'test')"
+                    ),
+                    {
+                        "cid": customer(portfolio_db, name).id,
+                        "at": datetime(2026, 11, 17),
+                        "score": score,
+                    },
+                )
+            session.commit()
+        now = {name: customer(portfolio_db, name).score for name in past}
+        moves = {name: round(now[name] - past[name], 1) for name in past}
+        app = make()
+        async with app.run_test(size=(140, 40)) as pilot:
+            screen = await open_customers(pilot)
+            table = screen.query_one("#cust-table", DataTable)
+            column = [c.key.value for c in table.ordered_columns].index("momentum")
+            table.post_message(
+                DataTable.HeaderSelected(
+                    table, table.ordered_columns[column].key, column, label="7d"
+                )
+            )
+            await settle(pilot)
+            assert (screen.sort, screen.desc) == ("momentum", False)  # biggest drops first
+            rising = sorted(moves, key=lambda n: moves[n])
+            assert names(app) == [*rising, "Hooli"]  # no history: last
+            assert [r["momentum"] for r in screen.rows] == [moves[n] for n in rising] + [None]
+            await pilot.press("r")
+            await settle(pilot)
+            assert names(app) == [*reversed(rising), "Hooli"]
+
     async def test_filters_by_manager_and_tier(self, make: Any) -> None:
         app = make()
         async with app.run_test(size=(140, 40)) as pilot:

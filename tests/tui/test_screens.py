@@ -113,6 +113,42 @@ class TestAlerts:
                 [(globex.id, "dismissed"), (umbrella.id, "dismissed")]
             )
 
+    async def test_a_large_board_lists_the_most_severe_and_counts_all(
+        self, make: Any, monkeypatch: Any
+    ) -> None:
+        from textual.widgets import DataTable
+
+        from iqcadence.tui.screens.alerts import AlertsScreen
+
+        # One alert per group and one customer listed stand for a portfolio
+        # whose alerts are far too many to list.
+        monkeypatch.setattr(AlertsScreen, "PER_GROUP", 1)
+        monkeypatch.setattr(AlertsScreen, "CUSTOMER_GROUPS", 1)
+        app = make()
+        async with app.run_test(size=(140, 40)) as pilot:
+            screen = await self.open(pilot)
+            board = screen.board
+            assert board.total > len(board.alerts) and board.truncated
+            assert sum(board.counts["category"].values()) == board.total
+            assert all(len(items) == 1 for items in board.groups["category"].values())
+            table = screen.query_one(DataTable)
+            busiest = max(board.counts["category"], key=lambda k: board.counts["category"][k])
+            label = str(table.get_row(f"group:{busiest}")[1])
+            assert f"1 of {board.counts['category'][busiest]} listed" in label
+            status = str(screen.query_one("#alerts-status").render())
+            assert f"{board.total} alerts ({len(board.alerts)} most severe listed)" in status
+            await pilot.press("g", "g")  # by customer: one listed, the others counted
+            assert screen.grouping == "customer"
+            assert len(board.groups["customer"]) == 1
+            more = str(table.get_row("group:more")[1])
+            assert f"{board.customers - 1} more customers" in more
+            # A refresh says so while the alerts are derived again.
+            screen.refresh_data()
+            assert screen.loading
+            assert "refreshing" in str(screen.query_one("#alerts-status").render())
+            await settle(pilot)
+            assert not screen.loading
+
 
 class TestScore:
     async def test_live_preview_mrr_arr_duplicate_and_save(

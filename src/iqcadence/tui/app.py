@@ -49,7 +49,9 @@ class IQCadenceApp(App[None]):
     """A customer-success workbench over one database, acting as one user."""
 
     TITLE = "iqcadence"
-    CSS_PATH = ["styles/app.tcss", "styles/screens.tcss"]
+    # Shared rules only; each screen and dialog loads its own stylesheet when
+    # it is first shown, so the first frame parses no other screen's CSS.
+    CSS_PATH = "styles/app.tcss"
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
         (0, "-narrow"),
         (110, "-wide"),

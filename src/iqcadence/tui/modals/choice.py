@@ -16,6 +16,8 @@ from textual.widgets.option_list import Option
 class ChoiceModal(ModalScreen[str | None]):
     """A titled list; Enter picks the highlighted option, Escape picks nothing."""
 
+    CSS_PATH = "../styles/dialogs.tcss"
+
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, title: str, options: list[tuple[str, str]]) -> None:

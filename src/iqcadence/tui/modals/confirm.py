@@ -15,6 +15,8 @@ from textual.widgets import Button, Input, Label
 class ConfirmModal(ModalScreen[bool]):
     """Ask before doing something; `y`/Enter confirms, `n`/Escape declines."""
 
+    CSS_PATH = "../styles/dialogs.tcss"
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "Yes"),
         Binding("n,escape", "answer(False)", "No"),
@@ -45,6 +47,8 @@ class ConfirmModal(ModalScreen[bool]):
 
 class TypedConfirmModal(ModalScreen[bool]):
     """Irreversible actions: the exact word (e.g. the customer's name) must be typed."""
+
+    CSS_PATH = "../styles/dialogs.tcss"
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 

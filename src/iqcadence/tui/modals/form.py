@@ -30,6 +30,8 @@ class FormModal(ModalScreen[dict[str, str] | None]):
     """ctrl+s or the Save button submits; Escape cancels. Enter in the last
     one-line field submits too."""
 
+    CSS_PATH = "../styles/dialogs.tcss"
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "submit", "Save"),

@@ -12,6 +12,7 @@ from textual.widgets import Label, Static
 
 
 class TextModal(ModalScreen[None]):
+    CSS_PATH = "../styles/dialogs.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,enter", "close", "Close")]
 
     def __init__(self, title: str, body: str) -> None:

@@ -1,5 +1,9 @@
 """Alerts: grouped by category, severity or customer; the MRR exposed to
-critical and warning alerts; snooze, dismiss and wake one or many."""
+critical and warning alerts; snooze, dismiss and wake one or many.
+
+Every alert is derived in a worker (seconds on a 100,000-customer
+portfolio) while the screen says so; the exposure and each group's count
+cover every alert, the table lists the most severe few hundred."""
 
 from __future__ import annotations
 
@@ -38,16 +42,23 @@ class AlertsScreen(BaseScreen):
         Binding("r", "reload", "Refresh", show=False),
     ]
 
+    # How much the table lists (every count and the exposure cover all alerts).
+    PER_GROUP = views.PER_GROUP
+    CUSTOMER_GROUPS = views.CUSTOMER_GROUPS
+
     def __init__(self) -> None:
         super().__init__()
         self.grouping = "category"
         self.show_hidden = False
         self.board: views.AlertBoard | None = None
         self.selected: set[str] = set()
+        self.loading = False  # alerts are being derived
+        self.progress = ""  # how far the derivation is
+        self.loads = 0  # boards shown (tests wait on it)
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("Loading…", id="exposure")
+        yield Static("Deriving the alerts of every active customer…", id="exposure")
         yield DataTable(id="alerts-table", cursor_type="row")
         yield Static(id="alerts-status")
         yield Footer()
@@ -71,24 +82,52 @@ class AlertsScreen(BaseScreen):
     def refresh_data(self) -> None:
         app = self.iq
         hidden = self.show_hidden
+        self.loading = True
+        self.progress = ""
+        self.update_status()
+        per_group, customer_groups = self.PER_GROUP, self.CUSTOMER_GROUPS
+
+        def progress(done: int, total: int) -> None:
+            app.call_from_thread(self.show_progress, done, total)
+
         app.run_db(
-            lambda s: views.alert_board(s, app.actor, show_hidden=hidden, today=app.today),
+            lambda s: views.alert_board(
+                s,
+                app.actor,
+                show_hidden=hidden,
+                today=app.today,
+                per_group=per_group,
+                customer_groups=customer_groups,
+                progress=progress,
+            ),
             self.show,
             group="alerts",
             exclusive=True,
         )
 
-    def show(self, board: views.AlertBoard) -> None:
-        from iqcadence.core.alerts.derive import group_alerts
+    def show_progress(self, done: int, total: int) -> None:
+        if self.is_attached and self.loading:
+            self.progress = f"{done:,} of {total:,} customers"
+            self.update_status()
 
+    def show(self, board: views.AlertBoard) -> None:
         self.board = board
+        self.loading = False
+        self.loads += 1
         table = self.query_one(DataTable)
         cursor = table.cursor_row
         table.clear()
-        for group, items in group_alerts(board.alerts, self.grouping).items():
+        counts = board.counts.get(self.grouping, {})
+        for group, items in board.groups.get(self.grouping, {}).items():
+            total = counts.get(group, len(items))
+            label = (
+                f"{group} ({total:,})"
+                if total == len(items)
+                else (f"{group} ({len(items):,} of {total:,} listed)")
+            )
             table.add_row(
                 "",
-                Text(f"{group} ({len(items)})", style="bold underline"),
+                Text(label, style="bold underline"),
                 "",
                 "",
                 "",
@@ -115,6 +154,19 @@ class AlertsScreen(BaseScreen):
                     Text(state, style="dim"),
                     key=key,
                 )
+        listed_customers = len(board.groups.get("customer", {}))
+        if self.grouping == "customer" and board.customers > listed_customers:
+            more = board.customers - listed_customers
+            table.add_row(
+                "",
+                Text(f"… {more:,} more customers with alerts", style="dim"),
+                "",
+                "",
+                "",
+                "",
+                "",
+                key="group:more",
+            )
         if table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1), animate=False)
         exposure = board.exposure
@@ -133,8 +185,16 @@ class AlertsScreen(BaseScreen):
         self.update_status()
 
     def update_status(self) -> None:
-        count = len(self.board.alerts) if self.board else 0
-        text = f"{count} alerts · grouped by {self.grouping}"
+        board = self.board
+        if board is None:
+            text = "Deriving alerts…" + (f" {self.progress}" if self.progress else "")
+        else:
+            text = f"{board.total:,} alerts"
+            if board.truncated:
+                text += f" ({len(board.alerts):,} most severe listed)"
+            text += f" · grouped by {self.grouping}"
+            if self.loading:
+                text += " · refreshing…" + (f" {self.progress}" if self.progress else "")
         text += " · showing snoozed and dismissed" if self.show_hidden else ""
         if self.selected:
             text += f" · {len(self.selected)} selected"

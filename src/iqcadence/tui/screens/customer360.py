@@ -32,6 +32,7 @@ REQUIRED = ("name", "lifecycle")
 
 
 class Customer360Screen(BaseScreen):
+    CSS_PATH = "../styles/customer360.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "escape", "Back"),
         Binding("n", "note", "Note"),
@@ -173,18 +174,24 @@ class Customer360Screen(BaseScreen):
 
     def show_contacts(self, record: views.Record) -> None:
         table = self.query_one("#contacts", DataTable)
+        cursor = table.cursor_row  # kept across a reload (e.g. after picking a contact)
         table.clear()
-        for contact in record.contacts:
+        chosen = self.timeline_filter.get("contact", "").casefold()
+        for index, contact in enumerate(record.contacts):
             last = contact.get("last_contact")
             health = contact.get("health_score")
+            name = str(contact.get("name") or "—")
             table.add_row(
-                contact.get("name", "—"),
+                Text(name, style="bold reverse" if name.casefold() == chosen else ""),
                 plain(contact.get("role")),
                 last[:10] if last else "—",
                 "—" if health is None else f"{health:g} {contact.get('health') or ''}",
+                key=f"contact:{index}",
             )
         if not record.contacts:
             table.add_row(Text("no contacts", style="dim"), "", "", "")
+        elif 0 < cursor < table.row_count:
+            table.move_cursor(row=cursor, animate=False)
 
     def show_timeline(self, record: views.Record) -> None:
         table = self.query_one("#timeline", DataTable)
@@ -242,6 +249,26 @@ class Customer360Screen(BaseScreen):
         )
 
     # --- inline editing ------------------------------------------------------------
+
+    @on(DataTable.RowSelected, "#contacts")
+    def filter_by_contact(self, event: DataTable.RowSelected) -> None:
+        """Enter (or a click) on a contact shows that contact's timeline
+        alone; on the contact already shown, everyone's again."""
+        key = event.row_key.value
+        if self.record is None or not key or not key.startswith("contact:"):
+            return
+        name = str(self.record.contacts[int(key.split(":", 1)[1])].get("name") or "")
+        if not name:
+            return
+        wanted = dict(self.timeline_filter)
+        if wanted.get("contact", "").casefold() == name.casefold():
+            wanted.pop("contact")
+            self.notify("Timeline: every contact.")
+        else:
+            wanted["contact"] = name
+            self.notify(f"Timeline: {name} only (Enter on them again for everyone).")
+        self.timeline_filter = wanted
+        self.load()
 
     @on(DataTable.RowSelected, "#fields")
     def edit_field(self, event: DataTable.RowSelected) -> None:

@@ -13,6 +13,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Horizontal
+from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static, Tab, Tabs
 
 from iqcadence.core import views
@@ -26,6 +27,7 @@ from iqcadence.tui.widgets.common import band_text, momentum_text, money, plain,
 from iqcadence.tui.widgets.customers import WindowTable
 
 WINDOW = 100  # rows held by the table at once
+COUNT_DELAY = 0.3  # s: while typing a search, the tab counts wait for a pause
 
 # (column key, label, sort key or None)
 COLUMNS: tuple[tuple[str, str, str | None], ...] = (
@@ -37,7 +39,7 @@ COLUMNS: tuple[tuple[str, str, str | None], ...] = (
     ("tier", "Tier", "tier"),
     ("manager", "Manager", "manager"),
     ("renewal", "Renewal", "renewal"),
-    ("momentum", "7d", None),
+    ("momentum", "7d", "momentum"),
     ("lifecycle", "Lifecycle", "lifecycle"),
 )
 BULK_ACTIONS: tuple[tuple[str, str], ...] = (
@@ -49,6 +51,7 @@ BULK_ACTIONS: tuple[tuple[str, str], ...] = (
 
 
 class CustomersScreen(BaseScreen):
+    CSS_PATH = "../styles/customers.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_search", "Search", key_display="/"),
         Binding("s", "sort", "Sort"),
@@ -77,6 +80,8 @@ class CustomersScreen(BaseScreen):
         self.loads = 0  # pages shown (tests and the benchmark wait on it)
         self.built = False  # search box and tabs mounted (right after the first frame)
         self.content_shown = False  # the first page of rows is in the table
+        self.count_timer: Timer | None = None
+        self.slow_timer: Timer | None = None  # says "loading" when a page is slow
 
     @staticmethod
     def first_content(app: Any) -> Any:
@@ -139,8 +144,18 @@ class CustomersScreen(BaseScreen):
         return views.tab_filter(self.tab, base)
 
     def reload(
-        self, *, counts: bool = False, offset: int = 0, cursor: int = 0, keep_cursor: bool = False
+        self,
+        *,
+        counts: bool = False,
+        offset: int = 0,
+        cursor: int = 0,
+        keep_cursor: bool = False,
+        typing: bool = False,
     ) -> None:
+        """Fetch the window at `offset` in a worker (a newer fetch discards an
+        older one's result). `counts`: the tab counts are out of date and are
+        fetched once the rows are shown — after a pause in typing when the
+        change is a keystroke in the search box (`typing`)."""
         app = self.iq
         filters = self.current_filter()
         sort, desc = self.sort, self.desc
@@ -162,30 +177,63 @@ class CustomersScreen(BaseScreen):
 
         if counts:
             self.counts = None
+            self.cancel_counts()
 
         def shown(page: views.Page) -> None:
             self.show(page, cursor)
             if self.counts is None:  # counted after the rows are on screen, never competing
-                self.load_counts()
+                if typing:
+                    self.count_timer = self.set_timer(COUNT_DELAY, self.load_counts)
+                else:
+                    self.load_counts()
 
+        if self.slow_timer is not None:
+            self.slow_timer.stop()
+        self.slow_timer = self.set_timer(0.2, self.show_loading)
         self.iq.run_db(fetch, shown, group="cust-page", exclusive=True)
 
+    def show_loading(self) -> None:
+        self.slow_timer = None
+        what = "sorting by 7-day momentum" if self.sort == "momentum" else "loading"
+        self.query_one("#cust-status", Static).update(f"{what}…")
+
+    def cancel_counts(self) -> None:
+        """Drop a pending or running count (its filters are out of date)."""
+        if self.count_timer is not None:
+            self.count_timer.stop()
+            self.count_timer = None
+        self.app.workers.cancel_group(self.app, "cust-counts")
+
     def load_counts(self) -> None:
+        if self.count_timer is not None:
+            self.count_timer.stop()
+            self.count_timer = None
         client_id = self.iq.actor.client_id
         base = replace(self.filters, search=self.search or None)
+
+        def counted(counts: dict[str, int]) -> None:
+            if base == replace(self.filters, search=self.search or None):  # not stale
+                self.show_counts(counts)
+
         self.iq.run_db(
             lambda s: views.tab_counts(s, client_id, base),
-            self.show_counts,
+            counted,
             group="cust-counts",
             exclusive=True,
         )
 
     def show(self, page: views.Page, cursor: int = 0) -> None:
+        if self.slow_timer is not None:
+            self.slow_timer.stop()
+            self.slow_timer = None
         table = self.query_one(WindowTable)
         self.rows = page.rows
         self.window_offset = page.offset
         if self.counts is not None:
             self.total_rows = self.counts.get(self.tab, 0)
+        elif page.offset == 0 and len(page.rows) < WINDOW:  # the whole list is in the window
+            self.total_rows = len(page.rows)
+            self.label_tab(self.tab, self.total_rows)
         else:  # counts still on their way: assume more while the window is full
             self.total_rows = page.offset + len(page.rows) + (1 if len(page.rows) == WINDOW else 0)
         table.clear()
@@ -225,8 +273,13 @@ class CustomersScreen(BaseScreen):
         table = self.query_one(WindowTable)
         table.more_after = self.window_offset + len(self.rows) < self.total_rows
         self.update_status()
-        for key, label in views.TABS:
-            self.query_one(f"#tab-{key}", Tab).label = f"{label} {counts.get(key, 0):,}"
+        for key, _label in views.TABS:
+            self.label_tab(key, counts.get(key, 0))
+
+    def label_tab(self, key: str, count: int) -> None:
+        if self.built:
+            label = dict(views.TABS)[key]
+            self.query_one(f"#tab-{key}", Tab).label = f"{label} {count:,}"
 
     def update_status(self) -> None:
         first = self.window_offset + 1 if self.rows else 0
@@ -257,7 +310,7 @@ class CustomersScreen(BaseScreen):
             self.loads += 1
             return
         self.search = search
-        self.reload(counts=True)
+        self.reload(counts=True, typing=True)
 
     @on(Input.Submitted, "#search")
     def search_done(self) -> None:
@@ -330,7 +383,11 @@ class CustomersScreen(BaseScreen):
         self.set_sort(self.sort, not self.desc)
 
     def action_sort(self) -> None:
-        options = [(s, label) for _k, label, s in COLUMNS if s is not None]
+        options = [
+            (s, "7-day momentum" if s == "momentum" else label)
+            for _k, label, s in COLUMNS
+            if s is not None
+        ]
 
         def picked(value: str | None) -> None:
             if value:

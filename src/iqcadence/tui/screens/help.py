@@ -63,6 +63,8 @@ increase. Load a profile into the editor, or save the weights as a profile.
 
 
 class HelpScreen(BaseScreen):
+    CSS_PATH = "../styles/help.tcss"
+
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll(id="help-body"):

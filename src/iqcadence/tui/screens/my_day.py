@@ -28,6 +28,7 @@ PANELS: tuple[tuple[str, str], ...] = (
 
 
 class MyDayScreen(BaseScreen):
+    CSS_PATH = "../styles/my_day.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "reload", "Refresh"),
         Binding("tab", "focus_next", "Next list", show=False),

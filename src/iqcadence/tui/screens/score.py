@@ -76,6 +76,7 @@ def _select_row(key: str) -> Horizontal:
 
 
 class ScoreScreen(BaseScreen):
+    CSS_PATH = "../styles/forms.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save"),
         Binding("ctrl+n", "clear", "Clear form"),

@@ -43,6 +43,7 @@ def _num(key: str, label: str, kind: str = "integer") -> Horizontal:
 
 
 class SettingsScreen(BaseScreen):
+    CSS_PATH = "../styles/forms.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save"),
         Binding("ctrl+r", "rescore", "Rescore all"),

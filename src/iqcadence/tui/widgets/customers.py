@@ -12,8 +12,10 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
+from textual.geometry import Region
 from textual.message import Message
 from textual.render import measure
+from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowKey
 
@@ -48,6 +50,38 @@ class WindowTable(DataTable[object]):
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
         self.more_before = False
         self.more_after = False
+        self._pass_styles: dict[object, Style] | None = None
+
+    # DataTable works out the widget's style and the row's (zebra) style
+    # again for every line, walking up the DOM each time; within one render
+    # pass they cannot change, so each is worked out once per pass.
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._pass_styles = {}
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._pass_styles = None
+
+    @property
+    def rich_style(self) -> Style:
+        cache = self._pass_styles
+        if cache is None:
+            return super().rich_style
+        style = cache.get("widget")
+        if style is None:
+            style = cache["widget"] = super().rich_style
+        return style
+
+    def _get_row_style(self, row_index: int, base_style: Style) -> Style:
+        cache = self._pass_styles
+        if cache is None or row_index < max(0, self.fixed_rows):
+            return super()._get_row_style(row_index, base_style)
+        key = ("row", row_index % 2, base_style)
+        style = cache.get(key)
+        if style is None:
+            style = cache[key] = super()._get_row_style(row_index, base_style)
+        return style
 
     def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
         """Column widths of new rows: a one-line Text cell is as wide as its
@@ -129,12 +163,14 @@ class WindowTable(DataTable[object]):
             self.cursor_foreground_priority == "css",
             self.cursor_background_priority == "css",
         )
-        pre = base_style + Style.from_meta({"row": row_index, "column": column_index})
-        pre += component_style
+        # The cell's meta (row, column) goes on last: the other additions are
+        # then the same for every cell and hit Rich's style cache.
+        pre = base_style + component_style
+        meta = Style.from_meta({"row": row_index, "column": column_index})
 
         def styled(segment_style: Style | None) -> Style:
             combined = pre + segment_style
-            return combined + post_style if combined else post_style
+            return (combined + post_style if combined else post_style) + meta
 
         blank = styled(None)
         line: list[Segment] = []
