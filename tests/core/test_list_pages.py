@@ -78,11 +78,17 @@ def test_broad_and_narrow_searches_find_the_same_page(
 ) -> None:
     filters = queries.CustomerFilter(search="summit")
     narrow = queries.list_customers(session, actor.client_id, filters, sort="score", desc=True)
+    where, _params = queries.filter_sql(session, actor.client_id, filters, sort="score")
+    assert "customer.id IN (SELECT value FROM json_each" in where
     monkeypatch.setattr(queries, "BROAD_SEARCH", 3)
     where, _params = queries.filter_sql(session, actor.client_id, filters, sort="score")
-    assert "GLOB" in where
-    broad = queries.list_customers(session, actor.client_id, filters, sort="score", desc=True)
-    assert [r["id"] for r in broad] == [r["id"] for r in narrow]
+    assert "customer.id + 0 IN (SELECT value FROM json_each" in where
+    listed = queries.list_customers(session, actor.client_id, filters, sort="score", desc=True)
+    monkeypatch.setattr(queries, "LIST_MATCHES_FACTOR", 0)
+    where, _params = queries.filter_sql(session, actor.client_id, filters, sort="score")
+    assert "GLOB" in where and "customer_fts" not in where
+    checked = queries.list_customers(session, actor.client_id, filters, sort="score", desc=True)
+    assert [r["id"] for r in checked] == [r["id"] for r in listed] == [r["id"] for r in narrow]
     assert len(narrow) == 14 and all(r["name"].startswith("Summit") for r in narrow)
     assert queries.count_customers(session, actor.client_id, filters) == 14
 
@@ -276,17 +282,27 @@ SEARCHES = [
 ]
 
 
-@pytest.mark.parametrize("broad", [0, 5000])
+@pytest.mark.parametrize(
+    ("broad", "listed", "budget"),
+    [(5000, 30, 3), (0, 30, 3), (0, 0, 3), (0, 0, 0)],
+    ids=["matches-sorted", "walk-list", "walk-checking-rows", "walk-gives-up"],
+)
 def test_search_pages_match_the_search_index(
     search_portfolio: None,
     session: Session,
     actor: Actor,
     monkeypatch: pytest.MonkeyPatch,
     broad: int,
+    listed: int,
+    budget: int,
 ) -> None:
     """Every sort, both directions, first and later pages, whether the page is
-    read by walking an index (broad) or by sorting the matches."""
+    read by sorting the matches, by walking an index looking rows up in the
+    list of matches, or checking each row (and giving up a walk that passes
+    too many rows)."""
     monkeypatch.setattr(queries, "BROAD_SEARCH", broad)
+    monkeypatch.setattr(queries, "LIST_MATCHES_FACTOR", listed)
+    monkeypatch.setattr(queries, "WALK_BUDGET", budget)
     for search in SEARCHES:
         filters = queries.CustomerFilter(search=search)
         for sort in queries.SORTS:
@@ -316,6 +332,7 @@ def test_a_broad_search_walks_the_sort_index_checking_rows(
     search_portfolio: None, session: Session, actor: Actor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(queries, "BROAD_SEARCH", 0)
+    monkeypatch.setattr(queries, "LIST_MATCHES_FACTOR", 0)
     filters = queries.CustomerFilter(search="chloe strat")
     where, _params = queries.filter_sql(session, actor.client_id, filters, sort="mrr")
     assert "GLOB" in where and "customer_fts" not in where

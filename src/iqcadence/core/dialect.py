@@ -424,14 +424,19 @@ def search_row_check(
 
 
 def search_clause(
-    bind: Engine | Connection, query: str | Search, *, walk: bool = False
+    bind: Engine | Connection,
+    query: str | Search,
+    *,
+    walk: bool = False,
+    check_rows: bool = True,
 ) -> tuple[str, dict[str, Any]]:
     """A WHERE fragment (over table `customer`) matching a search text.
 
     Every word must match the start of a word in name, manager or tags.
     `walk` is for a search matching many customers: the page is then read by
-    walking the sort's index and checking each row (search_row_check),
-    instead of fetching every match and sorting them.
+    walking the sort's index and checking each row (search_row_check; with
+    `check_rows` False, looking it up in the list of matches), instead of
+    fetching every match and sorting them.
     """
     search = parse_search(bind, query)
     if not search.words:
@@ -439,7 +444,7 @@ def search_clause(
     if is_sqlite(bind):
         if search.match is None:
             return "1 = 0", {}
-        if walk and isinstance(bind, Connection):
+        if walk and check_rows and isinstance(bind, Connection):
             check = search_row_check(bind, search)
             if check is not None:
                 return check
@@ -459,6 +464,49 @@ def search_clause(
             f"OR customer.tags ILIKE :{key})"
         )
     return " AND ".join(clauses), params
+
+
+# matches read first to estimate how many there are (see search_match_list)
+SAMPLE_MATCHES = 500
+
+
+def search_match_list(
+    conn: Connection, query: str | Search, cap: int, *, walk_above: int, size: int
+) -> tuple[str, dict[str, Any]] | None:
+    """SQLite: a WHERE fragment listing the ids of every match, read from the
+    index in one pass, or None when there are more than `cap` of them (or
+    the first SAMPLE_MATCHES say so: the index returns matches by ascending
+    id, so where the last of them falls among `size` ids estimates the
+    total without reading it).
+
+    The ids go back to SQLite as one JSON array (fetching them as rows would
+    cost more than reading them). With more than `walk_above` matches,
+    `customer.id + 0` makes the planner walk the sort's index and look each
+    row up in the list (before reading the row); with fewer, it reads the
+    matches by id and sorts them.
+    """
+    search = parse_search(conn, query)
+    if search.match is None:
+        return "1 = 0", {}
+    read = (
+        "SELECT COUNT(*), MAX(rowid), group_concat(rowid) FROM (SELECT rowid FROM customer_fts "
+        "WHERE customer_fts MATCH :fts_query LIMIT :cap) AS matches"
+    )
+    sample = min(SAMPLE_MATCHES, cap + 1)
+    count, last, ids = conn.execute(text(read), {"fts_query": search.match, "cap": sample}).one()
+    if int(count) == sample:
+        if sample * size > (cap + 1) * int(last):
+            return None
+        count, last, ids = conn.execute(
+            text(read), {"fts_query": search.match, "cap": cap + 1}
+        ).one()
+        if int(count) > cap:
+            return None
+    target = "customer.id + 0" if int(count) > walk_above else "customer.id"
+    return (
+        f"{target} IN (SELECT value FROM json_each(:search_ids))",
+        {"search_ids": f"[{ids or ''}]"},
+    )
 
 
 def search_matches_more_than(bind: Connection, query: str | Search, limit: int) -> bool:
@@ -544,3 +592,16 @@ def search_matches_customer(conn: Connection, query: str | Search, customer_id: 
         {"fts_query": search.match, "id": customer_id},
     ).first()
     return found is not None
+
+
+def table_triggers(conn: Connection, table: str) -> list[str]:
+    """SQLite: the CREATE TRIGGER statements on a table, to restore after a
+    batch migration rebuilds it (dropping a table drops its triggers).
+    Other engines keep triggers across ALTER TABLE: nothing to restore."""
+    if not is_sqlite(conn):
+        return []
+    rows = conn.execute(
+        text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :table"),
+        {"table": table},
+    )
+    return [str(sql) for (sql,) in rows if sql]

@@ -6,6 +6,7 @@ Lists never build ORM objects: at a million rows a page is one indexed query.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -64,8 +65,14 @@ class CustomerFilter:
 
 
 # A search matching more customers than this reads its page by walking the
-# sort's index (see dialect.search_clause) instead of sorting every match.
+# sort's index (see _page_search) instead of sorting every match.
 BROAD_SEARCH = 5000
+# Rows cost about this many times more to check on their columns than to
+# look up in a list of matches, per match the list holds (see _page_search).
+LIST_MATCHES_FACTOR = 30
+# A walk checking rows gives up after this many times the rows it should
+# need (matches bunched at the other end of the order).
+WALK_BUDGET = 3
 
 
 def _unindexed(column: str, *, numeric: bool = False) -> str:
@@ -81,14 +88,36 @@ def filter_sql(
     sort: str | None = None,
     search: dialect.Search | None = None,
 ) -> tuple[str, dict[str, Any]]:
-    """The WHERE clause of a customer filter and its parameters.
+    """The WHERE clause of a customer filter and its parameters (see
+    _filter_parts; a page of 50 rows is assumed)."""
+    where, params, search_where, search_params, _check = _filter_parts(
+        session, client_id, filters, sort=sort, search=search, wanted=50 if sort else None
+    )
+    if search_where:
+        where = f"{where} AND {search_where}"
+    return where, {**params, **search_params}
+
+
+def _filter_parts(
+    session: Session,
+    client_id: int,
+    filters: CustomerFilter,
+    *,
+    sort: str | None,
+    search: dialect.Search | None,
+    wanted: int | None,
+) -> tuple[str, dict[str, Any], str, dict[str, Any], bool]:
+    """The WHERE clause of a customer filter and its parameters, without
+    the search, then the search's own clause and parameters, and whether
+    that clause checks rows (a page read by walking the sort's index).
 
     With `sort` (a page of a list), filters on common values (the client,
     status active, a tier unless sorting by score) are written so no index
     serves them: the planner then walks the sort's index and stops after one
     page, instead of collecting every matching row and sorting it (it cannot
     tell that `status = 'active'` is most of the table without statistics).
-    `search` is `filters.search` already read by `dialect.parse_search`.
+    `search` is `filters.search` already read by `dialect.parse_search`;
+    `wanted` the rows of a page up to its last one (None: every row).
     """
     filters.validate()
     page = sort is not None
@@ -122,14 +151,57 @@ def filter_sql(
         where_clauses, where_params = custom_fields.where_sql(session, client_id, filters.where)
         clauses.extend(where_clauses)
         params.update(where_params)
+    search_where, check = "", False
+    search_params: dict[str, Any] = {}
     if filters.search and filters.search.strip():
         conn = session.connection()
         search = search or dialect.parse_search(conn, filters.search)
-        broad = page and dialect.search_matches_more_than(conn, search, BROAD_SEARCH)
-        clause, search_params = dialect.search_clause(conn, search, walk=broad)
-        clauses.append(clause)
-        params.update(search_params)
-    return " AND ".join(clauses), params
+        chosen = None
+        if wanted is not None and dialect.is_sqlite(conn):
+            plain_filters = not (
+                filters.band
+                or filters.tier
+                or filters.lifecycle
+                or filters.manager
+                or filters.tag
+                or filters.where
+                or filters.status not in (None, "active")
+            )
+            chosen = _page_search(conn, search, wanted, plain_filters=plain_filters)
+        if chosen is None:
+            search_where, search_params = dialect.search_clause(conn, search)
+        else:
+            search_where, search_params, check = chosen
+    return " AND ".join(clauses), params, search_where, search_params, check
+
+
+def _page_search(
+    conn: Connection, search: dialect.Search, wanted: int, *, plain_filters: bool
+) -> tuple[str, dict[str, Any], bool]:
+    """How a page of a search is read, cheapest first for the number of
+    matches M among N customers:
+
+    - M ≤ BROAD_SEARCH: the matches are read by id and sorted;
+    - M up to √(LIST_MATCHES_FACTOR · wanted · N): the sort's index is walked
+      and each row looked up in the list of matches (building the list
+      costs about as much as checking the rows the walk would pass);
+    - more: the sort's index is walked and each row checked on its own
+      columns (True), a short walk since matches are frequent. Not with
+      other filters than the client and the status (`plain_filters`): rows
+      they reject would be read to be checked, where the list is consulted
+      before reading a row, and such a filter may be rare at this end of
+      the order (a tier sorted by MRR).
+    """
+    size = int(conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM customer")).scalar_one())
+    cap = max(BROAD_SEARCH, int(math.sqrt(LIST_MATCHES_FACTOR * max(wanted, 1) * size)))
+    listed = dialect.search_match_list(conn, search, cap, walk_above=BROAD_SEARCH, size=size)
+    if listed is not None:
+        return listed[0], listed[1], False
+    check = dialect.search_row_check(conn, search) if plain_filters else None
+    if check is not None:
+        return check[0], check[1], True
+    clause, params = dialect.search_clause(conn, search, walk=True, check_rows=False)
+    return clause, params, False
 
 
 def list_customers(
@@ -154,23 +226,88 @@ def list_customers(
     if filters.search and filters.search.strip():
         filters.validate()
         search = dialect.parse_search(session.connection(), filters.search)
-    if sort == "name" and not desc and limit is not None and search is not None:
-        page = _name_prefix_page(session, client_id, filters, search, limit=limit, offset=offset)
+    if sort == "name" and limit is not None and search is not None:
+        page = _name_prefix_page(
+            session, client_id, filters, search, limit=limit, offset=offset, desc=desc
+        )
         if page is not None:
             return [_typed_row(row) for row in page]
-    where, params = filter_sql(session, client_id, filters, sort=sort, search=search)
+    where, params, search_where, search_params, check = _filter_parts(
+        session,
+        client_id,
+        filters,
+        sort=sort,
+        search=search,
+        wanted=None if limit is None else offset + limit,
+    )
     direction = "DESC" if desc else "ASC"
-    order = f"{SORTS[sort]} {direction}, customer.id {direction}"
-    if sort == "arr":
-        # ARR is 12 × MRR on every write path: walking the MRR index gives ARR's
-        # order, and only ties of MRR are sorted by ARR (no index of its own).
-        order = f"customer.mrr {direction}, {order}"
+    # ARR is 12 × MRR on every write path: walking the MRR index gives ARR's
+    # order, and only ties of MRR are sorted by ARR (no index of its own).
+    columns = ["customer.mrr"] if sort == "arr" else []
+    columns += [SORTS[sort], "customer.id"]
+    order = ", ".join(f"{column} {direction}" for column in columns)
+    conn = session.connection()
+    if check and limit is not None:
+        walked = _walked_page(
+            conn,
+            where,
+            {**params, **search_params},
+            search_where,
+            order,
+            columns,
+            limit=limit,
+            offset=offset,
+        )
+        if walked is not None:
+            return [_typed_row(row) for row in walked]
+        # the matches are rare at this end of the order: look rows up in the list
+        assert search is not None
+        search_where, search_params = dialect.search_clause(
+            conn, search, walk=True, check_rows=False
+        )
+    if search_where:
+        where = f"{where} AND {search_where}"
+    params.update(search_params)
     sql = f"SELECT customer.* FROM customer WHERE {where} ORDER BY {order}"
     if limit is not None:
         sql += " LIMIT :limit OFFSET :offset"
         params.update(limit=limit, offset=offset)
-    rows = session.connection().execute(text(sql), params).mappings().all()
+    rows = conn.execute(text(sql), params).mappings().all()
     return [_typed_row(dict(row)) for row in rows]
+
+
+def _walked_page(
+    conn: Connection,
+    where: str,
+    params: dict[str, Any],
+    check: str,
+    order: str,
+    columns: list[str],
+    *,
+    limit: int,
+    offset: int,
+) -> list[dict[str, Any]] | None:
+    """A page read by walking the sort's index and checking each row, or
+    None when the matches are rarer than expected at this end of the order
+    (the walk stops after WALK_BUDGET times the rows it should need)."""
+    wanted = offset + limit
+    if wanted == 0:
+        return []
+    size = int(conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM customer")).scalar_one())
+    cap = max(BROAD_SEARCH, int(math.sqrt(LIST_MATCHES_FACTOR * wanted * size)))
+    budget = max(WALK_BUDGET * wanted * size // max(cap, 1), WALK_BUDGET * wanted)
+    # the walk is a co-routine read in its own order; the outer LIMIT stops it
+    found = conn.execute(
+        text(
+            f"SELECT iq_id FROM (SELECT customer.id AS iq_id, {check} AS iq_hit "
+            f"FROM customer WHERE {where} ORDER BY {order} LIMIT :iq_budget) "
+            "WHERE iq_hit LIMIT :iq_wanted"
+        ),
+        {**params, "iq_budget": budget, "iq_wanted": wanted},
+    ).all()
+    if len(found) < wanted:
+        return None
+    return _whole_rows(conn, [{"id": int(row[0])} for row in found[offset:]])
 
 
 # At most this many customers whose name starts with odd characters (not a
@@ -253,9 +390,10 @@ def _name_prefix_page(
     *,
     limit: int,
     offset: int,
+    desc: bool = False,
 ) -> list[dict[str, Any]] | None:
-    """A page sorted by name of a broad search one of whose words starts
-    many names, or None (use the general plan).
+    """A page sorted by name (`desc`: from the end) of a broad search one of
+    whose words starts many names, or None (use the general plan).
 
     Names starting with a searched word sit together in name order: walking
     the name index from "a" would pass every name before them, and sorting
@@ -293,7 +431,8 @@ def _name_prefix_page(
     if others_check is None:
         return None
     check, check_params = others_check
-    order = "ORDER BY customer.name_key ASC, customer.id ASC LIMIT :wanted"
+    direction = "DESC" if desc else "ASC"
+    order = f"ORDER BY customer.name_key {direction}, customer.id {direction} LIMIT :wanted"
     # candidates are merged on these; only the page's rows are read whole
     keys = "customer.id, customer.name_key, customer.name"
     params.update(low=phrase, high=_next_prefix(phrase), wanted=wanted)
@@ -339,8 +478,13 @@ def _name_prefix_page(
             .all()
         ):
             rows[int(found["id"])] = dict(found)
-    merged = sorted(rows.values(), key=lambda r: (r["name_key"], r["id"]))[:wanted]
+    merged = sorted(rows.values(), key=lambda r: (r["name_key"], r["id"]), reverse=desc)[:wanted]
     cutoff = (merged[-1]["name_key"], merged[-1]["id"]) if len(merged) == wanted else None
+
+    def before_cutoff(key: tuple[Any, Any]) -> bool:
+        """Whether a row with this key comes before the page's last row."""
+        return cutoff is None or (key > cutoff if desc else key < cutoff)
+
     # 3. names whose start `name_key` and the search index may read apart
     odd_ranges = []
     for number, (low, high) in enumerate(_odd_ranges(phrase)):
@@ -358,17 +502,14 @@ def _name_prefix_page(
     )
     fetched = [dict(found) for found in conn.execute(text(ranges), params).mappings().all()]
     for number in range(len(odd_ranges)):
-        batch = [r for r in fetched if r["iq_range"] == number]
-        if len(batch) == ODD_NAMES and (
-            cutoff is None or max((r["name_key"], r["id"]) for r in batch) < cutoff
-        ):
+        batch = [(r["name_key"], r["id"]) for r in fetched if r["iq_range"] == number]
+        # the range's rows not looked at come after its last one looked at
+        if len(batch) == ODD_NAMES and before_cutoff(min(batch) if desc else max(batch)):
             return None  # more odd names than we look at, some of them inside the page
     for row in fetched:
         del row["iq_range"]
     odd = [
-        r
-        for r in fetched
-        if int(r["id"]) not in rows and (cutoff is None or (r["name_key"], r["id"]) < cutoff)
+        r for r in fetched if int(r["id"]) not in rows and before_cutoff((r["name_key"], r["id"]))
     ]
     if not odd:
         return _whole_rows(conn, merged[offset:])
@@ -377,6 +518,7 @@ def _name_prefix_page(
     candidates = sorted(
         [(r, True) for r in merged] + [(r, False) for r in odd],
         key=lambda pair: (pair[0]["name_key"], pair[0]["id"]),
+        reverse=desc,
     )
     for row, known in candidates:
         if not known:
