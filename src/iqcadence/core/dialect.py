@@ -577,19 +577,11 @@ def search_matches_customer(conn: Connection, query: str | Search, customer_id: 
     search = parse_search(conn, query)
     if not search.words:
         return True
-    if search.match is None:
-        return False
-    check = search_row_check(conn, search)
-    if check is not None:
-        clause, params = check
-        found = conn.execute(
-            text(f"SELECT 1 FROM customer WHERE customer.id = :iq_id AND {clause}"),
-            {**params, "iq_id": customer_id},
-        ).first()
-        return found is not None
+    check = search_row_check(conn, search) if is_sqlite(conn) else None
+    clause, params = check or search_clause(conn, search)
     found = conn.execute(
-        text("SELECT 1 FROM customer_fts WHERE customer_fts MATCH :fts_query AND rowid = :id"),
-        {"fts_query": search.match, "id": customer_id},
+        text(f"SELECT 1 FROM customer WHERE customer.id = :iq_id AND {clause}"),
+        {**params, "iq_id": customer_id},
     ).first()
     return found is not None
 
