@@ -303,6 +303,7 @@ def test_search_pages_match_the_search_index(
     monkeypatch.setattr(queries, "BROAD_SEARCH", broad)
     monkeypatch.setattr(queries, "LIST_MATCHES_FACTOR", listed)
     monkeypatch.setattr(queries, "WALK_BUDGET", budget)
+    monkeypatch.setattr(queries, "PREFIX_WALK", budget)
     for search in SEARCHES:
         filters = queries.CustomerFilter(search=search)
         for sort in queries.SORTS:

@@ -319,6 +319,9 @@ ODD_CHECKS = 8
 # At most this many matches outside the start of names are merged into a
 # name-prefix page.
 OTHER_MATCHES = 5000
+# Names starting with the leading words are checked for the other words up
+# to this many times the rows of the page.
+PREFIX_WALK = 20
 
 
 def _next_prefix(prefix: str) -> str:
@@ -419,8 +422,6 @@ def _name_prefix_page(
     wanted = offset + limit
     if wanted == 0:
         return []
-    if not dialect.search_matches_more_than(conn, search, BROAD_SEARCH):
-        return None  # few matches: the general plan sorts them all
     plain = replace(filters, search=None)
     where, params = filter_sql(session, client_id, plain, sort="name")
     lead = _leading_words(conn, words, wanted)
@@ -436,19 +437,32 @@ def _name_prefix_page(
     # candidates are merged on these; only the page's rows are read whole
     keys = "customer.id, customer.name_key, customer.name"
     params.update(low=phrase, high=_next_prefix(phrase), wanted=wanted)
-    # 1. names starting with the words (whole page in one index range)
+    # 1. names starting with the words (whole page in one index range), the
+    # other words checked on the row for at most PREFIX_WALK rows a match
+    in_range = "customer.name_key >= :low AND customer.name_key < :high"
+    budget = {"iq_budget": PREFIX_WALK * wanted}
     starting = (
         conn.execute(
             text(
-                f"SELECT {keys} FROM customer WHERE {where} "
-                f"AND customer.name_key >= :low AND customer.name_key < :high "
-                f"AND {check} {order}"
+                f"SELECT id, name_key, name FROM (SELECT {keys}, {check} AS iq_hit "
+                f"FROM customer WHERE {where} AND {in_range} "
+                f"{order.replace(':wanted', ':iq_budget')}) WHERE iq_hit LIMIT :wanted"
             ),
-            {**params, **check_params},
+            {**params, **check_params, **budget},
         )
         .mappings()
         .all()
     )
+    if len(starting) < wanted:
+        walked = conn.execute(
+            text(
+                f"SELECT COUNT(*) FROM (SELECT 1 FROM customer WHERE {where} AND {in_range} "
+                "LIMIT :iq_budget) AS walked"
+            ),
+            {**params, **budget},
+        ).scalar_one()
+        if int(walked) == budget["iq_budget"]:
+            return None  # the other words are rare among these names
     rows: dict[int, dict[str, Any]] = {}
     for found in starting:
         row = dict(found)
