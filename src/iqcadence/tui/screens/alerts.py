@@ -19,7 +19,7 @@ from iqcadence.core import views
 from iqcadence.tui.modals.choice import ChoiceModal
 from iqcadence.tui.modals.confirm import ConfirmModal
 from iqcadence.tui.screens.base import BaseScreen
-from iqcadence.tui.widgets.common import money
+from iqcadence.tui.widgets.common import Table, money
 
 GROUPINGS = ("category", "severity", "customer")
 SEVERITY_STYLES = {
@@ -29,9 +29,19 @@ SEVERITY_STYLES = {
     "opportunity": "cyan",
 }
 SNOOZES = [("1d", "1 day"), ("7d", "7 days"), ("30d", "30 days")]
+COLUMNS = (
+    ("sel", " "),
+    ("severity", "Severity"),
+    ("category", "Category"),
+    ("customer", "Customer"),
+    ("reason", "Why"),
+    ("mrr", "MRR"),
+    ("state", "State"),
+)
 
 
 class AlertsScreen(BaseScreen):
+    CSS_PATH = "../styles/alerts.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("g", "group", "Group by"),
         Binding("z", "snooze", "Snooze"),
@@ -59,25 +69,20 @@ class AlertsScreen(BaseScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("Deriving the alerts of every active customer…", id="exposure")
-        yield DataTable(id="alerts-table", cursor_type="row")
+        yield Table(id="alerts-table", cursor_type="row")
         yield Static(id="alerts-status")
         yield Footer()
 
     def on_mount(self) -> None:
         self.title = "Alerts"
         table = self.query_one(DataTable)
-        for key, label in (
-            ("sel", " "),
-            ("severity", "Severity"),
-            ("category", "Category"),
-            ("customer", "Customer"),
-            ("reason", "Why"),
-            ("mrr", "MRR"),
-            ("state", "State"),
-        ):
-            table.add_column(label, key=key)
+        self.add_columns(table)
         table.focus()
         self.refresh_data()
+
+    def add_columns(self, table: DataTable[Any]) -> None:
+        for key, label in COLUMNS:
+            table.add_column(label, key=key)
 
     def refresh_data(self) -> None:
         app = self.iq
@@ -116,7 +121,10 @@ class AlertsScreen(BaseScreen):
         self.loads += 1
         table = self.query_one(DataTable)
         cursor = table.cursor_row
-        table.clear()
+        # Columns anew: their widths fit this grouping's rows, not an earlier one's.
+        table.clear(columns=True)
+        self.add_columns(table)
+        slot = [key for key, _label in COLUMNS].index(self.grouping)
         counts = board.counts.get(self.grouping, {})
         for group, items in board.groups.get(self.grouping, {}).items():
             total = counts.get(group, len(items))
@@ -125,16 +133,7 @@ class AlertsScreen(BaseScreen):
                 if total == len(items)
                 else (f"{group} ({len(items):,} of {total:,} listed)")
             )
-            table.add_row(
-                "",
-                Text(label, style="bold underline"),
-                "",
-                "",
-                "",
-                "",
-                "",
-                key=f"group:{group}",
-            )
+            table.add_row(*self.group_cells(slot, label), key=f"group:{group}")
             for alert in items:
                 key = f"{alert.customer_id}|{alert.category}"
                 state = (
@@ -147,26 +146,18 @@ class AlertsScreen(BaseScreen):
                 table.add_row(
                     Text("●", style="bold magenta") if key in self.selected else " ",
                     Text(alert.severity, style=SEVERITY_STYLES.get(alert.severity, "")),
-                    alert.category,
-                    alert.customer,
-                    alert.reason,
-                    money(alert.mrr),
+                    Text(alert.category),
+                    Text(alert.customer),  # as typed: a '[' in a name is not markup
+                    Text(alert.reason),
+                    Text(money(alert.mrr)),
                     Text(state, style="dim"),
                     key=key,
                 )
         listed_customers = len(board.groups.get("customer", {}))
         if self.grouping == "customer" and board.customers > listed_customers:
             more = board.customers - listed_customers
-            table.add_row(
-                "",
-                Text(f"… {more:,} more customers with alerts", style="dim"),
-                "",
-                "",
-                "",
-                "",
-                "",
-                key="group:more",
-            )
+            cells = self.group_cells(slot, f"… {more:,} more customers with alerts")
+            table.add_row(*cells, key="group:more")
         if table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1), animate=False)
         exposure = board.exposure
@@ -183,6 +174,13 @@ class AlertsScreen(BaseScreen):
             text.append("\n" + " · ".join(parts), "dim")
         self.query_one("#exposure", Static).update(text)
         self.update_status()
+
+    @staticmethod
+    def group_cells(slot: int, label: str) -> list[Text]:
+        """A group's heading row: its name under the column it is grouped by."""
+        cells = [Text("") for _ in COLUMNS]
+        cells[slot] = Text(label, style="bold underline")
+        return cells
 
     def update_status(self) -> None:
         board = self.board

@@ -20,7 +20,7 @@ from iqcadence.tui.modals.confirm import ConfirmModal, TypedConfirmModal
 from iqcadence.tui.modals.text import TextModal
 from iqcadence.tui.screens import record_actions
 from iqcadence.tui.screens.base import BaseScreen
-from iqcadence.tui.widgets.common import BAND_STYLES, band_label, money, plain
+from iqcadence.tui.widgets.common import BAND_STYLES, Table, band_label, money, plain
 
 CHOICES: dict[str, tuple[str, ...]] = {
     "tier": TIERS,
@@ -63,16 +63,16 @@ class Customer360Screen(BaseScreen):
         with Horizontal(id="c360-body"):
             with VerticalScroll(id="c360-left", classes="c360-col"):
                 yield Label("Fields", classes="panel-title")
-                yield DataTable(id="fields", cursor_type="row", show_header=False)
+                yield Table(id="fields", cursor_type="row", show_header=False)
                 yield Horizontal(id="editor")
                 yield Label("Contacts", classes="panel-title")
-                yield DataTable(id="contacts", cursor_type="row")
+                yield Table(id="contacts", cursor_type="row")
             with Vertical(id="c360-centre", classes="c360-col"):
                 yield Label("Timeline", classes="panel-title", id="timeline-title")
-                yield DataTable(id="timeline", cursor_type="row")
+                yield Table(id="timeline", cursor_type="row")
             with VerticalScroll(id="c360-right", classes="c360-col"):
                 yield Label("Score breakdown", classes="panel-title")
-                yield DataTable(id="breakdown", cursor_type="none")
+                yield Table(id="breakdown", cursor_type="none")
                 yield Label("30-day trend", classes="panel-title")
                 yield Sparkline([], id="trend")
                 yield Static(id="trend-text", classes="muted")
@@ -138,7 +138,9 @@ class Customer360Screen(BaseScreen):
             text.append(" (manual)", style="dim")
         text.append("   ")
         text.append(data["name"], style="bold")
-        text.append(f"   {data.get('status')} · {data.get('lifecycle')}")
+        text.append(f"   {data.get('lifecycle')}")
+        if data.get("status") != "active":
+            text.append(f" · {data.get('status')}", style="bold yellow")
         text.append(f"   ARR {money(data.get('arr'))}")
         if data.get("renewal_date"):
             days = data.get("days_to_renewal")

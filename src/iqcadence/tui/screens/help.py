@@ -33,7 +33,8 @@ biggest drops and the portfolio numbers. **Enter** on any line opens the custome
 ## Customers
 All accounts. Type in the search box (**/**) to narrow as you type; **[ ]** or a
 click switch band tabs; **s** picks the sort column (or click a header),
-**r** reverses it; **f** sets filters (manager, tier, tag, lifecycle).
+**r** reverses it (the **7d** column sorts by the 7-day score change, biggest
+drops first); **f** sets filters (manager, tier, tag, lifecycle).
 **space** or shift-click selects rows, **a** selects the visible page, **b** runs a
 bulk action (rescore, add a tag, set lifecycle, archive) after asking.
 **Enter** opens a customer.
@@ -43,13 +44,15 @@ bulk action (rescore, add a tag, set lifecycle, archive) after asking.
 fields offer only their options. **n** note, **e** e-mail, **m** meeting, **t** task,
 **p** start a playbook, **b** briefing, **x** explain the score, **a** archive (or bring
 back), **D** delete for ever (admins; you type the name to confirm), **f** filter
-the timeline. Viewers see the record read-only.
+the timeline; **Enter** on a contact shows that contact's timeline alone (again
+for everyone's). Viewers see the record read-only.
 
 ## Alerts
 **g** changes the grouping (category, severity, customer). **z** snoozes
 (1, 7 or 30 days), **d** dismisses, **w** wakes; **space** selects several alerts for
 one action. The panel shows the monthly revenue exposed to critical and
-warning alerts.
+warning alerts. On a large portfolio the counts cover every alert and the table
+lists the most severe of each group.
 
 ## Score a customer
 Fill in the signals; the score, band and breakdown update as you type. MRR and

@@ -3,13 +3,15 @@ and the health distribution bar."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Static
+from textual.widgets import DataTable, Static
+from textual.widgets.data_table import RowKey
 
 from iqcadence.core.scoring import BAND_LABELS, BANDS
 from iqcadence.core.views import Kpis
@@ -50,10 +52,11 @@ def money(value: float | None) -> str:
 def momentum_text(value: float | None) -> Text:
     if value is None:
         return Text("·", style="dim")
-    if value > 0.05:
-        return Text(f"▲{value:+.0f}", style="green")
-    if value < -0.05:
-        return Text(f"▼{value:+.0f}", style="red")
+    points = round(value)  # whole points: a move under half a point reads as flat
+    if points > 0:
+        return Text(f"▲+{points}", style="green")
+    if points < 0:
+        return Text(f"▼{points}", style="red")
     return Text("▶0", style="dim")
 
 
@@ -122,3 +125,20 @@ class KpiStrip(Horizontal):
         self.query_one("#kpi-bar", Static).update(
             Text.assemble(distribution_text(kpis.bands, kpis.unscored), "\n", legend)
         )
+
+
+class Table(DataTable[Any]):
+    """A DataTable whose cells are drawn again when a column's width changes.
+
+    DataTable works out column widths on idle, after new rows arrive, but
+    keeps the cells it may already have drawn at the old widths: a table
+    filled while its screen was being laid out kept showing 'tick' for
+    'ticket: Webhook failing'. Any change of a column's width here drops
+    the drawn cells."""
+
+    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
+        before = [column.get_render_width(self) for column in self.ordered_columns]
+        super()._update_dimensions(new_rows)
+        if [column.get_render_width(self) for column in self.ordered_columns] != before:
+            self._clear_caches()
+            self.refresh()

@@ -12,7 +12,7 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Region
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.render import measure
 from textual.strip import Strip
@@ -87,7 +87,14 @@ class WindowTable(DataTable[object]):
         """Column widths of new rows: a one-line Text cell is as wide as its
         text, so it is not measured through Rich (a window of a hundred rows
         is a thousand cells); anything else is measured as DataTable does."""
-        keys = list(new_rows)
+        before = [column.get_render_width(self) for column in self.ordered_columns]
+        self._measure_new_rows(list(new_rows))
+        if [column.get_render_width(self) for column in self.ordered_columns] != before:
+            # Cells drawn at the old widths are drawn again (see common.Table).
+            self._clear_caches()
+            self.refresh()
+
+    def _measure_new_rows(self, keys: list[RowKey]) -> None:
         simple = []
         for row_key in keys:
             row_index = self._row_locations.get(row_key)
@@ -109,6 +116,12 @@ class WindowTable(DataTable[object]):
                     width = measure(console, cell, 1)
                 if width > column.content_width:
                     column.content_width = width
+        # As DataTable does once widths are known: the scrollable size.
+        width = sum(column.get_render_width(self) for column in self.columns.values())
+        header = self.header_height if self.show_header else 0
+        self.virtual_size = Size(
+            width + self._row_label_column_width, self._total_row_height + header
+        )
 
     def _render_cell(
         self,
