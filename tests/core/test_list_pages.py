@@ -415,3 +415,39 @@ def test_rows_are_read_as_the_search_index_reads_them() -> None:
     assert dialect.search_tokens("İstanbul") == ("istanbul",)
     assert dialect._row_matches("Summit", "Chloé Martin", None, "chlo\x1fsum") == 1
     assert dialect._row_matches("Summit", "Chloé Martin", None, "hlo") == 0
+
+
+@pytest.mark.parametrize("listed", [30, 0])
+def test_a_search_with_other_filters_looks_rows_up_in_the_matches(
+    search_portfolio: None,
+    session: Session,
+    actor: Actor,
+    monkeypatch: pytest.MonkeyPatch,
+    listed: int,
+) -> None:
+    """A filter besides the status: the walk consults the list of matches
+    before reading a row, never a check that reads every row."""
+    monkeypatch.setattr(queries, "BROAD_SEARCH", 0)
+    monkeypatch.setattr(queries, "LIST_MATCHES_FACTOR", listed)
+    filters = queries.CustomerFilter(search="harbor", manager="ana souza")
+    where, _params = queries.filter_sql(session, actor.client_id, filters, sort="mrr")
+    assert "GLOB" not in where and "customer.id + 0 IN" in where
+    for sort in ("mrr", "name", "renewal"):
+        for desc in (False, True):
+            want = [
+                r["name"]
+                for r in queries.list_customers(
+                    session,
+                    actor.client_id,
+                    queries.CustomerFilter(search="harbor"),
+                    sort=sort,
+                    desc=desc,
+                    limit=None,
+                )
+                if r["manager"] == "Ana Souza"
+            ]
+            got = queries.list_customers(
+                session, actor.client_id, filters, sort=sort, desc=desc, limit=2, offset=1
+            )
+            assert [r["name"] for r in got] == want[1:3]
+    assert len(want) == 5
