@@ -70,6 +70,7 @@ BROAD_SEARCH = 5000
 # Rows cost about this many times more to check on their columns than to
 # look up in a list of matches, per match the list holds (see _page_search).
 LIST_MATCHES_FACTOR = 30
+LIST_MATCHES_MAX = 100_000
 # A walk checking rows gives up after this many times the rows it should
 # need (matches bunched at the other end of the order).
 WALK_BUDGET = 3
@@ -175,6 +176,12 @@ def _filter_parts(
     return " AND ".join(clauses), params, search_where, search_params, check
 
 
+def _list_cap(wanted: int, size: int) -> int:
+    """The most matches listed for a walk (see _page_search)."""
+    listed = int(math.sqrt(LIST_MATCHES_FACTOR * max(wanted, 1) * size))
+    return max(BROAD_SEARCH, min(listed, LIST_MATCHES_MAX))
+
+
 def _page_search(
     conn: Connection, search: dialect.Search, wanted: int, *, plain_filters: bool
 ) -> tuple[str, dict[str, Any], bool]:
@@ -193,7 +200,7 @@ def _page_search(
       the order (a tier sorted by MRR).
     """
     size = int(conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM customer")).scalar_one())
-    cap = max(BROAD_SEARCH, int(math.sqrt(LIST_MATCHES_FACTOR * max(wanted, 1) * size)))
+    cap = _list_cap(wanted, size)
     listed = dialect.search_match_list(conn, search, cap, walk_above=BROAD_SEARCH, size=size)
     if listed is not None:
         return listed[0], listed[1], False
@@ -294,7 +301,7 @@ def _walked_page(
     if wanted == 0:
         return []
     size = int(conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM customer")).scalar_one())
-    cap = max(BROAD_SEARCH, int(math.sqrt(LIST_MATCHES_FACTOR * wanted * size)))
+    cap = _list_cap(wanted, size)
     budget = max(WALK_BUDGET * wanted * size // max(cap, 1), WALK_BUDGET * wanted)
     # the walk is a co-routine read in its own order; the outer LIMIT stops it
     found = conn.execute(
