@@ -395,3 +395,64 @@ def test_new_customers_scored_in_the_insert_match_a_rescore(
     assert state["search"] == [(1,)]
     theta = next(r for r in state["customers"] if r[0] == "Theta")
     assert (theta[8], theta[9]) == (0, "2026-09-01")  # 87 days since contact today
+
+
+def _bulk_with_repeats(tmp_path: Path) -> Path:
+    lines = ["name,logins,manager"]
+    for i in range(40):
+        lines.append(f"Firm {i},{i % 30},Csm{i % 3}")
+    lines.insert(13, "FIRM 3 ,7,Csm9")  # line 14 repeats line 5 (Firm 3)
+    lines.append("firm 39,1,Csm9")  # line 43 repeats line 42
+    path = tmp_path / "bulk.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("bulk", [True, False])
+def test_repeated_names_in_a_bulk_import_are_rejected_like_row_by_row(
+    session: Any,
+    actor: Actor,
+    db_path: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    bulk: bool,
+) -> None:
+    """On the bulk path the unique name index is dropped and built once at the
+    end; repeated names are still found, reported with their line and the
+    file's own row, and taken out."""
+    from iqcadence.core.imports import customers as module
+
+    if bulk:
+        monkeypatch.setattr(module, "SUSPEND_MIN_ROWS", 10)
+        monkeypatch.setattr(module, "CHUNK_ROWS", 9)
+    path = _bulk_with_repeats(tmp_path)
+    before = dump(db_path)
+    refused = run(session, actor, path)
+    assert not refused.written and dump(db_path) == before
+    assert [(p.line, p.field, p.value) for p in refused.problems] == [
+        (14, "name", "FIRM 3 "),
+        (43, "name", "firm 39"),
+    ]
+    errors = tmp_path / "errors.csv"
+    with errors.open("w", newline="") as out:
+        summary = run(session, actor, path, skip_invalid=True, errors_out=out)
+    assert (summary.created, summary.rejected, summary.scoring["scored"]) == (40, 2, 40)
+    names = rows(db_path, "SELECT name, manager FROM customer WHERE name_key LIKE 'firm 3%'")
+    assert ("Firm 3", "Csm0") in names and all(m != "Csm9" for _n, m in names)
+    assert rows(db_path, "SELECT COUNT(*) FROM score_snapshot") == [(40,)]
+    assert rows(db_path, "SELECT COUNT(*) FROM customer_fts WHERE customer_fts MATCH 'csm9'") == [
+        (0,)
+    ]
+    written = errors.read_text().splitlines()
+    assert written[1].startswith("FIRM 3 ,7,Csm9") and written[2].startswith("firm 39,1,Csm9")
+    index = rows(db_path, "SELECT sql FROM sqlite_master WHERE name = 'uq_customer_client_name'")[
+        0
+    ][0]
+    assert index.startswith("CREATE UNIQUE INDEX")
+    with pytest.raises(sqlite3.IntegrityError), sqlite3.connect(db_path) as conn:
+        conn.execute(
+            "INSERT INTO customer (client_id, name, name_key, lifecycle, status, tags, "
+            "score_manual, created_at, updated_at) "
+            "SELECT client_id, 'x', name_key, lifecycle, status, tags, 0, created_at, "
+            "updated_at FROM customer LIMIT 1"
+        )

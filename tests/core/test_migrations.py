@@ -301,3 +301,70 @@ def test_two_processes_upgrading_at_once_both_succeed(
         ]
     finally:
         conn.close()
+
+
+def test_unique_names_become_an_index_keeping_rows_and_search_triggers(tmp_path: Path) -> None:
+    """0007: the one-name-per-client rule moves from a table constraint to a
+    unique index (which a bulk import can drop and rebuild); the rebuilt table
+    keeps its rows, its snapshots and the triggers that feed the search index,
+    and the downgrade puts the constraint back."""
+    path = tmp_path / "old.db"
+    make_old_database(path, "0005_reports")
+    engine = create_db_engine(resolve_location(path))
+    try:
+        migrations.upgrade(engine, "0007_unique_names")
+        with engine.begin() as conn:
+            index_sql = conn.execute(
+                text("SELECT sql FROM sqlite_master WHERE name = 'uq_customer_client_name'")
+            ).scalar_one()
+            table_sql = conn.execute(
+                text("SELECT sql FROM sqlite_master WHERE name = 'customer'")
+            ).scalar_one()
+            triggers = conn.execute(
+                text(
+                    "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' "
+                    "AND tbl_name = 'customer'"
+                )
+            ).scalar_one()
+            assert conn.execute(text("SELECT COUNT(*) FROM score_snapshot")).scalar() == 1
+            conn.execute(
+                text(
+                    "INSERT INTO customer (client_id, name, name_key, lifecycle, status, tags, "
+                    "score_manual, created_at, updated_at) VALUES (1, 'Newcomer', 'newcomer', "
+                    "'active', 'active', '', 0, '2026-01-01', '2026-01-01')"
+                )
+            )
+            found = conn.execute(
+                text("SELECT COUNT(*) FROM customer_fts WHERE customer_fts MATCH 'newcomer'")
+            ).scalar_one()
+        with pytest.raises(Exception, match="UNIQUE"), engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO customer (client_id, name, name_key, lifecycle, status, tags, "
+                    "score_manual, created_at, updated_at) VALUES (1, 'OLD TIMER', 'old timer', "
+                    "'active', 'active', '', 0, '2026-01-01', '2026-01-01')"
+                )
+            )
+        from alembic import command
+
+        from iqcadence.core import dialect
+
+        with engine.connect() as conn, dialect.foreign_keys_suspended(conn), conn.begin():
+            command.downgrade(migrations.alembic_config(conn), "0005_reports")  # type: ignore[arg-type]
+        with engine.connect() as conn:
+            restored = conn.execute(
+                text("SELECT sql FROM sqlite_master WHERE name = 'customer'")
+            ).scalar_one()
+            kept = conn.execute(text("SELECT COUNT(*) FROM customer")).scalar_one()
+            triggers_after = conn.execute(
+                text(
+                    "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' "
+                    "AND tbl_name = 'customer'"
+                )
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    assert index_sql.startswith("CREATE UNIQUE INDEX") and "UNIQUE" not in table_sql
+    assert triggers == 3 and found == 1
+    assert "CONSTRAINT uq_customer_client_name UNIQUE" in restored
+    assert kept == 2 and triggers_after == 3

@@ -597,6 +597,7 @@ def _check_keys(loaded: LoadedBackup) -> None:
             for constraint in table.constraints
             if isinstance(constraint, UniqueConstraint)
         ]
+        keys += [[c.name for c in index.columns] for index in table.indexes if index.unique]
         keys += [[c.name] for c in table.columns if c.unique]
         for key in keys:
             if not key or not all(k in names for k in key):

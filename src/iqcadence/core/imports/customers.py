@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import gc
 import json
+from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from itertools import islice, repeat
@@ -112,6 +113,9 @@ SCORE_ON_INSERT = True
 SUSPEND_MIN_ROWS = 20_000
 MONEY_TOLERANCE = 0.07  # ARR vs 12 × MRR once MRR is rounded to cents
 MISSING = object()
+# One name per client: on a bulk write into an empty client this index is
+# built once at the end (see `_check_unique_names`) instead of row by row.
+UNIQUE_NAMES = "uq_customer_client_name"
 MEMO_SIZE = 20_000
 PREVIEW_ROWS = 5
 UNIQUE_FIELDS = frozenset({"name", "notes", "email", "website", "phone", "domain"})
@@ -311,6 +315,10 @@ class _Importer:
         self.fresh = False
         self.next_id = 0
         self.fresh_sql = ""
+        # the file line of each row inserted on that path, by id - first id
+        self.lines: array[int] = array("l")
+        self.unique_dropped = False
+        self.removed = 0  # rows taken out again by `_check_unique_names`
 
     # -- driver -------------------------------------------------------------
 
@@ -351,6 +359,8 @@ class _Importer:
 
     def _finish(self, max_id: int) -> None:
         summary, conn = self.summary, self.conn
+        if self.unique_dropped:
+            self._check_unique_names(max_id)
         summary.problems = sorted(self.report.problems, key=lambda p: p.line)
         summary.problems_total = self.report.total
         summary.rejected = self.report.rows
@@ -359,7 +369,7 @@ class _Importer:
             summary.written = False
             return
         if self.fresh:  # every new customer is listed with its given lifecycle
-            touched = self.next_id - max_id - 1
+            touched = self.next_id - max_id - 1 - self.removed
         else:
             conn.execute(
                 text(
@@ -407,7 +417,8 @@ class _Importer:
         if self.suspended:
             dialect.rebuild_search_index(conn)
         for index in self.dropped_indexes:
-            index.create(conn)
+            if index.name != UNIQUE_NAMES:
+                index.create(conn)
         if summary.changes:
             self._fill_scores()
         audit.record(
@@ -636,9 +647,16 @@ class _Importer:
             present = {ix["name"] for ix in inspect(self.conn).get_indexes("customer")}
             table = Customer.__table__  # type: ignore[attr-defined]
             for index in sorted(table.indexes, key=lambda ix: str(ix.name)):
-                if index.name in present:
-                    index.drop(self.conn)
-                    self.dropped_indexes.append(index)
+                if index.name not in present:
+                    continue
+                if index.name == UNIQUE_NAMES:
+                    # rows breaking it are found at the end and read again
+                    # from the file for the report, so only then
+                    if not (self.fresh and self.source.path is not None):
+                        continue
+                    self.unique_dropped = True
+                index.drop(self.conn)
+                self.dropped_indexes.append(index)
 
     def _compare(
         self, updates: list[tuple[int, list[str], dict[str, Any], int]]
@@ -736,10 +754,10 @@ class _Importer:
             if score is not None and values.get("score_source", "manual") == "computed":
                 score = None
             if score is None:
-                out += [old["score"] if old is not None else None, 0]
+                out += [old["score"] if old is not None else None, False]
             else:
                 manual = old is None or old["score"] != score or not old["score_manual"]
-                out += [score, 1]
+                out += [score, True]
         return tuple(out), manual
 
     def _money(self, values: dict[str, Any], old: dict[str, Any] | None) -> list[Any]:
@@ -800,7 +818,7 @@ class _Importer:
         if "tags" not in columns:
             extra.append(("tags", ""))
         if "score_manual" not in columns:
-            extra.append(("score_manual", 0))
+            extra.append(("score_manual", False))
         names = columns + [name for name, _ in extra]
         tail = tuple(value for _, value in extra)
         if self.fresh:
@@ -869,12 +887,62 @@ class _Importer:
         )
         # the rows that wrote are numbered in order from `start`, without gaps
         written = [param[lifecycle_at] for param, good in zip(params, ok, strict=True) if good]
+        self.lines.extend(row[0] for row, good in zip(rows, ok, strict=True) if good)
         self.next_id = start + len(written)
         self.conn.exec_driver_sql(
             f"INSERT INTO {GIVEN_TABLE} (id, lifecycle) VALUES (?, ?)",
             list(zip(range(start, self.next_id), written, strict=True)),
         )
         return ok
+
+    def _check_unique_names(self, max_id: int) -> None:
+        """Build the unique name index dropped for the bulk write; when rows
+        of the file repeat a name, reject every repeat after the first (as a
+        row-by-row insert would have) and take those rows out first."""
+        conn = self.conn
+        index = next(ix for ix in self.dropped_indexes if ix.name == UNIQUE_NAMES)
+        conn.exec_driver_sql("SAVEPOINT import_unique")
+        try:
+            index.create(conn)
+        except IntegrityError:
+            conn.exec_driver_sql("ROLLBACK TO SAVEPOINT import_unique")
+        else:
+            conn.exec_driver_sql("RELEASE SAVEPOINT import_unique")
+            return
+        conn.exec_driver_sql("RELEASE SAVEPOINT import_unique")
+        rows = conn.execute(
+            text(
+                "SELECT id, name_key FROM customer WHERE client_id = :client_id "
+                "AND id > :max_id AND name_key IN (SELECT name_key FROM customer "
+                "WHERE client_id = :client_id AND id > :max_id "
+                "GROUP BY name_key HAVING COUNT(*) > 1) ORDER BY name_key, id"
+            ),
+            {"client_id": self.actor.client_id, "max_id": max_id},
+        )
+        kept: set[str] = set()
+        repeats: dict[int, int] = {}  # file line -> id
+        for customer_id, key in rows:
+            if key in kept:
+                repeats[self.lines[int(customer_id) - max_id - 1]] = int(customer_id)
+            else:
+                kept.add(key)
+        raw = self.source.reread(repeats)
+        at = self._column_index("name")
+        for line in sorted(repeats):
+            row = raw.get(line, [])
+            value = row[at] if at is not None and at < len(row) else ""
+            self._problem(line, row, "name", "another row of the file has this name", value)
+        ids = list(repeats.values())
+        for start in range(0, len(ids), 500):
+            part = ids[start : start + 500]
+            marks = ", ".join([self.ph] * len(part))
+            conn.exec_driver_sql(f"DELETE FROM customer WHERE id IN ({marks})", tuple(part))
+            conn.exec_driver_sql(f"DELETE FROM {GIVEN_TABLE} WHERE id IN ({marks})", tuple(part))
+        self.removed = len(ids)
+        self.summary.created -= len(ids)
+        lines = set(repeats)
+        self.summary.preview = [p for p in self.summary.preview if p["line"] not in lines]
+        index.create(conn)
 
     def _effective_days(self, baseline: int | None, as_of: str | None) -> int | None:
         """scoring.effective_days of a new row's (baseline, ISO date) pair."""

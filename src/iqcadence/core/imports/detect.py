@@ -14,7 +14,7 @@ import codecs
 import csv
 import io
 import os
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -173,6 +173,7 @@ class CsvSource:
     _owned: BinaryIO | None = None
     header_line: int = 1
     _line_num: int = field(default=0)
+    path: Path | None = None  # set when the rows can be read again
 
     @property
     def bytes_read(self) -> int:
@@ -198,6 +199,23 @@ class CsvSource:
         except csv.Error as exc:
             raise RefusedFile(f"{self.name}:{previous + 1}: cannot read the CSV ({exc}).") from None
 
+    def reread(self, lines: Collection[int]) -> dict[int, list[str]]:
+        """The records starting on `lines`, read again from the file (for a
+        problem found after the rows were written). Needs `path`."""
+        if self.path is None:
+            raise ValueError(f"{self.name} cannot be read twice")
+        wanted = set(lines)
+        found: dict[int, list[str]] = {}
+        with open_csv(
+            self.path, name=self.name, encoding=self.encoding, delimiter=self.delimiter
+        ) as again:
+            for line, row in again.rows():
+                if line in wanted:
+                    found[line] = row
+                    if len(found) == len(wanted):
+                        break
+        return found
+
     def close(self) -> None:
         if not self._text.closed:
             self._text.close()
@@ -222,6 +240,7 @@ def open_csv(
     delimiter unless given, and read the header row."""
     owned: BinaryIO | None = None
     size: int | None = None
+    path: Path | None = None
     if isinstance(source, str | os.PathLike):
         path = Path(source)
         display = name or str(path)
@@ -288,6 +307,7 @@ def open_csv(
             _reader=reader,
             _owned=owned,
             header_line=reader.line_num,
+            path=path,
         )
     except BaseException:
         if owned is not None:

@@ -49,7 +49,8 @@ class Customer(SQLModel, table=True):
     """
 
     __table_args__ = (
-        UniqueConstraint("client_id", "name_key", name="uq_customer_client_name"),
+        # an index, not a constraint, so a bulk import can build it once at the end
+        Index("uq_customer_client_name", "client_id", "name_key", unique=True),
         Index("ix_customer_score", "score"),
         Index("ix_customer_tier_score", "tier", "score"),
         Index("ix_customer_mrr", "mrr"),
@@ -60,7 +61,7 @@ class Customer(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    client_id: int = Field(foreign_key="client.id", index=True)
+    client_id: int = Field(foreign_key="client.id")
     name: str
     name_key: str = Field(index=True)
     website: str | None = None
