@@ -434,6 +434,19 @@ def subscore_sql(signal: str, *, days_sql: str = "days") -> str:
     raise ValueError(f"unknown signal {signal!r}")
 
 
+def present_sql(signal: str, *, days_sql: str = "days") -> str:
+    """SQL true when a signal is present: its sub-score is not NULL. Cheaper
+    than testing the sub-score itself (each one is NULL exactly when its
+    input is, growth when it is not one of the scored words), and this runs
+    for every row of a bulk import or rescore."""
+    if signal == "growth":
+        # not `IN (...)`: SQLite builds a lookup table for a list of three
+        # each time a statement runs, i.e. per row under executemany
+        return "(growth = 'strong' OR growth = 'mild' OR growth = 'none')"
+    column = f"({days_sql})" if signal == "days" else signal
+    return f"{column} IS NOT NULL"
+
+
 def raw_score_sql(weights: Mapping[str, int], *, days_sql: str) -> str | None:
     """SQL for the unrounded weighted mean, or None if every weight is zero.
 
@@ -447,7 +460,9 @@ def raw_score_sql(weights: Mapping[str, int], *, days_sql: str) -> str | None:
         sub = subscore_sql(name, days_sql=days_sql)
         if weight > 0:
             terms.append(f"COALESCE({weight} * {sub}, 0.0)")
-            present.append(f"(CASE WHEN {sub} IS NULL THEN 0 ELSE {weight} END)")
+            present.append(
+                f"(CASE WHEN {present_sql(name, days_sql=days_sql)} THEN {weight} ELSE 0 END)"
+            )
         else:
             terms.append("0.0")
     if not present:
