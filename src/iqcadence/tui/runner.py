@@ -16,6 +16,10 @@ from iqcadence.core.errors import IQError
 T = TypeVar("T")
 
 
+class Cancelled(Exception):
+    """Raised inside a core call whose worker was cancelled, to stop early."""
+
+
 class Failed(Exception):
     """A core call failed; `message` is what the user is told."""
 

@@ -362,10 +362,15 @@ def _active_rows(
     if customer_ids is None:
         result = conn.execute(text(sql), params).mappings().all()
         return [_typed_row(dict(r)) for r in result]
+    # By id: `+ 0` / `|| ''` keep the planner off the client and status indexes,
+    # which it otherwise walks whole for a few hundred ids.
+    by_id = sql.replace("client_id = :client_id", "client_id + 0 = :client_id").replace(
+        "status = 'active'", "status || '' = 'active'"
+    )
     for chunk in _chunks(list(customer_ids), 500):
         marks = ", ".join(f":c{i}" for i in range(len(chunk)))
         chunk_params = {**params, **{f"c{i}": cid for i, cid in enumerate(chunk)}}
-        result = conn.execute(text(f"{sql} AND id IN ({marks})"), chunk_params).mappings().all()
+        result = conn.execute(text(f"{by_id} AND id IN ({marks})"), chunk_params).mappings().all()
         rows.extend(_typed_row(dict(r)) for r in result)
     return rows
 

@@ -14,8 +14,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Header, Static
+from textual.worker import get_current_worker
 
 from iqcadence.core import views
+from iqcadence.tui import runner
 from iqcadence.tui.modals.choice import ChoiceModal
 from iqcadence.tui.modals.confirm import ConfirmModal
 from iqcadence.tui.screens.base import BaseScreen
@@ -80,6 +82,10 @@ class AlertsScreen(BaseScreen):
         table.focus()
         self.refresh_data()
 
+    def on_screen_resume(self) -> None:
+        if not self.loading:  # a derivation already on its way (e.g. right after mounting)
+            self.refresh_data()
+
     def add_columns(self, table: DataTable[Any]) -> None:
         for key, label in COLUMNS:
             table.add_column(label, key=key)
@@ -93,6 +99,10 @@ class AlertsScreen(BaseScreen):
         per_group, customer_groups = self.PER_GROUP, self.CUSTOMER_GROUPS
 
         def progress(done: int, total: int) -> None:
+            # A newer derivation replaced this one: stop instead of finishing
+            # work nobody will see (a thread cannot be stopped from outside).
+            if get_current_worker().is_cancelled:
+                raise runner.Cancelled
             app.call_from_thread(self.show_progress, done, total)
 
         app.run_db(
