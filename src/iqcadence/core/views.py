@@ -246,6 +246,40 @@ def _few_matches(session: Session, search: str) -> bool:
     return int(found.scalar_one()) <= FEW_MATCHES
 
 
+MANAGER_CHOICES = 200  # beyond this many managers the filter is typed, not picked
+
+
+def managers(session: Session, client_id: int) -> list[str] | None:
+    """The managers named on the client's customers, for the manager filter
+    (which matches a whole name): read from the manager index alone, each
+    checked for this client with one indexed look-up. None when there are
+    more than MANAGER_CHOICES."""
+    conn = session.connection()
+    names = [
+        str(m)
+        for (m,) in conn.execute(
+            text(
+                "SELECT DISTINCT customer.manager FROM customer "
+                "WHERE customer.manager IS NOT NULL AND customer.manager <> '' "
+                "ORDER BY customer.manager LIMIT :cap"
+            ),
+            {"cap": MANAGER_CHOICES * 4 + 1},
+        )
+    ]
+    if len(names) > MANAGER_CHOICES * 4:
+        return None
+    mine = [
+        name
+        for name in names
+        if conn.execute(
+            text("SELECT 1 FROM customer WHERE manager = :m AND client_id = :c LIMIT 1"),
+            {"m": name, "c": client_id},
+        ).first()
+        is not None
+    ]
+    return None if len(mine) > MANAGER_CHOICES else sorted(mine, key=str.casefold)
+
+
 # --- jump to a customer --------------------------------------------------------
 
 

@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static, Tab, Tabs
 from iqcadence.core import views
 from iqcadence.core.queries import CustomerFilter
 from iqcadence.core.scoring import LIFECYCLES, TIERS
+from iqcadence.tui import runner
 from iqcadence.tui.modals.choice import ChoiceModal
 from iqcadence.tui.modals.confirm import ConfirmModal
 from iqcadence.tui.modals.form import FormField, FormModal
@@ -402,8 +403,24 @@ class CustomersScreen(BaseScreen):
 
     def action_filters(self) -> None:
         f = self.filters
+        client_id = self.iq.actor.client_id
+        try:  # the filter matches a whole name: offer the names when they are few
+            names = self.iq.call_db(lambda s: views.managers(s, client_id))
+        except runner.Failed:
+            names = None
+        current = f.manager or ""
+        if names is not None and current:
+            current = next((n for n in names if n.casefold() == current.casefold()), current)
+            if current not in names:
+                names = [current, *names]
         fields = [
-            FormField("manager", "Manager", "any manager", f.manager or ""),
+            FormField(
+                "manager",
+                "Manager",
+                "any manager",
+                current,
+                options=None if names is None else tuple(names),
+            ),
             FormField("tier", "Tier", "any tier", f.tier or "", options=TIERS),
             FormField("tag", "Tag", "any tag", f.tag or ""),
             FormField(
