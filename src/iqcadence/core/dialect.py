@@ -378,11 +378,11 @@ def _row_matches(name: Any, manager: Any, tags: Any, wanted: Any) -> int:
     )
 
 
-# the name, manager and tags of a row as one lowercase text
-_ROW_TEXT = (
-    "LOWER(customer.name || ' ' || COALESCE(customer.manager, '') || ' ' "
-    "|| COALESCE(customer.tags, ''))"
+# the name, manager and tags of a row as one text, and lowercased
+_ROW_RAW = (
+    "(customer.name || ' ' || COALESCE(customer.manager, '') || ' ' || COALESCE(customer.tags, ''))"
 )
+_ROW_TEXT = f"LOWER{_ROW_RAW}"
 
 
 def search_row_check(
@@ -392,11 +392,14 @@ def search_row_check(
     the word numbers in `skip`), without the search index; None when a word
     is not one index word.
 
-    Names, managers and tags in plain ASCII are checked by GLOB (each word
-    starts the text or follows a character that is not a letter, digit, "-"
-    or "_"); other rows by a SQL function reading them with the index's own
-    tokenizer. For a page read by walking the sort's index: a row costs a
-    microsecond, where asking the search index costs far more.
+    Names, managers and tags in plain ASCII (as many characters as bytes)
+    are checked by GLOB (each word starts the text or follows a character
+    that is not a letter, digit, "-" or "_"), after a plain substring test
+    turning most rows away; other rows by a SQL function reading them with
+    the index's own tokenizer. For a page read by walking the sort's index:
+    a row costs a microsecond or two, where asking the search index costs far
+    more. Conditions of CASE WHEN stop at the first false one (AND in a
+    value does not), hence its shape.
     """
     search = parse_search(conn, query)
     if search.tokens is None:
@@ -407,18 +410,18 @@ def search_row_check(
     raw = conn.connection.driver_connection
     assert raw is not None
     raw.create_function(_ROW_MATCH_FUNCTION, 4, _row_matches, deterministic=True)
-    params: dict[str, Any] = {
-        "search_odd": "*[^\x01-\x7f]*",
-        "search_tokens": "\x1f".join(tokens),
-    }
-    plain = []
+    params: dict[str, Any] = {"search_tokens": "\x1f".join(tokens)}
+    contains, starts = [], []
     for index, token in enumerate(tokens):
+        params[f"search_word_{index}"] = token
         params[f"search_glob_{index}"] = f"*[^a-z0-9_-]{token}*"
-        plain.append(f"(' ' || {_ROW_TEXT}) GLOB :search_glob_{index}")
+        contains.append(f"instr({_ROW_TEXT}, :search_word_{index})")
+        starts.append(f"(' ' || {_ROW_TEXT}) GLOB :search_glob_{index}")
     return (
-        f"(CASE WHEN {_ROW_TEXT} GLOB :search_odd THEN {_ROW_MATCH_FUNCTION}("
+        f"(CASE WHEN length({_ROW_RAW}) <> length(CAST({_ROW_RAW} AS BLOB)) "
+        f"THEN {_ROW_MATCH_FUNCTION}("
         "customer.name, customer.manager, customer.tags, :search_tokens) "
-        f"ELSE ({' AND '.join(plain)}) END)",
+        f"WHEN {' AND '.join(contains + starts)} THEN 1 ELSE 0 END)",
         params,
     )
 
