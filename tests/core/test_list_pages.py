@@ -304,6 +304,7 @@ def test_search_pages_match_the_search_index(
     monkeypatch.setattr(queries, "LIST_MATCHES_FACTOR", listed)
     monkeypatch.setattr(queries, "WALK_BUDGET", budget)
     monkeypatch.setattr(queries, "PREFIX_WALK", budget)
+    monkeypatch.setattr(queries, "FEW_OTHERS", 200 if listed else 0)
     for search in SEARCHES:
         filters = queries.CustomerFilter(search=search)
         for sort in queries.SORTS:

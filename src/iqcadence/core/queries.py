@@ -261,7 +261,6 @@ def list_customers(
             {**params, **search_params},
             search_where,
             order,
-            columns,
             limit=limit,
             offset=offset,
         )
@@ -289,20 +288,22 @@ def _walked_page(
     params: dict[str, Any],
     check: str,
     order: str,
-    columns: list[str],
     *,
     limit: int,
     offset: int,
+    budget: int | None = None,
 ) -> list[dict[str, Any]] | None:
     """A page read by walking the sort's index and checking each row, or
     None when the matches are rarer than expected at this end of the order
-    (the walk stops after WALK_BUDGET times the rows it should need)."""
+    (the walk stops after `budget` rows, by default WALK_BUDGET times the
+    rows it should need)."""
     wanted = offset + limit
     if wanted == 0:
         return []
-    size = int(conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM customer")).scalar_one())
-    cap = _list_cap(wanted, size)
-    budget = max(WALK_BUDGET * wanted * size // max(cap, 1), WALK_BUDGET * wanted)
+    if budget is None:
+        size = int(conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM customer")).scalar_one())
+        cap = _list_cap(wanted, size)
+        budget = max(WALK_BUDGET * wanted * size // max(cap, 1), WALK_BUDGET * wanted)
     # the walk is a co-routine read in its own order; the outer LIMIT stops it
     found = conn.execute(
         text(
@@ -327,8 +328,10 @@ ODD_CHECKS = 8
 # name-prefix page.
 OTHER_MATCHES = 5000
 # Names starting with the leading words are checked for the other words up
-# to this many times the rows of the page.
+# to this many times the rows of the page; as many names from the start of
+# the name order are checked when more than FEW_OTHERS other matches show.
 PREFIX_WALK = 20
+FEW_OTHERS = 200
 
 
 def _next_prefix(prefix: str) -> str:
@@ -481,11 +484,28 @@ def _name_prefix_page(
             return None
         rows[int(row["id"])] = row
     # 2. every other match, when there are few
-    others = dialect.search_outside_name_start(
-        conn, search, [n for n, _word in lead], OTHER_MATCHES
-    )
+    lead_numbers = [n for n, _word in lead]
+    others = dialect.search_outside_name_start(conn, search, lead_numbers, FEW_OTHERS)
     if others is None:
-        return None
+        # other matches are many: they may fill the page from the start of
+        # the name order, as a short walk checking rows tells
+        whole = dialect.search_row_check(conn, search)
+        if whole is not None:
+            walked = _walked_page(
+                conn,
+                where,
+                {**params, **whole[1]},
+                whole[0],
+                f"customer.name_key {direction}, customer.id {direction}",
+                limit=limit,
+                offset=offset,
+                budget=PREFIX_WALK * wanted,
+            )
+            if walked is not None:
+                return walked
+        others = dialect.search_outside_name_start(conn, search, lead_numbers, OTHER_MATCHES)
+        if others is None:
+            return None
     if others:
         ids = ", ".join(str(i) for i in others)
         for found in (
