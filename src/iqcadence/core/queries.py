@@ -451,18 +451,14 @@ def _name_prefix_page(
     # other words checked on the row for at most PREFIX_WALK rows a match
     in_range = "customer.name_key >= :low AND customer.name_key < :high"
     budget = {"iq_budget": PREFIX_WALK * wanted}
-    starting = (
-        conn.execute(
-            text(
-                f"SELECT id, name_key, name FROM (SELECT {keys}, {check} AS iq_hit "
-                f"FROM customer WHERE {where} AND {in_range} "
-                f"{order.replace(':wanted', ':iq_budget')}) WHERE iq_hit LIMIT :wanted"
-            ),
-            {**params, **check_params, **budget},
-        )
-        .mappings()
-        .all()
-    )
+    starting = conn.execute(
+        text(
+            f"SELECT id, name_key, name FROM (SELECT {keys}, {check} AS iq_hit "
+            f"FROM customer WHERE {where} AND {in_range} "
+            f"{order.replace(':wanted', ':iq_budget')}) WHERE iq_hit LIMIT :wanted"
+        ),
+        {**params, **check_params, **budget},
+    ).all()
     if len(starting) < wanted:
         walked = conn.execute(
             text(
@@ -475,7 +471,7 @@ def _name_prefix_page(
             return None  # the other words are rare among these names
     rows: dict[int, dict[str, Any]] = {}
     for found in starting:
-        row = dict(found)
+        row = {"id": found[0], "name_key": found[1], "name": found[2]}
         start = str(row["name"])[: len(phrase)]
         if not (start.isascii() and start.lower() == phrase):
             # its name_key starts with the word but the name itself does not
@@ -508,17 +504,11 @@ def _name_prefix_page(
             return None
     if others:
         ids = ", ".join(str(i) for i in others)
-        for found in (
-            conn.execute(
-                text(
-                    f"SELECT {keys} FROM customer WHERE {where} AND customer.id IN ({ids}) {order}"
-                ),
-                params,
-            )
-            .mappings()
-            .all()
-        ):
-            rows[int(found["id"])] = dict(found)
+        for found in conn.execute(
+            text(f"SELECT {keys} FROM customer WHERE {where} AND customer.id IN ({ids}) {order}"),
+            params,
+        ).all():
+            rows[int(found[0])] = {"id": found[0], "name_key": found[1], "name": found[2]}
     merged = sorted(rows.values(), key=lambda r: (r["name_key"], r["id"]), reverse=desc)[:wanted]
     cutoff = (merged[-1]["name_key"], merged[-1]["id"]) if len(merged) == wanted else None
 
