@@ -79,10 +79,10 @@ def test_broad_and_narrow_searches_find_the_same_page(
     filters = queries.CustomerFilter(search="summit")
     narrow = queries.list_customers(session, actor.client_id, filters, sort="score", desc=True)
     where, _params = queries.filter_sql(session, actor.client_id, filters, sort="score")
-    assert "customer.id IN (SELECT value FROM json_each" in where
+    assert "customer.id IN (SELECT rowid FROM customer_fts" in where
     monkeypatch.setattr(queries, "BROAD_SEARCH", 3)
     where, _params = queries.filter_sql(session, actor.client_id, filters, sort="score")
-    assert "customer.id + 0 IN (SELECT value FROM json_each" in where
+    assert "customer.id + 0 IN (SELECT rowid FROM customer_fts" in where
     listed = queries.list_customers(session, actor.client_id, filters, sort="score", desc=True)
     monkeypatch.setattr(queries, "LIST_MATCHES_FACTOR", 0)
     where, _params = queries.filter_sql(session, actor.client_id, filters, sort="score")

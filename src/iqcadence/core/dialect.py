@@ -476,39 +476,35 @@ SAMPLE_MATCHES = 500
 def search_match_list(
     conn: Connection, query: str | Search, cap: int, *, walk_above: int, size: int
 ) -> tuple[str, dict[str, Any]] | None:
-    """SQLite: a WHERE fragment listing the ids of every match, read from the
-    index in one pass, or None when there are more than `cap` of them (or
-    the first SAMPLE_MATCHES say so: the index returns matches by ascending
-    id, so where the last of them falls among `size` ids estimates the
-    total without reading it).
+    """SQLite: a WHERE fragment looking rows up in the matches of the search
+    index, or None when there are more than `cap` of them.
 
-    The ids go back to SQLite as one JSON array (fetching them as rows would
-    cost more than reading them). With more than `walk_above` matches,
-    `customer.id + 0` makes the planner walk the sort's index and look each
-    row up in the list (before reading the row); with fewer, it reads the
-    matches by id and sorts them.
+    How many there are is estimated from the first SAMPLE_MATCHES: the index
+    returns matches by ascending id, so where the last of them falls among
+    `size` ids tells without reading the others. With more than
+    `walk_above` matches, `customer.id + 0` makes the planner walk the sort's
+    index and look each row up in the matches (before reading the row); with
+    fewer, it reads the matches by id and sorts them.
     """
     search = parse_search(conn, query)
     if search.match is None:
         return "1 = 0", {}
-    read = (
-        "SELECT COUNT(*), MAX(rowid), group_concat(rowid) FROM (SELECT rowid FROM customer_fts "
-        "WHERE customer_fts MATCH :fts_query LIMIT :cap) AS matches"
-    )
-    sample = min(SAMPLE_MATCHES, cap + 1)
-    count, last, ids = conn.execute(text(read), {"fts_query": search.match, "cap": sample}).one()
-    if int(count) == sample:
-        if sample * size > (cap + 1) * int(last):
-            return None
-        count, last, ids = conn.execute(
-            text(read), {"fts_query": search.match, "cap": cap + 1}
-        ).one()
-        if int(count) > cap:
-            return None
-    target = "customer.id + 0" if int(count) > walk_above else "customer.id"
+    count, last = conn.execute(
+        text(
+            "SELECT COUNT(*), MAX(rowid) FROM (SELECT rowid FROM customer_fts "
+            "WHERE customer_fts MATCH :fts_query LIMIT :cap) AS matches"
+        ),
+        {"fts_query": search.match, "cap": SAMPLE_MATCHES},
+    ).one()
+    matches = int(count)
+    if matches == SAMPLE_MATCHES:
+        matches = SAMPLE_MATCHES * size // max(int(last), 1)
+    if matches > cap:
+        return None
+    target = "customer.id + 0" if matches > walk_above else "customer.id"
     return (
-        f"{target} IN (SELECT value FROM json_each(:search_ids))",
-        {"search_ids": f"[{ids or ''}]"},
+        f"{target} IN (SELECT rowid FROM customer_fts WHERE customer_fts MATCH :fts_query)",
+        {"fts_query": search.match},
     )
 
 
