@@ -109,3 +109,47 @@ def test_without_a_terminal_points_to_the_cli(cli: Any) -> None:
     assert result.exit_code == 0
     assert result.stdout.count("\n") == 1
     assert "iqcadence --help" in result.stdout
+
+
+class TestFirstFrame:
+    """The first screen's content is read while the app starts, so the first
+    frame already shows it (not an empty frame filled in later)."""
+
+    async def test_customers_first_frame_holds_the_first_page(self, portfolio_db: Any) -> None:
+        from iqcadence.tui.app import make_app
+        from iqcadence.tui.widgets.customers import WindowTable
+        from tests.tui.conftest import TODAY
+
+        app = make_app(portfolio_db, today=TODAY, start="customers")
+        rows_at_first_frame: list[int] = []
+        original = app._display
+
+        def display(screen: Any, renderable: Any) -> None:
+            if renderable is not None and screen.children and not rows_at_first_frame:
+                rows_at_first_frame.append(screen.query_one(WindowTable).row_count)
+            original(screen, renderable)
+
+        app._display = display
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            assert app.screen.loads >= 1 and app.screen.content_shown
+        assert rows_at_first_frame == [5]  # the whole portfolio, in the very first frame
+
+    async def test_my_day_first_frame_holds_the_kpis(self, portfolio_db: Any) -> None:
+        from iqcadence.tui.app import make_app
+        from tests.tui.conftest import TODAY
+
+        app = make_app(portfolio_db, today=TODAY)
+        kpis_at_first_frame: list[str] = []
+        original = app._display
+
+        def display(screen: Any, renderable: Any) -> None:
+            if renderable is not None and screen.children and not kpis_at_first_frame:
+                kpis_at_first_frame.append(str(screen.query_one("#kpi-accounts").render()))
+            original(screen, renderable)
+
+        app._display = display
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+        assert kpis_at_first_frame and "Accounts" in kpis_at_first_frame[0]
+        assert "5" in kpis_at_first_frame[0]  # active accounts of the test portfolio

@@ -97,14 +97,17 @@ class IQCadenceApp(App[None]):
         if loader is not None:
             self._prefetched[start] = runner.Prefetch(database, loader(self))
 
+    PREFETCH_WAIT = 0.3  # s: the longest the first frame waits for its content
+
     def take_prefetched(self, mode: str) -> Any:
         """The first content read for the `mode` screen while the app started
-        (waiting for it if need be), once; None when there is none or it failed
-        (the screen then reads it in a worker as usual)."""
+        (waiting up to PREFETCH_WAIT for it), once; None when there is none, it
+        failed or it is slower than that (a very large or busy database): the
+        screen then shows its frame and reads the content in a worker as usual."""
         job = self._prefetched.pop(mode, None)
         if job is None:
             return None
-        return job.result()
+        return job.result(timeout=self.PREFETCH_WAIT)
 
     @property
     def today(self) -> date:
