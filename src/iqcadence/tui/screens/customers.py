@@ -27,7 +27,8 @@ from iqcadence.tui.screens.base import BaseScreen
 from iqcadence.tui.widgets.common import band_text, momentum_text, money, plain, score_text
 from iqcadence.tui.widgets.customers import WindowTable
 
-WINDOW = 100  # rows held by the table at once
+WINDOW = 100  # most rows held by the table at once (and the first page's size)
+WINDOW_MIN = 50  # fewest: a window is about twice the rows the table shows
 COUNT_DELAY = 0.3  # s: while typing a search, the tab counts wait for a pause
 
 # (column key, label, sort key or None)
@@ -74,6 +75,7 @@ class CustomersScreen(BaseScreen):
         self.sort = "name"
         self.desc = False
         self.window_offset = 0
+        self.page_size = WINDOW  # the rows asked for the window shown
         self.total_rows = 0
         self.counts: dict[str, int] | None = None  # per tab, for the current filters
         self.rows: list[dict[str, Any]] = []
@@ -144,6 +146,12 @@ class CustomersScreen(BaseScreen):
         base = replace(self.filters, search=self.search or None)
         return views.tab_filter(self.tab, base)
 
+    def window_size(self) -> int:
+        """Rows to fetch for a window: about two screenfuls (fewer rows make
+        each keystroke's query and redraw cheaper), within WINDOW_MIN–WINDOW."""
+        height = self.query_one(WindowTable).size.height or self.app.size.height
+        return max(WINDOW_MIN, min(WINDOW, 2 * height))
+
     def reload(
         self,
         *,
@@ -160,6 +168,7 @@ class CustomersScreen(BaseScreen):
         app = self.iq
         filters = self.current_filter()
         sort, desc = self.sort, self.desc
+        limit = self.window_size()
         if keep_cursor:
             offset = self.window_offset
             cursor = self.query_one(WindowTable).cursor_row
@@ -171,7 +180,7 @@ class CustomersScreen(BaseScreen):
                 filters,
                 sort=sort,
                 desc=desc,
-                limit=WINDOW,
+                limit=limit,
                 offset=offset,
                 today=app.today,
             )
@@ -181,6 +190,7 @@ class CustomersScreen(BaseScreen):
             self.cancel_counts()
 
         def shown(page: views.Page) -> None:
+            self.page_size = limit
             self.show(page, cursor)
             if self.counts is None:  # counted after the rows are on screen, never competing
                 if typing:
@@ -232,11 +242,12 @@ class CustomersScreen(BaseScreen):
         self.window_offset = page.offset
         if self.counts is not None:
             self.total_rows = self.counts.get(self.tab, 0)
-        elif page.offset == 0 and len(page.rows) < WINDOW:  # the whole list is in the window
+        elif page.offset == 0 and len(page.rows) < self.page_size:  # the whole list is here
             self.total_rows = len(page.rows)
             self.label_tab(self.tab, self.total_rows)
         else:  # counts still on their way: assume more while the window is full
-            self.total_rows = page.offset + len(page.rows) + (1 if len(page.rows) == WINDOW else 0)
+            full = len(page.rows) == self.page_size
+            self.total_rows = page.offset + len(page.rows) + (1 if full else 0)
         table.clear()
         today = self.iq.today
         for row in page.rows:
@@ -331,7 +342,8 @@ class CustomersScreen(BaseScreen):
         wanted = max(
             0, min(self.window_offset + table.cursor_row + event.step, self.total_rows - 1)
         )
-        new_offset = max(0, min(wanted - WINDOW // 2, self.total_rows - WINDOW))
+        size = self.window_size()
+        new_offset = max(0, min(wanted - size // 2, self.total_rows - size))
         if new_offset != self.window_offset:
             self.reload(offset=new_offset, cursor=wanted - new_offset)
 
@@ -340,7 +352,8 @@ class CustomersScreen(BaseScreen):
         if event.where == "first":
             self.reload(offset=0, cursor=0)
         else:
-            self.reload(offset=max(0, self.total_rows - WINDOW), cursor=WINDOW)
+            size = self.window_size()
+            self.reload(offset=max(0, self.total_rows - size), cursor=size)
 
     @on(WindowTable.ToggleRow)
     def toggle(self, event: WindowTable.ToggleRow) -> None:
