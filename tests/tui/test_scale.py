@@ -66,7 +66,7 @@ async def test_customers_search_and_sort_at_100k(database: Any) -> None:
         screen = app.screen
         table = screen.query_one("#cust-table")
         assert screen.total_rows == COUNT
-        assert table.row_count == WINDOW
+        assert table.row_count == screen.page_size <= WINDOW
         await pilot.press("slash", *"stark lab")
         await settle(pilot)
         assert 0 < screen.total_rows < COUNT

@@ -110,6 +110,7 @@ class Page:
     rows: list[dict[str, Any]]
     offset: int
     total: int | None = None
+    limit: int | None = None  # rows asked for (fewer came: the list ends here)
 
 
 def customer_page(
@@ -131,10 +132,10 @@ def customer_page(
         # A search in name order (what typing in the search box shows): the
         # list's own name-prefix plan reads just the page's rows.
         rows = list_customers(session, client_id, filters, limit=limit, offset=max(0, offset))
-        return _with_momentum(session, client_id, filters, rows, offset, today, with_total)
+        return _with_momentum(session, client_id, filters, rows, offset, today, with_total, limit)
     if sort == "momentum":
         rows = _momentum_page(session, client_id, filters, desc, limit, offset, today)
-        return _with_momentum(session, client_id, filters, rows, offset, today, with_total)
+        return _with_momentum(session, client_id, filters, rows, offset, today, with_total, limit)
     where, params = filter_sql(session, client_id, filters)
     # Nearly every row is active, so walking the sort column's index and
     # filtering beats the status index plus a sort of the whole table:
@@ -167,7 +168,7 @@ def customer_page(
             {**params, "limit": limit, "offset": max(0, offset)},
         ).mappings()
     ]
-    return _with_momentum(session, client_id, filters, rows, offset, today, with_total)
+    return _with_momentum(session, client_id, filters, rows, offset, today, with_total, limit)
 
 
 def _momentum_page(
@@ -223,12 +224,13 @@ def _with_momentum(
     offset: int,
     today: date | None,
     with_total: bool,
+    limit: int,
 ) -> Page:
     moments = momentum_for(session, rows, today)
     for row in rows:
         row["momentum"] = moments.get(int(row["id"]))
     total = count_customers(session, client_id, filters) if with_total else None
-    return Page(rows=rows, offset=max(0, offset), total=total)
+    return Page(rows=rows, offset=max(0, offset), total=total, limit=limit)
 
 
 FEW_MATCHES = 2000

@@ -5,6 +5,7 @@ sorting, searching or switching tabs re-queries the database in a worker."""
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import replace
 from typing import Any, ClassVar
 
@@ -91,8 +92,11 @@ class CustomersScreen(BaseScreen):
         """The first page as the screen opens (read while the app starts)."""
         client_id, today = app.actor.client_id, app.today
         filters = views.tab_filter("all", CustomerFilter())
+        # The app has no size yet: the terminal's tells how many rows fill it.
+        lines = shutil.get_terminal_size((120, WINDOW_MIN // 2)).lines
+        limit = max(WINDOW_MIN, min(WINDOW, 2 * lines))
         return lambda s: views.customer_page(
-            s, client_id, filters, sort="name", limit=WINDOW, today=today
+            s, client_id, filters, sort="name", limit=limit, today=today
         )
 
     def compose(self) -> ComposeResult:
@@ -190,7 +194,6 @@ class CustomersScreen(BaseScreen):
             self.cancel_counts()
 
         def shown(page: views.Page) -> None:
-            self.page_size = limit
             self.show(page, cursor)
             if self.counts is None:  # counted after the rows are on screen, never competing
                 if typing:
@@ -239,6 +242,8 @@ class CustomersScreen(BaseScreen):
             self.slow_timer = None
         table = self.query_one(WindowTable)
         self.rows = page.rows
+        if page.limit is not None:
+            self.page_size = page.limit
         self.window_offset = page.offset
         if self.counts is not None:
             self.total_rows = self.counts.get(self.tab, 0)
