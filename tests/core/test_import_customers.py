@@ -397,15 +397,24 @@ def test_new_customers_scored_in_the_insert_match_a_rescore(
     assert (theta[8], theta[9]) == (0, "2026-09-01")  # 87 days since contact today
 
 
-def _bulk_with_repeats(tmp_path: Path) -> Path:
+BULK_REPEATS = ("FIRM 3 ,7,Csm9", "firm 39,1,Csm9")
+
+
+def _bulk_with_repeats(tmp_path: Path) -> tuple[Path, list[int]]:
+    """40 firms; a rejected row, a blank line and a two-line record shift the
+    lines of the rows after them; two rows repeat earlier names."""
     lines = ["name,logins,manager"]
     for i in range(40):
         lines.append(f"Firm {i},{i % 30},Csm{i % 3}")
-    lines.insert(13, "FIRM 3 ,7,Csm9")  # line 14 repeats line 5 (Firm 3)
-    lines.append("firm 39,1,Csm9")  # line 43 repeats line 42
+    lines.insert(4, "Odd Co,lots,Csm1")  # rejected: logins is not a number
+    lines.insert(8, "")
+    lines.insert(11, '"Two\nLines Ltd",3,Csm2')
+    lines.insert(17, BULK_REPEATS[0])
+    lines.append(BULK_REPEATS[1])
     path = tmp_path / "bulk.csv"
     path.write_text("\n".join(lines) + "\n")
-    return path
+    text = path.read_text().splitlines()
+    return path, [text.index(repeat) + 1 for repeat in BULK_REPEATS]
 
 
 @pytest.mark.parametrize("bulk", [True, False])
@@ -423,28 +432,38 @@ def test_repeated_names_in_a_bulk_import_are_rejected_like_row_by_row(
     from iqcadence.core.imports import customers as module
 
     if bulk:
-        monkeypatch.setattr(module, "SUSPEND_MIN_ROWS", 10)
+        monkeypatch.setattr(module, "SUSPEND_MIN_ROWS", 5)
         monkeypatch.setattr(module, "CHUNK_ROWS", 9)
-    path = _bulk_with_repeats(tmp_path)
+    dropped: list[bool] = []
+    check = module._Importer._check_unique_names
+    monkeypatch.setattr(
+        module._Importer,
+        "_check_unique_names",
+        lambda self, max_id: dropped.append(True) or check(self, max_id),
+    )
+    path, repeat_lines = _bulk_with_repeats(tmp_path)
     before = dump(db_path)
     refused = run(session, actor, path)
     assert not refused.written and dump(db_path) == before
-    assert [(p.line, p.field, p.value) for p in refused.problems] == [
-        (14, "name", "FIRM 3 "),
-        (43, "name", "firm 39"),
+    assert [(p.line, p.field, p.value) for p in refused.problems if p.field == "name"] == [
+        (repeat_lines[0], "name", "FIRM 3 "),
+        (repeat_lines[1], "name", "firm 39"),
     ]
+    assert [p.line for p in refused.problems if p.field == "logins"] == [5]
+    assert dropped == ([True] if bulk else [])
     errors = tmp_path / "errors.csv"
     with errors.open("w", newline="") as out:
         summary = run(session, actor, path, skip_invalid=True, errors_out=out)
-    assert (summary.created, summary.rejected, summary.scoring["scored"]) == (40, 2, 40)
+    assert (summary.created, summary.rejected, summary.scoring["scored"]) == (41, 3, 41)
     names = rows(db_path, "SELECT name, manager FROM customer WHERE name_key LIKE 'firm 3%'")
     assert ("Firm 3", "Csm0") in names and all(m != "Csm9" for _n, m in names)
-    assert rows(db_path, "SELECT COUNT(*) FROM score_snapshot") == [(40,)]
+    assert rows(db_path, "SELECT COUNT(*) FROM score_snapshot") == [(41,)]
     assert rows(db_path, "SELECT COUNT(*) FROM customer_fts WHERE customer_fts MATCH 'csm9'") == [
         (0,)
     ]
     written = errors.read_text().splitlines()
-    assert written[1].startswith("FIRM 3 ,7,Csm9") and written[2].startswith("firm 39,1,Csm9")
+    assert written[1].startswith("Odd Co,lots,Csm1")
+    assert written[2].startswith("FIRM 3 ,7,Csm9") and written[3].startswith("firm 39,1,Csm9")
     index = rows(db_path, "SELECT sql FROM sqlite_master WHERE name = 'uq_customer_client_name'")[
         0
     ][0]

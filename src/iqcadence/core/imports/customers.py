@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import gc
 import json
-from array import array
+from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from itertools import islice, repeat
@@ -315,8 +315,9 @@ class _Importer:
         self.fresh = False
         self.next_id = 0
         self.fresh_sql = ""
-        # the file line of each row inserted on that path, by id - first id
-        self.lines: array[int] = array("l")
+        # the file line of each row inserted on that path: runs of ids on
+        # consecutive lines as (first id, its line), one per chunk in a clean file
+        self.line_runs: list[tuple[int, int]] = []
         self.unique_dropped = False
         self.removed = 0  # rows taken out again by `_check_unique_names`
 
@@ -887,13 +888,28 @@ class _Importer:
         )
         # the rows that wrote are numbered in order from `start`, without gaps
         written = [param[lifecycle_at] for param, good in zip(params, ok, strict=True) if good]
-        self.lines.extend(row[0] for row, good in zip(rows, ok, strict=True) if good)
+        self._note_lines(start, [row[0] for row, good in zip(rows, ok, strict=True) if good])
         self.next_id = start + len(written)
         self.conn.exec_driver_sql(
             f"INSERT INTO {GIVEN_TABLE} (id, lifecycle) VALUES (?, ?)",
             list(zip(range(start, self.next_id), written, strict=True)),
         )
         return ok
+
+    def _note_lines(self, first_id: int, lines: list[int]) -> None:
+        """Remember the lines of rows given ids from `first_id` on."""
+        if not lines:
+            return
+        if lines[-1] - lines[0] == len(lines) - 1:  # one line each, none skipped
+            self.line_runs.append((first_id, lines[0]))
+            return
+        for offset, line in enumerate(lines):
+            if offset == 0 or line != lines[offset - 1] + 1:
+                self.line_runs.append((first_id + offset, line))
+
+    def _line_of(self, customer_id: int) -> int:
+        first_id, line = self.line_runs[bisect_right(self.line_runs, (customer_id, 1 << 62)) - 1]
+        return line + customer_id - first_id
 
     def _check_unique_names(self, max_id: int) -> None:
         """Build the unique name index dropped for the bulk write; when rows
@@ -923,7 +939,7 @@ class _Importer:
         repeats: dict[int, int] = {}  # file line -> id
         for customer_id, key in rows:
             if key in kept:
-                repeats[self.lines[int(customer_id) - max_id - 1]] = int(customer_id)
+                repeats[self._line_of(int(customer_id))] = int(customer_id)
             else:
                 kept.add(key)
         raw = self.source.reread(repeats)
