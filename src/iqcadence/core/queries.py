@@ -67,8 +67,9 @@ class CustomerFilter:
 # A search matching more customers than this reads its page by walking the
 # sort's index (see _page_search) instead of sorting every match.
 BROAD_SEARCH = 5000
-# Rows cost about this many times more to check on their columns than to
-# look up in a list of matches, per match the list holds (see _page_search).
+# Reading and checking a row on its columns costs about this many times as
+# much as adding one match to the list a walk looks rows up in (see
+# _page_search); deep pages list at most LIST_MATCHES_MAX matches.
 LIST_MATCHES_FACTOR = 30
 LIST_MATCHES_MAX = 100_000
 # A walk checking rows gives up after this many times the rows it should
