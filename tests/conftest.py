@@ -16,6 +16,7 @@ import typer
 import typer.main
 from typer.testing import CliRunner
 
+from tests.postgres_server import postgres_admin_url, postgres_url  # noqa: F401
 from tests.smtp_server import smtp_server  # noqa: F401  (a fixture for every test)
 
 ADMIN = "admin@example.com"

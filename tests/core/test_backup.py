@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
 import shutil
 import sqlite3
 from collections.abc import Iterator
@@ -561,16 +560,12 @@ def test_example_backup_restores(fresh: Database, tmp_path: Path) -> None:
     assert names == ["Acme Corp", "Globex", "Initech"]
 
 
-@pytest.mark.skipif(
-    not os.environ.get("IQCADENCE_TEST_POSTGRES_URL"),
-    reason="set IQCADENCE_TEST_POSTGRES_URL to a scratch PostgreSQL database",
-)
-def test_round_trip_through_postgresql(saved: Path, tmp_path: Path) -> None:
+def test_round_trip_through_postgresql(saved: Path, tmp_path: Path, postgres_url: str) -> None:
     """SQLite backup → PostgreSQL → backup gives the same tables; ids continue after
     the restored ones (sequences were moved)."""
     from iqcadence.core import customers
 
-    url = os.environ["IQCADENCE_TEST_POSTGRES_URL"]
+    url = postgres_url
     location = type(resolve_location(None))(url=url, path=None, source="IQCADENCE_DATABASE_URL")
     database = open_database(location)
     try:

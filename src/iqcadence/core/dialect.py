@@ -459,14 +459,33 @@ def search_clause(
         )
     clauses = []
     params: dict[str, Any] = {}
+    columns = [_folded_sql(f"customer.{c}") for c in ("name", "manager", "tags")]
     for index, word in enumerate(search.words):
         key = f"search_{index}"
-        params[key] = f"%{word}%"
-        clauses.append(
-            f"(customer.name ILIKE :{key} OR customer.manager ILIKE :{key} "
-            f"OR customer.tags ILIKE :{key})"
-        )
+        params[key] = f"%{_fold(word)}%"
+        clauses.append("(" + " OR ".join(f"{c} LIKE :{key}" for c in columns) + ")")
     return " AND ".join(clauses), params
+
+
+# Other engines: accents are folded as the SQLite search index folds them
+# (remove_diacritics), with the built-in translate() rather than an extension
+# the server may not have: the accented lower-case Latin letters that decompose
+# into a base letter and a mark (like SQLite, ø and ł stay as they are).
+_ACCENTED = "àáâãäåāăąçćčďèéêëēėęěìíîïīįñńňòóôõöōőŕřśšşťùúûüūůűųýÿźżž"
+
+
+def _fold(text: str) -> str:
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+_PLAIN = "".join(_fold(ch) for ch in _ACCENTED)
+
+
+def _folded_sql(column: str) -> str:
+    return f"translate(lower({column}), '{_ACCENTED}', '{_PLAIN}')"
 
 
 # matches read first to estimate how many there are (see search_match_list)
@@ -487,6 +506,8 @@ def search_match_list(
     fewer, it reads the matches by id and sorts them.
     """
     search = parse_search(conn, query)
+    if not search.words:
+        return "1 = 1", {}
     if search.match is None:
         return "1 = 0", {}
     count, last = conn.execute(
