@@ -426,7 +426,10 @@ def owns_accounts(session: Session, actor: Actor) -> bool:
 
 
 def day_kpis(
-    session: Session, actor: Actor, config: ScoringConfig | None = None
+    session: Session,
+    actor: Actor,
+    config: ScoringConfig | None = None,
+    band_mrr: Callable[[], dict[str, float] | None] | None = None,
 ) -> tuple[Kpis, bool]:
     """The KPI strip of My day and whether it covers the user's own accounts
     (True) or the whole portfolio (False, when they own none).
@@ -436,6 +439,8 @@ def day_kpis(
     can be: counts from the (status, band) index, the total MRR from the MRR
     index less the few inactive rows, and only the At Risk, Critical and
     Expansion rows read for their MRR — instead of one pass over every row.
+    `band_mrr` hands over that last part (`risk_band_mrr`) when it is being
+    read at the same time on another connection (None: read it here).
     """
     from iqcadence.core import myday
 
@@ -443,7 +448,7 @@ def day_kpis(
     mine = owns_accounts(session, actor)
     conn = session.connection()
     if not mine and conn.execute(text("SELECT COUNT(*) FROM client")).scalar_one() == 1:
-        return _portfolio_kpis(session, actor.client_id, config), False
+        return _portfolio_kpis(session, actor.client_id, config, band_mrr), False
     where, params = myday.scope_sql(session, actor, everyone=not mine)
     scoped = myday.kpis(session, where, params, config)
     by_band = dict(scoped["by_band"])
@@ -459,7 +464,26 @@ def day_kpis(
     return figures, mine
 
 
-def _portfolio_kpis(session: Session, client_id: int, config: ScoringConfig) -> Kpis:
+def risk_band_mrr(session: Session) -> dict[str, float]:
+    """MRR of the active At Risk, Critical and Expansion accounts by band (all
+    clients: for the one-client case of day_kpis)."""
+    return {
+        str(band): float(mrr)
+        for band, mrr in session.connection().execute(
+            text(
+                "SELECT band, COALESCE(SUM(mrr), 0) FROM customer WHERE status = 'active' "
+                "AND band IN ('at_risk', 'critical', 'expansion') GROUP BY band"
+            )
+        )
+    }
+
+
+def _portfolio_kpis(
+    session: Session,
+    client_id: int,
+    config: ScoringConfig,
+    band_mrr: Callable[[], dict[str, float] | None] | None = None,
+) -> Kpis:
     """Whole-portfolio KPIs of the only client in the database (see day_kpis)."""
     conn = session.connection()
     bands = dict.fromkeys(BANDS, 0)
@@ -484,15 +508,9 @@ def _portfolio_kpis(session: Session, client_id: int, config: ScoringConfig) -> 
                 {f"s{i}": s for i, s in enumerate(statuses)},
             ).scalar_one()
         )
-    by_band = {
-        str(band): float(mrr)
-        for band, mrr in conn.execute(
-            text(
-                "SELECT band, COALESCE(SUM(mrr), 0) FROM customer WHERE status = 'active' "
-                "AND band IN ('at_risk', 'critical', 'expansion') GROUP BY band"
-            )
-        )
-    }
+    by_band = band_mrr() if band_mrr is not None else None
+    if by_band is None:
+        by_band = risk_band_mrr(session)
     return Kpis(
         bands=bands,
         unscored=unscored,

@@ -15,6 +15,7 @@ from textual.widgets import Footer, Header, Label, OptionList
 from textual.widgets.option_list import Option
 
 from iqcadence.core import views
+from iqcadence.tui import runner
 from iqcadence.tui.screens.base import BaseScreen
 from iqcadence.tui.widgets.common import BAND_STYLES, KpiStrip
 
@@ -41,7 +42,10 @@ class MyDayScreen(BaseScreen):
     def first_content(app: Any) -> Any:
         """The KPI strip as the screen opens (read while the app starts)."""
         actor = app.actor
-        return lambda s: views.day_kpis(s, actor)
+        # The slowest part of the figures (the MRR of the At Risk, Critical and
+        # Expansion accounts) is read at the same time on a connection of its own.
+        band_mrr = runner.Prefetch(app.database, views.risk_band_mrr)
+        return lambda s: views.day_kpis(s, actor, band_mrr=band_mrr.result)
 
     def compose(self) -> ComposeResult:
         yield Header()

@@ -12,6 +12,7 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
+from textual.coordinate import Coordinate
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.render import measure
@@ -123,6 +124,53 @@ class WindowTable(DataTable[object]):
             width + self._row_label_column_width, self._total_row_height + header
         )
 
+    def _fast_cell(self, cell: object, width: int) -> bool:
+        """Whether a body cell can be drawn directly (see _render_cell)."""
+        return (
+            isinstance(cell, Text)
+            and cell.justify in (None, "default", "left")
+            and "\n" not in cell.plain
+            and "\t" not in cell.plain
+            and cell.cell_len <= width - 2 * self.cell_padding
+        )
+
+    def _cell_segments(
+        self,
+        cell: Text,
+        width: int,
+        pre: Style,
+        post_style: Style,
+        row_index: int,
+        column_index: int,
+    ) -> list[Segment]:
+        """The segments DataTable would draw for a one-line, left-aligned Text
+        that fits its column: padding, the text's own styles over the row's,
+        the filling spaces. The cell's meta (row, column) goes on last, so
+        the other style additions are the same for every cell and hit Rich's
+        style cache."""
+        pad = self.cell_padding
+        meta = Style.from_meta({"row": row_index, "column": column_index})
+
+        def styled(segment_style: Style | None) -> Style:
+            combined = pre + segment_style
+            return (combined + post_style if combined else post_style) + meta
+
+        blank = styled(None)
+        line: list[Segment] = []
+        if pad:
+            line.append(Segment(" " * pad, blank))
+        console = self.app.console
+        own = console.get_style(cell.style) if cell.style else None
+        line.extend(
+            Segment(text, styled(own + style if own else style))
+            for text, style, _control in cell.render(console, end="")
+            if text
+        )
+        fill = width - pad - cell.cell_len
+        if fill > 0:
+            line.append(Segment(" " * fill, blank))
+        return line
+
     def _render_cell(
         self,
         row_index: int,
@@ -153,16 +201,11 @@ class WindowTable(DataTable[object]):
         cached = self._cell_render_cache.get(key)
         if cached is not None:
             return cached
-        pad = self.cell_padding
         cell = self._get_row_renderables(row_index)[1][column_index]
         if (
             self.rows[row_key].height != 1
             or column_index < self.fixed_columns
-            or not isinstance(cell, Text)
-            or cell.justify not in (None, "default", "left")
-            or "\n" in cell.plain
-            or "\t" in cell.plain
-            or cell.cell_len > width - 2 * pad
+            or not self._fast_cell(cell, width)
         ):
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
         component_style, post_style = self._get_styles_to_render_cell(
@@ -176,32 +219,102 @@ class WindowTable(DataTable[object]):
             self.cursor_foreground_priority == "css",
             self.cursor_background_priority == "css",
         )
-        # The cell's meta (row, column) goes on last: the other additions are
-        # then the same for every cell and hit Rich's style cache.
-        pre = base_style + component_style
-        meta = Style.from_meta({"row": row_index, "column": column_index})
-
-        def styled(segment_style: Style | None) -> Style:
-            combined = pre + segment_style
-            return (combined + post_style if combined else post_style) + meta
-
-        blank = styled(None)
-        line: list[Segment] = []
-        if pad:
-            line.append(Segment(" " * pad, blank))
-        console = self.app.console
-        own = console.get_style(cell.style) if cell.style else None
-        line.extend(
-            Segment(text, styled(own + style if own else style))
-            for text, style, _control in cell.render(console, end="")
-            if text
-        )
-        fill = width - pad - cell.cell_len
-        if fill > 0:
-            line.append(Segment(" " * fill, blank))
-        lines = [line]
+        assert isinstance(cell, Text)
+        lines = [
+            self._cell_segments(
+                cell, width, base_style + component_style, post_style, row_index, column_index
+            )
+        ]
         self._cell_render_cache[key] = lines
         return lines
+
+    def _render_line_in_row(
+        self,
+        row_key: RowKey,
+        line_no: int,
+        base_style: Style,
+        cursor_location: Coordinate,
+        hover_location: Coordinate,
+    ) -> tuple[list[list[Segment]], list[list[Segment]]]:
+        """A whole body row of one-line cells in one go, as DataTable would
+        draw it cell by cell: with a row cursor every cell of a row shares its
+        cursor and hover state, hence its styles. Anything else (the header,
+        fixed or labelled columns, other cursors) goes the usual way."""
+        row_index = self._row_locations.get(row_key)
+        if (
+            row_index is None
+            or line_no != 0
+            or self.cursor_type != "row"
+            or self.fixed_columns
+            or row_index < self.fixed_rows
+            or (self._labelled_row_exists and self.show_row_labels)
+            or self.rows[row_key].height != 1
+        ):
+            return super()._render_line_in_row(
+                row_key, line_no, base_style, cursor_location, hover_location
+            )
+        cache_key = (
+            row_key,
+            line_no,
+            base_style,
+            cursor_location,
+            hover_location,
+            self.cursor_type,
+            self.show_cursor,
+            self._show_hover_cursor,
+            self._update_count,
+            self._pseudo_class_state,
+        )
+        cached = self._row_render_cache.get(cache_key)
+        if cached is not None:
+            return cached
+        columns = self.ordered_columns
+        cells = self._get_row_renderables(row_index)[1]
+        widths = [column.get_render_width(self) for column in columns]
+        if len(cells) != len(columns) or not all(
+            self._fast_cell(cell, width) for cell, width in zip(cells, widths, strict=False)
+        ):
+            return super()._render_line_in_row(
+                row_key, line_no, base_style, cursor_location, hover_location
+            )
+        cursor = cursor_location.row == row_index
+        hover = hover_location.row == row_index
+        row_style = self._get_row_style(row_index, base_style)
+        component_style, post_style = self._get_styles_to_render_cell(
+            False,
+            False,
+            False,
+            hover,
+            cursor,
+            self.show_cursor,
+            self._show_hover_cursor,
+            self.cursor_foreground_priority == "css",
+            self.cursor_background_priority == "css",
+        )
+        pre = row_style + component_style
+        scrollable: list[list[Segment]] = [
+            self._cell_segments(cell, width, pre, post_style, row_index, index)  # type: ignore[arg-type]
+            for index, (cell, width) in enumerate(zip(cells, widths, strict=False))
+        ]
+        # The rest of the line, styled as DataTable extends a row.
+        remaining = max(0, self.size.width - sum(widths) - self._row_label_column_width)
+        extend_style, _ = self._get_styles_to_render_cell(
+            False,
+            False,
+            False,
+            self._should_highlight(hover_location, Coordinate(row_index, 0), "row"),
+            cursor,
+            self.show_cursor,
+            self._show_hover_cursor,
+            False,
+            False,
+        )
+        extend_style = row_style + extend_style
+        extend_style += Style.from_meta({"row": row_index, "column": 0, "out_of_bounds": True})
+        scrollable.append([Segment(" " * remaining, extend_style)])
+        pair: tuple[list[list[Segment]], list[list[Segment]]] = ([], scrollable)
+        self._row_render_cache[cache_key] = pair
+        return pair
 
     def action_cursor_down(self) -> None:
         if self.row_count and self.cursor_row >= self.row_count - 1 and self.more_after:
