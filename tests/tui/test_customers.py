@@ -257,3 +257,50 @@ class TestBulk:
             await pilot.press("b")
             await settle(pilot)
             assert any("viewer" in n.message for n in app._notifications)
+
+
+async def test_fast_drawing_matches_datatable(make: Any) -> None:
+    """The table draws its one-line cells and rows itself (faster); every
+    segment must be what DataTable would draw, cursor and hover included."""
+    from rich.segment import Segment
+    from rich.style import Style
+    from textual.coordinate import Coordinate
+    from textual.widgets import DataTable
+
+    from iqcadence.tui.widgets.customers import WindowTable
+
+    def flat(lines: Any) -> list[tuple[str, Any]]:
+        segments = [s for line in lines for s in line]
+        return [(s.text, s.style) for s in Segment.simplify(segments)]
+
+    app = make()
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = await open_customers(pilot)
+        await pilot.press("space")  # a selected row's marker cell too
+        await settle(pilot)
+        table = screen.query_one(WindowTable)
+        keys = [table._row_locations.get_key(i) for i in range(table.row_count)]
+        compared = 0
+        for cursor in (Coordinate(0, 0), Coordinate(2, 0)):
+            for hover in (Coordinate(1, 3), Coordinate(-1, 0)):
+                for base in (table.rich_style, Style(bgcolor="red")):
+                    for key in [*keys, table._header_row_key]:
+                        table._clear_caches()
+                        ours = WindowTable._render_line_in_row(table, key, 0, base, cursor, hover)
+                        table._clear_caches()
+                        theirs = DataTable._render_line_in_row(table, key, 0, base, cursor, hover)
+                        assert flat(ours[1]) == flat(theirs[1]), (key, cursor, hover)
+                        compared += 1
+                    for row in range(table.row_count):
+                        for column in range(len(table.columns)):
+                            width = table.ordered_columns[column].get_render_width(table)
+                            table._clear_caches()
+                            ours_cell = WindowTable._render_cell(
+                                table, row, column, base, width, row == cursor.row
+                            )
+                            table._clear_caches()
+                            theirs_cell = DataTable._render_cell(
+                                table, row, column, base, width, row == cursor.row
+                            )
+                            assert flat(ours_cell) == flat(theirs_cell), (row, column)
+        assert compared == 2 * 2 * 2 * (len(keys) + 1)
