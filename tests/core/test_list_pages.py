@@ -239,10 +239,13 @@ def plain_search(session: Session, actor: Actor, search: str, sort: str, desc: b
     words = queries.dialect._TOKEN.findall(search)
     expression = " ".join('"' + word.replace('"', '""') + '"*' for word in words)
     conn = session.connection()
+    # no word at all (punctuation only): no condition
+    everyone = "SELECT id FROM customer"
     matching = {
         int(row[0])
         for row in conn.exec_driver_sql(
-            "SELECT rowid FROM customer_fts WHERE customer_fts MATCH ?", (expression,)
+            "SELECT rowid FROM customer_fts WHERE customer_fts MATCH ?" if words else everyone,
+            (expression,) if words else (),
         )
     }
     rows = [
@@ -279,6 +282,7 @@ SEARCHES = [
     "istanbul",
     "zzz",
     "harbor zzz",
+    "!!! ...",
 ]
 
 
