@@ -14,6 +14,21 @@ from iqcadence.core import db
 from iqcadence.core.errors import StorageError
 
 
+def test_a_url_where_a_path_is_expected_is_used_as_a_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chosen = db.resolve_location("postgresql://cs:pw@db.local/iq")
+    assert (chosen.url, chosen.path, chosen.source) == (
+        "postgresql://cs:pw@db.local/iq",
+        None,
+        "--db",
+    )
+    assert not chosen.is_sqlite
+    monkeypatch.setenv("IQCADENCE_DB", f"sqlite:///{tmp_path / 'x.db'}")
+    chosen = db.resolve_location(None)
+    assert (chosen.path, chosen.source) == (tmp_path / "x.db", "IQCADENCE_DB")
+
+
 def test_location_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("IQCADENCE_DB", str(tmp_path / "env.db"))
     monkeypatch.setenv("IQCADENCE_DATABASE_URL", "postgresql://cs:pw@db.local/iq")

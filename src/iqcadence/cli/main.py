@@ -52,7 +52,10 @@ app = typer.Typer(
 def root(
     ctx: typer.Context,
     db: str | None = typer.Option(
-        None, "--db", metavar="PATH", help="SQLite file to use (overrides IQCADENCE_DB)."
+        None,
+        "--db",
+        metavar="PATH",
+        help="SQLite file (or a database URL) to use; overrides IQCADENCE_DB.",
     ),
     as_user: str | None = typer.Option(
         None, "--as", metavar="EMAIL", help="Act as this user (overrides IQCADENCE_USER)."

@@ -50,17 +50,29 @@ def data_dir() -> Path:
 
 def resolve_location(db_path: str | os.PathLike[str] | None = None) -> DatabaseLocation:
     if db_path:
-        return _file_location(Path(db_path), "--db")
+        return _location(str(db_path), "--db")
     env_path = os.environ.get("IQCADENCE_DB", "").strip()
     if env_path:
-        return _file_location(Path(env_path), "IQCADENCE_DB")
+        return _location(env_path, "IQCADENCE_DB")
     env_url = os.environ.get("IQCADENCE_DATABASE_URL", "").strip()
     if env_url:
-        path = None
-        if env_url.startswith("sqlite:///") and env_url != "sqlite:///:memory:":
-            path = Path(env_url.removeprefix("sqlite:///"))
-        return DatabaseLocation(url=env_url, path=path, source="IQCADENCE_DATABASE_URL")
+        return _url_location(env_url, "IQCADENCE_DATABASE_URL")
     return _file_location(data_dir() / f"{APP_NAME}.db", "default")
+
+
+def _location(given: str, source: str) -> DatabaseLocation:
+    """A path, or a URL given where a path is expected (`--db postgresql://...`)
+    rather than a SQLite file named like one."""
+    if "://" in given:
+        return _url_location(given, source)
+    return _file_location(Path(given), source)
+
+
+def _url_location(url: str, source: str) -> DatabaseLocation:
+    path = None
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        path = Path(url.removeprefix("sqlite:///"))
+    return DatabaseLocation(url=url, path=path, source=source)
 
 
 def _file_location(path: Path, source: str) -> DatabaseLocation:
