@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,19 +22,22 @@ _numbers = itertools.count(1)
 
 
 @pytest.fixture(scope="session")
-def postgres_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def postgres_admin_url() -> Iterator[str]:
     """A URL of the server's maintenance database (`postgres`)."""
     given = os.environ.get("IQCADENCE_TEST_POSTGRES_URL")
     if given:
         yield given
         return
     pgserver = pytest.importorskip("pgserver")
-    data = Path(tmp_path_factory.mktemp("pg")) / "data"
+    # not under pytest's base temp: a second pytest run started meanwhile prunes
+    # old base temps, and with them a running server's files
+    data = Path(tempfile.mkdtemp(prefix="iqcadence-pg-"))
     server: Any = pgserver.get_server(data, cleanup_mode="stop")
     try:
         yield server.get_uri()
     finally:
         server.cleanup()
+        shutil.rmtree(data, ignore_errors=True)
 
 
 def _with_database(url: str, name: str) -> str:
