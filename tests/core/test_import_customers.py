@@ -475,3 +475,47 @@ def test_repeated_names_in_a_bulk_import_are_rejected_like_row_by_row(
             "SELECT client_id, 'x', name_key, lifecycle, status, tags, 0, created_at, "
             "updated_at FROM customer LIMIT 1"
         )
+
+
+@pytest.mark.parametrize("into_empty_client", [True, False])
+def test_rules_for_new_customers_hold_on_both_write_paths(
+    session: Any, actor: Actor, db_path: Path, into_empty_client: bool
+) -> None:
+    """New customers are built column by column; the rules are those of an
+    update: MRR and ARR derive each other and must agree, a last contact date
+    may not be in the future (the first problem of a row is the one reported),
+    a computed score is not an override, a blank renewal date takes the months."""
+    if not into_empty_client:
+        run(session, actor, "name\nAlready There\n")
+    body = (
+        "name,mrr,arr,last_contact_date,days,renewal_date,months_to_renewal,score,"
+        "score_source,tags,stage\n"
+        "Only Mrr,100,,,,,,,,,\n"
+        "Only Arr,,1200,2026-11-20,,2027-05-01,3,,,vip,onboarding\n"
+        "Mismatch,100,5000,,,,,,,,\n"
+        "Future,,,2027-01-01,,,,,,,\n"
+        "Both Bad,100,5000,2027-01-01,,,,,,,\n"
+        "Days Win,,,2026-11-01,7,,2,55,computed,,\n"
+        "Manual,,,,,,,61,,,\n"
+    )
+    summary = run(session, actor, body, skip_invalid=True)
+    assert (summary.created, summary.rejected) == (4, 3)
+    assert [(p.line, p.field) for p in summary.problems] == [
+        (4, "arr"),
+        (5, "last_contact_date"),
+        (6, "arr"),
+    ]
+    found = {
+        r[0]: r[1:]
+        for r in rows(
+            db_path,
+            "SELECT name, mrr, arr, days_baseline, days_as_of, renewal_date, score, "
+            "score_manual, tags, lifecycle FROM customer",
+        )
+    }
+    assert found["Only Mrr"][:2] == (100, 1200) and found["Only Mrr"][7] == ""
+    assert found["Only Arr"][:5] == (100, 1200, 0, "2026-11-20", "2027-05-01")
+    assert found["Only Arr"][7:] == ("vip", "onboarding")
+    days_win = found["Days Win"]
+    assert days_win[2:5] == (7, "2026-11-27", "2027-01-27") and days_win[6] == 0
+    assert found["Manual"][5:7] == (61, 1) and found["Manual"][8] == "active"

@@ -174,6 +174,31 @@ class ImportSummary:
 
 
 @dataclass
+class _Chunk:
+    """Rows of the file read without a problem: their lines, cells, and the
+    read value of each mapped field, column by column."""
+
+    lines: list[int]
+    rows: list[list[str]]
+    columns: dict[str, list[Any]]
+
+    def records(self, limit: int | None = None) -> list[dict[str, Any]]:
+        """The rows as field → value."""
+        fields = list(self.columns)
+        values = zip(*self.columns.values(), strict=True)
+        if limit is not None:
+            values = islice(values, limit)  # type: ignore[assignment]
+        return [dict(zip(fields, row, strict=True)) for row in values]
+
+    def subset(self, positions: list[int]) -> _Chunk:
+        return _Chunk(
+            [self.lines[p] for p in positions],
+            [self.rows[p] for p in positions],
+            {f: [v[p] for p in positions] for f, v in self.columns.items()},
+        )
+
+
+@dataclass
 class _Plan:
     """Which stored columns the mapped fields write, in a fixed order."""
 
@@ -476,14 +501,12 @@ class _Importer:
             ).scalar_one()
         )
 
-    def _chunks(self) -> Iterator[list[tuple[int, list[str], dict[str, Any]]]]:
+    def _chunks(self) -> Iterator[_Chunk]:
         records = self.source.rows()
         while raw := list(islice(records, CHUNK_ROWS)):
             yield self._read(raw)
 
-    def _read(
-        self, raw: list[tuple[int, list[str]]]
-    ) -> list[tuple[int, list[str], dict[str, Any]]]:
+    def _read(self, raw: list[tuple[int, list[str]]]) -> _Chunk:
         """Read a chunk column by column (each column's cells go through its
         reading function in one pass); rows with bad cells are rejected."""
         self.summary.rows += len(raw)
@@ -532,27 +555,22 @@ class _Importer:
                     ]
             names.append(field_name)
             columns.append(values)
-        records = [
-            dict(zip(names, values_of_row, strict=True))
-            for values_of_row in zip(*columns, strict=True)
-        ]
+        lines = [line for line, _row in raw]
+        if bad:
+            for pos in sorted(bad):
+                self.report.reject(lines[pos], rows[pos], bad[pos])
+            keep = [pos for pos in range(len(raw)) if pos not in bad]
+            lines = [lines[pos] for pos in keep]
+            rows = [rows[pos] for pos in keep]
+            columns = [[values[pos] for pos in keep] for values in columns]
+        chunk = _Chunk(lines, rows, dict(zip(names, columns, strict=True)))
         preview = self.summary.preview
         if len(preview) < PREVIEW_ROWS:  # the first rows read without a problem
-            for pos, ((line, _row), record) in enumerate(zip(raw, records, strict=True)):
-                if len(preview) >= PREVIEW_ROWS:
-                    break
-                if pos not in bad:
-                    preview.append({"line": line, **record})
-        if not bad:
-            return [(line, row, record) for (line, row), record in zip(raw, records, strict=True)]
-        out: list[tuple[int, list[str], dict[str, Any]]] = []
-        for pos, ((line, row), record) in enumerate(zip(raw, records, strict=True)):
-            problems = bad.get(pos)
-            if problems:
-                self.report.reject(line, row, problems)
-                continue
-            out.append((line, row, record))
-        return out
+            for line, record in zip(
+                lines, chunk.records(PREVIEW_ROWS - len(preview)), strict=False
+            ):
+                preview.append({"line": line, **record})
+        return chunk
 
     def _cell(
         self,
@@ -587,12 +605,32 @@ class _Importer:
             return domain_key(raw)
         return str(raw).lower()
 
-    def _write_chunk(self, chunk: list[tuple[int, list[str], dict[str, Any]]]) -> None:
-        creates: list[tuple[int, list[str], dict[str, Any]]] = []
+    def _write_chunk(self, chunk: _Chunk) -> None:
+        if self.fresh and self.key == "name":
+            # every row is new: no per-row matching, and the rows are built
+            # column by column; a blank name is the only key problem
+            names = chunk.columns["name"]
+            if None in names:
+                keep = []
+                for pos, name in enumerate(names):
+                    if name is None:
+                        line, row = chunk.lines[pos], chunk.rows[pos]
+                        self._problem(line, row, "name", "required to match customers", "")
+                    else:
+                        keep.append(pos)
+                chunk = chunk.subset(keep)
+            insert_rows = self._new_rows(chunk)
+            if insert_rows and not self.wrote_any:
+                self._start_writing()
+            self._insert(insert_rows)
+            return
+        creates: list[int] = []  # positions in the chunk
         updates: list[tuple[int, list[str], dict[str, Any], int]] = []
         key_of = _name_key_of if self.key == "name" else self._key_of
         existing = self.existing.get
-        for line, row, values in chunk:
+        for pos, (line, row, values) in enumerate(
+            zip(chunk.lines, chunk.rows, chunk.records(), strict=True)
+        ):
             key = key_of(values)
             if key is None:
                 self._problem(line, row, self.key, "required to match customers", "")
@@ -614,21 +652,14 @@ class _Importer:
                 if values.get("name") is None:
                     self._problem(line, row, "name", "required to create a customer", "")
                     continue
-                creates.append((line, row, values))
+                creates.append(pos)
             else:
                 if customer_id in self.updated_ids:
                     self._problem(line, row, self.key, "appears more than once in the file", key)
                     continue
                 self.updated_ids.add(customer_id)
                 updates.append((line, row, values, customer_id))
-        insert_rows: list[tuple[int, list[str], tuple[Any, ...], bool]] = []
-        for line, row, values in creates:
-            try:
-                new, manual = self._build(values, None)
-            except CellError as exc:
-                self._problem(line, row, exc.field or "row", exc.reason, "")
-                continue
-            insert_rows.append((line, row, new, manual))
+        insert_rows = self._new_rows(chunk.subset(creates)) if creates else []
         update_rows = self._compare(updates)
         if (insert_rows or update_rows) and not self.wrote_any:
             self._start_writing()
@@ -706,24 +737,23 @@ class _Importer:
                 )
         return out
 
-    def _build(
-        self, values: dict[str, Any], old: dict[str, Any] | None
-    ) -> tuple[tuple[Any, ...], bool]:
-        """The stored values of the plan's columns for one row (and whether it
-        sets a manual score). `old` is None for a new customer."""
+    def _build(self, values: dict[str, Any], old: dict[str, Any]) -> tuple[tuple[Any, ...], bool]:
+        """The stored values of the plan's columns for one row updating a
+        customer (and whether it sets a manual score). New customers are built
+        by `_new_rows`."""
         plan = self.plan
         out: list[Any] = []
         manual = False
         if plan.has_name:
-            if old is not None and (self.key == "name" or values["name"] is None):
+            if self.key == "name" or values["name"] is None:
                 out += [old["name"], old["name_key"]]
             else:
                 out += [values["name"], values["name"].casefold()]
         if plan.has_lifecycle:
             lifecycle = values["lifecycle"]
             if lifecycle is None:
-                lifecycle = old["lifecycle"] if old is not None else "active"
-            elif old is not None and _auto_moved(lifecycle, old["lifecycle"], old["band"]):
+                lifecycle = old["lifecycle"]
+            elif _auto_moved(lifecycle, old["lifecycle"], old["band"]):
                 # the stored stage is this one after an automatic transition
                 # (the band it is in moved it): importing the file again keeps it
                 lifecycle = old["lifecycle"]
@@ -734,7 +764,7 @@ class _Importer:
                 tags = direct[plan.tags_at]
                 if tags is None:
                     direct[plan.tags_at] = ""
-                elif old is not None and _same_tags(tags, old["tags"]):
+                elif _same_tags(tags, old["tags"]):
                     direct[plan.tags_at] = old["tags"]
             out += direct
         if plan.has_renewal:
@@ -743,7 +773,7 @@ class _Importer:
                 months = values.get("months_to_renewal")
                 if months is not None:
                     renewal = months
-                elif "renewal_date" not in values and old is not None:
+                elif "renewal_date" not in values:
                     renewal = old["renewal_date"]
             out.append(renewal)
         if plan.has_money:
@@ -755,17 +785,111 @@ class _Importer:
             if score is not None and values.get("score_source", "manual") == "computed":
                 score = None
             if score is None:
-                out += [old["score"] if old is not None else None, False]
+                out += [old["score"], False]
             else:
-                manual = old is None or old["score"] != score or not old["score_manual"]
+                manual = old["score"] != score or not old["score_manual"]
                 out += [score, True]
         return tuple(out), manual
 
-    def _money(self, values: dict[str, Any], old: dict[str, Any] | None) -> list[Any]:
+    def _new_rows(self, chunk: _Chunk) -> list[tuple[int, list[str], tuple[Any, ...], bool]]:
+        """(line, row, stored values of the plan's columns, sets a manual score)
+        for rows creating customers, built column by column (the rules of
+        `_build` for a customer that does not exist yet); rows breaking a rule
+        across columns are rejected."""
+        plan, count = self.plan, len(chunk.lines)
+        column = chunk.columns.get
+        nothing: list[Any] = [None] * count
+        out: list[list[Any]] = []
+        problems: dict[int, CellError] = {}
+        if plan.has_name:
+            names = chunk.columns["name"]
+            out += [names, [name.casefold() for name in names]]
+        if plan.has_lifecycle:
+            out.append([v if v is not None else "active" for v in chunk.columns["lifecycle"]])
+        for name in plan.direct:
+            values = chunk.columns[name]
+            out.append([v if v is not None else "" for v in values] if name == "tags" else values)
+        if plan.has_renewal:
+            renewal = column("renewal_date") or nothing
+            months = column("months_to_renewal")
+            if months is not None:
+                renewal = [m if r is None else r for r, m in zip(renewal, months, strict=True)]
+            out.append(renewal)
+        if plan.has_money:
+            out += self._new_money(column("mrr"), column("arr"), problems)
+        if plan.has_days:
+            out += self._new_days(column("days"), column("last_contact_date"), problems)
+        manual = [False] * count
+        if plan.has_score:
+            scores = list(chunk.columns["score"])
+            sources = column("score_source")
+            if sources is not None:
+                scores = [
+                    None if source == "computed" else score
+                    for score, source in zip(scores, sources, strict=True)
+                ]
+            manual = [score is not None for score in scores]
+            out += [scores, manual]
+        rows = list(zip(chunk.lines, chunk.rows, zip(*out, strict=True), manual, strict=True))
+        if not problems:
+            return rows
+        for pos, exc in sorted(problems.items()):
+            self._problem(chunk.lines[pos], chunk.rows[pos], exc.field or "row", exc.reason, "")
+        return [row for pos, row in enumerate(rows) if pos not in problems]
+
+    def _new_money(
+        self,
+        mrr: list[Any] | None,
+        arr: list[Any] | None,
+        problems: dict[int, CellError],
+    ) -> list[list[Any]]:
+        """MRR and ARR of new customers: a given one sets the other; both given
+        must agree."""
+        if arr is None:
+            assert mrr is not None
+            return [mrr, [None if m is None else round(m * 12, 2) for m in mrr]]
+        if mrr is None:
+            return [[None if a is None else round(a / 12, 2) for a in arr], arr]
+        pairs = []
+        for pos, (m, a) in enumerate(zip(mrr, arr, strict=True)):
+            if m is not None and a is not None:
+                if abs(a - 12 * m) > MONEY_TOLERANCE:
+                    problems[pos] = CellError(f"must be 12 × MRR ({12 * m:g}), got {a:g}", "arr")
+                pairs.append((m, a))
+            elif m is not None:
+                pairs.append((m, round(m * 12, 2)))
+            elif a is not None:
+                pairs.append((round(a / 12, 2), a))
+            else:
+                pairs.append((None, None))
+        return [[m for m, _a in pairs], [a for _m, a in pairs]]
+
+    def _new_days(
+        self,
+        days: list[Any] | None,
+        contact: list[Any] | None,
+        problems: dict[int, CellError],
+    ) -> list[list[Any]]:
+        """(baseline, as of) of new customers: days since contact today, or
+        zero on the last contact date."""
+        count = len(days if days is not None else contact or [])
+        baselines: list[Any] = list(days) if days is not None else [None] * count
+        as_of: list[Any] = [None if d is None else self.today_iso for d in baselines]
+        if contact is not None:
+            for pos, when in enumerate(contact):
+                if when is None or baselines[pos] is not None:
+                    continue
+                if when > self.today_iso:  # a row's first problem is the one reported
+                    problems.setdefault(
+                        pos, CellError(f"{when} is in the future", "last_contact_date")
+                    )
+                baselines[pos], as_of[pos] = 0, when
+        return [baselines, as_of]
+
+    def _money(self, values: dict[str, Any], old: dict[str, Any]) -> list[Any]:
         mrr = values.get("mrr", MISSING)
         arr = values.get("arr", MISSING)
-        old_mrr = old["mrr"] if old is not None else None
-        old_arr = old["arr"] if old is not None else None
+        old_mrr, old_arr = old["mrr"], old["arr"]
         mrr_new = mrr is not MISSING and mrr != old_mrr
         arr_new = arr is not MISSING and arr != old_arr
         if mrr_new and arr_new and mrr is not None and arr is not None:
@@ -778,22 +902,18 @@ class _Importer:
             return [None if arr is None else round(arr / 12, 2), arr]
         return [old_mrr, old_arr]
 
-    def _days(self, values: dict[str, Any], old: dict[str, Any] | None) -> list[Any]:
+    def _days(self, values: dict[str, Any], old: dict[str, Any]) -> list[Any]:
         days = values.get("days", MISSING)
         contact = values.get("last_contact_date", MISSING)
-        old_pair = [old["days_baseline"], old["days_as_of"]] if old is not None else [None, None]
-        old_effective = (
-            effective_days(
-                old_pair[0],
-                None if old_pair[1] is None else _iso_date(old_pair[1]),
-                self.today,
-            )
-            if old is not None
-            else None
+        old_pair = [old["days_baseline"], old["days_as_of"]]
+        old_effective = effective_days(
+            old_pair[0],
+            None if old_pair[1] is None else _iso_date(old_pair[1]),
+            self.today,
         )
         if days is not MISSING and days is not None and days != old_effective:
             return [days, self.today_iso]
-        old_contact = old["last_contact_date"] if old is not None else None
+        old_contact = old["last_contact_date"]
         if contact is not MISSING and contact is not None and contact != old_contact:
             if contact > self.today_iso:
                 raise CellError(f"{contact} is in the future", "last_contact_date")
