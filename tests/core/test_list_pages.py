@@ -456,3 +456,40 @@ def test_a_search_with_other_filters_looks_rows_up_in_the_matches(
             )
             assert [r["name"] for r in got] == want[1:3]
     assert len(want) == 5
+
+
+def test_a_search_in_one_tier_sorted_by_its_index_checks_rows_on_the_walk(
+    search_portfolio: None, session: Session, actor: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """(tier, score) and (tier, mrr) walk only the tier's rows, so a search
+    within a tier sorted by score, MRR or ARR checks each row it passes; other
+    sorts look rows up in the matches. Pages are those of the plain list."""
+    session.connection().exec_driver_sql(
+        "UPDATE customer SET tier = CASE id % 3 WHEN 0 THEN 'smb' WHEN 1 THEN 'mid' "
+        "ELSE 'enterprise' END"
+    )
+    monkeypatch.setattr(queries, "BROAD_SEARCH", 0)
+    monkeypatch.setattr(queries, "LIST_MATCHES_FACTOR", 0)
+    tier = "mid"
+    for sort, checked in (("mrr", True), ("arr", True), ("score", True), ("name", False)):
+        filters = queries.CustomerFilter(search="harbor", tier=tier)
+        where, _params = queries.filter_sql(session, actor.client_id, filters, sort=sort)
+        assert ("GLOB" in where) is checked, sort
+        for desc in (False, True):
+            want = [
+                r["name"]
+                for r in queries.list_customers(
+                    session,
+                    actor.client_id,
+                    queries.CustomerFilter(search="harbor"),
+                    sort=sort,
+                    desc=desc,
+                    limit=None,
+                )
+                if r["tier"] == tier
+            ]
+            got = queries.list_customers(
+                session, actor.client_id, filters, sort=sort, desc=desc, limit=3, offset=1
+            )
+            assert [r["name"] for r in got] == want[1:4], (sort, desc)
+            assert len(want) >= 4

@@ -114,7 +114,7 @@ def _filter_parts(
     that clause checks rows (a page read by walking the sort's index).
 
     With `sort` (a page of a list), filters on common values (the client,
-    status active, a tier unless sorting by score) are written so no index
+    status active, a tier unless sorting by score, MRR or ARR) are written so no index
     serves them: the planner then walks the sort's index and stops after one
     page, instead of collecting every matching row and sorting it (it cannot
     tell that `status = 'active'` is most of the table without statistics).
@@ -134,8 +134,11 @@ def _filter_parts(
     if filters.band is not None:
         clauses.append("customer.band = :band")
         params["band"] = filters.band
+    # (tier, score) and (tier, mrr) serve a tier's pages by score, MRR and ARR:
+    # walking them passes only that tier's rows
+    by_tier = sort in ("score", "mrr", "arr")
     if filters.tier is not None:
-        tier = _unindexed("customer.tier") if page and sort != "score" else "customer.tier"
+        tier = _unindexed("customer.tier") if page and not by_tier else "customer.tier"
         clauses.append(f"{tier} = :tier")
         params["tier"] = filters.tier
     if filters.lifecycle is not None:
@@ -162,7 +165,7 @@ def _filter_parts(
         if wanted is not None and dialect.is_sqlite(conn):
             plain_filters = not (
                 filters.band
-                or filters.tier
+                or (filters.tier and not by_tier)
                 or filters.lifecycle
                 or filters.manager
                 or filters.tag

@@ -53,6 +53,7 @@ class Customer(SQLModel, table=True):
         Index("uq_customer_client_name", "client_id", "name_key", unique=True),
         Index("ix_customer_score", "score"),
         Index("ix_customer_tier_score", "tier", "score"),
+        Index("ix_customer_tier_mrr", "tier", "mrr"),
         Index("ix_customer_mrr", "mrr"),
         Index("ix_customer_renewal", "renewal_date"),
         Index("ix_customer_updated", "updated_at"),
