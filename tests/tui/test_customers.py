@@ -49,6 +49,22 @@ class TestListing:
             await settle(pilot)
             assert len(names(app)) == 5
 
+    async def test_escape_leaves_the_search_box_then_goes_back(self, make: Any) -> None:
+        from textual.widgets import Input
+
+        app = make()
+        async with app.run_test(size=(140, 40)) as pilot:
+            screen = await open_customers(pilot)
+            await pilot.press("slash", *"glo")
+            await settle(pilot)
+            await pilot.press("escape")
+            await settle(pilot)
+            assert app.screen is screen and not screen.query_one("#search", Input).has_focus
+            assert names(app) == ["Globex"]  # the search stays
+            await pilot.press("escape")
+            await settle(pilot)
+            assert app.current_mode == "my_day"
+
     async def test_sort_by_picked_column_and_reverse(self, make: Any) -> None:
         app = make()
         async with app.run_test(size=(140, 40)) as pilot:

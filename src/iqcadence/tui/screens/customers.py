@@ -57,6 +57,7 @@ class CustomersScreen(BaseScreen):
     CSS_PATH = "../styles/customers.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_search", "Search", key_display="/"),
+        Binding("escape", "escape", "Back", show=False),
         Binding("s", "sort", "Sort"),
         Binding("r", "reverse", "Reverse"),
         Binding("f", "filters", "Filters"),
@@ -397,6 +398,14 @@ class CustomersScreen(BaseScreen):
 
     def action_focus_search(self) -> None:
         self.query_one("#search", Input).focus()
+
+    def action_escape(self) -> None:
+        """Escape leaves the search box for the table first (the search
+        stays); from anywhere else it goes back."""
+        if self.focused is self.query_one("#search", Input):
+            self.query_one(WindowTable).focus()
+        else:
+            self.app.action_back()
 
     def action_reverse(self) -> None:
         self.set_sort(self.sort, not self.desc)
