@@ -185,10 +185,10 @@ class _Chunk:
     def records(self, limit: int | None = None) -> list[dict[str, Any]]:
         """The rows as field → value."""
         fields = list(self.columns)
-        values = zip(*self.columns.values(), strict=True)
+        rows: Iterator[tuple[Any, ...]] = zip(*self.columns.values(), strict=True)
         if limit is not None:
-            values = islice(values, limit)  # type: ignore[assignment]
-        return [dict(zip(fields, row, strict=True)) for row in values]
+            rows = islice(rows, limit)
+        return [dict(zip(fields, row, strict=True)) for row in rows]
 
     def subset(self, positions: list[int]) -> _Chunk:
         return _Chunk(
