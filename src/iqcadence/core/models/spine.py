@@ -66,8 +66,8 @@ class Customer(SQLModel, table=True):
     name: str
     name_key: str = Field(index=True)
     website: str | None = None
-    domain: str | None = Field(default=None, index=True)
-    email: str | None = Field(default=None, index=True)
+    domain: str | None = None
+    email: str | None = None
     phone: str | None = None
     industry: str | None = None
     notes: str | None = None
