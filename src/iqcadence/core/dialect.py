@@ -617,3 +617,27 @@ def table_triggers(conn: Connection, table: str) -> list[str]:
         {"table": table},
     )
     return [str(sql) for (sql,) in rows if sql]
+
+
+def insert_numbered(
+    conn: Connection, table: str, column: str, first_id: int, values: Sequence[Any]
+) -> None:
+    """Rows (first_id + i, values[i]) into `table` (id, column). SQLite: one
+    statement reading a JSON array, half the cost of an executemany of pairs."""
+    if not values:
+        return
+    if is_sqlite(conn):
+        import json
+
+        conn.execute(
+            text(
+                f"INSERT INTO {table} (id, {column}) "
+                "SELECT :first + key, value FROM json_each(:values)"
+            ),
+            {"first": first_id, "values": json.dumps(list(values))},
+        )
+        return
+    conn.execute(
+        text(f"INSERT INTO {table} (id, {column}) VALUES (:id, :value)"),
+        [{"id": first_id + i, "value": v} for i, v in enumerate(values)],
+    )

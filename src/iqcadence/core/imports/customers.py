@@ -1010,10 +1010,7 @@ class _Importer:
         written = [param[lifecycle_at] for param, good in zip(params, ok, strict=True) if good]
         self._note_lines(start, [row[0] for row, good in zip(rows, ok, strict=True) if good])
         self.next_id = start + len(written)
-        self.conn.exec_driver_sql(
-            f"INSERT INTO {GIVEN_TABLE} (id, lifecycle) VALUES (?, ?)",
-            list(zip(range(start, self.next_id), written, strict=True)),
-        )
+        dialect.insert_numbered(self.conn, GIVEN_TABLE, "lifecycle", start, written)
         return ok
 
     def _note_lines(self, first_id: int, lines: list[int]) -> None:
