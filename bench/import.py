@@ -17,6 +17,7 @@ RSS ≤ 100 MiB at 1M rows.
 
     python bench/import.py              # 100k and 1M rows
     python bench/import.py --rows 100000
+    python bench/import.py --rows 1000000 --phases   # where the time goes
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 WORK = HERE / ".work"
@@ -259,14 +261,88 @@ def run_size(rows: int) -> dict[str, tuple[float, float, float]]:
     return results
 
 
+def phases(rows: int) -> None:
+    """Where an import's CPU time goes: every SQL statement's total, and the
+    Python reading and building of rows, in this process."""
+    from collections import defaultdict
+
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    csv_path = WORK / f"import-{rows}.csv"
+    if not csv_path.exists():
+        generate(csv_path, rows)
+    os.environ.update(
+        IQCADENCE_USER="bench@example.com",
+        IQCADENCE_TODAY="2026-11-27",
+        IQCADENCE_DATA_DIR=str(WORK / "data"),
+        IQCADENCE_SEND_ON_CHANGE="0",
+    )
+    sys.path.insert(0, str(ROOT / "src"))
+    from iqcadence.core.db import open_database, resolve_location
+    from iqcadence.core.imports import customers as importer
+    from iqcadence.core.imports.common import ImportOptions
+    from iqcadence.core.imports.detect import open_csv
+    from iqcadence.core.users import resolve_actor
+
+    statements: dict[str, list[float]] = defaultdict(lambda: [0, 0.0])
+
+    @event.listens_for(Engine, "before_cursor_execute")
+    def started(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        conn.info["bench_started"] = time.process_time()
+
+    @event.listens_for(Engine, "after_cursor_execute")
+    def finished(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        entry = statements[" ".join(statement.split())[:90]]
+        entry[0] += 1
+        entry[1] += time.process_time() - conn.info["bench_started"]
+
+    spent = {"read rows": 0.0, "write rows (with their SQL)": 0.0}
+
+    def timed(name: str, method: Any) -> Any:
+        def run(*args: Any) -> Any:
+            begun = time.process_time()
+            try:
+                return method(*args)
+            finally:
+                spent[name] += time.process_time() - begun
+
+        return run
+
+    importer._Importer._read = timed("read rows", importer._Importer._read)  # type: ignore[method-assign]
+    importer._Importer._write_chunk = timed(  # type: ignore[method-assign]
+        "write rows (with their SQL)", importer._Importer._write_chunk
+    )
+    database = open_database(resolve_location(fresh(WORK / f"phases-{rows}.db")))
+    begun = time.process_time()
+    with database.session() as session, open_csv(csv_path) as source:
+        actor = resolve_actor(session, None)
+        importer.import_customers(session, actor, source, ImportOptions())
+    total = time.process_time() - begun
+    print(f"{rows:,} rows: {total:.2f} s CPU in the import")
+    for name, seconds in spent.items():
+        print(f"  {seconds:7.2f} s  {name}")
+    print("  SQL statements (CPU s, runs, statement):")
+    for statement, (count, seconds) in sorted(statements.items(), key=lambda s: -s[1][1])[:20]:
+        print(f"  {seconds:7.2f} s {int(count):6d}  {statement}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--rows", type=int, action="append", help="row count (repeatable; default 100k and 1M)"
     )
+    parser.add_argument(
+        "--phases",
+        action="store_true",
+        help="instead: where the import's CPU time goes (SQL statements, reading rows)",
+    )
     args = parser.parse_args()
     for rows in args.rows or [100_000, 1_000_000]:
-        run_size(rows)
+        if args.phases:
+            phases(rows)
+        else:
+            run_size(rows)
 
 
 if __name__ == "__main__":
