@@ -15,6 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Horizontal
 from textual.timer import Timer
+from textual.widget import MountError
 from textual.widgets import DataTable, Footer, Header, Input, Static, Tab, Tabs
 
 from iqcadence.core import views
@@ -126,15 +127,18 @@ class CustomersScreen(BaseScreen):
         self.call_after_refresh(self.build_rest)
 
     def build_rest(self) -> None:
-        self.query_one("#cust-top", Horizontal).mount_all(
-            (
-                Input(placeholder="Search name, manager or tag…  (/)", id="search"),
-                Static(id="cust-filters"),
+        try:
+            self.query_one("#cust-top", Horizontal).mount_all(
+                (
+                    Input(placeholder="Search name, manager or tag…  (/)", id="search"),
+                    Static(id="cust-filters"),
+                )
             )
-        )
-        self.query_one("#bands-slot", Container).mount(
-            Tabs(*(Tab(label, id=f"tab-{key}") for key, label in views.TABS), id="bands")
-        )
+            self.query_one("#bands-slot", Container).mount(
+                Tabs(*(Tab(label, id=f"tab-{key}") for key, label in views.TABS), id="bands")
+            )
+        except MountError:  # the screen went away first (the app quit at once)
+            return
         self.built = True
         if self.content_shown:
             self.call_after_refresh(self.load_counts)

@@ -11,6 +11,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Vertical
+from textual.widget import MountError
 from textual.widgets import Footer, Header, Label, OptionList
 from textual.widgets.option_list import Option
 
@@ -74,16 +75,19 @@ class MyDayScreen(BaseScreen):
 
     async def build_rest(self) -> None:
         for key, title in PANELS:
-            await self.query_one(f"#panel-{key}", Vertical).mount_all(
-                (
-                    Label(title, classes="panel-title"),
-                    OptionList(
-                        Option(Text("loading…", style="dim"), disabled=True),
-                        id=f"list-{key}",
-                        classes="day-list",
-                    ),
+            try:
+                await self.query_one(f"#panel-{key}", Vertical).mount_all(
+                    (
+                        Label(title, classes="panel-title"),
+                        OptionList(
+                            Option(Text("loading…", style="dim"), disabled=True),
+                            id=f"list-{key}",
+                            classes="day-list",
+                        ),
+                    )
                 )
-            )
+            except MountError:  # the screen went away first (the app quit at once)
+                return
         # The lists get their size before their first rows arrive.
         self.call_after_refresh(self.lists_ready)
 
