@@ -19,6 +19,7 @@ from iqcadence.core.reports.fmt import (
     average,
     band_label,
     money,
+    renews_within,
     score_text,
     scores_of,
     signed,
@@ -33,9 +34,7 @@ from iqcadence.core.scoring import BANDS, LIFECYCLES, TIERS
 def portfolio_report(session: Session, client_id: int, scope: ReportScope) -> Report:
     book = load_portfolio(session, client_id, scope)
     groups = book.by_band()
-    renewals_90 = [
-        a for a in book.accounts if a.days_to_renewal is not None and 0 <= a.days_to_renewal <= 90
-    ]
+    renewals_90 = [a for a in book.accounts if renews_within(a, 90)]
     report = Report(
         kind="portfolio",
         title="Portfolio summary",
@@ -199,9 +198,7 @@ def csm_report(session: Session, client_id: int, scope: ReportScope) -> Report:
             and a.tier in cadence
             and a.signals["days"] >= cadence[a.tier][1]
         )
-        renewals = sum(
-            1 for a in members if a.days_to_renewal is not None and 0 <= a.days_to_renewal <= 90
-        )
+        renewals = sum(1 for a in members if renews_within(a, 90))
         pct = round(100 * len(at_risk) / len(members), 1) if members else 0.0
         avg_score = average(scores_of(members))
         avg_move = average([float(m) for m in moves])

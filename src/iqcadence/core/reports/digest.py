@@ -20,6 +20,7 @@ from iqcadence.core.reports.data import (
 from iqcadence.core.reports.fmt import (
     band_label,
     money,
+    renews_within,
     score_text,
     signed,
 )
@@ -52,11 +53,7 @@ def digest_report(session: Session, client_id: int, scope: ReportScope) -> Repor
         key=lambda a: (a.momentum or 0, a.name),
     )
     renewals = sorted(
-        (
-            a
-            for a in book.accounts
-            if a.days_to_renewal is not None and 0 <= a.days_to_renewal <= 30
-        ),
+        (a for a in book.accounts if renews_within(a, 30)),
         key=lambda a: (a.days_to_renewal or 0, a.name),
     )
     done = _tasks_done(session, client_id, week_start, day)
