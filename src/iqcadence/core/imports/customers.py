@@ -225,18 +225,18 @@ class _Plan:
         self.has_days = "days" in f or "last_contact_date" in f
         self.has_score = "score" in f
         cols: list[str] = []
-        if "name" in f:
+        if self.has_name:
             cols += ["name", "name_key"]
-        if "lifecycle" in f:
+        if self.has_lifecycle:
             cols.append("lifecycle")
-        cols += [c for c in DIRECT if c in f]
-        if "renewal_date" in f or "months_to_renewal" in f:
+        cols += self.direct
+        if self.has_renewal:
             cols.append("renewal_date")
-        if "mrr" in f or "arr" in f:
+        if self.has_money:
             cols += ["mrr", "arr"]
-        if "days" in f or "last_contact_date" in f:
+        if self.has_days:
             cols += ["days_baseline", "days_as_of"]
-        if "score" in f:
+        if self.has_score:
             cols += ["score", "score_manual"]
         self.columns = cols
 
