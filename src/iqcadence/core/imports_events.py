@@ -77,7 +77,6 @@ COLUMNS: dict[str, str] = {
     "status": "status",
     "priority": "priority",
     "source": "source",
-    "external_id": "external_id",
     "external id": "external_id",
     "event id": "external_id",
     "properties": "properties",
@@ -213,8 +212,8 @@ def _csv_rows(
             key = " ".join(header.strip().lower().replace("_", " ").split())
             if key.startswith("prop."):
                 columns.append("prop." + header.strip()[5:].strip())
-            elif key in COLUMNS or key.replace(" ", "_") in COLUMNS:
-                columns.append(COLUMNS.get(key) or COLUMNS[key.replace(" ", "_")])
+            elif key in COLUMNS:
+                columns.append(COLUMNS[key])
             else:
                 columns.append(None)
                 summary.ignored_columns.append(header)
@@ -249,8 +248,6 @@ def _jsonl_rows(data: bytes, display: str) -> Iterator[tuple[int, dict[str, Any]
         record: dict[str, Any] = {}
         for key, item in value.items():
             column = COLUMNS.get(" ".join(str(key).lower().replace("_", " ").split()))
-            if column is None and str(key).lower() == "external_id":
-                column = "external_id"
             if column is None and str(key).startswith("prop."):
                 column = str(key)
             if column is not None and item not in (None, ""):
