@@ -34,6 +34,24 @@ sys.path.insert(0, str(HERE))
 import _portfolio  # noqa: E402
 
 
+def _add_bench_connection(session: Any, client_id: int) -> None:
+    """A webhook channel named "bench" whose URL is never read (the sweeps
+    only queue), saved directly so the measurement needs no keyring."""
+    from iqcadence.core.models.alerts import Connection
+
+    session.add(
+        Connection(
+            client_id=client_id,
+            name="bench",
+            name_key="bench",
+            kind="webhook",
+            target="-",
+            keyring_name="connection_bench",
+        )
+    )
+    session.commit()
+
+
 def timed(fn: Any) -> tuple[float, Any]:
     start = time.perf_counter()
     result = fn()
@@ -47,7 +65,6 @@ def measure(n: int) -> None:
     from iqcadence.core.alerts.derive import derive_alerts
     from iqcadence.core.alerts.exposure import mrr_exposure
     from iqcadence.core.db import open_database, resolve_location
-    from iqcadence.core.models.alerts import Connection
     from iqcadence.core.users import resolve_actor
 
     _portfolio.env()
@@ -64,17 +81,7 @@ def measure(n: int) -> None:
         )
         derive_s, alerts = timed(lambda: derive_alerts(session, actor.client_id))
         exposure_s, exposure = timed(lambda: mrr_exposure(alerts))
-        session.add(
-            Connection(
-                client_id=actor.client_id,
-                name="bench",
-                name_key="bench",
-                kind="webhook",
-                target="-",
-                keyring_name="connection_bench",
-            )
-        )
-        session.commit()
+        _add_bench_connection(session, actor.client_id)
         rules.add_rule(
             session, actor, "bench", events=["health_below:50", "no_contact:30"], channels=["bench"]
         )
@@ -137,7 +144,7 @@ def rescore_child(path: Path) -> dict[str, Any]:
     from iqcadence.core import rescore, settings
     from iqcadence.core.alerts import engine, rules
     from iqcadence.core.db import open_database, resolve_location
-    from iqcadence.core.models.alerts import Connection, OutboxEntry
+    from iqcadence.core.models.alerts import OutboxEntry
     from iqcadence.core.users import resolve_actor
 
     _portfolio.env()
@@ -148,17 +155,7 @@ def rescore_child(path: Path) -> dict[str, Any]:
         actor = resolve_actor(session, _portfolio.ADMIN)
         config = settings.load_scoring_config(session, actor.client_id)
         settings.save_scoring_config(session, actor, replace(config, weights=RESCORE_WEIGHTS))
-        session.add(
-            Connection(
-                client_id=actor.client_id,
-                name="bench",
-                name_key="bench",
-                kind="webhook",
-                target="-",
-                keyring_name="connection_bench",
-            )
-        )
-        session.commit()
+        _add_bench_connection(session, actor.client_id)
         rules.add_rule(
             session,
             actor,
