@@ -161,3 +161,12 @@ def test_unreadable_file_is_one_sentence(tmp_path: Path) -> None:
     with pytest.raises(StorageError) as caught:
         db.open_database(db.resolve_location(path))
     assert str(caught.value).startswith(f"{path}: cannot open the database")
+
+
+def test_an_unreachable_server_is_one_sentence() -> None:
+    location = db.resolve_location("postgresql://nobody@127.0.0.1:1/none")
+    with pytest.raises(StorageError) as caught:
+        db.open_database(location)
+    message = str(caught.value)
+    assert message.startswith("postgresql://nobody@127.0.0.1:1/none: cannot open the database")
+    assert "\n" not in message

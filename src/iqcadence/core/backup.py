@@ -871,7 +871,7 @@ def upgrade_database(
         except SQLAlchemyError as exc:
             raise StorageError(
                 f"{location.describe()}: cannot open the database "
-                f"({getattr(exc, 'orig', None) or exc})."
+                f"({' '.join(str(getattr(exc, 'orig', None) or exc).split())})."
             ) from exc
         finally:
             engine.dispose()

@@ -185,7 +185,8 @@ def open_database(
     except DatabaseError as exc:  # OperationalError, or "file is not a database"
         engine.dispose()
         raise StorageError(
-            f"{location.describe()}: cannot open the database ({exc.orig})."
+            # drivers' messages span lines (psycopg adds a hint): one sentence
+            f"{location.describe()}: cannot open the database ({' '.join(str(exc.orig).split())})."
         ) from exc
     except BaseException:
         engine.dispose()
