@@ -35,7 +35,6 @@ def digest_report(session: Session, client_id: int, scope: ReportScope) -> Repor
     day = scope.day
     week_start = day - timedelta(days=6)
     before = snapshots_before(session, [a.id for a in book.accounts], clock.start_of(week_start))
-    thresholds = book.config.thresholds
     moved_in = [
         a
         for a in book.accounts
@@ -153,7 +152,6 @@ def digest_report(session: Session, client_id: int, scope: ReportScope) -> Repor
             ],
         )
     )
-    del thresholds
     alerts = _open_alerts(session, client_id, book, day)
     for alert in alerts:
         report.csv_rows.append(
