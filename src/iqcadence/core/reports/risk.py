@@ -8,6 +8,7 @@ account's share of the largest MRR in the list.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from statistics import median
 from typing import Any
 
 from sqlmodel import Session
@@ -32,12 +33,11 @@ from iqcadence.core.reports.pdf import BAND_COLOURS
 
 def urgency(account: Account, top_mrr: float) -> float:
     points = (100 - (account.score or 0)) * 0.5
-    days = account.days_to_renewal
-    if days is not None and 0 <= days <= 30:
+    if renews_within(account, 30):
         points += 30
-    elif days is not None and 0 <= days <= 60:
+    elif renews_within(account, 60):
         points += 20
-    elif days is not None and 0 <= days <= 90:
+    elif renews_within(account, 90):
         points += 10
     if top_mrr > 0:
         points += 20 * account.mrr / top_mrr
@@ -222,7 +222,7 @@ def churn_risk_report(session: Session, client_id: int, scope: ReportScope) -> R
             ("Expected MRR loss", money(expected)),
             (
                 "Median probability",
-                f"{_median([e.probability for e, _ in estimates]):.0f}%" if estimates else "—",
+                f"{median([e.probability for e, _ in estimates]):.0f}%" if estimates else "—",
             ),
         ],
         csv_header=[
@@ -320,9 +320,3 @@ def churn_risk_report(session: Session, client_id: int, scope: ReportScope) -> R
         f"{len(high)} accounts at 40 %+ churn probability; expected MRR loss {money(expected)}."
     )
     return report
-
-
-def _median(values: list[float]) -> float:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
