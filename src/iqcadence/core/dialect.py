@@ -451,12 +451,7 @@ def search_clause(
             check = search_row_check(bind, search)
             if check is not None:
                 return check
-        # `+ 0` keeps the planner from driving the query by rowid from the matches
-        target = "customer.id + 0" if walk else "customer.id"
-        return (
-            f"{target} IN (SELECT rowid FROM customer_fts WHERE customer_fts MATCH :fts_query)",
-            {"fts_query": search.match},
-        )
+        return _in_matches(search.match, walk=walk)
     clauses = []
     params: dict[str, Any] = {}
     columns = [_folded_sql(f"customer.{c}") for c in ("name", "manager", "tags")]
@@ -522,10 +517,17 @@ def search_match_list(
         matches = SAMPLE_MATCHES * size // max(int(last), 1)
     if matches > cap:
         return None
-    target = "customer.id + 0" if matches > walk_above else "customer.id"
+    return _in_matches(search.match, walk=matches > walk_above)
+
+
+def _in_matches(match: str, *, walk: bool) -> tuple[str, dict[str, Any]]:
+    """SQLite: a WHERE fragment looking rows up in the search index's matches;
+    with `walk`, `+ 0` keeps the planner from driving the query by rowid from
+    the matches (it walks the sort's index instead)."""
+    target = "customer.id + 0" if walk else "customer.id"
     return (
         f"{target} IN (SELECT rowid FROM customer_fts WHERE customer_fts MATCH :fts_query)",
-        {"fts_query": search.match},
+        {"fts_query": match},
     )
 
 
