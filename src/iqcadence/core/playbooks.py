@@ -54,6 +54,7 @@ from iqcadence.core.contacts import require_edit, resolve_customer
 from iqcadence.core.customers import name_key
 from iqcadence.core.errors import Conflict, InvalidValue, NotFound, RefusedFile
 from iqcadence.core.models import Customer, User
+from iqcadence.core.models.crm import CustomerOwner
 from iqcadence.core.models.customer360 import RUN_STATUSES, Playbook, PlaybookRun, Task
 from iqcadence.core.users import Actor
 
@@ -368,10 +369,6 @@ def _users_by_name(session: Session) -> dict[str, str]:
 
 def owner_emails(session: Session, customer_ids: Sequence[int]) -> dict[int, dict[str, str]]:
     """Primary and first co-owner e-mail of each customer ({} without owners)."""
-    try:
-        from iqcadence.core.models.crm import CustomerOwner
-    except ImportError:  # pragma: no cover - owners arrive with the CRM records
-        return {}
     out: dict[int, dict[str, str]] = {}
     ids = list(customer_ids)
     for start in range(0, len(ids), 500):
