@@ -198,18 +198,7 @@ def rescore_where(
     new_band = band_sql("t.new_score", config.thresholds)
     score_moved = _differs("t.new_score", "t.old_score")
     band_moved = _differs(new_band, "t.old_band")
-    risk = ", ".join(f"'{band}'" for band in RISK_BANDS)
-    recovered = ", ".join(f"'{band}'" for band in RECOVERED_BANDS)
-    # customers.lifecycle_transition, as SQL
-    new_lifecycle = (
-        f"(CASE WHEN {new_band} IN ({risk}) "
-        f"AND (t.old_band IS NULL OR t.old_band NOT IN ({risk})) "
-        "AND t.old_lifecycle IN ('active', 'onboarding') THEN 'atrisk' "
-        f"WHEN {new_band} IN ({recovered}) "
-        f"AND (t.old_band IS NULL OR t.old_band NOT IN ({recovered})) "
-        "AND t.old_lifecycle = 'atrisk' THEN 'active' "
-        "ELSE t.old_lifecycle END)"
-    )
+    new_lifecycle = _lifecycle_sql(new_band, "t.old_lifecycle", old_band="t.old_band")
     _create_dirty_table(conn)
     conn.execute(
         text(
@@ -298,6 +287,26 @@ def _conclude(
     return summary
 
 
+def _lifecycle_sql(new_band: str, lifecycle: str, *, old_band: str | None = None) -> str:
+    """customers.lifecycle_transition, as SQL: the lifecycle after the band
+    becomes `new_band` (from `old_band`; None for a row without one)."""
+    risk = ", ".join(f"'{band}'" for band in RISK_BANDS)
+    recovered = ", ".join(f"'{band}'" for band in RECOVERED_BANDS)
+
+    def entering(bands: str) -> str:
+        if old_band is None:
+            return ""
+        return f"AND ({old_band} IS NULL OR {old_band} NOT IN ({bands})) "
+
+    return (
+        f"(CASE WHEN {new_band} IN ({risk}) {entering(risk)}"
+        f"AND {lifecycle} IN ('active', 'onboarding') THEN 'atrisk' "
+        f"WHEN {new_band} IN ({recovered}) {entering(recovered)}"
+        f"AND {lifecycle} = 'atrisk' THEN 'active' "
+        f"ELSE {lifecycle} END)"
+    )
+
+
 def _create_dirty_table(conn: Connection) -> None:
     conn.execute(
         text(
@@ -363,13 +372,7 @@ def scored_insert_sql(
         score += f"WHEN customer.scoring_profile = {literal} THEN {profile_score} "
     score += f"ELSE {score_sql(conn, sets[0][2], days_sql=days_sql)} END"
     band = band_sql("new_score", config.thresholds)
-    risk = ", ".join(f"'{b}'" for b in RISK_BANDS)
-    recovered = ", ".join(f"'{b}'" for b in RECOVERED_BANDS)
-    lifecycle = (
-        f"(CASE WHEN {band} IN ({risk}) AND lifecycle IN ('active', 'onboarding') THEN 'atrisk' "
-        f"WHEN {band} IN ({recovered}) AND lifecycle = 'atrisk' THEN 'active' "
-        "ELSE lifecycle END)"
-    )
+    lifecycle = _lifecycle_sql(band, "lifecycle")
     return ScoredInsert(score=f"({score})", band=band, lifecycle=lifecycle)
 
 
