@@ -417,8 +417,7 @@ def record_inserted(
         )
     scored, skipped = conn.execute(
         text(
-            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN customer.score_manual = :manual "
-            "AND customer.score IS NOT NULL THEN 1 ELSE 0 END), 0) "
+            f"SELECT COUNT(*), COALESCE(SUM({kept}), 0) "
             f"FROM {given_table} g JOIN customer ON customer.id = g.id"
         ),
         {"manual": True},
