@@ -101,10 +101,8 @@ def _send_soon(session: Session, client_id: int, acting_user: str | None) -> Non
 def _dirty_before(session: Session, customer_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     """Old score, band and lifecycle of these customers from a set-based
     rescore's `rescore_dirty` table (present while the bulk hook runs)."""
-    try:
-        from iqcadence.core.rescore import DIRTY_TABLE
-    except ImportError:  # pragma: no cover - no set-based rescoring
-        return {}
+    from iqcadence.core.rescore import DIRTY_TABLE
+
     conn = session.connection()
     if not inspect(conn).has_table(DIRTY_TABLE):
         return {}

@@ -326,10 +326,8 @@ def run(
 
 def _queue_reports(session: Session, client_id: int, now: datetime) -> int:
     """Scheduled reports whose period has come (`core.report_schedules`)."""
-    try:
-        from iqcadence.core import report_schedules
-    except ImportError:  # pragma: no cover - reports not installed in this build
-        return 0
+    from iqcadence.core import report_schedules
+
     session.rollback()
     return int(report_schedules.queue_due(session, client_id, now=now))
 
