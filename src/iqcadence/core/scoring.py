@@ -212,16 +212,11 @@ def validate_thresholds(thresholds: Mapping[str, float]) -> None:
             + (f" (unknown {', '.join(extra)})" if extra else "")
             + "."
         )
-    values = [float(thresholds[key]) for key in THRESHOLD_KEYS]
-    for key in THRESHOLD_KEYS:
-        value = float(thresholds[key])
+    pairs = [(key, float(thresholds[key])) for key in THRESHOLD_KEYS]
+    for key, value in pairs:
         if not 0 < value <= 100:
             raise InvalidValue(f"thresholds.{key}: must be above 0 and at most 100, got {value:g}.")
-    for (low_key, low), (high_key, high) in zip(
-        zip(THRESHOLD_KEYS, values, strict=True),
-        zip(THRESHOLD_KEYS[1:], values[1:], strict=True),
-        strict=False,
-    ):
+    for (low_key, low), (high_key, high) in zip(pairs, pairs[1:], strict=False):
         if not low < high:
             raise InvalidValue(
                 f"thresholds: must increase strictly, but {low_key}={low:g} "
