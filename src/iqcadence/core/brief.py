@@ -75,10 +75,8 @@ def build_brief(
         else None
     )
 
-    def events(kind: str, limit: int, *, past: bool = True) -> list[dict[str, Any]]:
-        found = timeline.list_events(
-            session, actor, customer, kinds=[kind], until=now if past else None, limit=limit
-        )
+    def events(kind: str, limit: int) -> list[dict[str, Any]]:
+        found = timeline.list_events(session, actor, customer, kinds=[kind], until=now, limit=limit)
         return timeline.event_dicts(session, found)
 
     emails = events("email", 3)
@@ -87,14 +85,11 @@ def build_brief(
         session, timeline.list_events(session, actor, customer, kinds=["meeting"], since=now)
     )
     next_meeting = upcoming[-1] if upcoming else None
-    last_ticket = next(iter(events("ticket", 1, past=False)), None)
-    open_tickets = [
-        e
-        for e in timeline.event_dicts(
-            session, timeline.list_events(session, actor, customer, kinds=["ticket"])
-        )
-        if e["status"] in ("open", "pending")
-    ]
+    tickets = timeline.event_dicts(
+        session, timeline.list_events(session, actor, customer, kinds=["ticket"])
+    )
+    last_ticket = tickets[0] if tickets else None  # newest first
+    open_tickets = [e for e in tickets if e["status"] in ("open", "pending")]
     runs = playbooks.run_dicts(
         session, playbooks.list_runs(session, actor, customer, status="active")
     )
