@@ -457,16 +457,17 @@ def _run_calendar(session: Session, actor: Actor, data: bytes, summary: EventImp
                 {**info, "reason": "no attendee is a contact or on a customer's domain"}
             )
             continue
+        props: dict[str, Any] = {
+            "attendees": [p.email for p in meeting.attendees],
+            "organizer": meeting.organizer.email if meeting.organizer else None,
+            "end": meeting.end.isoformat(timespec="minutes") if meeting.end else None,
+            "location": meeting.location or None,
+        }
+        properties = {k: v for k, v in props.items() if v}
         names: list[str] = []
         for match in matches.values():
             customer = session.get(Customer, match.customer_id)
             assert customer is not None
-            props: dict[str, Any] = {
-                "attendees": [p.email for p in meeting.attendees],
-                "organizer": meeting.organizer.email if meeting.organizer else None,
-                "end": meeting.end.isoformat(timespec="minutes") if meeting.end else None,
-                "location": meeting.location or None,
-            }
             savepoint = session.begin_nested()
             try:
                 result = timeline.log_event(
@@ -478,7 +479,7 @@ def _run_calendar(session: Session, actor: Actor, data: bytes, summary: EventImp
                     body=meeting.description or None,
                     contact=match.contact,
                     at=meeting.start,
-                    properties={k: v for k, v in props.items() if v},
+                    properties=properties,
                     source=ICS_SOURCE,
                     external_id=meeting.uid,
                     author=meeting.organizer.email if meeting.organizer else None,
