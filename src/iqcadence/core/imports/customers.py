@@ -596,11 +596,10 @@ class _Importer:
     # -- one chunk ----------------------------------------------------------
 
     def _key_of(self, values: dict[str, Any]) -> str | None:
+        """The match key of a row by domain or e-mail (by name: `_name_key_of`)."""
         raw = values.get(self.key)
         if raw is None:
             return None
-        if self.key == "name":
-            return str(raw).casefold()  # read names are already trimmed and collapsed
         if self.key == "domain":
             return domain_key(raw)
         return str(raw).lower()
