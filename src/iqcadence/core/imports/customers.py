@@ -1148,6 +1148,7 @@ class _Importer:
             return [True] * len(params)
         ok: list[bool] = []
         number = params[0][0] if numbered and params else 0
+        at = self._column_index(field_name)
         for param, item in zip(params, rows, strict=True):
             conn.exec_driver_sql("SAVEPOINT import_row")
             if numbered:
@@ -1157,11 +1158,7 @@ class _Importer:
             except IntegrityError:
                 conn.exec_driver_sql("ROLLBACK TO SAVEPOINT import_row")
                 line, row = item[0], item[1]
-                value = (
-                    row[self._column_index(field_name)]
-                    if self._column_index(field_name) is not None
-                    else ""
-                )
+                value = row[at] if at is not None else ""
                 self._problem(line, row, field_name, reason, value)
                 ok.append(False)
             else:
