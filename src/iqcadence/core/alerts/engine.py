@@ -606,6 +606,7 @@ def _queue(
     many were written. One existence query and one multi-row INSERT per call;
     if a concurrent writer wins a key meanwhile, rows go in one at a time."""
     rows: dict[str, dict[str, Any]] = {}  # by idempotency key, first one kept
+    now = clock.now()
     for rule, event, row in fired:
         cid = int(row["id"])
         origin = f"rule{rule.id}" if rule is not None else "webhook"
@@ -620,7 +621,6 @@ def _queue(
             key = f"{base}@{name_key(channel).replace(' ', '-')}"
             if key in rows:
                 continue
-            now = clock.now()
             rows[key] = {
                 "client_id": client_id,
                 "idempotency_key": key,
