@@ -11,6 +11,7 @@ skipped with a message when that is not possible). Target: ≤ 0.5×.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import statistics
 import subprocess
 import sys
@@ -18,29 +19,17 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-WORK = HERE / ".work"
-TOOLS_VENV = WORK / "tools-venv"
 TARGET = 0.5
 
 
 def sqlite_utils() -> Path | None:
-    binary = TOOLS_VENV / "bin" / "sqlite-utils"
-    if binary.exists():
-        return binary
-    try:
-        WORK.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [sys.executable, "-m", "venv", str(TOOLS_VENV)], check=True, capture_output=True
-        )
-        subprocess.run(
-            [str(TOOLS_VENV / "bin" / "pip"), "install", "-q", "sqlite-utils"],
-            check=True,
-            capture_output=True,
-        )
-    except (OSError, subprocess.CalledProcessError) as exc:
-        print(f"sqlite-utils: skipped, it could not be installed ({exc}).")
-        return None
-    return binary if binary.exists() else None
+    """sqlite-utils from the venv bench/import.py installs it into (on first use)."""
+    spec = importlib.util.spec_from_file_location("bench_import", HERE / "import.py")
+    assert spec is not None and spec.loader is not None
+    bench_import = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench_import)
+    path: Path | None = bench_import.sqlite_utils_path()
+    return path
 
 
 def iqcadence() -> list[str]:
