@@ -11,6 +11,7 @@ from sqlmodel import Session
 from iqcadence.core import clock
 from iqcadence.core.customers import find_customer
 from iqcadence.core.errors import InvalidValue, NotFound
+from iqcadence.core.models import Customer
 from iqcadence.core.queries import breakdown, snapshots_before
 from iqcadence.core.reports.data import (
     Account,
@@ -143,7 +144,9 @@ def trend_report(session: Session, client_id: int, scope: ReportScope) -> Report
 # --- one customer ----------------------------------------------------------
 
 
-def _one(session: Session, client_id: int, scope: ReportScope) -> tuple[Portfolio, Account]:
+def _one(
+    session: Session, client_id: int, scope: ReportScope
+) -> tuple[Portfolio, Account, Customer]:
     if not scope.customer:
         raise InvalidValue(
             "--customer: this report is about one account; name it with --customer NAME."
@@ -155,13 +158,11 @@ def _one(session: Session, client_id: int, scope: ReportScope) -> tuple[Portfoli
     account = next((a for a in book.accounts if a.id == customer.id), None)
     if account is None:
         raise NotFound(f"customer {customer.name!r} is not active (it is {customer.status}).")
-    return book, account
+    return book, account, customer
 
 
 def customer_report(session: Session, client_id: int, scope: ReportScope) -> Report:
-    book, account = _one(session, client_id, scope)
-    customer = find_customer(session, client_id, account.name)
-    assert customer is not None
+    book, account, customer = _one(session, client_id, scope)
     detail = breakdown(session, customer, book.config, scope.day)
     est = churn_estimate(account, book.config.quiet_after)
     report = Report(
@@ -263,7 +264,7 @@ def history_report(session: Session, client_id: int, scope: ReportScope) -> Repo
     clause = ""
     title = "Score history"
     if scope.customer:
-        _book, account = _one(session, client_id, scope)
+        _book, account, _customer = _one(session, client_id, scope)
         clause = " AND c.id = :customer_id"
         params["customer_id"] = account.id
         title = f"Score history: {account.name}"
