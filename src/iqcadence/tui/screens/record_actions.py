@@ -13,8 +13,6 @@ from iqcadence.tui.modals.choice import ChoiceModal
 from iqcadence.tui.modals.form import FormField, FormModal
 from iqcadence.tui.modals.text import TextModal
 
-EVENT_TYPES = EVENT_KINDS
-
 if TYPE_CHECKING:
     from iqcadence.tui.screens.customer360 import Customer360Screen
 
@@ -283,7 +281,7 @@ def timeline_filter(screen: Customer360Screen) -> None:
             screen.load()
 
     fields: list[Any] = [
-        FormField("type", "Type", "any type", current.get("type", ""), options=EVENT_TYPES),
+        FormField("type", "Type", "any type", current.get("type", ""), options=EVENT_KINDS),
         FormField("days", "Days", "any time", current.get("days", ""), options=("7", "30", "90")),
         FormField("contact", "Contact", "anyone", current.get("contact", "")),
         FormField("author", "Author", "anyone", current.get("author", "")),
