@@ -15,6 +15,17 @@ async def _settle(pilot: Any) -> None:
     await pilot.pause()
 
 
+def _opening(customer_id: int) -> Any:
+    """A run_before that opens one customer's Customer 360 once settled."""
+
+    async def before(pilot: Any) -> None:
+        await _settle(pilot)
+        pilot.app.open_customer(customer_id)
+        await _settle(pilot)
+
+    return before
+
+
 class TestSnapshots:
     def test_my_day(self, make: Any, snap_compare: Any) -> None:
         """Home: KPI strip with the health distribution bar and the day's lists."""
@@ -37,21 +48,9 @@ class TestSnapshots:
     ) -> None:
         """Customer 360 under 110 columns: the three panels stack."""
         target = customer(portfolio_db, "Globex").id
-
-        async def before(pilot: Any) -> None:
-            await _settle(pilot)
-            pilot.app.open_customer(target)
-            await _settle(pilot)
-
-        assert snap_compare(make(), terminal_size=(80, 30), run_before=before)
+        assert snap_compare(make(), terminal_size=(80, 30), run_before=_opening(target))
 
     def test_customer360_wide(self, make: Any, portfolio_db: Any, snap_compare: Any) -> None:
         """Customer 360 side by side: fields, timeline, health panel."""
         target = customer(portfolio_db, "Acme Corp").id
-
-        async def before(pilot: Any) -> None:
-            await _settle(pilot)
-            pilot.app.open_customer(target)
-            await _settle(pilot)
-
-        assert snap_compare(make(), terminal_size=(150, 40), run_before=before)
+        assert snap_compare(make(), terminal_size=(150, 40), run_before=_opening(target))
