@@ -5,7 +5,7 @@ mouse wheel runs past either edge; the screen re-queries SQL for it."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import ClassVar
+from typing import ClassVar, TypeGuard
 
 from rich.segment import Segment
 from rich.style import Style
@@ -19,6 +19,11 @@ from textual.render import measure
 from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowKey
+
+
+def _one_line_text(cell: object) -> TypeGuard[Text]:
+    """A Text without line breaks or tabs: as wide as its text."""
+    return isinstance(cell, Text) and "\n" not in cell.plain and "\t" not in cell.plain
 
 
 class WindowTable(DataTable[object]):
@@ -111,7 +116,7 @@ class WindowTable(DataTable[object]):
             for column, cell in zip(
                 self.ordered_columns, self._get_row_renderables(row_index)[1], strict=False
             ):
-                if isinstance(cell, Text) and "\n" not in cell.plain and "\t" not in cell.plain:
+                if _one_line_text(cell):
                     width = cell.cell_len
                 else:
                     width = measure(console, cell, 1)
@@ -127,11 +132,23 @@ class WindowTable(DataTable[object]):
     def _fast_cell(self, cell: object, width: int) -> bool:
         """Whether a body cell can be drawn directly (see _render_cell)."""
         return (
-            isinstance(cell, Text)
+            _one_line_text(cell)
             and cell.justify in (None, "default", "left")
-            and "\n" not in cell.plain
-            and "\t" not in cell.plain
             and cell.cell_len <= width - 2 * self.cell_padding
+        )
+
+    def _body_cell_styles(self, hover: bool, cursor: bool) -> tuple[Style, Style]:
+        """DataTable's styles for a body cell (not header, label or fixed)."""
+        return self._get_styles_to_render_cell(
+            False,
+            False,
+            False,
+            hover,
+            cursor,
+            self.show_cursor,
+            self._show_hover_cursor,
+            self.cursor_foreground_priority == "css",
+            self.cursor_background_priority == "css",
         )
 
     def _cell_segments(
@@ -208,17 +225,7 @@ class WindowTable(DataTable[object]):
             or not self._fast_cell(cell, width)
         ):
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-        component_style, post_style = self._get_styles_to_render_cell(
-            False,
-            False,
-            False,
-            hover,
-            cursor,
-            self.show_cursor,
-            self._show_hover_cursor,
-            self.cursor_foreground_priority == "css",
-            self.cursor_background_priority == "css",
-        )
+        component_style, post_style = self._body_cell_styles(hover, cursor)
         assert isinstance(cell, Text)
         lines = [
             self._cell_segments(
@@ -280,17 +287,7 @@ class WindowTable(DataTable[object]):
         cursor = cursor_location.row == row_index
         hover = hover_location.row == row_index
         row_style = self._get_row_style(row_index, base_style)
-        component_style, post_style = self._get_styles_to_render_cell(
-            False,
-            False,
-            False,
-            hover,
-            cursor,
-            self.show_cursor,
-            self._show_hover_cursor,
-            self.cursor_foreground_priority == "css",
-            self.cursor_background_priority == "css",
-        )
+        component_style, post_style = self._body_cell_styles(hover, cursor)
         pre = row_style + component_style
         scrollable: list[list[Segment]] = [
             self._cell_segments(cell, width, pre, post_style, row_index, index)  # type: ignore[arg-type]
