@@ -138,7 +138,11 @@ class Table(DataTable[Any]):
 
     def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
         before = [column.get_render_width(self) for column in self.ordered_columns]
-        super()._update_dimensions(new_rows)
+        self._measure_new_rows(list(new_rows))
         if [column.get_render_width(self) for column in self.ordered_columns] != before:
             self._clear_caches()
             self.refresh()
+
+    def _measure_new_rows(self, keys: list[RowKey]) -> None:
+        """Widen the columns for new rows, as DataTable does."""
+        super()._update_dimensions(keys)

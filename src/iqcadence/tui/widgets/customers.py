@@ -4,7 +4,6 @@ mouse wheel runs past either edge; the screen re-queries SQL for it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import ClassVar, TypeGuard
 
 from rich.segment import Segment
@@ -17,8 +16,9 @@ from textual.geometry import Region, Size
 from textual.message import Message
 from textual.render import measure
 from textual.strip import Strip
-from textual.widgets import DataTable
 from textual.widgets.data_table import RowKey
+
+from iqcadence.tui.widgets.common import Table
 
 
 def _one_line_text(cell: object) -> TypeGuard[Text]:
@@ -26,8 +26,9 @@ def _one_line_text(cell: object) -> TypeGuard[Text]:
     return isinstance(cell, Text) and "\n" not in cell.plain and "\t" not in cell.plain
 
 
-class WindowTable(DataTable[object]):
-    """A DataTable over a moving window of a longer, SQL-side list."""
+class WindowTable(Table):
+    """A DataTable over a moving window of a longer, SQL-side list (cells are
+    drawn again when a column's width changes, as in every Table)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "toggle_row", "Select", show=True),
@@ -89,18 +90,10 @@ class WindowTable(DataTable[object]):
             style = cache[key] = super()._get_row_style(row_index, base_style)
         return style
 
-    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
+    def _measure_new_rows(self, keys: list[RowKey]) -> None:
         """Column widths of new rows: a one-line Text cell is as wide as its
         text, so it is not measured through Rich (a window of a hundred rows
         is a thousand cells); anything else is measured as DataTable does."""
-        before = [column.get_render_width(self) for column in self.ordered_columns]
-        self._measure_new_rows(list(new_rows))
-        if [column.get_render_width(self) for column in self.ordered_columns] != before:
-            # Cells drawn at the old widths are drawn again (see common.Table).
-            self._clear_caches()
-            self.refresh()
-
-    def _measure_new_rows(self, keys: list[RowKey]) -> None:
         simple = []
         for row_key in keys:
             row_index = self._row_locations.get(row_key)
@@ -108,7 +101,7 @@ class WindowTable(DataTable[object]):
                 continue
             row = self.rows[row_key]
             if row.label is not None or row.auto_height:
-                super()._update_dimensions(keys)
+                super()._measure_new_rows(keys)
                 return
             simple.append(row_index)
         console = self.app.console
