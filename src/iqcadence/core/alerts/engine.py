@@ -43,7 +43,7 @@ from sqlmodel import Session, col, select
 from iqcadence.core import clock
 from iqcadence.core.alerts.connections import name_key
 from iqcadence.core.alerts.events import Event, EventSpec, detect, event_facts
-from iqcadence.core.alerts.rules import in_scope, rule_events, scope_managers
+from iqcadence.core.alerts.rules import covers, in_scope, rule_events, scope_managers
 from iqcadence.core.alerts.webhooks import list_webhooks, webhook_spec
 from iqcadence.core.models.alerts import (
     AlertRule,
@@ -142,9 +142,7 @@ class _EventRule:
     managers: frozenset[str] | None  # case-folded scope; None means everyone
 
     def covers(self, manager: str | None) -> bool:
-        if self.managers is None:
-            return True
-        return manager is not None and manager.strip().casefold() in self.managers
+        return covers(self.managers, manager)
 
 
 def _event_rules(rules: Sequence[AlertRule], hooks: Sequence[EventWebhook]) -> list[_EventRule]:

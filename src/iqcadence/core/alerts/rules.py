@@ -11,7 +11,7 @@ Custom rules fire when their condition becomes true, not while it stays true.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -87,7 +87,11 @@ def scope_managers(scope: str) -> set[str] | None:
 
 
 def in_scope(rule: AlertRule, manager: str | None) -> bool:
-    managers = scope_managers(rule.scope)
+    return covers(scope_managers(rule.scope), manager)
+
+
+def covers(managers: Collection[str] | None, manager: str | None) -> bool:
+    """Whether a scope's managers (from `scope_managers`) include this one."""
     return managers is None or (manager is not None and manager.strip().casefold() in managers)
 
 
