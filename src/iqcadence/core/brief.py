@@ -44,6 +44,7 @@ def build_brief(
     from iqcadence.core import (
         contacts,
         customers,
+        myday,
         opportunities,
         owners,
         playbooks,
@@ -68,12 +69,7 @@ def build_brief(
     )[:3]
     days = customers.signals_of(customer, today)["days"]
     renewal_days = (customer.renewal_date - today).days if customer.renewal_date else None
-    windows = sorted(config.renewal_windows.items(), key=lambda kv: kv[1])
-    window = (
-        next((name for name, limit in windows if 0 <= renewal_days <= limit), None)
-        if renewal_days is not None
-        else None
-    )
+    window = myday.renewal_window(config, renewal_days) if renewal_days is not None else None
 
     def events(kind: str, limit: int) -> list[dict[str, Any]]:
         found = timeline.list_events(session, actor, customer, kinds=[kind], until=now, limit=limit)

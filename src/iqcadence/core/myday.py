@@ -112,6 +112,13 @@ def build(
     }
 
 
+def renewal_window(config: ScoringConfig, days: int) -> str | None:
+    """The narrowest renewal window (critical, warning, upcoming by default)
+    holding a renewal `days` away; None when it is past or beyond them all."""
+    windows = sorted(config.renewal_windows.items(), key=lambda kv: kv[1])
+    return next((name for name, limit in windows if 0 <= days <= limit), None)
+
+
 def renewals(
     session: Session,
     where: str,
@@ -119,8 +126,7 @@ def renewals(
     config: ScoringConfig,
     today: date,
 ) -> list[dict[str, Any]]:
-    windows = sorted(config.renewal_windows.items(), key=lambda kv: kv[1])
-    widest = max((days for _, days in windows), default=90)
+    widest = max(config.renewal_windows.values(), default=90)
     rows = _rows(
         session,
         f"{where} AND customer.renewal_date >= :r_from AND customer.renewal_date <= :r_to",
@@ -130,7 +136,7 @@ def renewals(
     out = []
     for row in rows:
         days = (row["renewal_date"] - today).days
-        window = next((name for name, limit in windows if days <= limit), None)
+        window = renewal_window(config, days)
         out.append(
             {
                 "customer": row["name"],
