@@ -34,13 +34,13 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 from iqcadence.core import clock, dialect, queries, settings
+from iqcadence.core.customers import RISK_BANDS
 from iqcadence.core.models import User
 from iqcadence.core.scoring import BANDS, ScoringConfig
 from iqcadence.core.users import Actor
 
 LIST_LIMIT = 25
 DROPS_LIMIT = 5
-RISK_BANDS = ("critical", "at_risk")
 
 
 def scope_sql(

@@ -11,6 +11,7 @@ from typing import Any
 from sqlmodel import Session
 
 from iqcadence.core.reports.data import (
+    RISK_BANDS,
     ReportScope,
     load_portfolio,
 )
@@ -70,7 +71,7 @@ def portfolio_report(session: Session, client_id: int, scope: ReportScope) -> Re
                 len(members),
                 round(sum(a.mrr for a in members), 2),
                 average(scores_of(members)),
-                len(members) if band in ("critical", "at_risk") else 0,
+                len(members) if band in RISK_BANDS else 0,
             ]
         )
     unscored = [a for a in book.accounts if a.band is None]

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from iqcadence.core import clock
 from iqcadence.core.queries import snapshots_before
 from iqcadence.core.reports.data import (
+    RISK_BANDS,
     Account,
     Portfolio,
     ReportScope,
@@ -38,14 +39,14 @@ def digest_report(session: Session, client_id: int, scope: ReportScope) -> Repor
     moved_in = [
         a
         for a in book.accounts
-        if a.at_risk and a.id in before and (before[a.id]["band"] not in ("critical", "at_risk"))
+        if a.at_risk and a.id in before and before[a.id]["band"] not in RISK_BANDS
     ]
     recovered = [
         a
         for a in book.accounts
         if a.band in ("healthy", "expansion")
         and a.id in before
-        and before[a.id]["band"] in ("critical", "at_risk")
+        and before[a.id]["band"] in RISK_BANDS
     ]
     movers = sorted(
         (a for a in book.accounts if a.momentum is not None),
