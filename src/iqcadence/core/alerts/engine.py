@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, insert, inspect, text, update
+from sqlalchemy import bindparam, insert, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -102,10 +102,11 @@ def _dirty_before(session: Session, customer_ids: Sequence[int]) -> dict[int, di
     """Old score, band and lifecycle of these customers from a set-based
     rescore's `rescore_dirty` table (present while the bulk hook runs)."""
     from iqcadence.core.rescore import DIRTY_TABLE
+    from iqcadence.core.timeline import has_dirty_table
 
-    conn = session.connection()
-    if not inspect(conn).has_table(DIRTY_TABLE):
+    if not has_dirty_table(session):
         return {}
+    conn = session.connection()
     sql = f"SELECT id, old_score, old_band, old_lifecycle FROM {DIRTY_TABLE} WHERE 1 = 1"
     return {
         int(cid): {"score": score, "band": band, "lifecycle": lifecycle}
