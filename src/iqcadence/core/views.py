@@ -345,38 +345,6 @@ class Kpis:
     expansion_opportunity: float
 
 
-def kpis(session: Session, client_id: int, config: ScoringConfig) -> Kpis:
-    """Accounts by band, total MRR, MRR at risk (At Risk + Critical) and the
-    expansion estimate (Expansion MRR × the configured %), over active accounts."""
-    rows = session.connection().execute(
-        text(
-            "SELECT band, COUNT(*), COALESCE(SUM(mrr), 0) FROM customer "
-            "WHERE client_id = :client_id AND status = 'active' GROUP BY band"
-        ),
-        {"client_id": client_id},
-    )
-    bands = dict.fromkeys(BANDS, 0)
-    mrr_by_band: dict[str | None, float] = {}
-    unscored = 0
-    for band, count, mrr in rows:
-        mrr_by_band[band] = float(mrr)
-        if band in bands:
-            bands[band] = int(count)
-        else:
-            unscored += int(count)
-    total = sum(mrr_by_band.values())
-    at_risk = mrr_by_band.get("at_risk", 0.0) + mrr_by_band.get("critical", 0.0)
-    expansion = mrr_by_band.get("expansion", 0.0) * config.expansion_pct / 100
-    return Kpis(
-        bands=bands,
-        unscored=unscored,
-        accounts=sum(bands.values()) + unscored,
-        total_mrr=round(total, 2),
-        revenue_at_risk=round(at_risk, 2),
-        expansion_opportunity=round(expansion, 2),
-    )
-
-
 def owns_accounts(session: Session, actor: Actor) -> bool:
     """Whether the user has active accounts of their own (as primary or
     co-owner, or named as manager): My day then shows those alone.
