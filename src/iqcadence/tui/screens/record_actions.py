@@ -96,11 +96,11 @@ def log_entry(screen: Customer360Screen, kind: str) -> None:
     def submit(values: dict[str, str] | None) -> None:
         if values is None:
             return
-        if kind == "note":
 
-            def write(session: Any) -> Any:
-                from iqcadence.core import timeline
+        def write(session: Any) -> Any:
+            from iqcadence.core import outreach, timeline
 
+            if kind == "note":
                 return timeline.log_event(
                     session,
                     app.actor,
@@ -110,13 +110,7 @@ def log_entry(screen: Customer360Screen, kind: str) -> None:
                     body=values["body"] or None,
                     contact=values["contact"] or None,
                 )
-
-            _write(screen, write, "Note added to the timeline.")
-        elif kind == "email":
-
-            def write(session: Any) -> Any:
-                from iqcadence.core import outreach
-
+            if kind == "email":
                 return outreach.send_email(
                     session,
                     app.actor,
@@ -126,26 +120,24 @@ def log_entry(screen: Customer360Screen, kind: str) -> None:
                     body=values["body"],
                     send=values["send"] == "yes",
                 )
+            people_ = [p.strip() for p in values["with"].split(",") if p.strip()]
+            return outreach.schedule_meeting(
+                session,
+                app.actor,
+                name,
+                title=values["title"],
+                at=values["at"],
+                duration=values["duration"] or "30m",
+                with_contacts=people_,
+            )
 
-            _write(screen, write, "E-mail logged to the timeline.")
-        else:
+        _write(screen, write, done[kind])
 
-            def write(session: Any) -> Any:
-                from iqcadence.core import outreach
-
-                people_ = [p.strip() for p in values["with"].split(",") if p.strip()]
-                return outreach.schedule_meeting(
-                    session,
-                    app.actor,
-                    name,
-                    title=values["title"],
-                    at=values["at"],
-                    duration=values["duration"] or "30m",
-                    with_contacts=people_,
-                )
-
-            _write(screen, write, "Meeting added to the timeline.")
-
+    done = {
+        "note": "Note added to the timeline.",
+        "email": "E-mail logged to the timeline.",
+        "meeting": "Meeting added to the timeline.",
+    }
     titles = {"note": "New note", "email": "New e-mail", "meeting": "Schedule a meeting"}
     screen.app.push_screen(FormModal(f"{titles[kind]} — {name}", fields), submit)
 
