@@ -21,6 +21,7 @@ from iqcadence.core.scoring import (
     effective_days,
     raw_score_sql,
     round_score,
+    score_columns,
     subscore,
     validate_config,
     validate_thresholds,
@@ -362,6 +363,18 @@ def test_sql_formula_matches_python(signals: dict[str, Any], weights: dict[str, 
     python = compute_score(signals, weights, T).score
     raw = _sql_raw(signals, weights)
     assert (None if raw is None else round_score(raw)) == python
+
+
+@settings(max_examples=150, deadline=None)
+@given(rows=st.lists(signal_values, min_size=1, max_size=12), weights=weight_sets)
+def test_column_scores_match_python(rows: list[dict[str, Any]], weights: dict[str, int]) -> None:
+    columns = {name: [row.get(name) for row in rows] for name in SIGNALS}
+    del columns["csat"]  # an absent column is missing on every row
+    expected = [
+        compute_score({k: v for k, v in row.items() if k != "csat"}, weights, T).score
+        for row in rows
+    ]
+    assert score_columns(columns, weights, len(rows)) == expected
 
 
 # --- properties ------------------------------------------------------------------------------

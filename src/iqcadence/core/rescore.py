@@ -13,10 +13,10 @@ While `changes.customers_changed_in_bulk` runs, the temporary table
 old_band, new_band, old_lifecycle, new_lifecycle, score_moved, band_moved — so
 reactions can stay set-based too.
 
-New customers can instead be scored in their own INSERT
-(`scored_insert_sql`); `record_inserted` then does the rest of what a rescore
-does for them (snapshots, lifecycle audit, counts, the hook) from the same
-`rescore_dirty` table.
+New customers can instead be inserted already scored (a fresh import does,
+with `scoring.score_columns` and `lifecycle_sql`); `record_inserted` then does
+the rest of what a rescore does for them (snapshots, lifecycle audit, counts,
+the hook) from the same `rescore_dirty` table.
 """
 
 from __future__ import annotations
@@ -198,7 +198,7 @@ def rescore_where(
     new_band = band_sql("t.new_score", config.thresholds)
     score_moved = _differs("t.new_score", "t.old_score")
     band_moved = _differs(new_band, "t.old_band")
-    new_lifecycle = _lifecycle_sql(new_band, "t.old_lifecycle", old_band="t.old_band")
+    new_lifecycle = lifecycle_sql(new_band, "t.old_lifecycle", old_band="t.old_band")
     _create_dirty_table(conn)
     conn.execute(
         text(
@@ -287,7 +287,7 @@ def _conclude(
     return summary
 
 
-def _lifecycle_sql(new_band: str, lifecycle: str, *, old_band: str | None = None) -> str:
+def lifecycle_sql(new_band: str, lifecycle: str, *, old_band: str | None = None) -> str:
     """customers.lifecycle_transition, as SQL: the lifecycle after the band
     becomes `new_band` (from `old_band`; None for a row without one)."""
     risk = ", ".join(f"'{band}'" for band in RISK_BANDS)
@@ -319,61 +319,7 @@ def _create_dirty_table(conn: Connection) -> None:
     )
 
 
-# --- new customers scored as they are inserted ------------------------------------
-
-# Columns `scored_insert_sql` reads from the row being inserted.
-SCORED_INPUTS: tuple[str, ...] = (
-    "logins",
-    "adoption",
-    "tickets",
-    "nps",
-    "csat",
-    "growth",
-    "days_baseline",
-    "days_as_of",
-    "scoring_profile",
-    "lifecycle",
-    "score",
-    "score_manual",
-)
-
-
-@dataclass
-class ScoredInsert:
-    """SQL expressions over a new row aliased `customer` (with the columns of
-    SCORED_INPUTS): its score (a manual score kept), band and lifecycle after
-    the automatic transition — what `rescore_where` would write for it."""
-
-    score: str
-    band: str
-    lifecycle: str
-
-
-def scored_insert_sql(
-    session: Session, actor: Actor, *, days_sql: str | None = None
-) -> ScoredInsert:
-    """The score, band and lifecycle of a customer being inserted, as SQL (for
-    `INSERT ... SELECT`; the same expressions as a rescore of that row).
-    `days_sql` may name a value holding the effective days since contact
-    today (scoring.effective_days), computed by the caller."""
-    conn = session.connection()
-    config = settings.load_scoring_config(session, actor.client_id)
-    profiles = settings.profile_weights(session, actor.client_id)
-    if days_sql is None:
-        days_sql = dialect.effective_days_sql(conn, clock.today())
-    sets = weight_sets(config, profiles)
-    score = (
-        "CASE WHEN customer.score_manual = 1 AND customer.score IS NOT NULL THEN customer.score "
-    )
-    for _clause, clause_params, weights in sets[1:]:
-        (name,) = clause_params.values()
-        literal = "'" + str(name).replace("'", "''") + "'"
-        profile_score = score_sql(conn, weights, days_sql=days_sql)
-        score += f"WHEN customer.scoring_profile = {literal} THEN {profile_score} "
-    score += f"ELSE {score_sql(conn, sets[0][2], days_sql=days_sql)} END"
-    band = band_sql("new_score", config.thresholds)
-    lifecycle = _lifecycle_sql(band, "lifecycle")
-    return ScoredInsert(score=f"({score})", band=band, lifecycle=lifecycle)
+# --- new customers inserted already scored -----------------------------------------
 
 
 def record_inserted(
@@ -384,9 +330,9 @@ def record_inserted(
     cause: str,
     commit: bool = True,
 ) -> RescoreSummary:
-    """Everything a rescore does after writing, for new customers inserted with
-    `scored_insert_sql`: `given_table` (id, lifecycle) lists them with the
-    lifecycle they were given. Snapshots, lifecycle audit entries, the
+    """Everything a rescore does after writing, for new customers inserted
+    with their score, band and lifecycle: `given_table` (id, lifecycle) lists
+    them with the lifecycle they were given. Snapshots, lifecycle audit entries, the
     `rescore` entry and the bulk hook are the same as `rescore_where` writes
     for customers that had no score before."""
     actor.require_write("rescore customers")
