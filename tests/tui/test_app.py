@@ -151,5 +151,141 @@ class TestFirstFrame:
         app._display = display
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
+            # The revenue figures, read right after the first frame, fill the strip in.
+            risk = str(app.screen.query_one("#kpi-risk").render())
+            expansion = str(app.screen.query_one("#kpi-expansion").render())
         assert kpis_at_first_frame and "Accounts" in kpis_at_first_frame[0]
         assert "5" in kpis_at_first_frame[0]  # active accounts of the test portfolio
+        assert "12k" in risk  # Globex 9,000 + Umbrella 3,000
+        assert "1,000" in expansion  # Acme's 5,000 at the default 20 %
+
+    async def test_my_day_first_kpis_then_the_revenue_figures(self, portfolio_db: Any) -> None:
+        """The first read leaves out only the revenue figures; once added
+        they are the figures read in one go."""
+        from iqcadence.core import views
+        from iqcadence.core.users import resolve_actor
+
+        with portfolio_db.session() as session:
+            actor = resolve_actor(session)
+            whole, mine_only = views.day_kpis(session, actor)
+            first, _ = views.day_kpis(session, actor, band_mrr=False)
+            at_risk, expansion = views.band_mrr_figures(session, actor.client_id)
+        assert mine_only is False
+        assert first.revenue_at_risk is None and first.expansion_opportunity is None
+        assert (first.accounts, first.bands, first.total_mrr) == (
+            whole.accounts,
+            whole.bands,
+            whole.total_mrr,
+        )
+        assert (at_risk, expansion) == (whole.revenue_at_risk, whole.expansion_opportunity)
+        assert (at_risk, expansion) == (12000.0, 1000.0)
+
+    async def test_my_day_of_a_manager_covers_their_accounts(self, portfolio_db: Any) -> None:
+        """A user named as the manager of accounts sees those alone."""
+        from iqcadence.core import users
+        from iqcadence.tui.app import make_app
+        from tests.tui.conftest import TODAY
+
+        with portfolio_db.session() as session:
+            admin = users.resolve_actor(session)
+            users.add_user(session, admin, "dana@example.com", role="csm", name="dana ")
+            session.commit()
+        app = make_app(portfolio_db, as_user="dana@example.com", today=TODAY)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            assert app.screen.sub_title == "your accounts"
+            accounts = str(app.screen.query_one("#kpi-accounts").render())
+            mrr = str(app.screen.query_one("#kpi-mrr").render())
+        assert "2" in accounts  # Acme Corp and Initech
+        assert "6,200" in mrr
+
+
+class TestStoredCss:
+    """The CSS parsed in one run is read back by the next instead of parsed."""
+
+    async def test_next_run_reads_the_parsed_css_back(self, make: Any, tmp_path: Any) -> None:
+        import textual.css.stylesheet as textual_stylesheet
+
+        from iqcadence.tui.stylesheet import ReusingStylesheet
+
+        folder = tmp_path / "css"
+
+        app = make()
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            sources = dict(app.stylesheet.source)
+            variables = app.stylesheet._variables
+        first = app.reusing_stylesheet
+        assert first.parses.loaded == 0
+        first.parses.folder = folder
+        first.parses.use_variables(variables)  # this run's parses to `folder`
+        for read_from, (css, is_defaults, tie_breaker, scope) in sources.items():
+            first.add_source(
+                css,
+                read_from=read_from,
+                is_default_css=is_defaults,
+                tie_breaker=tie_breaker,
+                scope=scope,
+            )
+        first.reparse()
+        first.parses.store()
+        assert len(list(folder.iterdir())) == 1
+
+        # Another run: every source comes from the file, Textual's parser is not called.
+        calls: list[Any] = []
+        real_parse = textual_stylesheet.parse
+
+        def counting_parse(*args: Any, **kwargs: Any) -> Any:
+            calls.append(args)
+            return real_parse(*args, **kwargs)
+
+        again = ReusingStylesheet(variables=variables, folder=folder)
+        fresh = textual_stylesheet.Stylesheet(variables=variables)
+        for sheet in (again, fresh):
+            for read_from, (css, is_defaults, tie_breaker, scope) in sources.items():
+                sheet.add_source(
+                    css,
+                    read_from=read_from,
+                    is_default_css=is_defaults,
+                    tie_breaker=tie_breaker,
+                    scope=scope,
+                )
+        textual_stylesheet.parse = counting_parse
+        try:
+            again.parse()
+        finally:
+            textual_stylesheet.parse = real_parse
+        fresh.parse()
+        assert calls == []
+        assert again.parses.loaded == len(sources)
+
+        def described(sheet: Any) -> list[Any]:
+            return [
+                (
+                    [selectors.css for selectors in rule.selector_set],
+                    repr(rule.styles.get_rules()),  # layouts compare by identity
+                    rule.is_default_rules,
+                    rule.tie_breaker,
+                )
+                for rule in sheet.rules
+            ]
+
+        assert described(again) == described(fresh)
+
+    async def test_other_variables_or_an_unreadable_file_parse_anew(self, tmp_path: Any) -> None:
+        from textual.app import App
+
+        from iqcadence.tui.stylesheet import StoredParses
+
+        variables = App().get_css_variables()
+        stored = StoredParses(tmp_path, variables)
+        stored[("a {}", ("x", ""), False, 0, "")] = []
+        stored.store()
+        (file,) = tmp_path.iterdir()
+        other = StoredParses(tmp_path, {**variables, "primary": "#123456"})
+        with pytest.raises(KeyError):
+            other[("a {}", ("x", ""), False, 0, "")]
+        assert StoredParses(tmp_path, variables)[("a {}", ("x", ""), False, 0, "")] == []
+        file.write_bytes(b"not a pickle")
+        with pytest.raises(KeyError):
+            StoredParses(tmp_path, variables)[("a {}", ("x", ""), False, 0, "")]

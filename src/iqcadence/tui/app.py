@@ -13,10 +13,8 @@ from typing import Any, ClassVar, TypeVar
 from sqlmodel import Session
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.cache import LRUCache
 from textual.command import CommandPalette
 from textual.css.query import NoMatches
-from textual.css.stylesheet import Stylesheet
 from textual.screen import Screen
 from textual.widget import Widget
 
@@ -32,6 +30,7 @@ from iqcadence.tui.screens.help import HelpScreen
 from iqcadence.tui.screens.my_day import MyDayScreen
 from iqcadence.tui.screens.score import ScoreScreen
 from iqcadence.tui.screens.settings import SettingsScreen
+from iqcadence.tui.stylesheet import ReusingStylesheet, parses_folder
 
 T = TypeVar("T")
 
@@ -82,20 +81,24 @@ class IQCadenceApp(App[None]):
     ) -> None:
         if start not in self.MODES:
             raise ValueError(f"start: {start!r} is not one of {', '.join(self.MODES)}.")
-        self.DEFAULT_MODE = start  # read by App.__init__: the screen the app opens on
-        super().__init__()
-        self.stylesheet = ReusingStylesheet(variables=self.get_css_variables())
         self.database = database
         self.actor = actor
         self.today_override = today
         self.start = start
-        # What the first screen shows is read while Textual starts up, so its
-        # first frame already holds real content (see first_content).
+        # What the first screen shows is read while Textual starts up (from
+        # here, before Textual's own set-up), so its first frame already
+        # holds real content (see first_content).
         self._prefetched: dict[str, runner.Prefetch[Any]] = {}
         screen = self.MODES[start]
         loader = getattr(screen, "first_content", None)
         if loader is not None:
             self._prefetched[start] = runner.Prefetch(database, loader(self))
+        self.DEFAULT_MODE = start  # read by App.__init__: the screen the app opens on
+        super().__init__()
+        self.stylesheet = self.reusing_stylesheet = ReusingStylesheet(
+            variables=self.get_css_variables(),
+            folder=parses_folder(),
+        )
 
     PREFETCH_WAIT = 0.3  # s: the longest the first frame waits for its content
 
@@ -108,6 +111,13 @@ class IQCadenceApp(App[None]):
         if job is None:
             return None
         return job.result(timeout=self.PREFETCH_WAIT)
+
+    async def run_async(self, **kwargs: Any) -> None:
+        try:
+            return await super().run_async(**kwargs)
+        finally:
+            # The CSS parsed in this run is read back by the next one.
+            self.reusing_stylesheet.parses.store()
 
     @property
     def today(self) -> date:
@@ -229,43 +239,6 @@ class IQCadenceApp(App[None]):
 
     def _screen_action(self, screen: Screen[Any], action: str) -> None:
         self.call_later(screen.run_action, action)
-
-
-class ReusingStylesheet(Stylesheet):
-    """Textual re-parses every stylesheet from scratch whenever a screen is
-    first shown or the theme is applied, even when neither the CSS nor its
-    variables changed. This keeps the parsed rules of each source across
-    those re-parses while the variables stay the same (they are part of the
-    cache key, so a theme change still parses anew)."""
-
-    def __init__(self, *, variables: dict[str, str] | None = None) -> None:
-        super().__init__(variables=variables)
-        self._parse_cache = LRUCache(512)
-
-    def set_variables(self, variables: dict[str, str]) -> None:
-        if variables != self._variables:
-            super().set_variables(variables)
-
-    def reparse(self) -> None:
-        fresh = Stylesheet(variables=self._variables)
-        fresh._parse_cache = self._parse_cache
-        for read_from, (css, is_defaults, tie_breaker, scope) in self.source.items():
-            fresh.add_source(
-                css,
-                read_from=read_from,
-                is_default_css=is_defaults,
-                tie_breaker=tie_breaker,
-                scope=scope,
-            )
-        try:
-            fresh.parse()
-        except Exception:
-            self._invalid_css.update(fresh._invalid_css)
-            raise
-        self._rules = fresh.rules
-        self._rules_map = None
-        self.source = fresh.source
-        self._require_parse = False
 
 
 def make_app(

@@ -4,6 +4,7 @@ opens its customer."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -11,12 +12,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Vertical
+from textual.css.query import NoMatches
 from textual.widget import MountError
 from textual.widgets import Footer, Header, Label, OptionList
 from textual.widgets.option_list import Option
 
 from iqcadence.core import views
-from iqcadence.tui import runner
 from iqcadence.tui.screens.base import BaseScreen
 from iqcadence.tui.widgets.common import BAND_STYLES, KpiStrip
 
@@ -37,26 +38,33 @@ class MyDayScreen(BaseScreen):
     ]
 
     built = False  # the lists are mounted and laid out (right after the first frame)
-    content_shown = False  # the KPI strip shows the portfolio's figures
+    # The KPI strip shows the portfolio's figures (the revenue ones may follow
+    # a moment later, see first_content).
+    content_shown = False
+    kpis: tuple[views.Kpis, bool] | None = None  # the figures shown
 
     @staticmethod
     def first_content(app: Any) -> Any:
-        """The KPI strip as the screen opens (read while the app starts)."""
+        """The KPI strip as the screen opens (read while the app starts).
+
+        Of a whole portfolio, the counts by band and the total MRR come from
+        indexes; the revenue at risk and expansion opportunity need the MRR
+        of every At Risk, Critical and Expansion account, read from the rows
+        themselves (several times longer, and on a busy machine every thread
+        slows Textual's start-up down). The first frame shows the former; the
+        latter is read right after it and fills in the strip (see
+        fill_band_figures)."""
         actor = app.actor
-        # The slowest part of the figures (the MRR of the At Risk, Critical and
-        # Expansion accounts) is read at the same time on a connection of its own.
-        band_mrr = runner.Prefetch(app.database, views.risk_band_mrr)
-        return lambda s: views.day_kpis(s, actor, band_mrr=band_mrr.result)
+        return lambda session: views.day_kpis(session, actor, band_mrr=False)
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield KpiStrip(id="kpis")
         # The first frame shows the KPIs (read while the app started, when
-        # this is the first screen) and the panels' frames; their titles and
-        # lists are mounted right after it, then the lists are fetched.
-        with Grid(id="day-grid"):
-            for key, _title in PANELS:
-                yield Vertical(classes="panel", id=f"panel-{key}")
+        # this is the first screen); the panels with their titles and lists
+        # are mounted right after it (bordered panels in a grid make the
+        # first frame much slower to lay out and draw), then the lists are
+        # fetched.
         yield Footer()
 
     def on_mount(self) -> None:
@@ -66,28 +74,58 @@ class MyDayScreen(BaseScreen):
             figures, mine_only = first
             self.show_kpis(figures, mine_only)
         # The first frame goes out before the rest is built.
+        self.call_after_refresh(self.fill_band_figures)
         self.call_after_refresh(self.build_rest)
 
     def show_kpis(self, figures: views.Kpis, mine_only: bool) -> None:
+        self.kpis = (figures, mine_only)
         self.query_one(KpiStrip).show(figures)
         self.sub_title = "your accounts" if mine_only else "all accounts"
         self.content_shown = True
 
-    async def build_rest(self) -> None:
-        for key, title in PANELS:
-            try:
-                await self.query_one(f"#panel-{key}", Vertical).mount_all(
-                    (
-                        Label(title, classes="panel-title"),
-                        OptionList(
-                            Option(Text("loading…", style="dim"), disabled=True),
-                            id=f"list-{key}",
-                            classes="day-list",
-                        ),
-                    )
+    def fill_band_figures(self) -> None:
+        """Complete a first KPI strip read without its revenue figures (see
+        first_content)."""
+        if self.kpis is None or self.kpis[0].revenue_at_risk is not None:
+            return
+        client_id = self.iq.actor.client_id
+
+        def fill(result: tuple[float, float]) -> None:
+            if self.kpis is not None and self.kpis[0].revenue_at_risk is None:
+                at_risk, expansion = result
+                kpis, mine_only = self.kpis
+                self.show_kpis(
+                    replace(kpis, revenue_at_risk=at_risk, expansion_opportunity=expansion),
+                    mine_only,
                 )
-            except MountError:  # the screen went away first (the app quit at once)
-                return
+
+        self.iq.run_db(
+            lambda session: views.band_mrr_figures(session, client_id), fill, group="my-day-kpis"
+        )
+
+    async def build_rest(self) -> None:
+        try:
+            await self.mount(
+                Grid(
+                    *(
+                        Vertical(
+                            Label(title, classes="panel-title"),
+                            OptionList(
+                                Option(Text("loading…", style="dim"), disabled=True),
+                                id=f"list-{key}",
+                                classes="day-list",
+                            ),
+                            classes="panel",
+                            id=f"panel-{key}",
+                        )
+                        for key, title in PANELS
+                    ),
+                    id="day-grid",
+                ),
+                before=self.query_one(Footer),
+            )
+        except (MountError, NoMatches):  # the screen went away first (the app quit at once)
+            return
         # The lists get their size before their first rows arrive.
         self.call_after_refresh(self.lists_ready)
 

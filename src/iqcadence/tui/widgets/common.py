@@ -49,6 +49,11 @@ def money(value: float | None) -> str:
     return f"{value:,.0f}"
 
 
+def pending_money(value: float | None, style: str) -> tuple[str, str]:
+    """A KPI amount, or a dim ellipsis while it is still being read (None)."""
+    return ("…", "dim") if value is None else (money(value), style)
+
+
 def momentum_text(value: float | None) -> Text:
     if value is None:
         return Text("·", style="dim")
@@ -110,11 +115,14 @@ class KpiStrip(Horizontal):
             Text.assemble(("Total MRR\n", "dim"), (money(kpis.total_mrr), "bold"))
         )
         self.query_one("#kpi-risk", Static).update(
-            Text.assemble(("Revenue at risk\n", "dim"), (money(kpis.revenue_at_risk), "bold red"))
+            Text.assemble(
+                ("Revenue at risk\n", "dim"), pending_money(kpis.revenue_at_risk, "bold red")
+            )
         )
         self.query_one("#kpi-expansion", Static).update(
             Text.assemble(
-                ("Expansion opportunity\n", "dim"), (money(kpis.expansion_opportunity), "bold cyan")
+                ("Expansion opportunity\n", "dim"),
+                pending_money(kpis.expansion_opportunity, "bold cyan"),
             )
         )
         legend = Text()

@@ -4,8 +4,10 @@ mouse wheel runs past either edge; the screen re-queries SQL for it."""
 
 from __future__ import annotations
 
-from typing import ClassVar, TypeGuard
+from collections.abc import Callable
+from typing import Any, ClassVar, Literal, TypeGuard, TypeVar, cast
 
+from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -19,6 +21,9 @@ from textual.strip import Strip
 from textual.widgets.data_table import RowKey
 
 from iqcadence.tui.widgets.common import Table
+
+T = TypeVar("T")
+ROW_CURSOR: Literal["row"] = "row"
 
 
 def _one_line_text(cell: object) -> TypeGuard[Text]:
@@ -57,7 +62,7 @@ class WindowTable(Table):
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
         self.more_before = False
         self.more_after = False
-        self._pass_styles: dict[object, Style] | None = None
+        self._pass_styles: dict[object, Any] | None = None
 
     # DataTable works out the widget's style and the row's (zebra) style
     # again for every line, walking up the DOM each time; within one render
@@ -69,6 +74,18 @@ class WindowTable(Table):
             return super().render_lines(crop)
         finally:
             self._pass_styles = None
+
+    def _in_pass(self, key: str, compute: Callable[[], T]) -> T:
+        """`compute()`, once per render pass (reactive attributes, the
+        widget's size and the columns cost a lookup each time)."""
+        cache = self._pass_styles
+        if cache is None:
+            return compute()
+        try:
+            return cast("T", cache[key])
+        except KeyError:
+            value = cache[key] = compute()
+            return value
 
     @property
     def rich_style(self) -> Style:
@@ -127,7 +144,7 @@ class WindowTable(Table):
         return (
             _one_line_text(cell)
             and cell.justify in (None, "default", "left")
-            and cell.cell_len <= width - 2 * self.cell_padding
+            and cell.cell_len <= width - 2 * self._in_pass("pad", lambda: self.cell_padding)
         )
 
     def _body_cell_styles(self, hover: bool, cursor: bool) -> tuple[Style, Style]:
@@ -155,31 +172,53 @@ class WindowTable(Table):
     ) -> list[Segment]:
         """The segments DataTable would draw for a one-line, left-aligned Text
         that fits its column: padding, the text's own styles over the row's,
-        the filling spaces. The cell's meta (row, column) goes on last, so
-        the other style additions are the same for every cell and hit Rich's
-        style cache."""
-        pad = self.cell_padding
+        the filling spaces, as Segment.simplify leaves them (a cell whose text
+        is styled as its padding is one segment). Every style but the cell's
+        meta (row, column) is the same for many cells: within a render pass
+        each is worked out once; the meta goes on last."""
+        pad = self._in_pass("pad", lambda: self.cell_padding)
         meta = Style.from_meta({"row": row_index, "column": column_index})
+        cache = self._pass_styles if self._pass_styles is not None else {}
 
         def styled(segment_style: Style | None) -> Style:
-            combined = pre + segment_style
-            return (combined + post_style if combined else post_style) + meta
+            key = ("cell", pre, segment_style, post_style)
+            style = cache.get(key)
+            if style is None:
+                combined = pre + segment_style
+                style = cache[key] = combined + post_style if combined else post_style
+            return style
 
         blank = styled(None)
-        line: list[Segment] = []
-        if pad:
-            line.append(Segment(" " * pad, blank))
-        console = self.app.console
-        own = console.get_style(cell.style) if cell.style else None
-        line.extend(
-            Segment(text, styled(own + style if own else style))
-            for text, style, _control in cell.render(console, end="")
-            if text
-        )
+        own: Style | None = None
+        if cell.style:
+            own = cache.get(("own", cell.style))
+            if own is None:
+                own = cache["own", cell.style] = self._pass_console().get_style(cell.style)
         fill = width - pad - cell.cell_len
+        text = cell.plain
+        if not cell.spans:  # Text.render gives the whole text one unstyled segment
+            text_style = styled(own)
+            if not text or text_style == blank:
+                return [Segment(" " * pad + text + " " * max(0, fill), blank + meta)]
+            with_meta = blank + meta
+            line = [Segment(" " * pad, with_meta)] if pad else []
+            line.append(Segment(text, text_style + meta))
+            if fill > 0:
+                line.append(Segment(" " * fill, with_meta))
+            return line
+        with_meta = blank + meta
+        line = [Segment(" " * pad, with_meta)] if pad else []
+        line.extend(
+            Segment(part, styled(own + style if own else style) + meta)
+            for part, style, _control in cell.render(self._pass_console(), end="")
+            if part
+        )
         if fill > 0:
-            line.append(Segment(" " * fill, blank))
-        return line
+            line.append(Segment(" " * fill, with_meta))
+        return list(Segment.simplify(line))
+
+    def _pass_console(self) -> Console:
+        return self._in_pass("console", lambda: self.app.console)
 
     def _render_cell(
         self,
@@ -244,34 +283,36 @@ class WindowTable(Table):
         if (
             row_index is None
             or line_no != 0
-            or self.cursor_type != "row"
-            or self.fixed_columns
-            or row_index < self.fixed_rows
-            or (self._labelled_row_exists and self.show_row_labels)
+            or not self._in_pass("plain rows", self._plain_rows)
+            or row_index < self._in_pass("fixed rows", lambda: self.fixed_rows)
             or self.rows[row_key].height != 1
         ):
             return super()._render_line_in_row(
                 row_key, line_no, base_style, cursor_location, hover_location
             )
+        show_cursor, show_hover = self._in_pass(
+            "cursors", lambda: (self.show_cursor, self._show_hover_cursor)
+        )
         cache_key = (
             row_key,
             line_no,
             base_style,
             cursor_location,
             hover_location,
-            self.cursor_type,
-            self.show_cursor,
-            self._show_hover_cursor,
+            ROW_CURSOR,
+            show_cursor,
+            show_hover,
             self._update_count,
             self._pseudo_class_state,
         )
         cached = self._row_render_cache.get(cache_key)
         if cached is not None:
             return cached
-        columns = self.ordered_columns
         cells = self._get_row_renderables(row_index)[1]
-        widths = [column.get_render_width(self) for column in columns]
-        if len(cells) != len(columns) or not all(
+        widths = self._in_pass(
+            "widths", lambda: [column.get_render_width(self) for column in self.ordered_columns]
+        )
+        if len(cells) != len(widths) or not all(
             self._fast_cell(cell, width) for cell, width in zip(cells, widths, strict=False)
         ):
             return super()._render_line_in_row(
@@ -287,15 +328,20 @@ class WindowTable(Table):
             for index, (cell, width) in enumerate(zip(cells, widths, strict=False))
         ]
         # The rest of the line, styled as DataTable extends a row.
-        remaining = max(0, self.size.width - sum(widths) - self._row_label_column_width)
+        remaining = max(
+            0,
+            self._in_pass("width", lambda: self.size.width)
+            - sum(widths)
+            - self._row_label_column_width,
+        )
         extend_style, _ = self._get_styles_to_render_cell(
             False,
             False,
             False,
             self._should_highlight(hover_location, Coordinate(row_index, 0), "row"),
             cursor,
-            self.show_cursor,
-            self._show_hover_cursor,
+            show_cursor,
+            show_hover,
             False,
             False,
         )
@@ -305,6 +351,14 @@ class WindowTable(Table):
         pair: tuple[list[list[Segment]], list[list[Segment]]] = ([], scrollable)
         self._row_render_cache[cache_key] = pair
         return pair
+
+    def _plain_rows(self) -> bool:
+        """Whether body rows can be drawn whole (see _render_line_in_row)."""
+        return (
+            self.cursor_type == "row"
+            and not self.fixed_columns
+            and not (self._labelled_row_exists and self.show_row_labels)
+        )
 
     def action_cursor_down(self) -> None:
         if self.row_count and self.cursor_row >= self.row_count - 1 and self.more_after:
