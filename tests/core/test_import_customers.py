@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,7 @@ def run(session: Any, actor: Actor, source: str | Path, **options: Any) -> Impor
 
 
 def rows(db_path: Path, sql: str) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(db_path) as conn:
+    with closing(sqlite3.connect(db_path)) as conn:
         return conn.execute(sql).fetchall()
 
 
@@ -519,3 +520,64 @@ def test_rules_for_new_customers_hold_on_both_write_paths(
     days_win = found["Days Win"]
     assert days_win[2:5] == (7, "2026-11-27", "2027-01-27") and days_win[6] == 0
     assert found["Manual"][5:7] == (61, 1) and found["Manual"][8] == "active"
+
+
+def _journal_modes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The journal mode each bulk load switched to (imports of any size)."""
+    from iqcadence.core import dialect
+    from iqcadence.core.imports import customers as module
+
+    monkeypatch.setattr(module, "BULK_LOAD_MIN_BYTES", 0)
+    modes: list[str] = []
+    leave_wal = dialect._leave_wal
+
+    def spy(conn: Any) -> None:
+        leave_wal(conn)
+        modes.append(conn.exec_driver_sql("PRAGMA journal_mode").scalar_one())
+
+    monkeypatch.setattr(dialect, "_leave_wal", spy)
+    return modes
+
+
+def test_a_first_load_writes_without_the_wal_and_puts_it_back(
+    session: Any, actor: Actor, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    modes = _journal_modes(monkeypatch)
+    summary = run(session, actor, DATA / "messy.csv")
+    assert modes == ["delete"] and summary.created == 3
+    assert rows(db_path, "PRAGMA journal_mode") == [("wal",)]
+    assert rows(db_path, "SELECT COUNT(*) FROM customer") == [(3,)]
+    # a second import updates customers: the WAL as usual
+    run(session, actor, "name,nps\nAcme Corp,3\n")
+    assert modes == ["delete"]
+
+
+def test_a_refused_first_load_leaves_nothing_and_the_wal_back(
+    session: Any,
+    actor: Actor,
+    db_path: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    modes = _journal_modes(monkeypatch)
+    before = dump(db_path)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,nps\nGood Co,9\nBad Co,eleven\n")
+    summary = run(session, actor, bad)
+    assert modes == ["delete"] and summary.rejected == 1 and not summary.written
+    assert dump(db_path) == before
+    assert rows(db_path, "PRAGMA journal_mode") == [("wal",)]
+
+
+def test_a_first_load_keeps_the_wal_while_another_connection_is_open(
+    session: Any, actor: Actor, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    modes = _journal_modes(monkeypatch)
+    reader = sqlite3.connect(db_path)
+    try:
+        assert reader.execute("SELECT COUNT(*) FROM customer").fetchone() == (0,)
+        summary = run(session, actor, DATA / "messy.csv")
+        assert modes == ["wal"] and summary.created == 3
+        assert reader.execute("SELECT COUNT(*) FROM customer").fetchone() == (3,)
+    finally:
+        reader.close()

@@ -109,6 +109,8 @@ DATE_COLUMNS = frozenset(
 )
 # Into a client without customers (SQLite), score rows before their INSERT.
 SCORE_ON_INSERT = True
+# A first load of a client from a file this large writes without the WAL.
+BULK_LOAD_MIN_BYTES = 4 << 20
 # Suspend per-row search-index upkeep (and rebuild once) from this many rows.
 SUSPEND_MIN_ROWS = 20_000
 MONEY_TOLERANCE = 0.07  # ARR vs 12 × MRR once MRR is rounded to cents
@@ -272,11 +274,32 @@ def import_customers(
         columns=columns,
     )
     try:
+        if _loads_in_bulk(session, actor, source, options):
+            # what was read so far is read again in the import's transaction
+            session.commit()
+            session.connection(execution_options=dialect.bulk_load_options(session.get_bind()))
         _Importer(session, actor, source, options, summary, progress).run()
     except BaseException:
         session.rollback()
         raise
     return summary
+
+
+def _loads_in_bulk(
+    session: Session, actor: Actor, source: CsvSource, options: ImportOptions
+) -> bool:
+    """Whether the import is a large first load of a client (SQLite, a file of
+    BULK_LOAD_MIN_BYTES or more, no customers yet, not a dry run): it then
+    writes in one transaction without the WAL (dialect.bulk_load_options)."""
+    if options.dry_run or source.size is None or source.size < BULK_LOAD_MIN_BYTES:
+        return False
+    if not dialect.is_sqlite(session.get_bind()):
+        return False
+    found = session.connection().execute(
+        text("SELECT 1 FROM customer WHERE client_id = :client_id LIMIT 1"),
+        {"client_id": actor.client_id},
+    )
+    return found.first() is None
 
 
 class _Bands(dict[float | None, str | None]):
