@@ -127,6 +127,10 @@ def test_leads_flow(cli: Any) -> None:
     assert customer["name"] == "Hooli" and customer["domain"] == "hooli.com"
     listed = _json(cli("leads", "list", "--status", "qualified", "--json"))
     assert listed[0]["promoted_to"] == "Hooli"
+    edited = _json(cli("leads", "edit", str(lead["id"]), "--notes", "SSO, SCIM", "--json"))
+    assert edited["promoted_to"] == "Hooli"
+    bad = cli("leads", "add", "Initech", "--email", "a@b")
+    assert bad.exit_code == 2 and "email: 'a@b' is not an e-mail address" in bad.stderr
     events = _json(cli("timeline", "Hooli", "--json"))
     assert events[0]["kind"] == "note" and "SSO" in events[0]["body"]
 

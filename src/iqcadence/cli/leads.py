@@ -52,7 +52,7 @@ def add_command(
             notes=notes,
             status=status,
         )
-        data = leads.lead_to_dict(lead)
+        data = leads.lead_to_dict(session, lead)
     _done(data, as_json, "Added")
 
 
@@ -70,17 +70,12 @@ def list_command(
       iqcadence leads list --status qualified
     """
     from iqcadence.core import leads
-    from iqcadence.core.models import Customer
 
     with common.session_as(ctx) as (session, actor):
-        data = []
-        for lead in leads.list_leads(session, actor, status=status):
-            promoted = (
-                session.get(Customer, lead.promoted_customer_id)
-                if lead.promoted_customer_id
-                else None
-            )
-            data.append(leads.lead_to_dict(lead, promoted.name if promoted else None))
+        data = [
+            leads.lead_to_dict(session, lead)
+            for lead in leads.list_leads(session, actor, status=status)
+        ]
     if as_json:
         common.print_json(data)
         return
@@ -127,7 +122,7 @@ def edit_command(
         raise common.fail("nothing to change: give at least one option (see --help).", 2)
     with common.session_as(ctx) as (session, actor):
         lead_id = leads.find_lead_id(session, actor, lead_ref)
-        data = leads.lead_to_dict(leads.edit_lead(session, actor, lead_id, values))
+        data = leads.lead_to_dict(session, leads.edit_lead(session, actor, lead_id, values))
     _done(data, as_json, "Updated")
 
 

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from iqcadence.core import audit, clock
 from iqcadence.core.errors import Conflict, InvalidValue, NotFound
-from iqcadence.core.fields import parse_choice, parse_text
+from iqcadence.core.fields import parse_choice, parse_email, parse_text
 from iqcadence.core.models import Customer
 from iqcadence.core.models.crm import LEAD_STATUSES, Lead
 from iqcadence.core.users import Actor
@@ -45,10 +45,10 @@ def _parse(values: Mapping[str, Any]) -> dict[str, Any]:
             if len(name) > 200:
                 raise InvalidValue("name: must be at most 200 characters.")
             out[key] = name
+        elif key == "email":  # the customer's rule, so a promotion never refuses it
+            out[key] = parse_email(key, raw)
         else:
             out[key] = parse_text(key, raw)
-    if out.get("email") and "@" not in out["email"]:
-        raise InvalidValue(f"email: {out['email']!r} is not an e-mail address.")
     return out
 
 
@@ -209,7 +209,11 @@ def _log_history(session: Session, actor: Actor, customer: Customer, lead: Lead)
     )
 
 
-def lead_to_dict(lead: Lead, customer_name: str | None = None) -> dict[str, Any]:
+def lead_to_dict(session: Session, lead: Lead) -> dict[str, Any]:
+    """A lead as JSON; `promoted_to` names the customer it became."""
+    promoted = (
+        session.get(Customer, lead.promoted_customer_id) if lead.promoted_customer_id else None
+    )
     return {
         "id": lead.id,
         "name": lead.name,
@@ -219,7 +223,7 @@ def lead_to_dict(lead: Lead, customer_name: str | None = None) -> dict[str, Any]
         "industry": lead.industry,
         "notes": lead.notes,
         "status": lead.status,
-        "promoted_to": customer_name,
+        "promoted_to": promoted.name if promoted is not None else None,
         "created_at": lead.created_at.isoformat(timespec="seconds"),
         "updated_at": lead.updated_at.isoformat(timespec="seconds"),
     }
