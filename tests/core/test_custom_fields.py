@@ -161,3 +161,25 @@ def test_only_admins_define_and_viewers_cannot_set(session: Any, actor: Actor) -
     with pytest.raises(PermissionDenied):
         custom_fields.set_value(session, viewer, acme, "region", "EMEA")
     custom_fields.set_value(session, csm, acme, "region", "EMEA")
+
+
+def test_edit_customer_writes_standard_and_custom_fields_together(
+    session: Any, actor: Actor
+) -> None:
+    _setup(session, actor)
+    edit = custom_fields.edit_customer(session, actor, "acme", {"tier": "smb", "Plan tier": "gold"})
+    assert edit.customer.tier == "smb" and edit.outcome is not None
+    assert edit.custom_changed == {"plan": (None, "Gold")}
+    only_custom = custom_fields.edit_customer(session, actor, "Acme", {"region": "EMEA"})
+    assert only_custom.outcome is None and only_custom.custom_changed == {"region": (None, "EMEA")}
+    # a bad value anywhere: nothing of the edit is written
+    with pytest.raises(InvalidValue, match="plan"):
+        custom_fields.edit_customer(session, actor, "Acme", {"tier": "mid", "plan": "Bronze"})
+    with pytest.raises(InvalidValue, match="unknown field 'colour'.*custom fields plan"):
+        custom_fields.edit_customer(session, actor, "Acme", {"tier": "mid", "colour": "red"})
+    with pytest.raises(InvalidValue, match="tier"):  # after the custom value was staged
+        custom_fields.edit_customer(session, actor, "Acme", {"tier": "gold", "plan": "Silver"})
+    acme = customers.get_customer(session, actor, "Acme")
+    assert acme.tier == "smb"
+    values = custom_fields.get_values(session, acme, actor.client_id)
+    assert values["plan"] == "Gold" and values["region"] == "EMEA"

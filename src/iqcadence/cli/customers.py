@@ -342,9 +342,9 @@ def edit_command(
       iqcadence customers edit "Acme Corp" --set renewal_date=2027-03-01
       iqcadence customers edit "Acme Corp" --set plan=gold --set manager=
     """
-    from iqcadence.core import custom_fields, customers
+    from iqcadence.core import custom_fields
     from iqcadence.core.errors import InvalidValue
-    from iqcadence.core.fields import FIELDS, parse_assignment
+    from iqcadence.core.fields import parse_assignment
 
     if not assignments:
         raise InvalidValue("--set: give at least one FIELD=VALUE to change.")
@@ -355,42 +355,16 @@ def edit_command(
             raise InvalidValue(f"--set {field_name}: given more than once.")
         values[field_name] = value
     with common.session_as(ctx) as (session, actor):
-        definitions = custom_fields.list_fields(session, actor.client_id)
-        custom: dict[str, str] = {}
-        for key in [k for k in values if k not in FIELDS]:
-            if custom_fields.resolve_field(definitions, key) is None:
-                extra = ", ".join(d.key for d in definitions)
-                raise InvalidValue(
-                    f"unknown field {key!r}; fields are {', '.join(FIELDS)}"
-                    + (f", and the custom fields {extra}." if extra else ".")
-                )
-            custom[key] = values.pop(key)
-        customer = customers.get_customer(session, actor, name)
-        # Custom values are validated and staged first; one commit below (or
-        # the one apply_changes makes) writes both, so a bad value anywhere
-        # leaves the customer as it was.
-        custom_changed = (
-            custom_fields.set_custom_values(
-                session, actor, customer, custom, commit=False, definitions=definitions
-            )
-            if custom
-            else {}
-        )
+        edit = custom_fields.edit_customer(session, actor, name, values)
+        customer, outcome = edit.customer, edit.outcome
         changed: dict[str, Any] = {}
-        if values:
-            outcome = customers.apply_changes(
-                session, actor, customer.name, values, create=False, cause="edit"
-            )
-            customer = outcome.customer
+        if outcome is not None:
             changed = {
                 _shown_field(key): {"from": _plain(old), "to": _plain(new)}
                 for key, (old, new) in outcome.changed_fields.items()
                 if key not in HIDDEN_CHANGES
             }
-        else:
-            outcome = None
-            session.commit()
-        for key, (old, new) in custom_changed.items():
+        for key, (old, new) in edit.custom_changed.items():
             changed[key] = {"from": old, "to": new}
         data: dict[str, Any] = {
             "name": customer.name,

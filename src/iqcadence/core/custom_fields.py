@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
@@ -27,6 +28,9 @@ from iqcadence.core.fields import FIELDS, is_blank, parse_date, parse_number
 from iqcadence.core.models import Customer
 from iqcadence.core.models.crm import CUSTOM_FIELD_TYPES, CustomFieldDefinition, CustomFieldValue
 from iqcadence.core.users import Actor
+
+if TYPE_CHECKING:
+    from iqcadence.core.customers import ChangeOutcome
 
 IMPORT_PREFIX = "cf."
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -385,3 +389,60 @@ def where_sql(
             f"AND cfv.field_id = :{fid} AND {compare})"
         )
     return clauses, params
+
+
+# --- editing a customer's standard and custom fields together ---------------------
+
+
+@dataclass
+class CustomerEdit:
+    """What `edit_customer` changed: `outcome` of the standard fields (None
+    when only custom ones were given) and the custom values {key: (before,
+    after)}."""
+
+    customer: Customer
+    outcome: ChangeOutcome | None
+    custom_changed: dict[str, tuple[str | None, str | None]]
+
+
+def edit_customer(
+    session: Session, actor: Actor, name: str, values: Mapping[str, str]
+) -> CustomerEdit:
+    """Change standard fields (`fields.FIELDS`) and custom ones (by key or
+    label) of a customer in one transaction: custom values are validated and
+    staged first, then `customers.apply_changes` writes both, so a bad value
+    anywhere leaves the customer as it was."""
+    from iqcadence.core import customers
+
+    definitions = list_fields(session, actor.client_id)
+    standard = dict(values)
+    custom: dict[str, str] = {}
+    for key in [k for k in values if k not in FIELDS]:
+        if resolve_field(definitions, key) is None:
+            extra = ", ".join(d.key for d in definitions)
+            raise InvalidValue(
+                f"unknown field {key!r}; fields are {', '.join(FIELDS)}"
+                + (f", and the custom fields {extra}." if extra else ".")
+            )
+        custom[key] = standard.pop(key)
+    customer = customers.get_customer(session, actor, name)
+    try:
+        custom_changed = (
+            set_custom_values(
+                session, actor, customer, custom, commit=False, definitions=definitions
+            )
+            if custom
+            else {}
+        )
+        outcome = None
+        if standard:
+            outcome = customers.apply_changes(
+                session, actor, customer.name, standard, create=False, cause="edit"
+            )
+            customer = outcome.customer
+        else:
+            session.commit()
+    except BaseException:
+        session.rollback()  # the staged custom values too
+        raise
+    return CustomerEdit(customer, outcome, custom_changed)
