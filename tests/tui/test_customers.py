@@ -277,7 +277,10 @@ class TestBulk:
 
 async def test_fast_drawing_matches_datatable(make: Any) -> None:
     """The table draws its one-line cells and rows itself (faster); every
-    segment must be what DataTable would draw, cursor and hover included."""
+    character must be drawn as DataTable would draw it, cursor and hover
+    included. A whole row carries one meta, its row (DataTable's gives each
+    cell its column too, which a row cursor does not use); a cell drawn on
+    its own carries DataTable's meta exactly."""
     from rich.segment import Segment
     from rich.style import Style
     from textual.coordinate import Coordinate
@@ -288,6 +291,23 @@ async def test_fast_drawing_matches_datatable(make: Any) -> None:
     def flat(lines: Any) -> list[tuple[str, Any]]:
         segments = [s for line in lines for s in line]
         return [(s.text, s.style) for s in Segment.simplify(segments)]
+
+    def characters(lines: Any) -> list[tuple[str, Any, Any, Any]]:
+        drawn = []
+        for line in lines:
+            for segment in line:
+                style = segment.style or Style()
+                meta = style.meta
+                for character in segment.text:
+                    drawn.append(
+                        (
+                            character,
+                            style.clear_meta_and_links(),
+                            meta.get("row"),
+                            meta.get("out_of_bounds", False),
+                        )
+                    )
+        return drawn
 
     app = make()
     async with app.run_test(size=(140, 40)) as pilot:
@@ -305,9 +325,10 @@ async def test_fast_drawing_matches_datatable(make: Any) -> None:
                         ours = WindowTable._render_line_in_row(table, key, 0, base, cursor, hover)
                         table._clear_caches()
                         theirs = DataTable._render_line_in_row(table, key, 0, base, cursor, hover)
-                        assert flat(ours[1]) == flat(theirs[1]), (key, cursor, hover)
+                        assert characters(ours[1]) == characters(theirs[1]), (key, cursor, hover)
+                        assert ours[0] == theirs[0] == []
                         compared += 1
-                    for row in range(table.row_count):
+                    for row in range(-1, table.row_count):  # -1: the header
                         for column in range(len(table.columns)):
                             width = table.ordered_columns[column].get_render_width(table)
                             table._clear_caches()
@@ -320,3 +341,26 @@ async def test_fast_drawing_matches_datatable(make: Any) -> None:
                             )
                             assert flat(ours_cell) == flat(theirs_cell), (row, column)
         assert compared == 2 * 2 * 2 * (len(keys) + 1)
+
+
+async def test_mouse_on_rows_and_headers(make: Any) -> None:
+    """A click anywhere on a row puts the cursor on it (rows are drawn with
+    one meta for the whole row); a click on a header sorts by its column."""
+    from iqcadence.tui.widgets.customers import WindowTable
+
+    app = make()
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = await open_customers(pilot)
+        table = screen.query_one(WindowTable)
+        assert table.cursor_row == 0
+        widths = [column.get_render_width(table) for column in table.ordered_columns]
+        lifecycle_x = sum(widths[:-1]) + 1  # inside the last column
+        await pilot.click(WindowTable, offset=(lifecycle_x, 3))  # header, then rows 0, 1, 2
+        await settle(pilot)
+        assert table.cursor_row == 2
+        await pilot.hover(WindowTable, offset=(lifecycle_x, 4))
+        await settle(pilot)
+        assert table.hover_coordinate.row == 3
+        await pilot.click(WindowTable, offset=(sum(widths[:2]) + 1, 0))  # the Score header
+        await settle(pilot)
+        assert screen.sort == "score"

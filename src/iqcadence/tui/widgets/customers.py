@@ -18,6 +18,7 @@ from textual.geometry import Region, Size
 from textual.message import Message
 from textual.render import measure
 from textual.strip import Strip
+from textual.widgets._data_table import default_cell_formatter
 from textual.widgets.data_table import RowKey
 
 from iqcadence.tui.widgets.common import Table
@@ -110,26 +111,33 @@ class WindowTable(Table):
     def _measure_new_rows(self, keys: list[RowKey]) -> None:
         """Column widths of new rows: a one-line Text cell is as wide as its
         text, so it is not measured through Rich (a window of a hundred rows
-        is a thousand cells); anything else is measured as DataTable does."""
-        simple = []
+        is a thousand cells), nor first made into the row's renderables;
+        anything else is measured as DataTable does."""
         for row_key in keys:
-            row_index = self._row_locations.get(row_key)
-            if row_index is None:
+            row = self.rows.get(row_key)
+            if row is None:
                 continue
-            row = self.rows[row_key]
             if row.label is not None or row.auto_height:
                 super()._measure_new_rows(keys)
                 return
-            simple.append(row_index)
         console = self.app.console
-        for row_index in simple:
-            for column, cell in zip(
-                self.ordered_columns, self._get_row_renderables(row_index)[1], strict=False
-            ):
+        columns = self.columns
+        for row_key in keys:
+            if row_key not in self.rows:
+                continue
+            height = self.rows[row_key].height
+            for column_key, cell in self._data[row_key].items():
+                column = columns.get(column_key)
+                if column is None:
+                    continue
                 if _one_line_text(cell):
                     width = cell.cell_len
+                elif cell is None:
+                    width = 0
                 else:
-                    width = measure(console, cell, 1)
+                    width = measure(
+                        console, default_cell_formatter(cell, height != 1, height) or "", 1
+                    )
                 if width > column.content_width:
                     column.content_width = width
         # As DataTable does once widths are known: the scrollable size.
@@ -147,10 +155,13 @@ class WindowTable(Table):
             and cell.cell_len <= width - 2 * self._in_pass("pad", lambda: self.cell_padding)
         )
 
-    def _body_cell_styles(self, hover: bool, cursor: bool) -> tuple[Style, Style]:
-        """DataTable's styles for a body cell (not header, label or fixed)."""
+    def _body_cell_styles(
+        self, hover: bool, cursor: bool, header: bool = False
+    ) -> tuple[Style, Style]:
+        """DataTable's styles for a body (or header) cell, not a label or
+        fixed one."""
         return self._get_styles_to_render_cell(
-            False,
+            header,
             False,
             False,
             hover,
@@ -167,17 +178,15 @@ class WindowTable(Table):
         width: int,
         pre: Style,
         post_style: Style,
-        row_index: int,
-        column_index: int,
+        with_meta: Callable[[Style], Style],
     ) -> list[Segment]:
         """The segments DataTable would draw for a one-line, left-aligned Text
         that fits its column: padding, the text's own styles over the row's,
         the filling spaces, as Segment.simplify leaves them (a cell whose text
-        is styled as its padding is one segment). Every style but the cell's
-        meta (row, column) is the same for many cells: within a render pass
-        each is worked out once; the meta goes on last."""
+        is styled as its padding is one segment). Every style but the meta
+        (`with_meta` adds it) is the same for many cells: within a render
+        pass each is worked out once; the meta goes on last."""
         pad = self._in_pass("pad", lambda: self.cell_padding)
-        meta = Style.from_meta({"row": row_index, "column": column_index})
         cache = self._pass_styles if self._pass_styles is not None else {}
 
         def styled(segment_style: Style | None) -> Style:
@@ -199,22 +208,22 @@ class WindowTable(Table):
         if not cell.spans:  # Text.render gives the whole text one unstyled segment
             text_style = styled(own)
             if not text or text_style == blank:
-                return [Segment(" " * pad + text + " " * max(0, fill), blank + meta)]
-            with_meta = blank + meta
-            line = [Segment(" " * pad, with_meta)] if pad else []
-            line.append(Segment(text, text_style + meta))
+                return [Segment(" " * pad + text + " " * max(0, fill), with_meta(blank))]
+            padding = with_meta(blank)
+            line = [Segment(" " * pad, padding)] if pad else []
+            line.append(Segment(text, with_meta(text_style)))
             if fill > 0:
-                line.append(Segment(" " * fill, with_meta))
+                line.append(Segment(" " * fill, padding))
             return line
-        with_meta = blank + meta
-        line = [Segment(" " * pad, with_meta)] if pad else []
+        padding = with_meta(blank)
+        line = [Segment(" " * pad, padding)] if pad else []
         line.extend(
-            Segment(part, styled(own + style if own else style) + meta)
+            Segment(part, with_meta(styled(own + style if own else style)))
             for part, style, _control in cell.render(self._pass_console(), end="")
             if part
         )
         if fill > 0:
-            line.append(Segment(" " * fill, with_meta))
+            line.append(Segment(" " * fill, padding))
         return list(Segment.simplify(line))
 
     def _pass_console(self) -> Console:
@@ -231,12 +240,19 @@ class WindowTable(Table):
     ) -> list[list[Segment]]:
         """DataTable renders each cell through Rich's layout (padding, wrapping,
         cropping), which makes the first frame of a full window slow. A
-        one-line body cell holding a plain left-aligned Text that fits its
-        column is built here directly, segment for segment the same; any other
-        cell (headers, wider text, other renderables) goes the usual way."""
-        if row_index < 0 or column_index < 0 or row_index < self.fixed_rows:
+        one-line body or header cell holding a plain left-aligned Text that
+        fits its column is built here directly, segment for segment the same;
+        any other cell (wider text, other renderables, labels, fixed cells)
+        goes the usual way."""
+        header = row_index == -1
+        if (
+            row_index < -1
+            or column_index < 0
+            or (header and self.header_height != 1)
+            or (not header and row_index < self.fixed_rows)
+        ):
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-        row_key = self._row_locations.get_key(row_index)
+        row_key = self._header_row_key if header else self._row_locations.get_key(row_index)
         key = (
             row_key,
             self._column_locations.get_key(column_index),
@@ -252,16 +268,17 @@ class WindowTable(Table):
             return cached
         cell = self._get_row_renderables(row_index)[1][column_index]
         if (
-            self.rows[row_key].height != 1
+            (not header and self.rows[row_key].height != 1)
             or column_index < self.fixed_columns
             or not self._fast_cell(cell, width)
         ):
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
-        component_style, post_style = self._body_cell_styles(hover, cursor)
+        component_style, post_style = self._body_cell_styles(hover, cursor, header)
         assert isinstance(cell, Text)
+        meta = Style.from_meta({"row": row_index, "column": column_index})
         lines = [
             self._cell_segments(
-                cell, width, base_style + component_style, post_style, row_index, column_index
+                cell, width, base_style + component_style, post_style, lambda s: s + meta
             )
         ]
         self._cell_render_cache[key] = lines
@@ -323,10 +340,22 @@ class WindowTable(Table):
         row_style = self._get_row_style(row_index, base_style)
         component_style, post_style = self._body_cell_styles(hover, cursor)
         pre = row_style + component_style
-        scrollable: list[list[Segment]] = [
-            self._cell_segments(cell, width, pre, post_style, row_index, index)  # type: ignore[arg-type]
-            for index, (cell, width) in enumerate(zip(cells, widths, strict=False))
-        ]
+        # One meta for the whole row (DataTable gives each cell its column):
+        # with a row cursor a click or hover anywhere on a row stands for the
+        # row, as beyond its last cell; the cells' styles then repeat, and
+        # neighbouring cells styled alike are one segment.
+        meta = Style.from_meta({"row": row_index, "column": 0})
+        metas: dict[Style, Style] = {}
+
+        def with_meta(style: Style) -> Style:
+            styled = metas.get(style)
+            if styled is None:
+                styled = metas[style] = style + meta
+            return styled
+
+        line: list[Segment] = []
+        for cell, width in zip(cells, widths, strict=False):
+            line.extend(self._cell_segments(cell, width, pre, post_style, with_meta))  # type: ignore[arg-type]
         # The rest of the line, styled as DataTable extends a row.
         remaining = max(
             0,
@@ -347,8 +376,8 @@ class WindowTable(Table):
         )
         extend_style = row_style + extend_style
         extend_style += Style.from_meta({"row": row_index, "column": 0, "out_of_bounds": True})
-        scrollable.append([Segment(" " * remaining, extend_style)])
-        pair: tuple[list[list[Segment]], list[list[Segment]]] = ([], scrollable)
+        line.append(Segment(" " * remaining, extend_style))
+        pair: tuple[list[list[Segment]], list[list[Segment]]] = ([], [list(Segment.simplify(line))])
         self._row_render_cache[cache_key] = pair
         return pair
 
