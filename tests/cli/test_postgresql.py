@@ -48,6 +48,7 @@ def _steps(tmp_path: Path) -> list[tuple[str, ...]]:
             "growth=5",
         ),
         ("rescore", "--json"),
+        ("audit", "--action", "customer.lifecycle", "--json"),
         ("explain", "Globex", "--json"),
         ("customers", "edit", "Initech", "--set", "tier=enterprise", "--json"),
         ("customers", "archive", "Initech"),
@@ -131,6 +132,13 @@ def test_a_cli_session_on_postgresql_matches_sqlite(
     names = [c["name"] for c in on_sqlite[2][2]]
     assert names == ["Acme Corp", "Globex", "Initech", "Zoë Café"]  # Umbrella: bad MRR
     assert [c["name"] for c in on_sqlite[4][2]] == ["Zoë Café"]
+    moved = next(out for step, _code, out in on_sqlite if step == ("audit", "--action"))
+    assert moved and moved[-1]["details"] == {
+        "from": "active",
+        "to": "atrisk",
+        "band": "critical",
+        "cause": "import",
+    }
     first = len(_steps(tmp_path))
     assert [c["name"] for c in on_sqlite[first - 1][2]] == ["Initech"]
     assert [(step, code) for step, code, _out in on_sqlite[2:] if code != 0] == []

@@ -498,37 +498,28 @@ def _write_snapshots(
 
 def _audit_transitions(conn: Connection, actor: Actor, now: Any, cause: str) -> int:
     """One `customer.lifecycle.auto` entry per transition (as apply_changes
-    writes them); returns how many."""
-    combos = conn.execute(
+    writes them), in one pass over the changes; returns how many."""
+    details = dialect.json_object_sql(
+        conn,
+        [
+            ("from", "d.old_lifecycle"),
+            ("to", "d.new_lifecycle"),
+            ("band", "d.new_band"),
+            ("cause", "CAST(:cause AS TEXT)"),
+        ],
+    )
+    written = conn.execute(
         text(
-            f"SELECT old_lifecycle, new_lifecycle, new_band, COUNT(*) FROM {DIRTY_TABLE} "
-            "WHERE new_lifecycle <> old_lifecycle GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
-        )
-    ).all()
-    total = 0
-    for old, new, band, count in combos:
-        total += int(count)
-        conn.execute(
-            text(
-                "INSERT INTO audit_entry (client_id, at, user_email, action, customer_id, "
-                "customer_name, details) "
-                "SELECT :client_id, :now, :email, 'customer.lifecycle.auto', customer.id, "
-                f"customer.name, :details FROM {DIRTY_TABLE} d "
-                "JOIN customer ON customer.id = d.id "
-                "WHERE d.old_lifecycle = :old AND d.new_lifecycle = :new AND d.new_band = :band "
-                "ORDER BY d.id"
-            ).bindparams(bindparam("now", type_=DateTime()), bindparam("details", type_=JSON())),
-            {
-                "client_id": actor.client_id,
-                "now": now,
-                "email": actor.email,
-                "details": {"from": old, "to": new, "band": band, "cause": cause},
-                "old": old,
-                "new": new,
-                "band": band,
-            },
-        )
-    return total
+            "INSERT INTO audit_entry (client_id, at, user_email, action, customer_id, "
+            "customer_name, details) "
+            "SELECT :client_id, :now, :email, 'customer.lifecycle.auto', customer.id, "
+            f"customer.name, {details} FROM {DIRTY_TABLE} d "
+            "JOIN customer ON customer.id = d.id "
+            "WHERE d.new_lifecycle <> d.old_lifecycle ORDER BY d.id"
+        ).bindparams(bindparam("now", type_=DateTime())),
+        {"client_id": actor.client_id, "now": now, "email": actor.email, "cause": cause},
+    )
+    return int(written.rowcount)
 
 
 def _drop_temp_tables(conn: Connection) -> None:
