@@ -151,34 +151,40 @@ class TestFirstFrame:
         app._display = display
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
-            # The revenue figures, read right after the first frame, fill the strip in.
+            # The MRR figures, read right after the first frame, fill the strip in.
+            mrr = str(app.screen.query_one("#kpi-mrr").render())
             risk = str(app.screen.query_one("#kpi-risk").render())
             expansion = str(app.screen.query_one("#kpi-expansion").render())
         assert kpis_at_first_frame and "Accounts" in kpis_at_first_frame[0]
         assert "5" in kpis_at_first_frame[0]  # active accounts of the test portfolio
+        assert "19k" in mrr
         assert "12k" in risk  # Globex 9,000 + Umbrella 3,000
         assert "1,000" in expansion  # Acme's 5,000 at the default 20 %
 
-    async def test_my_day_first_kpis_then_the_revenue_figures(self, portfolio_db: Any) -> None:
-        """The first read leaves out only the revenue figures; once added
-        they are the figures read in one go."""
+    async def test_my_day_first_kpis_then_the_mrr_figures(self, portfolio_db: Any) -> None:
+        """The first read leaves out only the MRR figures; once added they
+        are the figures read in one go."""
         from iqcadence.core import views
         from iqcadence.core.users import resolve_actor
 
         with portfolio_db.session() as session:
             actor = resolve_actor(session)
             whole, mine_only = views.day_kpis(session, actor)
-            first, _ = views.day_kpis(session, actor, band_mrr=False)
-            at_risk, expansion = views.band_mrr_figures(session, actor.client_id)
+            first, _ = views.day_kpis(session, actor, mrr=False)
+            figures = views.mrr_figures(session, actor.client_id)
         assert mine_only is False
-        assert first.revenue_at_risk is None and first.expansion_opportunity is None
-        assert (first.accounts, first.bands, first.total_mrr) == (
+        assert (first.total_mrr, first.revenue_at_risk, first.expansion_opportunity) == (
+            None,
+            None,
+            None,
+        )
+        assert (first.accounts, first.bands, first.unscored) == (
             whole.accounts,
             whole.bands,
-            whole.total_mrr,
+            whole.unscored,
         )
-        assert (at_risk, expansion) == (whole.revenue_at_risk, whole.expansion_opportunity)
-        assert (at_risk, expansion) == (12000.0, 1000.0)
+        assert figures == (whole.total_mrr, whole.revenue_at_risk, whole.expansion_opportunity)
+        assert figures == (19000.0, 12000.0, 1000.0)
 
     async def test_my_day_of_a_manager_covers_their_accounts(self, portfolio_db: Any) -> None:
         """A user named as the manager of accounts sees those alone."""

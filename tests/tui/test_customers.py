@@ -341,6 +341,20 @@ async def test_fast_drawing_matches_datatable(make: Any) -> None:
                             )
                             assert flat(ours_cell) == flat(theirs_cell), (row, column)
         assert compared == 2 * 2 * 2 * (len(keys) + 1)
+        # Whole lines, as a render pass asks for them (header included).
+        width = table.size.width
+        for y in range(table.size.height):
+            for base in (table.rich_style, Style(bgcolor="red")):
+                table._clear_caches()
+                table._pass_styles = {}
+                try:
+                    ours_line = WindowTable._render_line(table, y, 0, width, base)
+                finally:
+                    table._pass_styles = None
+                table._clear_caches()
+                theirs_line = DataTable._render_line(table, y, 0, width, base)
+                assert ours_line.cell_length == theirs_line.cell_length == width
+                assert characters([ours_line]) == characters([theirs_line]), y
 
 
 async def test_mouse_on_rows_and_headers(make: Any) -> None:

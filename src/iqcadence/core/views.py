@@ -340,8 +340,8 @@ class Kpis:
     bands: dict[str, int]
     unscored: int
     accounts: int
-    total_mrr: float
-    # None while still being read (see day_kpis' `band_mrr`).
+    # The MRR figures are None while still being read (see day_kpis' `mrr`).
+    total_mrr: float | None
     revenue_at_risk: float | None
     expansion_opportunity: float | None
 
@@ -408,26 +408,25 @@ def day_kpis(
     actor: Actor,
     config: ScoringConfig | None = None,
     *,
-    band_mrr: bool = True,
+    mrr: bool = True,
 ) -> tuple[Kpis, bool]:
     """The KPI strip of My day and whether it covers the user's own accounts
     (True) or the whole portfolio (False, when they own none).
 
     This is what the first frame of the app shows, so the whole-portfolio
     figures of a one-client database are read from indexes alone where they
-    can be: counts from the (status, band) index, the total MRR from the MRR
-    index less the few inactive rows, and only the At Risk, Critical and
-    Expansion rows read for their MRR — instead of one pass over every row.
-    `band_mrr=False` leaves that last part out: the revenue at risk and
-    expansion opportunity of that case are then None, for `band_mrr_figures`
-    to fill in later.
+    can be: counts from the (status, band) index, and the MRR figures as
+    `mrr_figures` reads them — instead of one pass over every row.
+    `mrr=False` leaves the MRR figures of that case out (None): only the
+    counts are read, from the one index, for `mrr_figures` to fill in the
+    rest later.
     """
     from iqcadence.core import myday
 
     mine = owns_accounts(session, actor)
     conn = session.connection()
     if not mine and conn.execute(text("SELECT COUNT(*) FROM client")).scalar_one() == 1:
-        return _portfolio_kpis(session, actor.client_id, config, band_mrr), False
+        return _portfolio_kpis(session, actor.client_id, config, mrr), False
     config = config or settings.load_scoring_config(session, actor.client_id)
     where, params = myday.scope_sql(session, actor, everyone=not mine)
     scoped = myday.kpis(session, where, params, config)
@@ -462,51 +461,55 @@ def _portfolio_kpis(
     session: Session,
     client_id: int,
     config: ScoringConfig | None,
-    band_mrr: bool = True,
+    mrr: bool = True,
 ) -> Kpis:
     """Whole-portfolio KPIs of the only client in the database (see day_kpis)."""
     conn = session.connection()
     bands = dict.fromkeys(BANDS, 0)
     unscored = 0
-    inactive: list[str] = []
     for status, band, count in conn.execute(
         text("SELECT status, band, COUNT(*) FROM customer GROUP BY status, band")
     ):
         if status != "active":
-            inactive.append(str(status))
-        elif band in bands:
+            continue
+        if band in bands:
             bands[band] = int(count)
         else:
             unscored += int(count)
-    total = float(conn.execute(text("SELECT COALESCE(SUM(mrr), 0) FROM customer")).scalar_one())
-    statuses = sorted(set(inactive))
-    if statuses:
-        marks = ", ".join(f":s{i}" for i in range(len(statuses)))
-        total -= float(
-            conn.execute(
-                text(f"SELECT COALESCE(SUM(mrr), 0) FROM customer WHERE status IN ({marks})"),
-                {f"s{i}": s for i, s in enumerate(statuses)},
-            ).scalar_one()
-        )
-    at_risk, expansion = band_mrr_figures(session, client_id, config) if band_mrr else (None, None)
+    total, at_risk, expansion = (
+        mrr_figures(session, client_id, config) if mrr else (None, None, None)
+    )
     return Kpis(
         bands=bands,
         unscored=unscored,
         accounts=sum(bands.values()) + unscored,
-        total_mrr=round(total, 2),
+        total_mrr=total,
         revenue_at_risk=at_risk,
         expansion_opportunity=expansion,
     )
 
 
-def band_mrr_figures(
+def mrr_figures(
     session: Session, client_id: int, config: ScoringConfig | None = None
-) -> tuple[float, float]:
-    """Revenue at risk and expansion opportunity of the only client (the part
-    day_kpis leaves out with `band_mrr=False`)."""
+) -> tuple[float, float, float]:
+    """Total MRR, revenue at risk and expansion opportunity of the active
+    accounts of the only client (what day_kpis leaves out with `mrr=False`):
+    the total from the MRR index less the few inactive rows, and only the At
+    Risk, Critical and Expansion rows read for their MRR."""
+    conn = session.connection()
+    total = float(conn.execute(text("SELECT COALESCE(SUM(mrr), 0) FROM customer")).scalar_one())
+    total -= float(
+        conn.execute(
+            text(
+                "SELECT COALESCE(SUM(mrr), 0) FROM customer "
+                "WHERE status < 'active' OR status > 'active'"
+            )
+        ).scalar_one()
+    )
     config = config or settings.load_scoring_config(session, client_id)
     by_band = risk_band_mrr(session)
     return (
+        round(total, 2),
         round(by_band.get("at_risk", 0.0) + by_band.get("critical", 0.0), 2),
         round(by_band.get("expansion", 0.0) * config.expansion_pct / 100, 2),
     )

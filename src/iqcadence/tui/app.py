@@ -96,7 +96,8 @@ class IQCadenceApp(App[None]):
         self.DEFAULT_MODE = start  # read by App.__init__: the screen the app opens on
         super().__init__()
         self.stylesheet = self.reusing_stylesheet = ReusingStylesheet(
-            variables=self.get_css_variables(),
+            # The theme's variables, as App.__init__ just worked them out.
+            variables=self.stylesheet._variables,
             folder=parses_folder(),
         )
 

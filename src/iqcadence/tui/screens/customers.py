@@ -104,11 +104,10 @@ class CustomersScreen(BaseScreen):
     def compose(self) -> ComposeResult:
         # The first frame holds the table with its first page of rows (read
         # while the app started, when this is the first screen); the search
-        # box and the band tabs are mounted into their slots right after it,
-        # then the tab counts are fetched.
+        # box and the band tabs are mounted into their slot (as tall as they
+        # are) right after it, then the tab counts are fetched.
         yield Header()
-        yield Horizontal(id="cust-top")
-        yield Container(id="bands-slot")
+        yield Container(id="cust-head")
         yield WindowTable(id="cust-table")
         yield Static(id="cust-status")
         yield Footer()
@@ -128,14 +127,15 @@ class CustomersScreen(BaseScreen):
 
     def build_rest(self) -> None:
         try:
-            self.query_one("#cust-top", Horizontal).mount_all(
+            self.query_one("#cust-head", Container).mount_all(
                 (
-                    Input(placeholder="Search name, manager or tag…  (/)", id="search"),
-                    Static(id="cust-filters"),
+                    Horizontal(
+                        Input(placeholder="Search name, manager or tag…  (/)", id="search"),
+                        Static(id="cust-filters"),
+                        id="cust-top",
+                    ),
+                    Tabs(*(Tab(label, id=f"tab-{key}") for key, label in views.TABS), id="bands"),
                 )
-            )
-            self.query_one("#bands-slot", Container).mount(
-                Tabs(*(Tab(label, id=f"tab-{key}") for key, label in views.TABS), id="bands")
             )
         except MountError:  # the screen went away first (the app quit at once)
             return

@@ -38,8 +38,8 @@ class MyDayScreen(BaseScreen):
     ]
 
     built = False  # the lists are mounted and laid out (right after the first frame)
-    # The KPI strip shows the portfolio's figures (the revenue ones may follow
-    # a moment later, see first_content).
+    # The KPI strip shows the portfolio's figures (its accounts by band; the
+    # MRR figures may follow a moment later, see first_content).
     content_shown = False
     kpis: tuple[views.Kpis, bool] | None = None  # the figures shown
 
@@ -47,15 +47,14 @@ class MyDayScreen(BaseScreen):
     def first_content(app: Any) -> Any:
         """The KPI strip as the screen opens (read while the app starts).
 
-        Of a whole portfolio, the counts by band and the total MRR come from
-        indexes; the revenue at risk and expansion opportunity need the MRR
-        of every At Risk, Critical and Expansion account, read from the rows
-        themselves (several times longer, and on a busy machine every thread
-        slows Textual's start-up down). The first frame shows the former; the
-        latter is read right after it and fills in the strip (see
-        fill_band_figures)."""
+        Of a whole portfolio, the accounts by band (and the health bar) come
+        from one index; the MRR figures take several times longer (the MRR
+        index, the inactive rows, then every At Risk, Critical and Expansion
+        row), and on a busy machine a thread reading them slows Textual's
+        start-up as much. The first frame shows the counts; the MRR figures
+        are read right after it and fill in the strip (see fill_mrr)."""
         actor = app.actor
-        return lambda session: views.day_kpis(session, actor, band_mrr=False)
+        return lambda session: views.day_kpis(session, actor, mrr=False)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -74,7 +73,7 @@ class MyDayScreen(BaseScreen):
             figures, mine_only = first
             self.show_kpis(figures, mine_only)
         # The first frame goes out before the rest is built.
-        self.call_after_refresh(self.fill_band_figures)
+        self.call_after_refresh(self.fill_mrr)
         self.call_after_refresh(self.build_rest)
 
     def show_kpis(self, figures: views.Kpis, mine_only: bool) -> None:
@@ -83,24 +82,29 @@ class MyDayScreen(BaseScreen):
         self.sub_title = "your accounts" if mine_only else "all accounts"
         self.content_shown = True
 
-    def fill_band_figures(self) -> None:
-        """Complete a first KPI strip read without its revenue figures (see
+    def fill_mrr(self) -> None:
+        """Complete a first KPI strip read without its MRR figures (see
         first_content)."""
-        if self.kpis is None or self.kpis[0].revenue_at_risk is not None:
+        if self.kpis is None or self.kpis[0].total_mrr is not None:
             return
         client_id = self.iq.actor.client_id
 
-        def fill(result: tuple[float, float]) -> None:
-            if self.kpis is not None and self.kpis[0].revenue_at_risk is None:
-                at_risk, expansion = result
+        def fill(result: tuple[float, float, float]) -> None:
+            if self.kpis is not None and self.kpis[0].total_mrr is None:
+                total, at_risk, expansion = result
                 kpis, mine_only = self.kpis
                 self.show_kpis(
-                    replace(kpis, revenue_at_risk=at_risk, expansion_opportunity=expansion),
+                    replace(
+                        kpis,
+                        total_mrr=total,
+                        revenue_at_risk=at_risk,
+                        expansion_opportunity=expansion,
+                    ),
                     mine_only,
                 )
 
         self.iq.run_db(
-            lambda session: views.band_mrr_figures(session, client_id), fill, group="my-day-kpis"
+            lambda session: views.mrr_figures(session, client_id), fill, group="my-day-kpis"
         )
 
     async def build_rest(self) -> None:

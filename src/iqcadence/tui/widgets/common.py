@@ -112,7 +112,7 @@ class KpiStrip(Horizontal):
             Text.assemble(("Accounts\n", "dim"), (f"{kpis.accounts:,}", "bold"))
         )
         self.query_one("#kpi-mrr", Static).update(
-            Text.assemble(("Total MRR\n", "dim"), (money(kpis.total_mrr), "bold"))
+            Text.assemble(("Total MRR\n", "dim"), pending_money(kpis.total_mrr, "bold"))
         )
         self.query_one("#kpi-risk", Static).update(
             Text.assemble(

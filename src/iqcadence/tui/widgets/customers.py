@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar, Literal, TypeGuard, TypeVar, cast
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
@@ -75,6 +76,48 @@ class WindowTable(Table):
             return super().render_lines(crop)
         finally:
             self._pass_styles = None
+
+    def _render_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip:
+        """DataTable joins a line's fixed and scrollable cells, crops them to
+        the scrolled window and fits them to the widget's width. In a render
+        pass, a body row drawn whole (see _render_line_in_row) that starts
+        at the left edge and is as wide as the widget is that line already;
+        any other line goes the usual way."""
+        width = self._in_pass("width", lambda: self.size.width)
+        if self._pass_styles is None or x1 != 0 or x2 != width:
+            return super()._render_line(y, x1, x2, base_style)
+        try:
+            row_key, line_no = self._get_offsets(y)
+        except LookupError:
+            return super()._render_line(y, x1, x2, base_style)
+        cursor, hover, show_hover = self._in_pass(
+            "coordinates",
+            lambda: (self.cursor_coordinate, self.hover_coordinate, self._show_hover_cursor),
+        )
+        cache_key = (
+            y,
+            x1,
+            x2,
+            width,
+            cursor,
+            hover,
+            base_style,
+            self._in_pass("cursor type", lambda: self.cursor_type),
+            show_hover,
+            self._update_count,
+            self._pseudo_class_state,
+        )
+        cached = self._line_cache.get(cache_key)
+        if cached is not None:
+            return cached
+        fixed, scrollable = self._render_line_in_row(row_key, line_no, base_style, cursor, hover)
+        if fixed or len(scrollable) != 1:  # not a row drawn whole
+            return super()._render_line(y, x1, x2, base_style)
+        strip = Strip(scrollable[0])
+        if strip.cell_length != width:
+            return super()._render_line(y, x1, x2, base_style)
+        self._line_cache[cache_key] = strip
+        return strip
 
     def _in_pass(self, key: str, compute: Callable[[], T]) -> T:
         """`compute()`, once per render pass (reactive attributes, the
@@ -147,13 +190,18 @@ class WindowTable(Table):
             width + self._row_label_column_width, self._total_row_height + header
         )
 
-    def _fast_cell(self, cell: object, width: int) -> bool:
-        """Whether a body cell can be drawn directly (see _render_cell)."""
-        return (
-            _one_line_text(cell)
-            and cell.justify in (None, "default", "left")
-            and cell.cell_len <= width - 2 * self._in_pass("pad", lambda: self.cell_padding)
-        )
+    def _fast_text(self, cell: object, width: int) -> tuple[str, int] | None:
+        """The text and its width of a cell that can be drawn directly (see
+        _render_cell), else None. (Text.plain joins its parts on every use.)"""
+        if not isinstance(cell, Text) or cell.justify not in (None, "default", "left"):
+            return None
+        text = cell.plain
+        if "\n" in text or "\t" in text:
+            return None
+        length = cell_len(text)
+        if length > width - 2 * self._in_pass("pad", lambda: self.cell_padding):
+            return None
+        return text, length
 
     def _body_cell_styles(
         self, hover: bool, cursor: bool, header: bool = False
@@ -175,6 +223,8 @@ class WindowTable(Table):
     def _cell_segments(
         self,
         cell: Text,
+        text: str,
+        length: int,
         width: int,
         pre: Style,
         post_style: Style,
@@ -203,8 +253,7 @@ class WindowTable(Table):
             own = cache.get(("own", cell.style))
             if own is None:
                 own = cache["own", cell.style] = self._pass_console().get_style(cell.style)
-        fill = width - pad - cell.cell_len
-        text = cell.plain
+        fill = width - pad - length
         if not cell.spans:  # Text.render gives the whole text one unstyled segment
             text_style = styled(own)
             if not text or text_style == blank:
@@ -267,10 +316,11 @@ class WindowTable(Table):
         if cached is not None:
             return cached
         cell = self._get_row_renderables(row_index)[1][column_index]
+        fast = self._fast_text(cell, width)
         if (
             (not header and self.rows[row_key].height != 1)
             or column_index < self.fixed_columns
-            or not self._fast_cell(cell, width)
+            or fast is None
         ):
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
         component_style, post_style = self._body_cell_styles(hover, cursor, header)
@@ -278,7 +328,7 @@ class WindowTable(Table):
         meta = Style.from_meta({"row": row_index, "column": column_index})
         lines = [
             self._cell_segments(
-                cell, width, base_style + component_style, post_style, lambda s: s + meta
+                cell, *fast, width, base_style + component_style, post_style, lambda s: s + meta
             )
         ]
         self._cell_render_cache[key] = lines
@@ -325,13 +375,12 @@ class WindowTable(Table):
         cached = self._row_render_cache.get(cache_key)
         if cached is not None:
             return cached
-        cells = self._get_row_renderables(row_index)[1]
+        cells = self._plain_cells(row_key, row_index)
         widths = self._in_pass(
             "widths", lambda: [column.get_render_width(self) for column in self.ordered_columns]
         )
-        if len(cells) != len(widths) or not all(
-            self._fast_cell(cell, width) for cell, width in zip(cells, widths, strict=False)
-        ):
+        texts = [self._fast_text(cell, width) for cell, width in zip(cells, widths, strict=False)]
+        if len(cells) != len(widths) or None in texts:
             return super()._render_line_in_row(
                 row_key, line_no, base_style, cursor_location, hover_location
             )
@@ -354,8 +403,9 @@ class WindowTable(Table):
             return styled
 
         line: list[Segment] = []
-        for cell, width in zip(cells, widths, strict=False):
-            line.extend(self._cell_segments(cell, width, pre, post_style, with_meta))  # type: ignore[arg-type]
+        for cell, fast, width in zip(cells, texts, widths, strict=False):
+            assert isinstance(cell, Text) and fast is not None
+            line.extend(self._cell_segments(cell, *fast, width, pre, post_style, with_meta))
         # The rest of the line, styled as DataTable extends a row.
         remaining = max(
             0,
@@ -380,6 +430,17 @@ class WindowTable(Table):
         pair: tuple[list[list[Segment]], list[list[Segment]]] = ([], [list(Segment.simplify(line))])
         self._row_render_cache[cache_key] = pair
         return pair
+
+    def _plain_cells(self, row_key: RowKey, row_index: int) -> list[object]:
+        """The row's cells as DataTable would render them: Text cells as they
+        are (DataTable's cell formatter keeps them), no cell as empty text;
+        any other row through DataTable's formatting."""
+        keys = self._in_pass("column keys", lambda: [c.key for c in self.ordered_columns])
+        data = self._data[row_key]
+        cells = [data.get(key) for key in keys]
+        if all(isinstance(cell, Text) for cell in cells):
+            return cells
+        return list(self._get_row_renderables(row_index)[1])
 
     def _plain_rows(self) -> bool:
         """Whether body rows can be drawn whole (see _render_line_in_row)."""
