@@ -118,3 +118,23 @@ def test_mrr_and_arr_together_are_refused(steady: Any, db_path: Path) -> None:
     result = steady("score", "Steady", "--mrr", "100", "--arr", "1200")
     assert result.exit_code == 2 and "--mrr or --arr" in result.stderr
     assert dump(db_path) == before
+
+
+def test_a_database_another_program_keeps_writing_is_one_sentence(
+    steady: Any, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from iqcadence.core import dialect
+
+    monkeypatch.setattr(dialect, "BUSY_TIMEOUT_MS", 50)
+    before = dump(db_path)
+    writer = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")  # holds the write lock (WAL: readers go on)
+        assert steady("customers", "show", "Steady").exit_code == 0
+        result = steady("score", "Steady", "--nps", "3")
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert result.exit_code == 1 and result.stdout == ""
+    assert one_sentence(result.stderr).startswith("error: the database is busy: another program")
+    assert dump(db_path) == before

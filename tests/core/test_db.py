@@ -163,6 +163,32 @@ def test_unreadable_file_is_one_sentence(tmp_path: Path) -> None:
     assert str(caught.value).startswith(f"{path}: cannot open the database")
 
 
+def test_a_database_busy_with_a_bulk_load_is_one_sentence(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from iqcadence.core import dialect
+
+    monkeypatch.setattr(dialect, "BUSY_TIMEOUT_MS", 50)
+    # what a large first import holds: a rollback journal and the write lock
+    writer = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        assert writer.execute("PRAGMA journal_mode = DELETE").fetchone() == ("delete",)
+        writer.execute("BEGIN EXCLUSIVE")
+        with pytest.raises(StorageError) as caught:
+            db.open_database(db.resolve_location(db_path))
+        assert str(caught.value) == (
+            f"{db_path}: the database is busy: another program is writing to it "
+            "(a large import, a restore); try again when it has finished."
+        )
+    finally:
+        writer.execute("ROLLBACK")
+        writer.execute("PRAGMA journal_mode = WAL")
+        writer.close()
+    db.open_database(db.resolve_location(db_path)).dispose()  # free again
+
+
 def test_an_unreachable_server_is_one_sentence() -> None:
     location = db.resolve_location("postgresql://nobody@127.0.0.1:1/none")
     with pytest.raises(StorageError) as caught:

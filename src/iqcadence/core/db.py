@@ -184,10 +184,14 @@ def open_database(
         return database
     except DatabaseError as exc:  # OperationalError, or "file is not a database"
         engine.dispose()
-        raise StorageError(
-            # drivers' messages span lines (psycopg adds a hint): one sentence
-            f"{location.describe()}: cannot open the database ({' '.join(str(exc.orig).split())})."
-        ) from exc
+        # drivers' messages span lines (psycopg adds a hint): one sentence
+        detail = " ".join(str(exc.orig).split())
+        if "database is locked" in detail:
+            raise StorageError(
+                f"{location.describe()}: the database is busy: another program is writing "
+                "to it (a large import, a restore); try again when it has finished."
+            ) from exc
+        raise StorageError(f"{location.describe()}: cannot open the database ({detail}).") from exc
     except BaseException:
         engine.dispose()
         raise
