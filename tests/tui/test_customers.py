@@ -378,3 +378,46 @@ async def test_mouse_on_rows_and_headers(make: Any) -> None:
         await pilot.click(WindowTable, offset=(sum(widths[:2]) + 1, 0))  # the Score header
         await settle(pilot)
         assert screen.sort == "score"
+
+
+async def test_adding_a_window_is_adding_its_rows() -> None:
+    """WindowTable.add_window leaves the table as add_row row by row would
+    (it fills DataTable's own structures directly)."""
+    from rich.text import Text
+    from textual.app import App, ComposeResult
+    from textual.widgets.data_table import DuplicateKey
+
+    from iqcadence.tui.widgets.customers import WindowTable
+
+    class Two(App[None]):
+        def compose(self) -> ComposeResult:
+            yield WindowTable(id="one")
+            yield WindowTable(id="two")
+
+    rows = [(f"k{i}", [Text(f"name {i}"), Text(str(i), style="red")]) for i in range(7)]
+    app = Two()
+    async with app.run_test(size=(80, 30)) as pilot:
+        one = app.query_one("#one", WindowTable)
+        two = app.query_one("#two", WindowTable)
+        for table in (one, two):
+            table.add_column("Name", key="name")
+            table.add_column("N", key="n")
+            table.add_column("Extra", key="extra")  # rows leave it empty
+        for key, cells in rows:
+            one.add_row(*cells, key=key)
+        two.add_window(rows)
+        await pilot.pause()
+        for table in (one, two):
+            assert table.row_count == 7
+        keys = [one._row_locations.get_key(i) for i in range(7)]
+        assert keys == [two._row_locations.get_key(i) for i in range(7)]
+        assert [one.rows[k] for k in keys] == [two.rows[k] for k in keys]
+        assert [one._data[k] for k in keys] == [two._data[k] for k in keys]
+        assert one._data[keys[0]]["extra"] is None
+        assert one.cursor_coordinate == two.cursor_coordinate
+        assert [c.content_width for c in one.ordered_columns] == [
+            c.content_width for c in two.ordered_columns
+        ]
+        assert [one.get_row_at(i) for i in range(7)] == [two.get_row_at(i) for i in range(7)]
+        with pytest.raises(DuplicateKey):
+            two.add_window([("k1", [Text("again")])])

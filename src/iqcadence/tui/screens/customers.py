@@ -260,8 +260,7 @@ class CustomersScreen(BaseScreen):
             self.total_rows = page.offset + len(page.rows) + (1 if full else 0)
         table.clear()
         today = self.iq.today
-        for row in page.rows:
-            table.add_row(*self.cells(row, today), key=str(row["id"]))
+        table.add_window((str(row["id"]), self.cells(row, today)) for row in page.rows)
         table.more_before = page.offset > 0
         table.more_after = page.offset + len(page.rows) < self.total_rows
         if page.rows:

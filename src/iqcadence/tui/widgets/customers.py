@@ -4,7 +4,8 @@ mouse wheel runs past either edge; the screen re-queries SQL for it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
+from itertools import zip_longest
 from typing import Any, ClassVar, Literal, TypeGuard, TypeVar, cast
 
 from rich.cells import cell_len
@@ -19,8 +20,8 @@ from textual.geometry import Region, Size
 from textual.message import Message
 from textual.render import measure
 from textual.strip import Strip
-from textual.widgets._data_table import default_cell_formatter
-from textual.widgets.data_table import RowKey
+from textual.widgets._data_table import Row, default_cell_formatter
+from textual.widgets.data_table import DuplicateKey, RowKey
 
 from iqcadence.tui.widgets.common import Table
 
@@ -65,6 +66,33 @@ class WindowTable(Table):
         self.more_before = False
         self.more_after = False
         self._pass_styles: dict[object, Any] | None = None
+
+    def add_window(self, rows: Iterable[tuple[str, Sequence[object]]]) -> None:
+        """Add one-line rows (key, cells) at the bottom, as add_row does one
+        at a time but with the cursor checked and the table marked changed
+        once for them all (add_row does both for every row)."""
+        columns = [column.key for column in self.ordered_columns]
+        start = self.row_count
+        added = 0
+        for key, cells in rows:
+            row_key = RowKey(key)
+            if row_key in self._row_locations:
+                raise DuplicateKey(f"The row key {row_key!r} already exists.")
+            if len(cells) > len(columns):
+                raise ValueError("More values provided than there are columns.")
+            self._row_locations[row_key] = start + added
+            self._data[row_key] = dict(zip_longest(columns, cells))
+            self.rows[row_key] = Row(row_key, 1, None, False)
+            self._new_rows.add(row_key)
+            added += 1
+        if not added:
+            return
+        self._require_update_dimensions = True
+        self.cursor_coordinate = self.cursor_coordinate
+        if start == 0 and self.columns and self.show_cursor and self.cursor_type != "none":
+            self._highlight_cursor()  # as add_row does when a first row appears
+        self._update_count += added
+        self.check_idle()
 
     # DataTable works out the widget's style and the row's (zebra) style
     # again for every line, walking up the DOM each time; within one render
