@@ -186,6 +186,33 @@ class TestFirstFrame:
         assert figures == (whole.total_mrr, whole.revenue_at_risk, whole.expansion_opportunity)
         assert figures == (19000.0, 12000.0, 1000.0)
 
+    async def test_my_day_counts_unscored_and_odd_bands_apart(self, portfolio_db: Any) -> None:
+        """Counted by ranges of the (status, band) index, an account with no
+        band or with a band outside BANDS is counted as unscored, an archived
+        one not at all."""
+        from sqlalchemy import text
+
+        from iqcadence.core import views
+        from iqcadence.core.users import resolve_actor
+
+        with portfolio_db.session() as session:
+            conn = session.connection()
+            conn.execute(text("UPDATE customer SET band = NULL WHERE name = 'Initech'"))
+            conn.execute(text("UPDATE customer SET band = 'bogus' WHERE name = 'Hooli'"))
+            conn.execute(text("UPDATE customer SET status = 'archived' WHERE name = 'Umbrella'"))
+            session.commit()
+            actor = resolve_actor(session)
+            first, _ = views.day_kpis(session, actor, mrr=False)
+        assert first.accounts == 4
+        assert first.unscored == 2
+        assert first.bands == {
+            "critical": 1,  # Globex
+            "at_risk": 0,  # Umbrella, archived
+            "watch": 0,
+            "healthy": 0,
+            "expansion": 1,  # Acme Corp
+        }
+
     async def test_my_day_of_a_manager_covers_their_accounts(self, portfolio_db: Any) -> None:
         """A user named as the manager of accounts sees those alone."""
         from iqcadence.core import users

@@ -464,18 +464,7 @@ def _portfolio_kpis(
     mrr: bool = True,
 ) -> Kpis:
     """Whole-portfolio KPIs of the only client in the database (see day_kpis)."""
-    conn = session.connection()
-    bands = dict.fromkeys(BANDS, 0)
-    unscored = 0
-    for status, band, count in conn.execute(
-        text("SELECT status, band, COUNT(*) FROM customer GROUP BY status, band")
-    ):
-        if status != "active":
-            continue
-        if band in bands:
-            bands[band] = int(count)
-        else:
-            unscored += int(count)
+    bands, unscored = _active_band_counts(session)
     total, at_risk, expansion = (
         mrr_figures(session, client_id, config) if mrr else (None, None, None)
     )
@@ -487,6 +476,36 @@ def _portfolio_kpis(
         revenue_at_risk=at_risk,
         expansion_opportunity=expansion,
     )
+
+
+def _active_band_counts(session: Session) -> tuple[dict[str, int], int]:
+    """Active accounts by band, and the others (no band, or one not in
+    BANDS): in one row, each a count of a range of the (status, band) index
+    (each band's, and those before, between and after them), which reads no
+    row and groups nothing — about half the time of a GROUP BY over it."""
+    ordered = sorted(BANDS)
+    others = (
+        ["band IS NULL", "band < :b0"]
+        + [f"band > :b{i} AND band < :b{i + 1}" for i in range(len(ordered) - 1)]
+        + [f"band > :b{len(ordered) - 1}"]
+    )
+    conditions = [f"band = :b{i}" for i in range(len(ordered))] + others
+    counts = (
+        session.connection()
+        .execute(
+            text(
+                "SELECT "
+                + ", ".join(
+                    f"(SELECT COUNT(*) FROM customer WHERE status = 'active' AND {condition})"
+                    for condition in conditions
+                )
+            ),
+            {f"b{i}": band for i, band in enumerate(ordered)},
+        )
+        .one()
+    )
+    by_band = {band: int(counts[i]) for i, band in enumerate(ordered)}
+    return {band: by_band[band] for band in BANDS}, sum(int(c) for c in counts[len(ordered) :])
 
 
 def mrr_figures(
