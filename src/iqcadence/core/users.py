@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import text
 from sqlmodel import Session, select
 
 from iqcadence.core import db as dbmod
 from iqcadence.core.errors import Conflict, InvalidValue, NotFound, PermissionDenied
-from iqcadence.core.models import Client, User
+from iqcadence.core.models import User
 
 ROLES: tuple[str, ...] = ("admin", "csm", "viewer")
 
@@ -43,17 +44,29 @@ def resolve_actor(session: Session, identity: str | None = None) -> Actor:
     """The acting user: `identity` (from --as), else IQCADENCE_USER, else the
     login name. It must exist; the client is the first one (Default)."""
     email = dbmod.default_user_identity(identity)
-    user = session.exec(select(User).where(User.email == email)).first()
-    if user is None:
+    # One plain SELECT (the user and the first client's id): every command
+    # and the app start here, and an ORM query is compiled on its first use.
+    row = (
+        session.connection()
+        .execute(
+            text(
+                "SELECT u.email, u.role, u.name, (SELECT MIN(c.id) FROM client c) "
+                'FROM "user" u WHERE u.email = :email'
+            ),
+            {"email": email},
+        )
+        .first()
+    )
+    if row is None:
         known = ", ".join(u.email for u in session.exec(select(User).order_by(User.email)).all())
         raise NotFound(
             f"user {email!r} is not known in this database (known: {known or 'none'}); "
             "an admin can add it with `iqcadence users add EMAIL --role csm`."
         )
-    client = session.exec(select(Client).order_by(Client.id)).first()  # type: ignore[arg-type]
-    if client is None or client.id is None:
+    user_email, role, name, client_id = row
+    if client_id is None:
         raise NotFound("this database has no client; run `iqcadence db upgrade`.")
-    return Actor(email=user.email, role=user.role, client_id=client.id, name=user.name)
+    return Actor(email=user_email, role=role, client_id=int(client_id), name=name)
 
 
 def list_users(session: Session) -> list[User]:
