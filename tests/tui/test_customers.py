@@ -341,20 +341,46 @@ async def test_fast_drawing_matches_datatable(make: Any) -> None:
                             )
                             assert flat(ours_cell) == flat(theirs_cell), (row, column)
         assert compared == 2 * 2 * 2 * (len(keys) + 1)
-        # Whole lines, as a render pass asks for them (header included).
+        # Whole lines, as a render pass asks for them (header included), with
+        # the cursor and the mouse on a line or elsewhere.
         width = table.size.width
+        lines = 0
+        for cursor_row in (1, 4):
+            table.move_cursor(row=cursor_row, animate=False)
+            for hover in (Coordinate(4, 2), Coordinate(-1, 0)):
+                table.hover_coordinate = hover
+                for y in range(table.size.height):
+                    for base in (table.rich_style, Style(bgcolor="red")):
+                        table._clear_caches()
+                        table._pass_styles = {}
+                        try:
+                            ours_line = WindowTable._render_line(table, y, 0, width, base)
+                        finally:
+                            table._pass_styles = None
+                        table._clear_caches()
+                        theirs_line = DataTable._render_line(table, y, 0, width, base)
+                        assert ours_line.cell_length == theirs_line.cell_length == width
+                        assert characters([ours_line]) == characters([theirs_line]), y
+                        lines += 1
+        assert lines == 2 * 2 * 2 * table.size.height
+        # Scrolled down (a table three lines tall): each line of the widget
+        # below the header is the table's line further down.
+        await pilot.resize_terminal(140, app.screen.size.height - table.size.height + 3)
+        await settle(pilot)
+        assert table.size.height == 3 and table.row_count == 5
+        table.scroll_to(y=2, animate=False, immediate=True)
+        await settle(pilot)
+        assert table.scroll_offset.y == 2
         for y in range(table.size.height):
-            for base in (table.rich_style, Style(bgcolor="red")):
-                table._clear_caches()
-                table._pass_styles = {}
-                try:
-                    ours_line = WindowTable._render_line(table, y, 0, width, base)
-                finally:
-                    table._pass_styles = None
-                table._clear_caches()
-                theirs_line = DataTable._render_line(table, y, 0, width, base)
-                assert ours_line.cell_length == theirs_line.cell_length == width
-                assert characters([ours_line]) == characters([theirs_line]), y
+            table._clear_caches()
+            table._pass_styles = {}
+            try:
+                ours_line = WindowTable.render_line(table, y)
+            finally:
+                table._pass_styles = None
+            table._clear_caches()
+            theirs_line = DataTable.render_line(table, y)
+            assert characters([ours_line]) == characters([theirs_line]), y
 
 
 async def test_mouse_on_rows_and_headers(make: Any) -> None:

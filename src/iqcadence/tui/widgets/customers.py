@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from itertools import zip_longest
-from typing import Any, ClassVar, Literal, TypeGuard, TypeVar, cast
+from typing import Any, ClassVar, Literal, TypeGuard, TypeVar
 
 from rich.cells import cell_len
 from rich.console import Console
@@ -21,12 +21,13 @@ from textual.message import Message
 from textual.render import measure
 from textual.strip import Strip
 from textual.widgets._data_table import Row, default_cell_formatter
-from textual.widgets.data_table import DuplicateKey, RowKey
+from textual.widgets.data_table import ColumnKey, DuplicateKey, RowKey
 
 from iqcadence.tui.widgets.common import Table
 
 T = TypeVar("T")
 ROW_CURSOR: Literal["row"] = "row"
+LEFT = (None, "default", "left")  # justifications drawn from the cell's left edge
 
 
 def _one_line_text(cell: object) -> TypeGuard[Text]:
@@ -105,6 +106,29 @@ class WindowTable(Table):
         finally:
             self._pass_styles = None
 
+    def render_line(self, y: int) -> Strip:
+        """As DataTable.render_line (the line below the fixed rows scrolled,
+        cropped to the widget), with what it works out for every line
+        (fixed rows' height, scroll offset, size, style) once per pass."""
+        if self._pass_styles is None:
+            return super().render_line(y)
+        fixed_height, scroll_x, scroll_y, width, base_style = self._in_pass(
+            "line", self._line_geometry
+        )
+        if y >= fixed_height:
+            y += scroll_y
+        return self._render_line(y, scroll_x, scroll_x + width, base_style)
+
+    def _line_geometry(self) -> tuple[int, int, int, int, Style]:
+        fixed_height = sum(
+            self.get_row_height(self._row_locations.get_key(index))
+            for index in range(self.fixed_rows)
+        )
+        if self.show_header:
+            fixed_height += self.get_row_height(self._header_row_key)
+        scroll_x, scroll_y = self.scroll_offset
+        return fixed_height, scroll_x, scroll_y, self.size.width, self.rich_style
+
     def _render_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip:
         """DataTable joins a line's fixed and scrollable cells, crops them to
         the scrolled window and fits them to the widget's width. In a render
@@ -114,10 +138,10 @@ class WindowTable(Table):
         width = self._in_pass("width", lambda: self.size.width)
         if self._pass_styles is None or x1 != 0 or x2 != width:
             return super()._render_line(y, x1, x2, base_style)
-        try:
-            row_key, line_no = self._get_offsets(y)
-        except LookupError:
+        header, offsets = self._in_pass("offsets", self._line_offsets)
+        if y < header or y - header >= len(offsets):
             return super()._render_line(y, x1, x2, base_style)
+        row_key, line_no = offsets[y - header]
         cursor, hover, show_hover = self._in_pass(
             "coordinates",
             lambda: (self.cursor_coordinate, self.hover_coordinate, self._show_hover_cursor),
@@ -138,6 +162,11 @@ class WindowTable(Table):
         cached = self._line_cache.get(cache_key)
         if cached is not None:
             return cached
+        if line_no == 0:
+            whole = self._row_strip(row_key, base_style, cursor, hover, width)
+            if whole is not None:
+                self._line_cache[cache_key] = whole
+                return whole
         fixed, scrollable = self._render_line_in_row(row_key, line_no, base_style, cursor, hover)
         if fixed or len(scrollable) != 1:  # not a row drawn whole
             return super()._render_line(y, x1, x2, base_style)
@@ -147,14 +176,155 @@ class WindowTable(Table):
         self._line_cache[cache_key] = strip
         return strip
 
-    def _in_pass(self, key: str, compute: Callable[[], T]) -> T:
+    def _line_offsets(self) -> tuple[int, list[tuple[RowKey, int]]]:
+        """The header's height and the (row, line in row) of each body line
+        (DataTable._get_offsets, without its lookups for every line)."""
+        return (self.header_height if self.show_header else 0), self._y_offsets
+
+    def _row_strip(
+        self,
+        row_key: RowKey,
+        base_style: Style,
+        cursor_location: Coordinate,
+        hover_location: Coordinate,
+        width: int,
+    ) -> Strip | None:
+        """A one-line body row of plain one-line Text cells that fill at most
+        the widget's width, as a whole line: the characters and styles
+        DataTable draws for it (see _render_line_in_row), built in one loop
+        with each distinct style worked out once per render pass; None for
+        any other row (drawn the usual way)."""
+        row_index = self._row_locations.get(row_key)
+        if (
+            row_index is None
+            or not self._in_pass("plain rows", self._plain_rows)
+            or row_index < self._in_pass("fixed rows", lambda: self.fixed_rows)
+            or self.rows[row_key].height != 1
+        ):
+            return None
+        columns = self._in_pass("row layout", self._row_layout)
+        if columns is None:
+            return None
+        keys, widths, pad, used = columns
+        cursor = cursor_location.row == row_index
+        hover = hover_location.row == row_index
+        blank, pre, post, extend, own_styles = self._in_pass(
+            ("row styles", row_index % 2, cursor, hover, base_style),
+            lambda: self._row_styles(row_index, base_style, cursor, hover),
+        )
+        spaces = " " * pad
+        data = self._data[row_key]
+        if list(data) != keys:  # cells not in the columns' order (compared by identity)
+            return None
+        texts: list[str] = []  # runs of text drawn in one style
+        run_styles: list[Style] = []
+        for cell, column_width in zip(data.values(), widths, strict=True):
+            if type(cell) is not Text or cell.spans or cell.justify not in LEFT:
+                return None
+            text = cell.plain
+            if text.isascii() and text.isprintable():
+                length = len(text)
+            elif "\n" in text or "\t" in text:
+                return None
+            else:
+                length = cell_len(text)
+            fill = column_width - pad - length
+            if length > column_width - 2 * pad:
+                return None
+            own = cell.style
+            style = blank if not own or not text else own_styles.get(own)
+            if style is None:
+                combined = pre + self._pass_console().get_style(own)
+                style = combined + post if combined else post
+                if style == blank:
+                    style = blank
+                own_styles[own] = style
+            if style is blank:
+                piece = spaces + text + " " * fill if fill > 0 else spaces + text
+                if run_styles and run_styles[-1] is blank:
+                    texts[-1] += piece
+                else:
+                    texts.append(piece)
+                    run_styles.append(blank)
+                continue
+            if pad:
+                if run_styles and run_styles[-1] is blank:
+                    texts[-1] += spaces
+                else:
+                    texts.append(spaces)
+                    run_styles.append(blank)
+            if run_styles and run_styles[-1] is style:
+                texts[-1] += text
+            else:
+                texts.append(text)
+                run_styles.append(style)
+            if fill > 0:
+                texts.append(" " * fill)
+                run_styles.append(blank)
+        # One meta for the whole row, as _render_line_in_row draws it.
+        meta = Style.from_meta({"row": row_index, "column": 0})
+        with_meta: dict[int, Style] = {}
+        segments = []
+        for text, style in zip(texts, run_styles, strict=True):
+            styled = with_meta.get(id(style))
+            if styled is None:
+                styled = with_meta[id(style)] = style + meta
+            segments.append(Segment(text, styled))
+        remaining = width - used
+        segments.append(
+            Segment(
+                " " * remaining,
+                extend + Style.from_meta({"row": row_index, "column": 0, "out_of_bounds": True}),
+            )
+        )
+        return Strip(segments, width)
+
+    def _row_styles(
+        self, row_index: int, base_style: Style, cursor: bool, hover: bool
+    ) -> tuple[Style, Style, Style, Style, dict[str | Style, Style]]:
+        """For _row_strip, DataTable's styles of a body row like this one
+        (its zebra stripe, cursor and hover): padding and unstyled text, the
+        styles a cell's own style goes between, the rest of the line, and a
+        place for the styles of the cells' own styles."""
+        row_style = self._get_row_style(row_index, base_style)
+        component_style, post = self._body_cell_styles(hover, cursor)
+        pre = row_style + component_style
+        blank = pre + post if pre else post
+        extend, _ = self._get_styles_to_render_cell(
+            False,
+            False,
+            False,
+            hover,
+            cursor,
+            self.show_cursor,
+            self._show_hover_cursor,
+            False,
+            False,
+        )
+        return blank, pre, post, row_style + extend, {}
+
+    def _row_layout(self) -> tuple[list[ColumnKey], list[int], int, int] | None:
+        """The columns' keys and widths, the cell padding and the columns'
+        total width, for _row_strip; None when they do not fit the widget
+        (a row is then cropped) or a row label column is drawn."""
+        if self._row_label_column_width:
+            return None
+        columns = self.ordered_columns
+        widths = [column.get_render_width(self) for column in columns]
+        used = sum(widths)
+        if used > self._in_pass("width", lambda: self.size.width):
+            return None
+        return [column.key for column in columns], widths, self.cell_padding, used
+
+    def _in_pass(self, key: Any, compute: Callable[[], T]) -> T:
         """`compute()`, once per render pass (reactive attributes, the
         widget's size and the columns cost a lookup each time)."""
         cache = self._pass_styles
         if cache is None:
             return compute()
         try:
-            return cast("T", cache[key])
+            value: T = cache[key]
+            return value
         except KeyError:
             value = cache[key] = compute()
             return value
