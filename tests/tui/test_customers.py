@@ -275,12 +275,19 @@ class TestBulk:
             assert any("viewer" in n.message for n in app._notifications)
 
 
-async def test_fast_drawing_matches_datatable(make: Any) -> None:
+@pytest.mark.parametrize("colour", [False, True], ids=["no-colour", "colour"])
+async def test_fast_drawing_matches_datatable(
+    make: Any, colour: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The table draws its one-line cells and rows itself (faster); every
     character must be drawn as DataTable would draw it, cursor and hover
-    included. A whole row carries one meta, its row (DataTable's gives each
-    cell its column too, which a row cursor does not use); a cell drawn on
-    its own carries DataTable's meta exactly."""
+    included, once the app's line filters are applied (in colour, the
+    ANSI-to-truecolor one is the only one and the table applies it itself).
+    A whole row carries one meta, its row (DataTable's gives each cell its
+    column too, which a row cursor does not use); a cell drawn on its own
+    carries DataTable's meta exactly."""
+    if colour:
+        monkeypatch.delenv("NO_COLOR", raising=False)
     from rich.segment import Segment
     from rich.style import Style
     from textual.coordinate import Coordinate
@@ -291,6 +298,13 @@ async def test_fast_drawing_matches_datatable(make: Any) -> None:
     def flat(lines: Any) -> list[tuple[str, Any]]:
         segments = [s for line in lines for s in line]
         return [(s.text, s.style) for s in Segment.simplify(segments)]
+
+    def filtered(strip: Any) -> Any:
+        """The line as the app's line filters leave it (the table applies
+        the ANSI-to-truecolor one itself in a render pass)."""
+        for line_filter in table.app.get_line_filters():
+            strip = strip.apply_filter(line_filter, table.background_colors[1])
+        return strip
 
     def characters(lines: Any) -> list[tuple[str, Any, Any, Any]]:
         drawn = []
@@ -360,7 +374,9 @@ async def test_fast_drawing_matches_datatable(make: Any) -> None:
                         table._clear_caches()
                         theirs_line = DataTable._render_line(table, y, 0, width, base)
                         assert ours_line.cell_length == theirs_line.cell_length == width
-                        assert characters([ours_line]) == characters([theirs_line]), y
+                        assert characters([filtered(ours_line)]) == characters(
+                            [filtered(theirs_line)]
+                        ), y
                         lines += 1
         assert lines == 2 * 2 * 2 * table.size.height
         # Scrolled down (a table three lines tall): each line of the widget
@@ -380,7 +396,13 @@ async def test_fast_drawing_matches_datatable(make: Any) -> None:
                 table._pass_styles = None
             table._clear_caches()
             theirs_line = DataTable.render_line(table, y)
-            assert characters([ours_line]) == characters([theirs_line]), y
+            assert characters([filtered(ours_line)]) == characters([filtered(theirs_line)]), y
+        # In colour the table filters its lines itself (see get_line_filters).
+        table._pass_styles = {}
+        try:
+            assert (table.get_line_filters() == ()) is colour
+        finally:
+            table._pass_styles = None
 
 
 async def test_mouse_on_rows_and_headers(make: Any) -> None:
@@ -447,3 +469,38 @@ async def test_adding_a_window_is_adding_its_rows() -> None:
         assert [one.get_row_at(i) for i in range(7)] == [two.get_row_at(i) for i in range(7)]
         with pytest.raises(DuplicateKey):
             two.add_window([("k1", [Text("again")])])
+
+
+async def test_column_widths_match_datatable() -> None:
+    """WindowTable measures one-line Text cells itself (faster); the column
+    widths it finds are DataTable's, wide and non-ASCII characters, other
+    cells and empty cells included."""
+    from rich.text import Text
+    from textual.app import App, ComposeResult
+    from textual.widgets import DataTable
+
+    from iqcadence.tui.widgets.customers import WindowTable
+
+    class Both(App[None]):
+        def compose(self) -> ComposeResult:
+            yield DataTable(id="plain")
+            yield WindowTable(id="window")
+
+    rows = [
+        [Text("Acme"), Text("—", style="dim"), "str cell", Text("▲+12", style="green")],
+        [Text("東京 Trading"), Text("a\tb"), 12345, None],
+        [Text("two\nlines"), Text("x" * 30), Text(""), Text("é")],
+    ]
+    app = Both()
+    async with app.run_test(size=(160, 30)) as pilot:
+        tables = [app.query_one("#plain", DataTable), app.query_one("#window", WindowTable)]
+        for table in tables:
+            for key in ("a", "b", "c", "d"):
+                table.add_column(key.upper(), key=key)
+        for i, cells in enumerate(rows):
+            tables[0].add_row(*cells, key=f"r{i}")
+        tables[1].add_window((f"r{i}", cells) for i, cells in enumerate(rows))
+        await pilot.pause()
+        widths = [[c.content_width for c in t.ordered_columns] for t in tables]
+        assert widths[0] == widths[1]
+        assert widths[1][0] == len("東京 Trading") + 2  # two wide characters

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from itertools import zip_longest
-from typing import Any, ClassVar, Literal, TypeGuard, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 
 from rich.cells import cell_len
 from rich.console import Console
@@ -15,7 +15,9 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
+from textual.color import Color
 from textual.coordinate import Coordinate
+from textual.filter import ANSIToTruecolor, LineFilter
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.render import measure
@@ -28,11 +30,6 @@ from iqcadence.tui.widgets.common import Table
 T = TypeVar("T")
 ROW_CURSOR: Literal["row"] = "row"
 LEFT = (None, "default", "left")  # justifications drawn from the cell's left edge
-
-
-def _one_line_text(cell: object) -> TypeGuard[Text]:
-    """A Text without line breaks or tabs: as wide as its text."""
-    return isinstance(cell, Text) and "\n" not in cell.plain and "\t" not in cell.plain
 
 
 class WindowTable(Table):
@@ -117,7 +114,40 @@ class WindowTable(Table):
         )
         if y >= fixed_height:
             y += scroll_y
-        return self._render_line(y, scroll_x, scroll_x + width, base_style)
+        strip = self._render_line(y, scroll_x, scroll_x + width, base_style)
+        truecolor = self._in_pass("truecolor", self._pass_truecolor)
+        if truecolor is not None:
+            # A row drawn whole is its own filtered strip (see _row_strip).
+            strip = strip.apply_filter(*truecolor)
+        return strip
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual converts the ANSI colours of every segment of every line
+        to true colours after the line is drawn (a line filter), style by
+        style; in a render pass where that is the only filter, the table
+        applies it itself in render_line, and draws a whole row with its
+        styles converted once for the pass."""
+        if self._pass_styles is not None and self._in_pass("truecolor", self._pass_truecolor):
+            return ()
+        return super().get_line_filters()
+
+    def _pass_truecolor(self) -> tuple[ANSIToTruecolor, Color] | None:
+        """The ANSI-to-truecolor filter and the background it is applied
+        over, when that is the widget's only line filter and nothing drawn
+        around a line (tint, opacity, hatching) comes between the line and
+        the filter; else None (the filters are applied as usual)."""
+        filters = super().get_line_filters()
+        if len(filters) != 1 or not isinstance(filters[0], ANSIToTruecolor):
+            return None
+        styles = self.styles
+        if (
+            styles.tint.a
+            or self.opacity != 1
+            or styles.text_opacity != 1
+            or (styles.has_rule("hatch") and styles.hatch != "none")
+        ):
+            return None
+        return filters[0], self.background_colors[1]
 
     def _line_geometry(self) -> tuple[int, int, int, int, Style]:
         fixed_height = sum(
@@ -158,6 +188,7 @@ class WindowTable(Table):
             show_hover,
             self._update_count,
             self._pseudo_class_state,
+            self._in_pass("truecolor", self._pass_truecolor),
         )
         cached = self._line_cache.get(cache_key)
         if cached is not None:
@@ -208,9 +239,11 @@ class WindowTable(Table):
         keys, widths, pad, used = columns
         cursor = cursor_location.row == row_index
         hover = hover_location.row == row_index
+        truecolor = self._in_pass("truecolor", self._pass_truecolor)
+        convert = self._in_pass("convert", lambda: self._converter(truecolor))
         blank, pre, post, extend, own_styles = self._in_pass(
             ("row styles", row_index % 2, cursor, hover, base_style),
-            lambda: self._row_styles(row_index, base_style, cursor, hover),
+            lambda: self._row_styles(row_index, base_style, cursor, hover, convert),
         )
         spaces = " " * pad
         data = self._data[row_key]
@@ -235,7 +268,7 @@ class WindowTable(Table):
             style = blank if not own or not text else own_styles.get(own)
             if style is None:
                 combined = pre + self._pass_console().get_style(own)
-                style = combined + post if combined else post
+                style = convert(combined + post if combined else post)
                 if style == blank:
                     style = blank
                 own_styles[own] = style
@@ -277,15 +310,33 @@ class WindowTable(Table):
                 extend + Style.from_meta({"row": row_index, "column": 0, "out_of_bounds": True}),
             )
         )
-        return Strip(segments, width)
+        strip = Strip(segments, width)
+        if truecolor is not None:  # its styles are converted already
+            strip._filter_cache[truecolor] = strip
+        return strip
+
+    @staticmethod
+    def _converter(truecolor: tuple[ANSIToTruecolor, Color] | None) -> Callable[[Style], Style]:
+        """A style as the line filter leaves it (see get_line_filters)."""
+        if truecolor is None:
+            return lambda style: style
+        line_filter, background = truecolor
+        rich_background = background.rich_color
+        return lambda style: line_filter.truecolor_style(style, rich_background)
 
     def _row_styles(
-        self, row_index: int, base_style: Style, cursor: bool, hover: bool
+        self,
+        row_index: int,
+        base_style: Style,
+        cursor: bool,
+        hover: bool,
+        convert: Callable[[Style], Style],
     ) -> tuple[Style, Style, Style, Style, dict[str | Style, Style]]:
         """For _row_strip, DataTable's styles of a body row like this one
         (its zebra stripe, cursor and hover): padding and unstyled text, the
         styles a cell's own style goes between, the rest of the line, and a
-        place for the styles of the cells' own styles."""
+        place for the styles of the cells' own styles; the styles drawn are
+        as `convert` (the line filter, see get_line_filters) leaves them."""
         row_style = self._get_row_style(row_index, base_style)
         component_style, post = self._body_cell_styles(hover, cursor)
         pre = row_style + component_style
@@ -301,7 +352,7 @@ class WindowTable(Table):
             False,
             False,
         )
-        return blank, pre, post, row_style + extend, {}
+        return convert(blank), pre, post, convert(row_style + extend), {}
 
     def _row_layout(self) -> tuple[list[ColumnKey], list[int], int, int] | None:
         """The columns' keys and widths, the cell padding and the columns'
@@ -363,24 +414,37 @@ class WindowTable(Table):
                 return
         console = self.app.console
         columns = self.columns
+        ordered = self.ordered_columns
+        column_keys = [column.key for column in ordered]
+        widths = [column.content_width for column in ordered]
         for row_key in keys:
             if row_key not in self.rows:
                 continue
             height = self.rows[row_key].height
-            for column_key, cell in self._data[row_key].items():
-                column = columns.get(column_key)
-                if column is None:
-                    continue
-                if _one_line_text(cell):
-                    width = cell.cell_len
+            data = self._data[row_key]
+            if list(data) == column_keys:  # the columns' own keys, in order: no lookups
+                cells: Iterable[tuple[int, object]] = enumerate(data.values())
+            else:
+                index = {key: i for i, key in enumerate(column_keys)}
+                cells = ((index[key], cell) for key, cell in data.items() if key in columns)
+            for i, cell in cells:
+                width = -1
+                if isinstance(cell, Text):
+                    text = cell.plain
+                    if text.isascii() and text.isprintable():
+                        width = len(text)
+                    elif "\n" not in text and "\t" not in text:
+                        width = cell_len(text)
                 elif cell is None:
                     width = 0
-                else:
+                if width < 0:
                     width = measure(
                         console, default_cell_formatter(cell, height != 1, height) or "", 1
                     )
-                if width > column.content_width:
-                    column.content_width = width
+                if width > widths[i]:
+                    widths[i] = width
+        for column, width in zip(ordered, widths, strict=True):
+            column.content_width = width
         # As DataTable does once widths are known: the scrollable size.
         width = sum(column.get_render_width(self) for column in self.columns.values())
         header = self.header_height if self.show_header else 0
