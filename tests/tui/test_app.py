@@ -232,6 +232,66 @@ class TestFirstFrame:
         assert "2" in accounts  # Acme Corp and Initech
         assert "6,200" in mrr
 
+    def test_first_content_is_waited_for_then_left_to_run(self, database: Any) -> None:
+        """The app waits for its first screen's content as it is made (the
+        read then runs alone), but no longer than the wait it is given: a
+        slower read goes on by itself and is taken only once finished."""
+        import threading
+        import time
+
+        from iqcadence.tui.runner import Prefetch
+
+        quick = Prefetch(database, lambda session: 42, wait=5.0)
+        assert quick.result(timeout=0) == 42  # finished within the wait
+
+        release = threading.Event()
+
+        def slow(session: Any) -> str:
+            release.wait(5.0)
+            return "late"
+
+        started = time.perf_counter()
+        job = Prefetch(database, slow, wait=0.05)
+        waited = time.perf_counter() - started
+        assert 0.04 <= job.waited <= waited < 2.0
+        assert job.result(timeout=0) is None  # still being read
+        release.set()
+        assert job.result(timeout=5.0) == "late"
+
+    async def test_customers_first_frame_without_its_content_in_time(
+        self, portfolio_db: Any, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A first page slower than PREFETCH_WAIT is not waited for: the app
+        starts, and the screen reads its rows in a worker."""
+        import threading
+
+        from iqcadence.tui.app import IQCadenceApp, make_app
+        from iqcadence.tui.screens.customers import CustomersScreen
+        from tests.tui.conftest import TODAY
+
+        release = threading.Event()
+        first_content = CustomersScreen.first_content
+
+        def held(app: Any) -> Any:
+            read = first_content(app)
+
+            def slow(session: Any) -> Any:
+                release.wait(5.0)
+                return read(session)
+
+            return slow
+
+        monkeypatch.setattr(CustomersScreen, "first_content", staticmethod(held))
+        monkeypatch.setattr(IQCadenceApp, "PREFETCH_WAIT", 0.02)
+        app = make_app(portfolio_db, today=TODAY, start="customers")
+        try:
+            async with app.run_test(size=(120, 40)) as pilot:
+                await settle(pilot)
+                assert app.screen.content_shown and app.screen.loads >= 1
+                assert [row["name"] for row in app.screen.rows][:2] == ["Acme Corp", "Globex"]
+        finally:
+            release.set()
+
 
 class TestStoredCss:
     """The CSS parsed in one run is read back by the next instead of parsed."""

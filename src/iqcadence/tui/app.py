@@ -87,12 +87,17 @@ class IQCadenceApp(App[None]):
         self.start = start
         # What the first screen shows is read while Textual starts up (from
         # here, before Textual's own set-up), so its first frame already
-        # holds real content (see first_content).
+        # holds real content (see first_content). A screen whose first read
+        # returns many rows has it read first, alone (FIRST_CONTENT_ALONE;
+        # see runner.Prefetch).
         self._prefetched: dict[str, runner.Prefetch[Any]] = {}
         screen = self.MODES[start]
         loader = getattr(screen, "first_content", None)
         if loader is not None:
-            self._prefetched[start] = runner.Prefetch(database, loader(self))
+            alone = getattr(screen, "FIRST_CONTENT_ALONE", False)
+            self._prefetched[start] = runner.Prefetch(
+                database, loader(self), wait=self.PREFETCH_WAIT if alone else 0.0
+            )
         self.DEFAULT_MODE = start  # read by App.__init__: the screen the app opens on
         super().__init__()
         self.stylesheet = self.reusing_stylesheet = ReusingStylesheet(
@@ -105,13 +110,14 @@ class IQCadenceApp(App[None]):
 
     def take_prefetched(self, mode: str) -> Any:
         """The first content read for the `mode` screen while the app started
-        (waiting up to PREFETCH_WAIT for it), once; None when there is none, it
-        failed or it is slower than that (a very large or busy database): the
-        screen then shows its frame and reads the content in a worker as usual."""
+        (waiting up to PREFETCH_WAIT in all for it), once; None when there is
+        none, it failed or it is slower than that (a very large or busy
+        database): the screen then shows its frame and reads the content in
+        a worker as usual."""
         job = self._prefetched.pop(mode, None)
         if job is None:
             return None
-        return job.result(timeout=self.PREFETCH_WAIT)
+        return job.result(timeout=max(0.0, self.PREFETCH_WAIT - job.waited))
 
     async def run_async(self, **kwargs: Any) -> None:
         try:

@@ -4,6 +4,7 @@ and every failure turned into one plain sentence for a notification."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
@@ -59,12 +60,27 @@ def call(database: Database, fn: Callable[[Session], T]) -> T:
 
 class Prefetch(Generic[T]):
     """A core call started on its own thread right away (before the app has
-    an event loop), whose result a screen collects when it mounts."""
+    an event loop), whose result a screen collects when it mounts.
 
-    def __init__(self, database: Database, fn: Callable[[Session], T]) -> None:
+    `wait`: how long the caller waits for it at once (`waited` says how
+    long it did). A call reading many rows beside a busy UI thread gets the
+    interpreter back only when the UI thread hands it over (every few
+    milliseconds), once for every row it reads: several times slower, and
+    slowing the UI thread each time. While the caller waits the call runs
+    alone; if it takes longer than `wait` (a busy or very large database),
+    it goes on beside the app. (A call that spends its time inside SQLite
+    on a few rows is better left to run beside the app from the start.)"""
+
+    def __init__(
+        self, database: Database, fn: Callable[[Session], T], *, wait: float = 0.0
+    ) -> None:
         self._result: T | None = None
         self._thread = threading.Thread(target=self._run, args=(database, fn), daemon=True)
+        started = time.perf_counter()
         self._thread.start()
+        if wait > 0:
+            self._thread.join(wait)
+        self.waited = time.perf_counter() - started
 
     def _run(self, database: Database, fn: Callable[[Session], T]) -> None:
         try:
@@ -73,5 +89,8 @@ class Prefetch(Generic[T]):
             self._result = None  # the screen reads it again in a worker and reports
 
     def result(self, timeout: float = 5.0) -> T | None:
-        self._thread.join(timeout)
+        """The call's result (waiting up to `timeout` more for it); None when
+        it failed or has not finished."""
+        if timeout > 0:
+            self._thread.join(timeout)
         return None if self._thread.is_alive() else self._result

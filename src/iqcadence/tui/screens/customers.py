@@ -89,6 +89,10 @@ class CustomersScreen(BaseScreen):
         self.count_timer: Timer | None = None
         self.slow_timer: Timer | None = None  # says "loading" when a page is slow
 
+    # The first page is rows read one by one: read beside Textual's start-up
+    # it and the start-up keep interrupting each other (see runner.Prefetch).
+    FIRST_CONTENT_ALONE = True
+
     @staticmethod
     def first_content(app: Any) -> Any:
         """The first page as the screen opens (read while the app starts)."""
