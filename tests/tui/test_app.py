@@ -122,17 +122,30 @@ class TestFirstFrame:
 
         app = make_app(portfolio_db, today=TODAY, start="customers")
         rows_at_first_frame: list[int] = []
+        table_at_first_frame: list[Any] = []
         original = app._display
 
         def display(screen: Any, renderable: Any) -> None:
             if renderable is not None and screen.children and not rows_at_first_frame:
-                rows_at_first_frame.append(screen.query_one(WindowTable).row_count)
+                table = screen.query_one(WindowTable)
+                rows_at_first_frame.append(table.row_count)
+                table_at_first_frame.append(table.region)
             original(screen, renderable)
 
         app._display = display
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
-            assert app.screen.loads >= 1 and app.screen.content_shown
+            screen = app.screen
+            assert screen.loads >= 1 and screen.content_shown and screen.built
+            # The search box, tabs and status line came into the places the
+            # first frame kept for them: the table has not moved.
+            table = screen.query_one(WindowTable)
+            assert table_at_first_frame == [table.region]
+            assert screen.query_one("#cust-head").region.bottom == table.region.y
+            status = screen.query_one("#cust-status")
+            assert status.region.y == table.region.bottom
+            assert "1–5 of 5" in str(status.render())
+            assert "no filters" in str(screen.query_one("#cust-filters").render())
         assert rows_at_first_frame == [5]  # the whole portfolio, in the very first frame
 
     async def test_my_day_first_frame_holds_the_kpis(self, portfolio_db: Any) -> None:

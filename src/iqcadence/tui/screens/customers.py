@@ -14,6 +14,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Horizontal
+from textual.css.query import NoMatches
 from textual.timer import Timer
 from textual.widget import MountError
 from textual.widgets import DataTable, Footer, Header, Input, Static, Tab, Tabs
@@ -107,13 +108,13 @@ class CustomersScreen(BaseScreen):
 
     def compose(self) -> ComposeResult:
         # The first frame holds the table with its first page of rows (read
-        # while the app started, when this is the first screen); the search
-        # box and the band tabs are mounted into their slot (as tall as they
-        # are) right after it, then the tab counts are fetched.
+        # as the app started, when this is the first screen), between the
+        # header and the footer. The search box with the band tabs above it
+        # and the status line below it are mounted right after that frame
+        # into the places its margins keep for them, with its scroll bar
+        # (class -first-frame); then the tab counts are fetched.
         yield Header()
-        yield Container(id="cust-head")
-        yield WindowTable(id="cust-table")
-        yield Static(id="cust-status")
+        yield WindowTable(id="cust-table", classes="-first-frame")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -131,19 +132,25 @@ class CustomersScreen(BaseScreen):
 
     def build_rest(self) -> None:
         try:
-            self.query_one("#cust-head", Container).mount_all(
-                (
+            table = self.query_one(WindowTable)
+            self.mount(
+                Container(
                     Horizontal(
                         Input(placeholder="Search name, manager or tag…  (/)", id="search"),
-                        Static(id="cust-filters"),
+                        Static(self.filters_text(), id="cust-filters"),
                         id="cust-top",
                     ),
                     Tabs(*(Tab(label, id=f"tab-{key}") for key, label in views.TABS), id="bands"),
-                )
+                    id="cust-head",
+                ),
+                before=table,
             )
-        except MountError:  # the screen went away first (the app quit at once)
+            self.mount(Static(id="cust-status"), after=table)
+        except (MountError, NoMatches):  # the screen went away first (the app quit at once)
             return
+        table.remove_class("-first-frame")
         self.built = True
+        self.update_status()
         if self.content_shown:
             self.call_after_refresh(self.load_counts)
         else:
@@ -217,6 +224,8 @@ class CustomersScreen(BaseScreen):
 
     def show_loading(self) -> None:
         self.slow_timer = None
+        if not self.built:
+            return
         what = "sorting by 7-day momentum" if self.sort == "momentum" else "loading"
         self.query_one("#cust-status", Static).update(f"{what}…")
 
@@ -307,6 +316,8 @@ class CustomersScreen(BaseScreen):
             self.query_one(f"#tab-{key}", Tab).label = f"{label} {count:,}"
 
     def update_status(self) -> None:
+        if not self.built:  # the status line comes right after the first frame
+            return
         first = self.window_offset + 1 if self.rows else 0
         last = self.window_offset + len(self.rows)
         arrow = "↓" if self.desc else "↑"
@@ -314,16 +325,17 @@ class CustomersScreen(BaseScreen):
         if self.selected:
             text += f" · {len(self.selected)} selected (b: bulk actions)"
         self.query_one("#cust-status", Static).update(text)
-        if not self.built:
-            return
+        # (Mounted with the search box, possibly not yet: made with its text.)
+        for shown in self.query("#cust-filters").results(Static):
+            shown.update(self.filters_text())
+
+    def filters_text(self) -> str:
         parts = [
             f"{name}={value}"
             for name in ("manager", "tier", "tag", "lifecycle")
             if (value := getattr(self.filters, name))
         ]
-        self.query_one("#cust-filters", Static).update(
-            "filters: " + ", ".join(parts) if parts else "no filters (f)"
-        )
+        return "filters: " + ", ".join(parts) if parts else "no filters (f)"
 
     # --- events -----------------------------------------------------------------------
 
