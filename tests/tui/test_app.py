@@ -305,6 +305,27 @@ class TestFirstFrame:
         finally:
             release.set()
 
+    async def test_a_run_sets_start_up_aside_from_full_collections(self, make: Any) -> None:
+        """Run on its own, the app freezes what start-up made once the first
+        frame is out (full garbage collections skip it) and gives it back
+        when it ends; under run_test (several apps in one process) it does not."""
+        import gc
+
+        frozen: list[int] = []
+
+        async def pilot_run(pilot: Any) -> None:
+            await settle(pilot)
+            frozen.append(gc.get_freeze_count())
+            pilot.app.exit()
+
+        app = make()
+        await app.run_async(headless=True, size=(120, 40), auto_pilot=pilot_run)
+        assert frozen and frozen[0] > 10_000
+        assert gc.get_freeze_count() == 0
+        async with make().run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            assert gc.get_freeze_count() == 0
+
 
 class TestStoredCss:
     """The CSS parsed in one run is read back by the next instead of parsed."""
