@@ -42,6 +42,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from itertools import islice, repeat
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Index, inspect, text
@@ -1053,11 +1054,15 @@ class _Importer:
         the row's profile."""
         count = len(params)
         columns: dict[str, list[Any]] = {
-            name: [param[at[name]] for param in params] for name in SIGNALS if name in at
+            name: list(map(itemgetter(at[name]), params)) for name in SIGNALS if name in at
         }
         if "days_baseline" in at:
-            base, as_of = at["days_baseline"], at["days_as_of"]
-            columns["days"] = [self._effective_days(p[base], p[as_of]) for p in params]
+            base, as_of, today = at["days_baseline"], at["days_as_of"], self.today_iso
+            columns["days"] = [
+                # most rows give days since contact as of today: no decay
+                p[base] if p[as_of] == today else self._effective_days(p[base], p[as_of])
+                for p in params
+            ]
         if not self.weights:
             self.weights = {
                 name: self.config.effective_weights(weights)
