@@ -468,6 +468,7 @@ def test_large_share_rebuilds_score_indexes(
     summary = rescore.rescore_all(session, actor)
     assert summary.changed == 5
     assert sorted(dropped) == [
+        "ix_customer_lifecycle",
         "ix_customer_score",
         "ix_customer_status_band",
         "ix_customer_tier_score",

@@ -45,7 +45,7 @@ TABS: tuple[tuple[str, str], ...] = (
     ("trash", "Trash"),
 )
 
-# Sortable columns → SQL expression (all but `lifecycle` use an index).
+# Sortable columns → SQL expression (each walks an index).
 SORT_COLUMNS: dict[str, str] = {
     "name": "customer.name_key",
     "score": "customer.score",

@@ -59,6 +59,7 @@ class Customer(SQLModel, table=True):
         Index("ix_customer_updated", "updated_at"),
         Index("ix_customer_manager", "manager"),
         Index("ix_customer_status_band", "status", "band"),
+        Index("ix_customer_lifecycle", "lifecycle"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
