@@ -28,22 +28,14 @@ class IQGroup(TyperGroup):
         except IQError as exc:
             raise common.fail(str(exc), exc.exit_code) from None
         except Exception as exc:
-            if not _database_busy(exc):
+            # core.db is loaded by then whenever a database error can occur
+            db = sys.modules.get("iqcadence.core.db")
+            if db is None or not db.is_busy(exc):
                 raise
-            raise common.fail(
-                "the database is busy: another program is writing to it (a large import, "
-                "a restore) and did not finish within the wait; try again when it has.",
-                1,
-            ) from None
+            raise common.fail(db.BUSY, 1) from None
         finally:
             if isinstance(ctx.obj, common.GlobalOptions):
                 ctx.obj.close()
-
-
-def _database_busy(exc: BaseException) -> bool:
-    """A write lock held by another program for longer than the busy timeout
-    (SQLite says "database is locked")."""
-    return type(exc).__module__.startswith("sqlalchemy") and "database is locked" in str(exc)
 
 
 app = typer.Typer(

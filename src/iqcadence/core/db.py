@@ -137,6 +137,19 @@ class Database:
         self.engine.dispose()
 
 
+# What a user is told when another program holds the write lock past the busy timeout.
+BUSY = (
+    "the database is busy: another program is writing to it (a large import, a restore); "
+    "try again when it has finished."
+)
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether a database error is SQLite's "database is locked": another
+    program held the write lock for longer than the busy timeout."""
+    return isinstance(exc, DatabaseError) and "database is locked" in str(exc.orig)
+
+
 def open_database(
     location: DatabaseLocation | None = None, *, acting_user: str | None = None
 ) -> Database:
@@ -186,11 +199,8 @@ def open_database(
         engine.dispose()
         # drivers' messages span lines (psycopg adds a hint): one sentence
         detail = " ".join(str(exc.orig).split())
-        if "database is locked" in detail:
-            raise StorageError(
-                f"{location.describe()}: the database is busy: another program is writing "
-                "to it (a large import, a restore); try again when it has finished."
-            ) from exc
+        if is_busy(exc):
+            raise StorageError(f"{location.describe()}: {BUSY}") from exc
         raise StorageError(f"{location.describe()}: cannot open the database ({detail}).") from exc
     except BaseException:
         engine.dispose()

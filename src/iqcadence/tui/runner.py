@@ -11,7 +11,7 @@ from typing import Generic, TypeVar
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import Session
 
-from iqcadence.core.db import Database
+from iqcadence.core.db import BUSY, Database, is_busy
 from iqcadence.core.errors import IQError
 
 T = TypeVar("T")
@@ -33,10 +33,10 @@ def friendly(exc: BaseException) -> str:
     """One sentence for any failure: core errors speak for themselves."""
     if isinstance(exc, IQError):
         return str(exc)
+    if is_busy(exc):
+        return BUSY[0].upper() + BUSY[1:]
     if isinstance(exc, OperationalError):
         detail = str(exc.orig) if exc.orig is not None else str(exc)
-        if "locked" in detail or "busy" in detail:
-            return "The database is busy (another program holds a lock); try again in a moment."
         return f"The database could not be read or written ({detail})."
     if isinstance(exc, SQLAlchemyError):
         return f"The database refused the operation ({exc.__class__.__name__})."
