@@ -422,6 +422,22 @@ def test_rows_are_read_as_the_search_index_reads_them() -> None:
     assert dialect._row_matches("Summit", "Chloé Martin", None, "hlo") == 0
 
 
+def harbor_names(
+    session: Session, actor: Actor, sort: str, desc: bool, column: str, value: str
+) -> list[str]:
+    """The whole plain list searching "harbor", kept to rows whose `column` is
+    `value`: what a filtered page must be a slice of."""
+    rows = queries.list_customers(
+        session,
+        actor.client_id,
+        queries.CustomerFilter(search="harbor"),
+        sort=sort,
+        desc=desc,
+        limit=None,
+    )
+    return [r["name"] for r in rows if r[column] == value]
+
+
 @pytest.mark.parametrize("listed", [30, 0])
 def test_a_search_with_other_filters_looks_rows_up_in_the_matches(
     search_portfolio: None,
@@ -439,18 +455,7 @@ def test_a_search_with_other_filters_looks_rows_up_in_the_matches(
     assert "GLOB" not in where and "customer.id + 0 IN" in where
     for sort in ("mrr", "name", "renewal"):
         for desc in (False, True):
-            want = [
-                r["name"]
-                for r in queries.list_customers(
-                    session,
-                    actor.client_id,
-                    queries.CustomerFilter(search="harbor"),
-                    sort=sort,
-                    desc=desc,
-                    limit=None,
-                )
-                if r["manager"] == "Ana Souza"
-            ]
+            want = harbor_names(session, actor, sort, desc, "manager", "Ana Souza")
             got = queries.list_customers(
                 session, actor.client_id, filters, sort=sort, desc=desc, limit=2, offset=1
             )
@@ -476,18 +481,7 @@ def test_a_search_in_one_tier_sorted_by_its_index_checks_rows_on_the_walk(
         where, _params = queries.filter_sql(session, actor.client_id, filters, sort=sort)
         assert ("GLOB" in where) is checked, sort
         for desc in (False, True):
-            want = [
-                r["name"]
-                for r in queries.list_customers(
-                    session,
-                    actor.client_id,
-                    queries.CustomerFilter(search="harbor"),
-                    sort=sort,
-                    desc=desc,
-                    limit=None,
-                )
-                if r["tier"] == tier
-            ]
+            want = harbor_names(session, actor, sort, desc, "tier", tier)
             got = queries.list_customers(
                 session, actor.client_id, filters, sort=sort, desc=desc, limit=3, offset=1
             )
