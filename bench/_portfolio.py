@@ -120,10 +120,14 @@ COLUMNS = (
 def build(path: Path, n: int, seed: int = 7) -> Path:
     """Create a scored database of n customers at `path` (cached)."""
     env()
-    from iqcadence.core import dialect, rescore, settings
-    from iqcadence.core.db import open_database, resolve_location
-    from iqcadence.core.scoring import ScoringConfig, band_sql
-    from iqcadence.core.users import resolve_actor
+    from iqcadence.core.accounts import rescore
+    from iqcadence.core.runtime import wiring
+    from iqcadence.core.scoring.formula import ScoringConfig, band_sql
+    from iqcadence.core.store import dialect, settings
+    from iqcadence.core.store.db import open_database, resolve_location
+
+    wiring.install()
+    from iqcadence.core.store.users import resolve_actor
 
     if path.exists():
         return path
@@ -189,7 +193,7 @@ def build(path: Path, n: int, seed: int = 7) -> Path:
 
 def cached(n: int, seed: int = 7) -> Path:
     """A built portfolio for this size, seed and schema revision."""
-    from iqcadence.core import migrations
+    from iqcadence.core.store import migrations
 
     return build(WORK / f"portfolio-{n}-{seed}-{migrations.HEAD}.db", n, seed)
 

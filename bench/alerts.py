@@ -37,7 +37,7 @@ import _portfolio  # noqa: E402
 def _add_bench_connection(session: Any, client_id: int) -> None:
     """A webhook channel named "bench" whose URL is never read (the sweeps
     only queue), saved directly so the measurement needs no keyring."""
-    from iqcadence.core.models.alerts import Connection
+    from iqcadence.core.store.models.alerts import Connection
 
     session.add(
         Connection(
@@ -64,8 +64,11 @@ def measure(n: int) -> None:
     from iqcadence.core.alerts import engine, rules
     from iqcadence.core.alerts.derive import derive_alerts
     from iqcadence.core.alerts.exposure import mrr_exposure
-    from iqcadence.core.db import open_database, resolve_location
-    from iqcadence.core.users import resolve_actor
+    from iqcadence.core.runtime import wiring
+    from iqcadence.core.store.db import open_database, resolve_location
+
+    wiring.install()
+    from iqcadence.core.store.users import resolve_actor
 
     _portfolio.env()
     path = _portfolio.fresh_copy(_portfolio.cached(n), f"alerts-{n}")
@@ -141,11 +144,12 @@ def rescore_child(path: Path) -> dict[str, Any]:
     """Runs in its own process: a rescore with an event rule switched on."""
     from dataclasses import replace
 
-    from iqcadence.core import rescore, settings
+    from iqcadence.core.accounts import rescore
     from iqcadence.core.alerts import engine, rules
-    from iqcadence.core.db import open_database, resolve_location
-    from iqcadence.core.models.alerts import OutboxEntry
-    from iqcadence.core.users import resolve_actor
+    from iqcadence.core.store import settings
+    from iqcadence.core.store.db import open_database, resolve_location
+    from iqcadence.core.store.models.alerts import OutboxEntry
+    from iqcadence.core.store.users import resolve_actor
 
     _portfolio.env()
     os.environ["IQCADENCE_SEND_ON_CHANGE"] = "0"
@@ -189,7 +193,7 @@ def rescore_child(path: Path) -> dict[str, Any]:
         )
     database.dispose()
     out["rss_mib"] = _portfolio.peak_rss_mib()
-    from iqcadence.core.db import remove_database_files
+    from iqcadence.core.store.db import remove_database_files
 
     remove_database_files(path)
     return out

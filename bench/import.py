@@ -315,11 +315,14 @@ def phases(rows: int) -> None:
         IQCADENCE_SEND_ON_CHANGE="0",
     )
     sys.path.insert(0, str(ROOT / "src"))
-    from iqcadence.core.db import open_database, resolve_location
-    from iqcadence.core.imports import customers as importer
-    from iqcadence.core.imports.common import ImportOptions
-    from iqcadence.core.imports.detect import open_csv
-    from iqcadence.core.users import resolve_actor
+    from iqcadence.core.io.imports import customers as importer
+    from iqcadence.core.io.imports.common import ImportOptions
+    from iqcadence.core.io.imports.detect import open_csv
+    from iqcadence.core.runtime import wiring
+    from iqcadence.core.store.db import open_database, resolve_location
+
+    wiring.install()
+    from iqcadence.core.store.users import resolve_actor
 
     statements: dict[str, list[float]] = defaultdict(lambda: [0, 0.0])
 

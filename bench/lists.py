@@ -83,7 +83,7 @@ def cases(one_name: str) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
 def explain(session: Any, filters: Any, options: dict[str, Any]) -> str:
     from sqlalchemy import text
 
-    from iqcadence.core import queries
+    from iqcadence.core.read import customer_pages as queries
 
     where, params = queries.filter_sql(session, 1, filters, sort=options.get("sort", "name"))
     sort = queries.SORTS[options.get("sort", "name")]
@@ -98,8 +98,11 @@ def explain(session: Any, filters: Any, options: dict[str, Any]) -> str:
 
 def run(size: int, seed: int, show_plans: bool, searches: list[tuple[str, int, float]]) -> bool:
     _portfolio.env()
-    from iqcadence.core import queries
-    from iqcadence.core.db import open_database, resolve_location
+    from iqcadence.core.read import customer_pages as queries
+    from iqcadence.core.runtime import wiring
+    from iqcadence.core.store.db import open_database, resolve_location
+
+    wiring.install()
 
     path = _portfolio.cached(size, seed)
     database = open_database(resolve_location(path))

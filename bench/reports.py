@@ -23,8 +23,11 @@ from pathlib import Path
 def build(path: Path, customers: int) -> None:
     from sqlalchemy import text
 
-    from iqcadence.core.db import open_database, resolve_location
-    from iqcadence.core.scoring import DEFAULT_THRESHOLDS, band_for
+    from iqcadence.core.runtime import wiring
+    from iqcadence.core.scoring.formula import DEFAULT_THRESHOLDS, band_for
+    from iqcadence.core.store.db import open_database, resolve_location
+
+    wiring.install()
 
     database = open_database(resolve_location(path))
     rng = random.Random(7)
@@ -102,8 +105,8 @@ def main() -> int:
     args = parser.parse_args()
     os.environ.setdefault("IQCADENCE_TODAY", "2026-11-27")
     os.environ.setdefault("IQCADENCE_USER", "bench@example.com")
-    from iqcadence.core.db import open_database, resolve_location
-    from iqcadence.core.reports_service import render
+    from iqcadence.core.reports.service import render
+    from iqcadence.core.store.db import open_database, resolve_location
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.db"

@@ -45,8 +45,8 @@ RSS_TARGET_MIB = 200.0
 def _change_weights(database: object) -> None:
     from dataclasses import replace
 
-    from iqcadence.core import settings
-    from iqcadence.core.users import resolve_actor
+    from iqcadence.core.store import settings
+    from iqcadence.core.store.users import resolve_actor
 
     with database.session() as session:  # type: ignore[attr-defined]
         actor = resolve_actor(session)
@@ -59,9 +59,13 @@ def measure(kind: str, path: Path) -> dict[str, object]:
     _portfolio.env()
     from sqlalchemy import text
 
-    from iqcadence.core import changes, dialect, rescore, settings
-    from iqcadence.core.db import open_database, resolve_location
-    from iqcadence.core.users import resolve_actor
+    from iqcadence.core.accounts import changes, rescore
+    from iqcadence.core.runtime import wiring
+    from iqcadence.core.store import dialect, settings
+    from iqcadence.core.store.db import open_database, resolve_location
+
+    wiring.install()
+    from iqcadence.core.store.users import resolve_actor
 
     database = open_database(resolve_location(path))
     _change_weights(database)
@@ -166,7 +170,7 @@ def main() -> None:
         )
         failed = failed or not (ok_ratio and ok_rss)
         for name in (f"ref-{size}.db", f"rescore-{size}.db"):
-            from iqcadence.core.db import remove_database_files
+            from iqcadence.core.store.db import remove_database_files
 
             remove_database_files(_portfolio.WORK / name)
     sys.exit(1 if failed else 0)

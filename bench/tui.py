@@ -98,7 +98,10 @@ def child_bare() -> dict[str, Any]:
 
 def _open(path: str) -> Any:
     _portfolio.env()
-    from iqcadence.core.db import open_database, resolve_location
+    from iqcadence.core.runtime import wiring
+    from iqcadence.core.store.db import open_database, resolve_location
+
+    wiring.install()
 
     return open_database(resolve_location(path))
 

@@ -23,6 +23,14 @@ ADMIN = "admin@example.com"
 TODAY = "2026-11-27"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def wired_core() -> None:
+    """Change handlers and senders, as every entry point installs them."""
+    from iqcadence.core.runtime import wiring
+
+    wiring.install()
+
+
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("IQCADENCE_DB", "IQCADENCE_DATABASE_URL", "IQCADENCE_NOW"):
@@ -38,7 +46,7 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import os
 
-    from iqcadence.core.db import open_database, resolve_location
+    from iqcadence.core.store.db import open_database, resolve_location
 
     path = tmp_path_factory.mktemp("template") / "template.db"
     old = os.environ.get("IQCADENCE_USER")
@@ -63,7 +71,7 @@ def db_path(template_db: Path, tmp_path: Path) -> Path:
 
 @pytest.fixture
 def database(db_path: Path) -> Iterator[object]:
-    from iqcadence.core.db import open_database, resolve_location
+    from iqcadence.core.store.db import open_database, resolve_location
 
     db = open_database(resolve_location(db_path))
     yield db
@@ -78,7 +86,7 @@ def session(database: object) -> Iterator[object]:
 
 @pytest.fixture
 def actor(session: object) -> object:
-    from iqcadence.core.users import resolve_actor
+    from iqcadence.core.store.users import resolve_actor
 
     return resolve_actor(session)  # type: ignore[arg-type]
 

@@ -51,7 +51,7 @@ def customer_values(index: int, day_offset: int) -> dict[str, Any]:
 
 def build_portfolio(session: Any, actor: Any, *, days: int = 30, today: str = "2026-11-27") -> None:
     """Score every customer once a week over `days` days up to `today`."""
-    from iqcadence.core.customers import apply_changes
+    from iqcadence.core.accounts.customers import apply_changes
 
     end = date.fromisoformat(today)
     saved = os.environ.get("IQCADENCE_TODAY")

@@ -78,6 +78,6 @@ def test_cron_commands_run(tmp_path: Path, template_db: Path) -> None:
 
 @pytest.mark.parametrize("path", sorted((ROOT / "examples" / "playbooks").glob("*.toml")))
 def test_example_playbooks_load(path: Path) -> None:
-    from iqcadence.core.playbooks import load_playbook_file
+    from iqcadence.core.accounts.playbooks import load_playbook_file
 
     assert load_playbook_file(path).name

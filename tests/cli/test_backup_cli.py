@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from iqcadence.core import migrations
+from iqcadence.core.store import migrations
 
 
 def dump(path: Path) -> str:

@@ -123,7 +123,7 @@ def test_mrr_and_arr_together_are_refused(steady: Any, db_path: Path) -> None:
 def test_a_database_another_program_keeps_writing_is_one_sentence(
     steady: Any, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from iqcadence.core import dialect
+    from iqcadence.core.store import dialect
 
     monkeypatch.setattr(dialect, "BUSY_TIMEOUT_MS", 50)
     before = dump(db_path)

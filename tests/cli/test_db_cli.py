@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from iqcadence.core import migrations
+from iqcadence.core.store import migrations
 from tests.core.test_migrations import FIRST, make_old_database
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from iqcadence.core.db import data_dir
+from iqcadence.core.store.db import data_dir
 
 
 def test_demo_prints_a_summary_without_a_terminal(cli) -> None:  # type: ignore[no-untyped-def]

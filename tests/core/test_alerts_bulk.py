@@ -45,7 +45,7 @@ def no_background_sender(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _customers(session: Any, actor: Any) -> None:
-    from iqcadence.core.customers import apply_changes
+    from iqcadence.core.accounts.customers import apply_changes
 
     for name, (logins, adoption, tickets, nps) in PORTFOLIO.items():
         values = {"logins": logins, "adoption": adoption, "tickets": tickets, "nps": nps}
@@ -60,7 +60,8 @@ def _states(session: Any) -> dict[str, dict[str, Any]]:
 
 
 def _rescore(session: Any, actor: Any) -> None:
-    from iqcadence.core import rescore, settings
+    from iqcadence.core.accounts import rescore
+    from iqcadence.core.store import settings
 
     config = settings.load_scoring_config(session, actor.client_id)
     settings.save_scoring_config(
@@ -74,7 +75,7 @@ def _rescore(session: Any, actor: Any) -> None:
 def _queued(session: Any) -> list[tuple[str, str]]:
     from sqlmodel import select
 
-    from iqcadence.core.models.alerts import OutboxEntry
+    from iqcadence.core.store.models.alerts import OutboxEntry
 
     session.expire_all()
     return sorted((e.customer_name, e.event) for e in session.exec(select(OutboxEntry)).all())
@@ -84,8 +85,8 @@ def _expected(
     before: dict[str, Any], after: dict[str, Any], *, with_custom: bool
 ) -> list[tuple[str, str]]:
     """What the events' own definitions say fires between two states."""
-    from iqcadence.core import clock
     from iqcadence.core.alerts.events import detect, event_facts, parse_event
+    from iqcadence.core.base import clock
 
     today = clock.today()
     out = []
@@ -123,7 +124,7 @@ def test_rescore_fires_from_the_state_before_it_whatever_the_chunk(
     for name, below in CUSTOM.items() if with_custom else ():
         rules.add_custom_rule(session, actor, name, channels=["h"], conditions=[f"score < {below}"])
     # one customer observed by a change made while the rules exist
-    from iqcadence.core.customers import apply_changes
+    from iqcadence.core.accounts.customers import apply_changes
 
     apply_changes(session, actor, "Birch", {"nps": 7})
     assert _queued(session) == []
@@ -136,7 +137,7 @@ def test_rescore_fires_from_the_state_before_it_whatever_the_chunk(
     watched = session.connection().exec_driver_sql("SELECT COUNT(*) FROM customer_watch")
     assert watched.scalar_one() == len(PORTFOLIO)
     # the same rescore again changes nothing and queues nothing more
-    from iqcadence.core import rescore
+    from iqcadence.core.accounts import rescore
 
     rescore.rescore_all(session, actor)
     assert _queued(session) == expected
@@ -153,7 +154,7 @@ def test_no_rule_and_no_webhook_reads_no_customer(
         raise AssertionError("customers read although no rule is enabled")
 
     monkeypatch.setattr(engine, "_row_chunks", boom)
-    monkeypatch.setattr(engine, "_dirty_before", boom)
+    monkeypatch.setattr(engine, "_before_from_table", boom)
     _rescore(session, actor)
     assert engine.sweep(session, actor.client_id) == 0
     assert _queued(session) == []
@@ -190,8 +191,8 @@ def test_outbox_rows_are_written_once_per_key(
 
     from sqlalchemy import text
 
+    from iqcadence.core.accounts.customers import apply_changes
     from iqcadence.core.alerts import connections, engine, rules
-    from iqcadence.core.customers import apply_changes
 
     apply_changes(session, actor, "Gale", {"logins": 3, "adoption": 10, "tickets": 6, "nps": 1})
     connections.add_connection(session, actor, "h", kind="webhook", target="http://127.0.0.1:9/h")

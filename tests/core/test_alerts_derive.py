@@ -156,7 +156,7 @@ def test_archived_and_churned_have_no_alerts() -> None:
 
 
 def _score(session: Any, actor: Any, name: str, **values: Any) -> Any:
-    from iqcadence.core.customers import apply_changes
+    from iqcadence.core.accounts.customers import apply_changes
 
     return apply_changes(session, actor, name, values)
 
@@ -221,10 +221,10 @@ def test_momentum_from_snapshots(session: Any, actor: Any, monkeypatch: pytest.M
 def test_snooze_dismiss_wake_over_time(
     session: Any, actor: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from iqcadence.core import audit
     from iqcadence.core.alerts import state
     from iqcadence.core.alerts.derive import derive_alerts
-    from iqcadence.core.errors import Conflict, InvalidValue
+    from iqcadence.core.base.errors import Conflict, InvalidValue
+    from iqcadence.core.store import audit
 
     monkeypatch.setenv("IQCADENCE_NOW", "2026-11-27T10:00")
     _score(session, actor, "Acme", logins=20, adoption=60, tickets=3, nps=8, days=1)
@@ -288,9 +288,9 @@ def test_exposure_counts_each_customer_once(session: Any, actor: Any) -> None:
 
 
 def test_config_alerts_set_and_refusals(session: Any, actor: Any) -> None:
-    from iqcadence.core import settings
     from iqcadence.core.alerts.config import load_alert_config, set_alert_config
-    from iqcadence.core.errors import InvalidValue
+    from iqcadence.core.base.errors import InvalidValue
+    from iqcadence.core.store import settings
 
     config = set_alert_config(
         session,

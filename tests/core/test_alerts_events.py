@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from iqcadence.core.alerts.events import EventSpec, detect, parse_event
-from iqcadence.core.errors import InvalidValue
+from iqcadence.core.base.errors import InvalidValue
 
 
 @pytest.fixture(autouse=True)
@@ -131,11 +131,11 @@ def test_every_change_path_reaches_the_rules(session: Any, actor: Any) -> None:
     """A bulk rescore (set-based path) is seen like a single change."""
     from sqlmodel import select
 
-    from iqcadence.core import settings
+    from iqcadence.core.accounts.customers import apply_changes
     from iqcadence.core.alerts import rules
-    from iqcadence.core.customers import apply_changes
-    from iqcadence.core.models.alerts import Connection, OutboxEntry
-    from iqcadence.core.scoring import ScoringConfig
+    from iqcadence.core.scoring.formula import ScoringConfig
+    from iqcadence.core.store import settings
+    from iqcadence.core.store.models.alerts import Connection, OutboxEntry
 
     session.add(
         Connection(
@@ -165,7 +165,7 @@ def test_every_change_path_reaches_the_rules(session: Any, actor: Any) -> None:
     settings.save_scoring_config(
         session, actor, ScoringConfig.from_dict({**config.to_dict(), "weights": weights})
     )
-    from iqcadence.core.rescore import rescore_all
+    from iqcadence.core.accounts.rescore import rescore_all
 
     rescore_all(session, actor)
     found = session.exec(select(OutboxEntry)).all()

@@ -15,10 +15,11 @@ import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table
 from sqlmodel import SQLModel
 
-from iqcadence.core import backup, migrations
-from iqcadence.core.db import Database, open_database, resolve_location
-from iqcadence.core.errors import InvalidValue, PermissionDenied, RefusedFile, StorageError
-from iqcadence.core.users import Actor
+from iqcadence.core.base.actor import Actor
+from iqcadence.core.base.errors import InvalidValue, PermissionDenied, RefusedFile, StorageError
+from iqcadence.core.io import backup
+from iqcadence.core.store import migrations
+from iqcadence.core.store.db import Database, open_database, resolve_location
 
 TOP_LEVEL = {
     "format",
@@ -46,8 +47,9 @@ def dump(path: Path) -> str:
 
 def populate(database: Database) -> None:
     """Customers with history, a profile, configuration and audit entries."""
-    from iqcadence.core import customers, settings
-    from iqcadence.core.users import resolve_actor
+    from iqcadence.core.accounts import customers
+    from iqcadence.core.store import settings
+    from iqcadence.core.store.users import resolve_actor
 
     with database.session() as session:
         actor = resolve_actor(session)
@@ -108,7 +110,7 @@ def rows_of(doc: dict[str, Any], table: str) -> list[dict[str, Any]]:
 
 
 def admin(database: Database) -> Actor:
-    from iqcadence.core.users import resolve_actor
+    from iqcadence.core.store.users import resolve_actor
 
     with database.session() as session:
         return resolve_actor(session)
@@ -312,7 +314,7 @@ def test_round_trip_into_an_empty_database(saved: Path, fresh: Database, tmp_pat
 def test_restore_replaces_data_and_keeps_a_safety_backup(
     saved: Path, filled: Database, tmp_path: Path
 ) -> None:
-    from iqcadence.core import customers
+    from iqcadence.core.accounts import customers
 
     actor = admin(filled)
     with filled.session() as session:
@@ -532,7 +534,7 @@ def test_restore_is_admin_only(saved: Path, filled: Database, tmp_path: Path) ->
 def test_failure_during_the_write_rolls_everything_back(
     saved: Path, filled: Database, tmp_path: Path, monkeypatch: Any
 ) -> None:
-    from iqcadence.core import dialect
+    from iqcadence.core.store import dialect
 
     def broken(conn: Any) -> None:
         raise RuntimeError("disk on fire")
@@ -563,7 +565,7 @@ def test_example_backup_restores(fresh: Database, tmp_path: Path) -> None:
 def test_round_trip_through_postgresql(saved: Path, tmp_path: Path, postgres_url: str) -> None:
     """SQLite backup → PostgreSQL → backup gives the same tables; ids continue after
     the restored ones (sequences were moved)."""
-    from iqcadence.core import customers
+    from iqcadence.core.accounts import customers
 
     url = postgres_url
     location = type(resolve_location(None))(url=url, path=None, source="IQCADENCE_DATABASE_URL")

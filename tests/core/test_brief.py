@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from iqcadence.core import brief, contacts, customers, opportunities, playbooks, tasks, timeline
-from iqcadence.core.users import Actor
+from iqcadence.core.accounts import contacts, customers, opportunities, playbooks, tasks, timeline
+from iqcadence.core.base.actor import Actor
+from iqcadence.core.read import brief
 
 EXAMPLES = Path(__file__).parents[2] / "examples" / "playbooks"
 

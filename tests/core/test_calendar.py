@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 from icalendar import Calendar
 
-from iqcadence.core import contacts, customers, imports_events, invites, timeline
-from iqcadence.core.errors import RefusedFile
-from iqcadence.core.users import Actor
+from iqcadence.core.accounts import contacts, customers, invites, timeline
+from iqcadence.core.base.actor import Actor
+from iqcadence.core.base.errors import RefusedFile
+from iqcadence.core.io import events as imports_events
 
 DATA = Path(__file__).parent.parent / "data"
 

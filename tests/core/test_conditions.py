@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from iqcadence.core.conditions import (
+from iqcadence.core.base.errors import InvalidValue
+from iqcadence.core.scoring.conditions import (
     FIELDS,
     cadence_status,
     check_condition,
@@ -16,8 +17,7 @@ from iqcadence.core.conditions import (
     parse_condition,
     renewal_within,
 )
-from iqcadence.core.errors import InvalidValue
-from iqcadence.core.scoring import ScoringConfig
+from iqcadence.core.scoring.formula import ScoringConfig
 
 TODAY = date(2026, 11, 27)
 
@@ -383,7 +383,7 @@ def test_customer_facts_from_a_row() -> None:
 
 
 def test_customer_facts_from_a_customer(session: Any, actor: Any) -> None:
-    from iqcadence.core import customers
+    from iqcadence.core.accounts import customers
 
     outcome = customers.apply_changes(
         session,

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from iqcadence.core import contacts, customers, timeline
-from iqcadence.core.errors import Conflict, InvalidValue, NotFound
-from iqcadence.core.models.customer360 import Contact, TimelineEvent
+from iqcadence.core.accounts import contacts, customers, timeline
+from iqcadence.core.base.errors import Conflict, InvalidValue, NotFound
+from iqcadence.core.store.models.customer360 import Contact, TimelineEvent
 
 
 @pytest.fixture
@@ -86,7 +86,7 @@ def test_remove_keeps_events_unlinked(session: Any, actor: Any, acme: Any) -> No
 def test_viewer_cannot_add(session: Any, actor: Any, acme: Any) -> None:
     from dataclasses import replace
 
-    from iqcadence.core.errors import PermissionDenied
+    from iqcadence.core.base.errors import PermissionDenied
 
     viewer = replace(actor, role="viewer", email="v@example.com")
     with pytest.raises(PermissionDenied):

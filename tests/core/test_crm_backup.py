@@ -6,9 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from iqcadence.core import backup, custom_fields, customers, leads, opportunities, owners
-from iqcadence.core.db import open_database, resolve_location
-from iqcadence.core.users import Actor, resolve_actor
+from iqcadence.core.accounts import custom_fields, customers, leads, opportunities, owners
+from iqcadence.core.base.actor import Actor
+from iqcadence.core.io import backup
+from iqcadence.core.store.db import open_database, resolve_location
+from iqcadence.core.store.users import resolve_actor
 
 
 def test_crm_records_survive_backup_and_restore(

@@ -8,10 +8,12 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from iqcadence.core import audit, custom_fields, customers, queries
-from iqcadence.core.errors import Conflict, InvalidValue, NotFound, PermissionDenied
-from iqcadence.core.models import AuditEntry, CustomFieldValue
-from iqcadence.core.users import Actor
+from iqcadence.core.accounts import custom_fields, customers
+from iqcadence.core.base.actor import Actor
+from iqcadence.core.base.errors import Conflict, InvalidValue, NotFound, PermissionDenied
+from iqcadence.core.read import customer_pages as queries
+from iqcadence.core.store import audit
+from iqcadence.core.store.models import AuditEntry, CustomFieldValue
 
 
 def _setup(session: Any, actor: Actor) -> None:

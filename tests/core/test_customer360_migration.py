@@ -7,8 +7,8 @@ from pathlib import Path
 
 from sqlalchemy import inspect, text
 
-from iqcadence.core import migrations
-from iqcadence.core.db import create_db_engine, open_database, resolve_location
+from iqcadence.core.store import migrations
+from iqcadence.core.store.db import create_db_engine, open_database, resolve_location
 
 NEW_TABLES = {"contact", "timeline_event", "event_signal", "playbook", "playbook_run", "task"}
 

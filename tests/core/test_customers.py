@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from iqcadence.core import customers, queries
-from iqcadence.core.errors import Conflict, InvalidValue, NotFound, PermissionDenied
-from iqcadence.core.users import Actor
+from iqcadence.core.accounts import breakdown, customers, history, shape
+from iqcadence.core.base.actor import Actor
+from iqcadence.core.base.errors import Conflict, InvalidValue, NotFound, PermissionDenied
+from iqcadence.core.read import customer_pages as queries
 
 
 def table_dump(session: Any) -> dict[str, list[tuple[Any, ...]]]:
@@ -22,7 +23,7 @@ def table_dump(session: Any) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def viewer(session: Any, admin: Actor, role: str = "viewer") -> Actor:
-    from iqcadence.core.users import add_user
+    from iqcadence.core.store.users import add_user
 
     add_user(session, admin, f"{role}@example.com", role=role)
     return Actor(email=f"{role}@example.com", role=role, client_id=admin.client_id)
@@ -75,7 +76,7 @@ def test_tags_are_split_deduplicated_and_joined(session: Any, actor: Actor) -> N
         session, actor, "Tagged", {"tags": "vip, Beta|vip ,beta"}
     ).customer
     assert customer.tags == "vip|Beta"
-    assert queries.customer_to_dict(customer)["tags"] == ["vip", "Beta"]
+    assert shape.customer_to_dict(customer)["tags"] == ["vip", "Beta"]
 
 
 def test_days_is_a_dated_baseline(session: Any, actor: Actor) -> None:
@@ -120,7 +121,7 @@ def test_bad_values_change_nothing(
 
 
 def test_apply_changes_audits_each_change(session: Any, actor: Actor) -> None:
-    from iqcadence.core.audit import list_entries
+    from iqcadence.core.store.audit import list_entries
 
     customers.apply_changes(session, actor, "Audited", {"adoption": 50})
     customers.apply_changes(session, actor, "Audited", {"tier": "smb"}, cause="edit")
@@ -161,7 +162,7 @@ def test_status_moves_and_their_rules(session: Any, actor: Actor) -> None:
 
 
 def test_delete_is_admin_only_and_removes_history(session: Any, actor: Actor) -> None:
-    from iqcadence.core.audit import list_entries
+    from iqcadence.core.store.audit import list_entries
 
     customer = customers.apply_changes(session, actor, "Doomed", {"adoption": 20}).customer
     customers.apply_changes(session, actor, "Doomed", {"adoption": 30})
@@ -171,7 +172,7 @@ def test_delete_is_admin_only_and_removes_history(session: Any, actor: Actor) ->
     customers.delete_customer(session, actor, "doomed")
     assert customers.find_customer(session, actor.client_id, "Doomed") is None
     assert customer.id is not None
-    assert queries.history(session, customer.id) == []
+    assert history.history(session, customer.id) == []
     entry = list_entries(session, actor, action="customer.delete")[0]
     assert entry.customer_name == "Doomed"
 
@@ -307,7 +308,7 @@ def test_customer_json_shape(session: Any, actor: Actor) -> None:
             "sentiment": "positive",
         },
     ).customer
-    data = queries.customer_to_dict(customer, today=date(2026, 11, 30))
+    data = shape.customer_to_dict(customer, today=date(2026, 11, 30))
     assert data["name"] == "Shape"
     assert data["score_source"] == "computed"
     assert data["tags"] == ["a", "b"]
@@ -336,12 +337,12 @@ def test_customer_json_shape(session: Any, actor: Actor) -> None:
 
 
 def test_breakdown_compares_with_the_tier_average(session: Any, actor: Actor) -> None:
-    from iqcadence.core.settings import load_scoring_config
+    from iqcadence.core.store.settings import load_scoring_config
 
     customers.apply_changes(session, actor, "One", {"adoption": 40, "logins": 30, "tier": "mid"})
     two = customers.apply_changes(session, actor, "Two", {"adoption": 80, "tier": "mid"}).customer
     customers.apply_changes(session, actor, "Other", {"adoption": 0, "tier": "smb"})
-    detail = queries.breakdown(session, two, load_scoring_config(session, actor.client_id))
+    detail = breakdown.breakdown(session, two, load_scoring_config(session, actor.client_id))
     lines = {line["signal"]: line for line in detail["signals"]}
     assert lines["adoption"]["tier_average"] == 60.0
     assert lines["logins"]["tier_average"] == 100.0  # only One has logins

@@ -10,8 +10,8 @@ import platformdirs
 import pytest
 from sqlmodel import select
 
-from iqcadence.core import db
-from iqcadence.core.errors import StorageError
+from iqcadence.core.base.errors import StorageError
+from iqcadence.core.store import db
 
 
 def test_a_url_where_a_path_is_expected_is_used_as_a_url(
@@ -105,7 +105,7 @@ def test_sqlite_connections_use_wal_busy_timeout_and_foreign_keys(database: db.D
 
 
 def test_fresh_database_seeds_default_client_and_admin(tmp_path: Path) -> None:
-    from iqcadence.core.models import Client, User
+    from iqcadence.core.store.models import Client, User
 
     location = db.resolve_location(tmp_path / "new.db")
     for _ in range(2):  # opening again adds nothing
@@ -121,7 +121,7 @@ def test_fresh_database_seeds_default_client_and_admin(tmp_path: Path) -> None:
 def test_admin_falls_back_to_the_login_name(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from iqcadence.core.models import User
+    from iqcadence.core.store.models import User
 
     monkeypatch.delenv("IQCADENCE_USER")
     monkeypatch.setattr(db.getpass, "getuser", lambda: "osuser")
@@ -133,7 +133,7 @@ def test_admin_falls_back_to_the_login_name(
 
 
 def test_acting_user_argument_wins(tmp_path: Path) -> None:
-    from iqcadence.core.models import User
+    from iqcadence.core.store.models import User
 
     database = db.open_database(db.resolve_location(tmp_path / "as.db"), acting_user="me@x.io")
     with database.session() as session:
@@ -168,7 +168,7 @@ def test_a_database_busy_with_a_bulk_load_is_one_sentence(
 ) -> None:
     import sqlite3
 
-    from iqcadence.core import dialect
+    from iqcadence.core.store import dialect
 
     monkeypatch.setattr(dialect, "BUSY_TIMEOUT_MS", 50)
     # what a large first import holds: a rollback journal and the write lock

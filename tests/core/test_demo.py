@@ -10,10 +10,13 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from iqcadence.core import customers, demo, queries, settings
-from iqcadence.core.db import Database, data_dir, open_database, resolve_location
-from iqcadence.core.errors import Conflict, InvalidValue
-from iqcadence.core.scoring import BANDS, TIERS
+from iqcadence.core.accounts import customers, history
+from iqcadence.core.base.errors import Conflict, InvalidValue
+from iqcadence.core.demo import portfolio as demo
+from iqcadence.core.read import customer_pages as queries
+from iqcadence.core.scoring.formula import BANDS, TIERS
+from iqcadence.core.store import settings
+from iqcadence.core.store.db import Database, data_dir, open_database, resolve_location
 
 TODAY = date(2026, 11, 27)
 
@@ -127,7 +130,7 @@ def test_history_spans_ninety_days_with_drops_in_the_last_week(demo_db: Database
         manual = conn.execute(text("SELECT COUNT(*) FROM customer WHERE score_manual = 1"))
         assert latest_matches == 250 - manual.scalar_one()
         rows_ = queries.list_customers(session, 1, limit=None)
-        momentum = queries.momentum_for(session, rows_, TODAY)
+        momentum = history.momentum_for(session, rows_, TODAY)
         drops = [m for m in momentum.values() if m is not None and m <= -15]
         assert len(drops) >= 3
         # customers in trouble were moved to atrisk
@@ -169,7 +172,7 @@ def test_default_file_is_in_the_data_dir_and_the_user_database_is_untouched() ->
 def test_an_existing_database_that_is_not_a_demo_is_refused(db_path: Path) -> None:
     database = open_database(resolve_location(db_path))
     with database.session() as session:
-        from iqcadence.core.users import resolve_actor
+        from iqcadence.core.store.users import resolve_actor
 
         customers.apply_changes(session, resolve_actor(session), "Keep Me", {"nps": 9})
     database.dispose()

@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-demo = pytest.importorskip("iqcadence.core.demo")
+demo = pytest.importorskip("iqcadence.core.demo.portfolio")
 
 
 def test_demo_has_customer360_records(tmp_path: Path) -> None:
-    from iqcadence.core import contacts, customers, playbooks, tasks, timeline
-    from iqcadence.core.db import open_database, resolve_location
-    from iqcadence.core.users import resolve_actor
+    from iqcadence.core.accounts import contacts, customers, playbooks, tasks, timeline
+    from iqcadence.core.store.db import open_database, resolve_location
+    from iqcadence.core.store.users import resolve_actor
 
     path = tmp_path / "demo.db"
     summary = demo.build_demo(path, customers=40)

@@ -6,7 +6,7 @@ from sqlalchemy import create_engine, text
 
 
 def _numbered(url: str) -> list[tuple[int, str]]:
-    from iqcadence.core import dialect
+    from iqcadence.core.store import dialect
 
     engine = create_engine(url)
     try:

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from iqcadence.core.customers import apply_changes
-from iqcadence.core.errors import NotFound
-from iqcadence.core.explain import explain_customer, explanation_to_dict
-from iqcadence.core.users import Actor
+from iqcadence.core.accounts.customers import apply_changes
+from iqcadence.core.base.actor import Actor
+from iqcadence.core.base.errors import NotFound
+from iqcadence.core.read.explain import explain_customer, explanation_to_dict
 
 
 def explain(session: Any, actor: Actor, name: str) -> dict[str, Any]:
@@ -74,8 +74,8 @@ def test_growth_move_has_no_numeric_delta(session: Any, actor: Actor) -> None:
 
 
 def test_weight_changes_are_reported(session: Any, actor: Actor) -> None:
-    from iqcadence.core import settings
-    from iqcadence.core.scoring import DEFAULT_WEIGHTS, ScoringConfig
+    from iqcadence.core.scoring.formula import DEFAULT_WEIGHTS, ScoringConfig
+    from iqcadence.core.store import settings
 
     apply_changes(session, actor, "Weighed", {"adoption": 50, "logins": 0})
     apply_changes(session, actor, "Weighed", {"adoption": 60})

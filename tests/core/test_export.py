@@ -8,8 +8,9 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from iqcadence.core import customers
-from iqcadence.core.exports import (
+from iqcadence.core.accounts import customers
+from iqcadence.core.base.actor import Actor
+from iqcadence.core.io.exports import (
     BULKSHEET_COLUMNS,
     EXPORT_COLUMNS,
     cadence_status,
@@ -17,11 +18,10 @@ from iqcadence.core.exports import (
     export_csv,
     priority,
 )
-from iqcadence.core.imports.common import ImportOptions
-from iqcadence.core.imports.customers import import_customers
-from iqcadence.core.imports.detect import open_csv
-from iqcadence.core.queries import CustomerFilter
-from iqcadence.core.users import Actor
+from iqcadence.core.io.imports.common import ImportOptions
+from iqcadence.core.io.imports.customers import import_customers
+from iqcadence.core.io.imports.detect import open_csv
+from iqcadence.core.read.customer_pages import CustomerFilter
 
 WINDOWS = {"critical": 30, "warning": 60, "upcoming": 90}
 

@@ -11,12 +11,13 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from iqcadence.core import audit, customers
-from iqcadence.core.errors import PermissionDenied, RefusedFile
-from iqcadence.core.imports.common import ImportOptions
-from iqcadence.core.imports.customers import ImportSummary, import_customers
-from iqcadence.core.imports.detect import open_csv
-from iqcadence.core.users import Actor
+from iqcadence.core.accounts import customers
+from iqcadence.core.base.actor import Actor
+from iqcadence.core.base.errors import PermissionDenied, RefusedFile
+from iqcadence.core.io.imports.common import ImportOptions
+from iqcadence.core.io.imports.customers import ImportSummary, import_customers
+from iqcadence.core.io.imports.detect import open_csv
+from iqcadence.core.store import audit
 
 DATA = Path(__file__).parent.parent / "data" / "import"
 
@@ -278,7 +279,7 @@ def test_viewer_cannot_import(session: Any, actor: Actor) -> None:
 def test_large_import_suspends_and_rebuilds_the_search_index(
     session: Any, actor: Actor, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from iqcadence.core.imports import customers as module
+    from iqcadence.core.io.imports import customers as module
 
     monkeypatch.setattr(module, "SUSPEND_MIN_ROWS", 10)
     monkeypatch.setattr(module, "CHUNK_ROWS", 7)
@@ -295,7 +296,7 @@ def test_large_import_suspends_and_rebuilds_the_search_index(
     with session.connection() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM score_snapshot")).scalar_one() == 50
     # the indexes dropped around the bulk write are all back, and built after scoring
-    from iqcadence.core.models import Customer
+    from iqcadence.core.store.models import Customer
 
     present = {
         name
@@ -368,8 +369,8 @@ def _state(db_path: Path) -> dict[str, Any]:
 def test_new_customers_scored_in_the_insert_match_a_rescore(
     session: Any, actor: Actor, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from iqcadence.core import settings
-    from iqcadence.core.imports import customers as module
+    from iqcadence.core.io.imports import customers as module
+    from iqcadence.core.store import settings
 
     settings.save_profile(session, actor, "Pro", {"logins": 60, "nps": 40})
     session.commit()
@@ -430,7 +431,7 @@ def test_repeated_names_in_a_bulk_import_are_rejected_like_row_by_row(
     """On the bulk path the unique name index is dropped and built once at the
     end; repeated names are still found, reported with their line and the
     file's own row, and taken out."""
-    from iqcadence.core.imports import customers as module
+    from iqcadence.core.io.imports import customers as module
 
     if bulk:
         monkeypatch.setattr(module, "SUSPEND_MIN_ROWS", 5)
@@ -524,8 +525,8 @@ def test_rules_for_new_customers_hold_on_both_write_paths(
 
 def _journal_modes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The journal mode each bulk load switched to (imports of any size)."""
-    from iqcadence.core import dialect
-    from iqcadence.core.imports import customers as module
+    from iqcadence.core.io.imports import customers as module
+    from iqcadence.core.store import dialect
 
     monkeypatch.setattr(module, "BULK_LOAD_MIN_BYTES", 0)
     modes: list[str] = []

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from iqcadence.core.errors import InvalidValue, RefusedFile
-from iqcadence.core.imports.detect import detect_delimiter, detect_encoding, open_csv
+from iqcadence.core.base.errors import InvalidValue, RefusedFile
+from iqcadence.core.io.imports.detect import detect_delimiter, detect_encoding, open_csv
 
 DATA = Path(__file__).parent.parent / "data" / "import"
 HEADER = ["Customer", "Manager", "MRR", "Logins", "Adoption", "NPS", "Tier", "Renewal Date"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from iqcadence.core.errors import InvalidValue, RefusedFile
-from iqcadence.core.imports.headers import (
+from iqcadence.core.base.errors import InvalidValue, RefusedFile
+from iqcadence.core.io.imports.headers import (
     CUSTOMER_ALIASES,
     match_columns,
     parse_map_options,

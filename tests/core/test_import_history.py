@@ -9,13 +9,15 @@ from typing import Any
 
 import pytest
 
-from iqcadence.core import audit, customers, queries
-from iqcadence.core.errors import RefusedFile
-from iqcadence.core.imports.common import ImportOptions
-from iqcadence.core.imports.detect import open_csv
-from iqcadence.core.imports.history import HistorySummary, import_history
-from iqcadence.core.scoring import DEFAULT_THRESHOLDS, DEFAULT_WEIGHTS, compute_score
-from iqcadence.core.users import Actor
+from iqcadence.core.accounts import customers, history
+from iqcadence.core.base.actor import Actor
+from iqcadence.core.base.errors import RefusedFile
+from iqcadence.core.io.imports.common import ImportOptions
+from iqcadence.core.io.imports.detect import open_csv
+from iqcadence.core.io.imports.history import HistorySummary, import_history
+from iqcadence.core.read import customer_pages as queries
+from iqcadence.core.scoring.formula import DEFAULT_THRESHOLDS, DEFAULT_WEIGHTS, compute_score
+from iqcadence.core.store import audit
 
 DATA = Path(__file__).parent.parent / "data" / "import"
 
@@ -70,7 +72,7 @@ def test_rows_become_snapshots_scored_with_current_weights(
     acme = customers.get_customer(session, actor, "Acme Corp")
     assert acme.score == 66.7
     row = queries.list_customers(session, actor.client_id)[0]
-    assert queries.momentum_for(session, [row])[row["id"]] is not None
+    assert history.momentum_for(session, [row])[row["id"]] is not None
     (entry,) = audit.list_entries(session, actor, action="import.history")
     assert entry.details["snapshots"] == 4
 

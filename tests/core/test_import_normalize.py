@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from iqcadence.core.imports.normalize import CellError, Normalizer
+from iqcadence.core.io.imports.normalize import CellError, Normalizer
 
 TODAY = date(2026, 11, 27)
 
@@ -214,8 +214,8 @@ def test_text_name_email_domain_profile() -> None:
 
 
 def test_every_path_reads_currency_and_thousands_suffix() -> None:
-    from iqcadence.core.errors import InvalidValue
-    from iqcadence.core.fields import parse_money
+    from iqcadence.core.base.errors import InvalidValue
+    from iqcadence.core.scoring.fields import parse_money
 
     assert parse_money("mrr", "$5,000") == 5000.0
     assert parse_money("mrr", "1.2k") == 1200.0

@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from iqcadence.core import customers, leads, timeline
-from iqcadence.core.errors import Conflict, InvalidValue, NotFound
-from iqcadence.core.models import Customer
-from iqcadence.core.users import Actor
+from iqcadence.core.accounts import customers, leads, timeline
+from iqcadence.core.base.actor import Actor
+from iqcadence.core.base.errors import Conflict, InvalidValue, NotFound
+from iqcadence.core.store.models import Customer
 
 
 def _lead(session: Any, actor: Actor, **extra: Any) -> Any:

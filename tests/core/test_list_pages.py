@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
-from iqcadence.core import customers, queries
-from iqcadence.core.users import Actor
+from iqcadence.core.accounts import customers
+from iqcadence.core.base.actor import Actor
+from iqcadence.core.read import customer_pages as queries
 
 PEOPLE = ["Ana Souza", "Ben Carter", "Chloé Martin"]
 

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from iqcadence.core import audit, mail, settings
-from iqcadence.core.errors import InvalidValue, NotFound
-from iqcadence.core.users import Actor
+from iqcadence.core.base.actor import Actor
+from iqcadence.core.base.errors import InvalidValue, NotFound
+from iqcadence.core.store import audit, mail, settings
 from tests.memory_keyring import MemoryKeyring, broken_keyring, memory_keyring  # noqa: F401
 from tests.smtp_server import Inbox, free_port, smtp_server  # noqa: F401
 
@@ -137,7 +137,7 @@ def test_unconfigured_is_not_found(session: Any, actor: Actor) -> None:
 
 
 def _acme(session: Any, actor: Actor) -> None:
-    from iqcadence.core import contacts, customers
+    from iqcadence.core.accounts import contacts, customers
 
     customers.apply_changes(session, actor, "Acme", {"logins": 10, "days": 40})
     contacts.add_contact(session, actor, "Acme", "Jane Doe", email="jane@acme.com", role="champion")
@@ -149,7 +149,7 @@ def test_email_is_delivered_and_logged(
     actor: Actor,
     smtp_server: Inbox,  # noqa: F811
 ) -> None:
-    from iqcadence.core import customers, outreach, timeline
+    from iqcadence.core.accounts import customers, outreach, timeline
 
     _acme(session, actor)
     _configure(session, actor, smtp_server.port)
@@ -173,7 +173,7 @@ def test_failed_delivery_logs_nothing(
     actor: Actor,
     smtp_server: Inbox,  # noqa: F811
 ) -> None:
-    from iqcadence.core import outreach, timeline
+    from iqcadence.core.accounts import outreach, timeline
 
     _acme(session, actor)
     smtp_server.refuse.add("jane@acme.com")
@@ -193,7 +193,7 @@ def test_meeting_invite_is_sent_and_logged(
 ) -> None:
     from icalendar import Calendar
 
-    from iqcadence.core import outreach, timeline
+    from iqcadence.core.accounts import outreach, timeline
 
     _acme(session, actor)
     _configure(session, actor, smtp_server.port)
@@ -221,8 +221,8 @@ def test_meeting_invite_is_sent_and_logged(
 
 
 def test_meeting_refuses_contacts_without_email(session: Any, actor: Actor) -> None:
-    from iqcadence.core import outreach
-    from iqcadence.core.errors import InvalidValue
+    from iqcadence.core.accounts import outreach
+    from iqcadence.core.base.errors import InvalidValue
 
     _acme(session, actor)
     with pytest.raises(InvalidValue, match="contact 'No Mail' has no e-mail"):

@@ -7,9 +7,10 @@ from pathlib import Path
 
 from sqlalchemy import inspect, text
 
-from iqcadence.core import custom_fields, customers, migrations, opportunities, owners
-from iqcadence.core.db import create_db_engine, open_database, resolve_location
-from iqcadence.core.users import resolve_actor
+from iqcadence.core.accounts import custom_fields, customers, opportunities, owners
+from iqcadence.core.store import migrations
+from iqcadence.core.store.db import create_db_engine, open_database, resolve_location
+from iqcadence.core.store.users import resolve_actor
 
 PREVIOUS = "0002_customer360"
 CRM_TABLES = {

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
-from iqcadence.core import migrations
-from iqcadence.core.db import create_db_engine, open_database, resolve_location
-from iqcadence.core.errors import StorageError
+from iqcadence.core.base.errors import StorageError
+from iqcadence.core.store import migrations
+from iqcadence.core.store.db import create_db_engine, open_database, resolve_location
 
 FIRST = "0001_spine"
 
@@ -347,7 +347,7 @@ def test_unique_names_become_an_index_keeping_rows_and_search_triggers(tmp_path:
             )
         from alembic import command
 
-        from iqcadence.core import dialect
+        from iqcadence.core.store import dialect
 
         with engine.connect() as conn, dialect.foreign_keys_suspended(conn), conn.begin():
             command.downgrade(migrations.alembic_config(conn), "0005_reports")  # type: ignore[arg-type]

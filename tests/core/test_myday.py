@@ -6,8 +6,10 @@ from typing import Any
 
 import pytest
 
-from iqcadence.core import customers, myday, owners, tasks, users
-from iqcadence.core.users import Actor
+from iqcadence.core.accounts import customers, owners, tasks
+from iqcadence.core.base.actor import Actor
+from iqcadence.core.read import my_day as myday
+from iqcadence.core.store import users
 
 STRONG = {"logins": 30, "adoption": 95, "tickets": 0, "nps": 10, "growth": "strong"}
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from iqcadence.core.accounts.customers import apply_changes
 from iqcadence.core.alerts.next_action import suggest
-from iqcadence.core.customers import apply_changes
 
 FINE = {"logins": 30, "adoption": 90, "tickets": 0, "nps": 9, "days": 1, "growth": "mild"}
 
@@ -34,7 +34,7 @@ def test_ticket_escalation(session: Any, actor: Any) -> None:
 
 
 def test_overdue_task_beats_softer_alerts(session: Any, actor: Any) -> None:
-    from iqcadence.core import tasks
+    from iqcadence.core.accounts import tasks
 
     customer = make(session, actor, days=40)
     tasks.add_task(session, actor, customer, "Send QBR deck", due="2026-11-20")
@@ -56,7 +56,7 @@ def test_save_plan_then_quiet_then_cadence(session: Any, actor: Any) -> None:
 
 
 def test_next_task_and_expansion(session: Any, actor: Any) -> None:
-    from iqcadence.core import tasks
+    from iqcadence.core.accounts import tasks
 
     grow = make(session, actor, growth="strong", mrr=1000)
     assert suggest(session, grow).rule == "expansion_pitch"
@@ -73,7 +73,8 @@ def test_same_data_same_answer(session: Any, actor: Any) -> None:
 
 
 def test_brief_and_myday_carry_alerts_and_next_action(session: Any, actor: Any) -> None:
-    from iqcadence.core import brief, myday
+    from iqcadence.core.read import brief
+    from iqcadence.core.read import my_day as myday
 
     make(session, actor, tickets=6, manager="admin")
     data = brief.build_brief(session, actor, "Acme")

@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from iqcadence.core import audit, customers, opportunities
-from iqcadence.core.errors import Conflict, InvalidValue, NotFound
-from iqcadence.core.users import Actor
+from iqcadence.core.accounts import customers, opportunities
+from iqcadence.core.base.actor import Actor
+from iqcadence.core.base.errors import Conflict, InvalidValue, NotFound
+from iqcadence.core.store import audit
 
 
 @pytest.fixture

@@ -35,7 +35,7 @@ def fast(session: Any, actor: Any, **extra: str) -> None:
 
 
 def score(session: Any, actor: Any, name: str, **values: Any) -> Any:
-    from iqcadence.core.customers import apply_changes
+    from iqcadence.core.accounts.customers import apply_changes
 
     return apply_changes(session, actor, name, values)
 
@@ -114,8 +114,8 @@ def test_email_channel_through_smtp(
     smtp_server: Inbox,  # noqa: F811
     memory_keyring: MemoryKeyring,  # noqa: F811
 ) -> None:
-    from iqcadence.core import mail
     from iqcadence.core.alerts import connections, rules
+    from iqcadence.core.store import mail
 
     mail.save_settings(
         session,
@@ -204,7 +204,7 @@ def test_dead_after_the_limit_and_retry_revives(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from iqcadence.core.alerts import connections, outbox, rules
-    from iqcadence.core.errors import Conflict
+    from iqcadence.core.base.errors import Conflict
 
     port = free_port()  # nothing listens there: connection refused
     monkeypatch.setenv("IQCADENCE_NOW", "2026-11-27T10:00")
@@ -307,7 +307,7 @@ def test_custom_rule_fires_when_it_becomes_true(
     memory_keyring: MemoryKeyring,  # noqa: F811
 ) -> None:
     from iqcadence.core.alerts import connections, rules
-    from iqcadence.core.errors import InvalidValue
+    from iqcadence.core.base.errors import InvalidValue
 
     connections.add_connection(session, actor, "h", kind="webhook", target="http://127.0.0.1:9/h")
     healthy(session, actor, "Ent", tier="enterprise")
@@ -374,7 +374,7 @@ def test_rules_never_affect_each_other(
     memory_keyring: MemoryKeyring,  # noqa: F811
 ) -> None:
     from iqcadence.core.alerts import connections, rules
-    from iqcadence.core.errors import Conflict
+    from iqcadence.core.base.errors import Conflict
 
     connections.add_connection(session, actor, "h", kind="webhook", target="http://127.0.0.1:9/h")
     a = rules.add_rule(session, actor, "A", events=["health_below:50"], channels=["h"])
@@ -402,12 +402,12 @@ def test_two_runs_at_once_send_each_notification_once(
     db_path: Path, httpserver: HTTPServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Two `automations run` processes on one database file."""
+    from iqcadence.core.accounts.customers import apply_changes
     from iqcadence.core.alerts import rules
     from iqcadence.core.alerts.config import set_alert_config
-    from iqcadence.core.customers import apply_changes
-    from iqcadence.core.db import open_database, resolve_location
-    from iqcadence.core.models.alerts import Connection
-    from iqcadence.core.users import resolve_actor
+    from iqcadence.core.store.db import open_database, resolve_location
+    from iqcadence.core.store.models.alerts import Connection
+    from iqcadence.core.store.users import resolve_actor
 
     def slow(request: Request) -> Response:
         time.sleep(0.02)

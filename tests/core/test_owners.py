@@ -8,10 +8,11 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
-from iqcadence.core import audit, customers, owners, users
-from iqcadence.core.errors import InvalidValue, NotFound, PermissionDenied
-from iqcadence.core.models import CustomerOwner, User
-from iqcadence.core.users import Actor
+from iqcadence.core.accounts import customers, owners
+from iqcadence.core.base.actor import Actor
+from iqcadence.core.base.errors import InvalidValue, NotFound, PermissionDenied
+from iqcadence.core.store import audit, users
+from iqcadence.core.store.models import CustomerOwner, User
 
 
 @pytest.fixture

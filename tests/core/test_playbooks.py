@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from iqcadence.core import customers, playbooks, tasks, users
-from iqcadence.core.errors import Conflict, InvalidValue, NotFound, RefusedFile
-from iqcadence.core.models.customer360 import PlaybookRun, Task
+from iqcadence.core.accounts import customers, playbooks, tasks
+from iqcadence.core.base.errors import Conflict, InvalidValue, NotFound, RefusedFile
+from iqcadence.core.store import users
+from iqcadence.core.store.models.customer360 import PlaybookRun, Task
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "playbooks"
 
@@ -126,7 +127,7 @@ def test_manual_start_creates_tasks_with_due_dates_and_owners(session: Any, acto
 
 
 def test_owner_rules_use_owners_when_set(session: Any, actor: Any) -> None:
-    owners = pytest.importorskip("iqcadence.core.owners")
+    owners = pytest.importorskip("iqcadence.core.accounts.owners")
     users.add_user(session, actor, "p@example.com", name="Pat")
     users.add_user(session, actor, "c@example.com", name="Cy")
     healthy(session, actor)
@@ -220,7 +221,8 @@ def test_disabled_playbook_does_not_trigger(session: Any, actor: Any) -> None:
 def test_bulk_rescore_triggers_once(session: Any, actor: Any) -> None:
     from dataclasses import replace
 
-    from iqcadence.core import rescore, settings
+    from iqcadence.core.accounts import rescore
+    from iqcadence.core.store import settings
 
     customer = healthy(session, actor, adoption=10, nps=None)  # 25*100+25*10 / 50 = 55
     add(session, actor, RESCUE.replace("score < 40", "band <= at_risk"))
@@ -241,7 +243,7 @@ def test_bulk_rescore_triggers_once(session: Any, actor: Any) -> None:
         (3, "vp@example.com"),
     ]
     assert made[2].due == date(2026, 12, 7)
-    from iqcadence.core.models import AuditEntry
+    from iqcadence.core.store.models import AuditEntry
 
     started = session.exec(select(AuditEntry).where(AuditEntry.action == "playbook.start")).all()
     assert [e.details["run"] for e in started] == [run.id]

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from iqcadence.core import contacts, timeline
-from iqcadence.core.reports_service import qbr_document, record_pdf
+from iqcadence.core.accounts import contacts, timeline
+from iqcadence.core.reports.service import qbr_document, record_pdf
 from tests.factories import build_portfolio
 
 

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from iqcadence.core import mail, report_schedules
 from iqcadence.core.alerts import outbox
-from iqcadence.core.errors import InvalidValue
+from iqcadence.core.base.errors import InvalidValue
+from iqcadence.core.reports import schedules as report_schedules
+from iqcadence.core.store import mail
 from tests.factories import build_portfolio
 from tests.smtp_server import Inbox
 

@@ -12,7 +12,7 @@ from pypdf import PdfReader
 
 from iqcadence.core.reports import risk
 from iqcadence.core.reports.data import ReportScope, load_portfolio
-from iqcadence.core.reports_service import render
+from iqcadence.core.reports.service import render
 from tests.factories import NAMES, build_portfolio
 
 
@@ -114,7 +114,7 @@ def test_long_tables_repeat_their_headings(book: Any, actor: Any) -> None:
 
 
 def test_customer_report_needs_a_customer(book: Any, actor: Any) -> None:
-    from iqcadence.core.errors import InvalidValue, NotFound
+    from iqcadence.core.base.errors import InvalidValue, NotFound
 
     with pytest.raises(InvalidValue, match="--customer"):
         render(book, actor.client_id, "customer")

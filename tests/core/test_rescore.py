@@ -14,11 +14,11 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
-from iqcadence.core import clock, customers, rescore
-from iqcadence.core import settings as cfg
-from iqcadence.core.errors import PermissionDenied
-from iqcadence.core.models import AuditEntry, ScoreSnapshot
-from iqcadence.core.scoring import (
+from iqcadence.core.accounts import customers, rescore
+from iqcadence.core.base import clock
+from iqcadence.core.base.actor import Actor
+from iqcadence.core.base.errors import PermissionDenied
+from iqcadence.core.scoring.formula import (
     SIGNALS,
     THRESHOLD_KEYS,
     ScoringConfig,
@@ -27,7 +27,8 @@ from iqcadence.core.scoring import (
     round_score,
     subscore,
 )
-from iqcadence.core.users import Actor
+from iqcadence.core.store import settings as cfg
+from iqcadence.core.store.models import AuditEntry, ScoreSnapshot
 
 # --- strategies -----------------------------------------------------------------
 
@@ -228,8 +229,8 @@ def test_unrounded_sql_mean_is_bit_identical(
     session: Session, rows: list[dict[str, Any]], weights: dict[str, int]
 ) -> None:
     """Before rounding, too: the SQL mean equals the Python mean exactly."""
-    from iqcadence.core import dialect
-    from iqcadence.core.scoring import raw_score_sql
+    from iqcadence.core.scoring.formula import raw_score_sql
+    from iqcadence.core.store import dialect
 
     conn = session.connection()
     today = clock.today()
@@ -426,12 +427,13 @@ def test_rescore_where_touches_only_matching_rows(session: Session, actor: Actor
 def test_changed_ids_reach_the_bulk_hook(
     session: Session, actor: Actor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from iqcadence.core import changes
+    from iqcadence.core.accounts import changes
 
     heard: list[tuple[list[int], str, int]] = []
 
-    def hook(s: Session, a: Actor, ids: Any, *, cause: str) -> None:
-        dirty = s.connection().execute(text("SELECT COUNT(*) FROM rescore_dirty")).scalar_one()
+    def hook(s: Session, a: Actor, ids: Any, *, cause: str, changes_table: str) -> None:
+        # the event names the table of changes, which is there while handlers run
+        dirty = s.connection().execute(text(f"SELECT COUNT(*) FROM {changes_table}")).scalar_one()
         heard.append((list(ids), cause, int(dirty)))
 
     monkeypatch.setattr(changes, "customers_changed_in_bulk", hook)
@@ -482,7 +484,7 @@ def test_large_share_rebuilds_score_indexes(
 
 
 def test_daily_decay_refresh_runs_once_a_day(session: Any, actor: Any, monkeypatch: Any) -> None:
-    from iqcadence.core import customers, rescore
+    from iqcadence.core.accounts import customers, rescore
 
     customers.apply_changes(session, actor, "Quiet Co", {"days": 10, "logins": 30})
     first = customers.get_customer(session, actor, "Quiet Co").score
@@ -495,3 +497,20 @@ def test_daily_decay_refresh_runs_once_a_day(session: Any, actor: Any, monkeypat
     later = customers.get_customer(session, actor, "Quiet Co")
     assert later.score is not None and first is not None and later.score < first
     assert rescore.refresh_decay(session, actor) is None
+
+
+def test_publishing_a_change_without_wiring_fails_loudly(
+    session: Session, actor: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from iqcadence.core.accounts import changes
+
+    monkeypatch.setattr(changes, "_installed", False)
+    insert_customer(session, actor, "A", nps=9)
+    with pytest.raises(changes.WiringMissing, match="wiring.install"):
+        rescore.rescore_all(session, actor, cause="rescore")
+
+
+def test_the_wiring_subscribes_timeline_playbooks_and_alerts_in_order() -> None:
+    from iqcadence.core.accounts import changes
+
+    assert changes.subscribers() == ("timeline", "playbooks", "alerts")

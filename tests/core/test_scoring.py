@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from iqcadence.core.errors import InvalidValue
-from iqcadence.core.scoring import (
+from iqcadence.core.base.errors import InvalidValue
+from iqcadence.core.scoring.formula import (
     DEFAULT_THRESHOLDS,
     DEFAULT_WEIGHTS,
     SIGNALS,
@@ -299,8 +299,8 @@ def test_effective_days_adds_whole_days_elapsed() -> None:
 def test_decay_lowers_the_score_day_by_day_then_floors(
     session: Any, actor: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from iqcadence.core.customers import apply_changes, evaluate
-    from iqcadence.core.scoring import ScoringConfig as Config
+    from iqcadence.core.accounts.customers import apply_changes, evaluate
+    from iqcadence.core.scoring.formula import ScoringConfig as Config
 
     outcome = apply_changes(session, actor, "Decay Co", {"days": 0, "adoption": 100})
     customer = outcome.customer
@@ -309,7 +309,7 @@ def test_decay_lowers_the_score_day_by_day_then_floors(
     scores = {}
     for day in ("2026-11-27", "2026-12-15", "2027-02-24", "2027-06-30"):
         monkeypatch.setenv("IQCADENCE_TODAY", day)
-        from iqcadence.core import clock
+        from iqcadence.core.base import clock
 
         result = evaluate(session, customer, config, clock.today())
         scores[day] = result.score
@@ -444,8 +444,8 @@ def test_improving_one_signal_never_lowers_the_score(
 
 
 def test_profile_weights_replace_the_global_ones(session: Any, actor: Any) -> None:
-    from iqcadence.core import settings as config_store
-    from iqcadence.core.customers import apply_changes
+    from iqcadence.core.accounts.customers import apply_changes
+    from iqcadence.core.store import settings as config_store
 
     config_store.save_profile(
         session, actor, "adoption-first", dict.fromkeys(SIGNALS, 0) | {"adoption": 100}
@@ -461,15 +461,15 @@ def test_profile_weights_replace_the_global_ones(session: Any, actor: Any) -> No
 
 
 def test_unknown_profile_is_refused(session: Any, actor: Any) -> None:
-    from iqcadence.core.customers import apply_changes
-    from iqcadence.core.errors import NotFound
+    from iqcadence.core.accounts.customers import apply_changes
+    from iqcadence.core.base.errors import NotFound
 
     with pytest.raises(NotFound, match="scoring profile 'nope' does not exist"):
         apply_changes(session, actor, "Ghost", {"adoption": 50, "scoring_profile": "nope"})
 
 
 def test_manual_override_is_kept_until_cleared(session: Any, actor: Any) -> None:
-    from iqcadence.core.customers import apply_changes, rescore_one
+    from iqcadence.core.accounts.customers import apply_changes, rescore_one
 
     apply_changes(session, actor, "Manual", {"adoption": 40, "score": 91})
     customer = apply_changes(session, actor, "Manual", {"adoption": 10}).customer
@@ -482,8 +482,8 @@ def test_manual_override_is_kept_until_cleared(session: Any, actor: Any) -> None
 
 
 def test_snapshot_only_when_the_score_changes(session: Any, actor: Any) -> None:
-    from iqcadence.core.customers import apply_changes
-    from iqcadence.core.queries import history
+    from iqcadence.core.accounts.customers import apply_changes
+    from iqcadence.core.accounts.history import history
 
     first = apply_changes(session, actor, "Snappy", {"adoption": 40})
     assert first.snapshot_written
@@ -500,8 +500,8 @@ def test_snapshot_only_when_the_score_changes(session: Any, actor: Any) -> None:
 def test_momentum_is_the_change_over_seven_days(
     session: Any, actor: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from iqcadence.core.customers import apply_changes
-    from iqcadence.core.queries import momentum_for
+    from iqcadence.core.accounts.customers import apply_changes
+    from iqcadence.core.accounts.history import momentum_for
 
     monkeypatch.setenv("IQCADENCE_TODAY", "2026-11-20")
     customer = apply_changes(session, actor, "Mover", {"adoption": 40}).customer
@@ -542,14 +542,14 @@ def test_momentum_is_the_change_over_seven_days(
 def test_lifecycle_transition_rules(
     old_band: str | None, new_band: str, lifecycle: str, expected: tuple[str, str] | None
 ) -> None:
-    from iqcadence.core.customers import lifecycle_transition
+    from iqcadence.core.accounts.customers import lifecycle_transition
 
     assert lifecycle_transition(old_band, new_band, lifecycle) == expected
 
 
 def test_lifecycle_moves_both_ways_and_is_audited(session: Any, actor: Any) -> None:
-    from iqcadence.core.audit import list_entries
-    from iqcadence.core.customers import apply_changes
+    from iqcadence.core.accounts.customers import apply_changes
+    from iqcadence.core.store.audit import list_entries
 
     apply_changes(session, actor, "Swing", {"adoption": 70})
     down = apply_changes(session, actor, "Swing", {"adoption": 30})
@@ -567,7 +567,7 @@ def test_lifecycle_moves_both_ways_and_is_audited(session: Any, actor: Any) -> N
 
 @pytest.mark.parametrize("lifecycle", ["churned", "won"])
 def test_churned_and_won_never_move_by_themselves(session: Any, actor: Any, lifecycle: str) -> None:
-    from iqcadence.core.customers import apply_changes
+    from iqcadence.core.accounts.customers import apply_changes
 
     apply_changes(session, actor, "Fixed", {"adoption": 90, "lifecycle": lifecycle})
     down = apply_changes(session, actor, "Fixed", {"adoption": 5})
@@ -577,7 +577,7 @@ def test_churned_and_won_never_move_by_themselves(session: Any, actor: Any, life
 
 
 def test_an_explicit_lifecycle_wins_over_the_auto_transition(session: Any, actor: Any) -> None:
-    from iqcadence.core.customers import apply_changes
+    from iqcadence.core.accounts.customers import apply_changes
 
     apply_changes(session, actor, "Chosen", {"adoption": 70})
     outcome = apply_changes(session, actor, "Chosen", {"adoption": 10, "lifecycle": "onboarding"})

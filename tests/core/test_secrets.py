@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from iqcadence.core import secrets
-from iqcadence.core.errors import InvalidValue
+from iqcadence.core.base.errors import InvalidValue
+from iqcadence.core.store import secrets
 from tests.memory_keyring import MemoryKeyring, broken_keyring, memory_keyring  # noqa: F401
 
 

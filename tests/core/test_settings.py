@@ -9,10 +9,16 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from iqcadence.core import settings
-from iqcadence.core.errors import Conflict, InvalidValue, NotFound, PermissionDenied, RefusedFile
-from iqcadence.core.scoring import DEFAULT_WEIGHTS, SIGNALS, ScoringConfig
-from iqcadence.core.users import Actor
+from iqcadence.core.base.actor import Actor
+from iqcadence.core.base.errors import (
+    Conflict,
+    InvalidValue,
+    NotFound,
+    PermissionDenied,
+    RefusedFile,
+)
+from iqcadence.core.scoring.formula import DEFAULT_WEIGHTS, SIGNALS, ScoringConfig
+from iqcadence.core.store import settings
 
 
 def stored(session: Any) -> dict[str, list[tuple[Any, ...]]]:
@@ -24,7 +30,7 @@ def stored(session: Any) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def csm(session: Any, admin: Actor) -> Actor:
-    from iqcadence.core.users import add_user
+    from iqcadence.core.store.users import add_user
 
     add_user(session, admin, "csm@example.com", role="csm")
     return Actor(email="csm@example.com", role="csm", client_id=admin.client_id)
@@ -36,7 +42,7 @@ def test_defaults_until_something_is_saved(session: Any, actor: Actor) -> None:
 
 
 def test_save_and_load_round_trip_with_audit(session: Any, actor: Actor) -> None:
-    from iqcadence.core.audit import list_entries
+    from iqcadence.core.store.audit import list_entries
 
     config = replace(
         ScoringConfig(),
@@ -146,7 +152,7 @@ def test_profile_weights_must_total_100(session: Any, actor: Actor) -> None:
 
 
 def test_profile_in_use_cannot_be_deleted(session: Any, actor: Actor) -> None:
-    from iqcadence.core.customers import apply_changes
+    from iqcadence.core.accounts.customers import apply_changes
 
     settings.save_profile(session, actor, "used", dict(DEFAULT_WEIGHTS))
     apply_changes(session, actor, "User Co", {"adoption": 10, "scoring_profile": "used"})

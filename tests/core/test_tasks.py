@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from iqcadence.core import customers, tasks, users
-from iqcadence.core.errors import Conflict, InvalidValue, NotFound
-from iqcadence.core.models.customer360 import Task, TimelineEvent
+from iqcadence.core.accounts import customers, tasks
+from iqcadence.core.base.errors import Conflict, InvalidValue, NotFound
+from iqcadence.core.store import users
+from iqcadence.core.store.models.customer360 import Task, TimelineEvent
 
 
 @pytest.fixture

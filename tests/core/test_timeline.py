@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
-from iqcadence.core import contacts, customers, timeline
-from iqcadence.core.errors import InvalidValue, NotFound
-from iqcadence.core.models import AuditEntry
-from iqcadence.core.models.customer360 import EventSignal, TimelineEvent
+from iqcadence.core.accounts import contacts, customers, timeline
+from iqcadence.core.base.errors import InvalidValue, NotFound
+from iqcadence.core.store.models import AuditEntry
+from iqcadence.core.store.models.customer360 import EventSignal, TimelineEvent
 
 
 def make(session: Any, actor: Any, name: str = "Acme", **values: Any) -> Any:
@@ -272,7 +272,8 @@ def test_band_move_writes_a_health_change_event(session: Any, actor: Any) -> Non
 
 
 def test_bulk_rescore_writes_health_changes(session: Any, actor: Any) -> None:
-    from iqcadence.core import rescore, settings
+    from iqcadence.core.accounts import rescore
+    from iqcadence.core.store import settings
 
     a = make(session, actor, "A", logins=30, adoption=48, nps=None, days=None, tier=None)
     b = make(session, actor, "B", logins=30, adoption=90, nps=None, days=None, tier=None)
@@ -318,10 +319,10 @@ def test_hard_delete_removes_events_contacts_and_signal_marks(session: Any, acto
 def test_observers_cannot_log_but_co_owners_can(session: Any, actor: Any) -> None:
     from dataclasses import replace
 
-    from iqcadence.core import users
-    from iqcadence.core.errors import PermissionDenied
+    from iqcadence.core.base.errors import PermissionDenied
+    from iqcadence.core.store import users
 
-    owners = pytest.importorskip("iqcadence.core.owners")
+    owners = pytest.importorskip("iqcadence.core.accounts.owners")
     make(session, actor)
     users.add_user(session, actor, "obs@example.com", role="csm")
     users.add_user(session, actor, "co@example.com", role="csm")

@@ -77,8 +77,8 @@ PORTFOLIO: dict[str, dict[str, Any]] = {
 
 
 def seed(database: Any, portfolio: dict[str, dict[str, Any]] = PORTFOLIO) -> None:
-    from iqcadence.core import customers
-    from iqcadence.core.users import resolve_actor
+    from iqcadence.core.accounts import customers
+    from iqcadence.core.store.users import resolve_actor
 
     with database.session() as session:
         actor = resolve_actor(session)
@@ -120,7 +120,7 @@ async def settle(pilot: Any, rounds: int = 3) -> None:
 
 def customer(database: Any, name: str) -> Any:
     """A fresh copy of a customer from the database (None when gone)."""
-    from iqcadence.core.customers import find_customer
+    from iqcadence.core.accounts.customers import find_customer
 
     with database.session() as session:
         return find_customer(session, 1, name)

@@ -87,7 +87,7 @@ class TestErrors:
 
         from sqlalchemy.exc import OperationalError
 
-        from iqcadence.core import views
+        from iqcadence.core.read import views
 
         def locked(*_a: Any, **_k: Any) -> Any:
             raise OperationalError("SELECT", {}, sqlite3.OperationalError("database is locked"))
@@ -177,8 +177,8 @@ class TestFirstFrame:
     async def test_my_day_first_kpis_then_the_mrr_figures(self, portfolio_db: Any) -> None:
         """The first read leaves out only the MRR figures; once added they
         are the figures read in one go."""
-        from iqcadence.core import views
-        from iqcadence.core.users import resolve_actor
+        from iqcadence.core.read import views
+        from iqcadence.core.store.users import resolve_actor
 
         with portfolio_db.session() as session:
             actor = resolve_actor(session)
@@ -205,8 +205,8 @@ class TestFirstFrame:
         one not at all."""
         from sqlalchemy import text
 
-        from iqcadence.core import views
-        from iqcadence.core.users import resolve_actor
+        from iqcadence.core.read import views
+        from iqcadence.core.store.users import resolve_actor
 
         with portfolio_db.session() as session:
             conn = session.connection()
@@ -228,7 +228,7 @@ class TestFirstFrame:
 
     async def test_my_day_of_a_manager_covers_their_accounts(self, portfolio_db: Any) -> None:
         """A user named as the manager of accounts sees those alone."""
-        from iqcadence.core import users
+        from iqcadence.core.store import users
         from iqcadence.tui.app import make_app
         from tests.tui.conftest import TODAY
 

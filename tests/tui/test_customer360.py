@@ -13,8 +13,8 @@ pytestmark = pytest.mark.anyio
 
 
 def add_user(database: Any, email: str, role: str) -> None:
-    from iqcadence.core import users
-    from iqcadence.core.users import resolve_actor
+    from iqcadence.core.store import users
+    from iqcadence.core.store.users import resolve_actor
 
     with database.session() as session:
         users.add_user(session, resolve_actor(session), email, role=role)
@@ -106,8 +106,8 @@ class TestFields:
     async def test_custom_dropdown_field(self, make: Any, portfolio_db: Any) -> None:
         from textual.widgets import Select
 
-        from iqcadence.core import custom_fields
-        from iqcadence.core.users import resolve_actor
+        from iqcadence.core.accounts import custom_fields
+        from iqcadence.core.store.users import resolve_actor
 
         with portfolio_db.session() as session:
             custom_fields.define_field(
@@ -195,8 +195,8 @@ class TestActions:
 
 class TestRecordActions:
     async def test_note_task_and_timeline_filter(self, make: Any, portfolio_db: Any) -> None:
-        from iqcadence.core import tasks, timeline
-        from iqcadence.core.users import resolve_actor
+        from iqcadence.core.accounts import tasks, timeline
+        from iqcadence.core.store.users import resolve_actor
 
         app = make()
         async with app.run_test(size=(140, 45)) as pilot:
@@ -231,8 +231,8 @@ class TestRecordActions:
         ]
 
     async def test_email_meeting_playbook_and_brief(self, make: Any, portfolio_db: Any) -> None:
-        from iqcadence.core import contacts, playbooks, timeline
-        from iqcadence.core.users import resolve_actor
+        from iqcadence.core.accounts import contacts, playbooks, timeline
+        from iqcadence.core.store.users import resolve_actor
         from iqcadence.tui.modals.text import TextModal
 
         with portfolio_db.session() as session:
@@ -293,8 +293,8 @@ async def test_export_record_pdf(make: Any, tmp_path: Any) -> None:
 async def test_enter_on_a_contact_filters_the_timeline(make: Any, portfolio_db: Any) -> None:
     from textual.widgets import DataTable
 
-    from iqcadence.core import contacts, timeline
-    from iqcadence.core.users import resolve_actor
+    from iqcadence.core.accounts import contacts, timeline
+    from iqcadence.core.store.users import resolve_actor
 
     with portfolio_db.session() as session:
         actor = resolve_actor(session)

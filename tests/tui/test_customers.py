@@ -256,8 +256,8 @@ class TestBulk:
             await pilot.press("space")
             await pilot.press("b", "enter", "y")  # rescore the row under the cursor
             await settle(pilot)
-        from iqcadence.core import audit
-        from iqcadence.core.users import resolve_actor
+        from iqcadence.core.store import audit
+        from iqcadence.core.store.users import resolve_actor
 
         with portfolio_db.session() as session:
             actions = [e.action for e in audit.list_entries(session, resolve_actor(session))]

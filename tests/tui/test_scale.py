@@ -19,7 +19,7 @@ def fill(database: Any, count: int = COUNT) -> None:
     """Insert `count` scored customers in one executemany (not the ORM)."""
     from sqlalchemy import text
 
-    from iqcadence.core import dialect
+    from iqcadence.core.store import dialect
 
     rnd = random.Random(3)
     bands = ((10, "critical"), (40, "at_risk"), (60, "watch"), (75, "healthy"), (90, "expansion"))

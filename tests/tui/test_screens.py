@@ -58,7 +58,7 @@ class TestAlerts:
     async def test_grouping_exposure_and_snooze(self, make: Any, portfolio_db: Any) -> None:
         from sqlmodel import select
 
-        from iqcadence.core.models.alerts import AlertState
+        from iqcadence.core.store.models.alerts import AlertState
 
         app = make()
         async with app.run_test(size=(140, 40)) as pilot:
@@ -93,7 +93,7 @@ class TestAlerts:
     async def test_bulk_dismiss(self, make: Any, portfolio_db: Any) -> None:
         from sqlmodel import select
 
-        from iqcadence.core.models.alerts import AlertState
+        from iqcadence.core.store.models.alerts import AlertState
 
         app = make()
         async with app.run_test(size=(140, 40)) as pilot:
@@ -198,7 +198,7 @@ class TestSettings:
     async def test_weights_must_total_100(self, make: Any, portfolio_db: Any) -> None:
         from textual.widgets import Input
 
-        from iqcadence.core import settings
+        from iqcadence.core.store import settings
 
         app = make()
         async with app.run_test(size=(140, 50)) as pilot:
@@ -226,7 +226,7 @@ class TestSettings:
     async def test_profiles_and_rescore_all(self, make: Any, portfolio_db: Any) -> None:
         from textual.widgets import Input, Select
 
-        from iqcadence.core import settings
+        from iqcadence.core.store import settings
 
         app = make()
         async with app.run_test(size=(140, 50)) as pilot:

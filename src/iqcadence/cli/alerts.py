@@ -60,8 +60,8 @@ def list_command(
 
       iqcadence alerts list --manager Sarah --group-by category
     """
+    from iqcadence.core.accounts.customers import get_customer
     from iqcadence.core.alerts import derive
-    from iqcadence.core.customers import get_customer
 
     cat = derive.check_category(category) if category else None
     sev = derive.check_severity(severity) if severity else None
@@ -279,7 +279,7 @@ def config_set(
       iqcadence config alerts set quiet_after=30 momentum_points=10 tickets_warning=3
     """
     from iqcadence.core.alerts.config import set_alert_config
-    from iqcadence.core.errors import InvalidValue
+    from iqcadence.core.base.errors import InvalidValue
 
     pairs: dict[str, str] = {}
     for item in assignments:

@@ -28,8 +28,8 @@ def audit_command(
       iqcadence audit --customer "Acme Corp" --limit 20
       iqcadence audit --action config --json
     """
-    from iqcadence.core import audit
-    from iqcadence.core.errors import InvalidValue
+    from iqcadence.core.base.errors import InvalidValue
+    from iqcadence.core.store import audit
 
     if limit <= 0:
         raise InvalidValue(f"--limit: must be at least 1, got {limit}.")
@@ -65,7 +65,7 @@ def summarise(details: dict[str, Any]) -> str:
     if "after" in details and isinstance(details.get("after"), dict):
         before = details.get("before")
         if before is None and details.get("key") == "scoring":
-            from iqcadence.core.scoring import ScoringConfig
+            from iqcadence.core.scoring.formula import ScoringConfig
 
             before = ScoringConfig().to_dict()  # the first save replaces the defaults
         moved = _diff(before or {}, details["after"])

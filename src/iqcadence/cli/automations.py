@@ -42,7 +42,7 @@ def run_command(
 
       iqcadence automations run --json
     """
-    from iqcadence.core import rescore
+    from iqcadence.core.accounts import rescore
     from iqcadence.core.alerts import outbox
 
     with common.session_as(ctx) as (session, actor):
@@ -158,8 +158,8 @@ def next_command(
 
       iqcadence next "Acme Corp"
     """
+    from iqcadence.core.accounts.customers import get_customer
     from iqcadence.core.alerts import next_action
-    from iqcadence.core.customers import get_customer
 
     with common.session_as(ctx) as (session, actor):
         found = get_customer(session, actor, customer)

@@ -46,13 +46,13 @@ def backup(
     \b
       iqcadence backup --out ~/iqcadence-2026-11-27.json
     """
-    from iqcadence.core import backup as core
+    from iqcadence.core.io import backup as core
 
     if sqlite is not None and out is not None:
         raise common.fail("give --out or --sqlite, not both.", 2)
     opts = common.options(ctx)
     if sqlite is not None:
-        from iqcadence.core.db import resolve_location
+        from iqcadence.core.store.db import resolve_location
 
         target = core.copy_sqlite_database(resolve_location(opts.db_path), Path(sqlite))
         if as_json:
@@ -100,7 +100,7 @@ def restore(
     \b
       iqcadence restore ~/iqcadence-2026-11-27.json --yes
     """
-    from iqcadence.core import backup as core
+    from iqcadence.core.io import backup as core
 
     with common.session_as(ctx) as (_session, actor):
         actor.require_admin("restore a backup")

@@ -21,8 +21,8 @@ if TYPE_CHECKING:
     from rich.console import Console
     from sqlmodel import Session
 
-    from iqcadence.core.db import Database
-    from iqcadence.core.users import Actor
+    from iqcadence.core.base.actor import Actor
+    from iqcadence.core.store.db import Database
 
 
 @dataclass
@@ -33,8 +33,10 @@ class GlobalOptions:
 
     def database(self) -> Database:
         if self._database is None:
-            from iqcadence.core.db import open_database, resolve_location
+            from iqcadence.core.runtime import wiring
+            from iqcadence.core.store.db import open_database, resolve_location
 
+            wiring.install()
             self._database = open_database(resolve_location(self.db_path), acting_user=self.as_user)
             if self._database.upgraded_from is not None:
                 saved = self._database.backup_path
@@ -63,7 +65,7 @@ def options(ctx: typer.Context) -> GlobalOptions:
 @contextmanager
 def session_as(ctx: typer.Context) -> Iterator[tuple[Session, Actor]]:
     """A session on the database and the acting user (`--as`, IQCADENCE_USER)."""
-    from iqcadence.core.users import resolve_actor
+    from iqcadence.core.store.users import resolve_actor
 
     opts = options(ctx)
     database = opts.database()
@@ -127,7 +129,7 @@ BAND_STYLES = {
 
 
 def band_text(band: str | None) -> str:
-    from iqcadence.core.scoring import BAND_LABELS
+    from iqcadence.core.scoring.formula import BAND_LABELS
 
     if band is None:
         return "[dim]unscored[/]"

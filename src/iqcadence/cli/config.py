@@ -21,8 +21,8 @@ from iqcadence.cli import common
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from iqcadence.core.scoring import ScoringConfig
-    from iqcadence.core.users import Actor
+    from iqcadence.core.base.actor import Actor
+    from iqcadence.core.scoring.formula import ScoringConfig
 
 config_app = typer.Typer(
     help=(
@@ -77,7 +77,7 @@ Pairs = Annotated[list[str], typer.Argument(metavar="KEY=VALUE...", show_default
 
 def parse_pairs(items: list[str], what: str) -> dict[str, str]:
     """`key=value` arguments → dict; a malformed or repeated key is refused."""
-    from iqcadence.core.errors import InvalidValue
+    from iqcadence.core.base.errors import InvalidValue
 
     if not items:
         raise InvalidValue(f"{what}: give at least one KEY=VALUE.")
@@ -94,7 +94,7 @@ def parse_pairs(items: list[str], what: str) -> dict[str, str]:
 
 
 def _whole(what: str, value: str) -> int:
-    from iqcadence.core.errors import InvalidValue
+    from iqcadence.core.base.errors import InvalidValue
 
     try:
         return int(value)
@@ -103,7 +103,7 @@ def _whole(what: str, value: str) -> int:
 
 
 def _number(what: str, value: str) -> float:
-    from iqcadence.core.errors import InvalidValue
+    from iqcadence.core.base.errors import InvalidValue
 
     try:
         number = float(value)
@@ -113,7 +113,7 @@ def _number(what: str, value: str) -> float:
 
 
 def _check_keys(what: str, given: dict[str, Any], allowed: tuple[str, ...] | list[str]) -> None:
-    from iqcadence.core.errors import InvalidValue
+    from iqcadence.core.base.errors import InvalidValue
 
     for key in given:
         if key not in allowed:
@@ -125,7 +125,7 @@ def _change(
 ) -> ScoringConfig:
     """Load the model, let `build(config, session, actor)` return the new one,
     then validate and save it (admins only); a refused model saves nothing."""
-    from iqcadence.core import settings
+    from iqcadence.core.store import settings
 
     with common.session_as(ctx) as (session, actor):
         actor.require_admin("change the scoring configuration")
@@ -151,7 +151,7 @@ def show_command(
       iqcadence config show
       iqcadence config show --json
     """
-    from iqcadence.core import settings
+    from iqcadence.core.store import settings
 
     with common.session_as(ctx) as (session, actor):
         config = settings.load_scoring_config(session, actor.client_id)
@@ -170,7 +170,7 @@ def render_config(data: dict[str, Any]) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from iqcadence.core.scoring import SIGNALS, THRESHOLD_KEYS
+    from iqcadence.core.scoring.formula import SIGNALS, THRESHOLD_KEYS
 
     out = common.console()
     weights = Table(title="Weights", title_justify="left", box=None, pad_edge=False)
@@ -233,7 +233,7 @@ def weights_set(ctx: typer.Context, pairs: Pairs) -> None:
     """
     from dataclasses import replace
 
-    from iqcadence.core.scoring import SIGNALS
+    from iqcadence.core.scoring.formula import SIGNALS
 
     given = parse_pairs(pairs, "weights")
     _check_keys("weights", given, SIGNALS)
@@ -262,7 +262,7 @@ def thresholds_set(ctx: typer.Context, pairs: Pairs) -> None:
     """
     from dataclasses import replace
 
-    from iqcadence.core.scoring import THRESHOLD_KEYS
+    from iqcadence.core.scoring.formula import THRESHOLD_KEYS
 
     given = parse_pairs(pairs, "thresholds")
     _check_keys("thresholds", given, THRESHOLD_KEYS)
@@ -299,8 +299,8 @@ def csat_command(
     """
     from dataclasses import replace
 
-    from iqcadence.core import settings
-    from iqcadence.core.errors import InvalidValue
+    from iqcadence.core.base.errors import InvalidValue
+    from iqcadence.core.store import settings
 
     switch = state.strip().lower()
     if switch not in ("on", "off"):
@@ -348,8 +348,8 @@ def cadence_set(ctx: typer.Context, pairs: Pairs) -> None:
     """
     from dataclasses import replace
 
-    from iqcadence.core.errors import InvalidValue
-    from iqcadence.core.scoring import TIERS
+    from iqcadence.core.base.errors import InvalidValue
+    from iqcadence.core.scoring.formula import TIERS
 
     given = parse_pairs(pairs, "cadence")
     _check_keys("cadence", given, TIERS)
@@ -382,7 +382,7 @@ def windows_set(ctx: typer.Context, pairs: Pairs) -> None:
     """
     from dataclasses import replace
 
-    from iqcadence.core.scoring import DEFAULT_RENEWAL_WINDOWS
+    from iqcadence.core.scoring.formula import DEFAULT_RENEWAL_WINDOWS
 
     given = parse_pairs(pairs, "renewal_windows")
     _check_keys("renewal_windows", given, list(DEFAULT_RENEWAL_WINDOWS))
@@ -447,21 +447,11 @@ def profiles_list(
     \b
       iqcadence config profiles list
     """
-    from sqlalchemy import func
-    from sqlmodel import select
-
-    from iqcadence.core import settings
-    from iqcadence.core.models import Customer
-    from iqcadence.core.scoring import SIGNALS
+    from iqcadence.core.scoring.formula import SIGNALS
+    from iqcadence.core.store import settings
 
     with common.session_as(ctx) as (session, actor):
-        counts = dict(
-            session.exec(
-                select(Customer.scoring_profile, func.count())
-                .where(Customer.client_id == actor.client_id)
-                .group_by(Customer.scoring_profile)
-            ).all()
-        )
+        counts = settings.profile_usage(session, actor.client_id)
         items: list[dict[str, Any]] = [
             {
                 "name": p.name,
@@ -513,9 +503,9 @@ def profiles_set(
     \b
       iqcadence config profiles set enterprise adoption=35 logins=15
     """
-    from iqcadence.core import settings
-    from iqcadence.core.errors import InvalidValue, NotFound
-    from iqcadence.core.scoring import SIGNALS
+    from iqcadence.core.base.errors import InvalidValue, NotFound
+    from iqcadence.core.scoring.formula import SIGNALS
+    from iqcadence.core.store import settings
 
     given = parse_pairs(pairs, f"profile {name!r} weights") if pairs else {}
     _check_keys(f"profile {name!r} weights", given, SIGNALS)
@@ -563,7 +553,7 @@ def profiles_delete(
     \b
       iqcadence config profiles delete enterprise
     """
-    from iqcadence.core import settings
+    from iqcadence.core.store import settings
 
     with common.session_as(ctx) as (session, actor):
         settings.delete_profile(session, actor, name)
@@ -585,8 +575,8 @@ def export_command(
     \b
       iqcadence config export scoring.toml
     """
-    from iqcadence.core import settings
-    from iqcadence.core.errors import RefusedFile
+    from iqcadence.core.base.errors import RefusedFile
+    from iqcadence.core.store import settings
 
     with common.session_as(ctx) as (session, actor):
         document = settings.export_toml(session, actor.client_id)
@@ -615,7 +605,7 @@ def import_command(
     \b
       iqcadence config import scoring.toml
     """
-    from iqcadence.core import settings
+    from iqcadence.core.store import settings
 
     with common.session_as(ctx) as (session, actor):
         settings.import_toml(session, actor, Path(path))
@@ -638,8 +628,8 @@ def history_command(
     \b
       iqcadence config history --limit 10
     """
-    from iqcadence.core import audit
-    from iqcadence.core.errors import InvalidValue
+    from iqcadence.core.base.errors import InvalidValue
+    from iqcadence.core.store import audit
 
     if limit <= 0:
         raise InvalidValue(f"--limit: must be at least 1, got {limit}.")

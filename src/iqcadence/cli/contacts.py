@@ -36,7 +36,7 @@ def add_command(
 
       iqcadence contacts add "Acme Corp" "Ana Ruiz" --role champion --email ana@acme.com
     """
-    from iqcadence.core import contacts
+    from iqcadence.core.accounts import contacts
 
     with common.session_as(ctx) as (session, actor):
         contact = contacts.add_contact(
@@ -65,7 +65,7 @@ def list_command(
 
       iqcadence contacts list "Acme Corp" --json
     """
-    from iqcadence.core import contacts
+    from iqcadence.core.accounts import contacts
 
     with common.session_as(ctx) as (session, actor):
         rows = contacts.contact_rows(session, actor, customer)
@@ -123,7 +123,7 @@ def edit_command(
 
       iqcadence contacts edit "Acme Corp" "Ana Ruiz" --role stakeholder --phone "+1 555 0100"
     """
-    from iqcadence.core import contacts
+    from iqcadence.core.accounts import contacts
 
     changes: dict[str, Any] = {}
     for key, value in (("role", role), ("email", email), ("phone", phone)):
@@ -152,7 +152,7 @@ def remove_command(
 
       iqcadence contacts remove "Acme Corp" "Ana Ruiz"
     """
-    from iqcadence.core import contacts
+    from iqcadence.core.accounts import contacts
 
     with common.session_as(ctx) as (session, actor):
         contacts.remove_contact(session, actor, customer, name)

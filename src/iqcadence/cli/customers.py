@@ -47,8 +47,10 @@ def list_command(
       iqcadence customers list --tier enterprise --sort score --limit 20
       iqcadence customers list --search acme --status all --json
     """
-    from iqcadence.core import clock, queries
-    from iqcadence.core.errors import InvalidValue
+    from iqcadence.core.accounts import history, shape
+    from iqcadence.core.base import clock
+    from iqcadence.core.base.errors import InvalidValue
+    from iqcadence.core.read import customer_pages as queries
 
     if limit is None:
         limit = 0 if as_json else 50
@@ -74,7 +76,7 @@ def list_command(
             limit=limit or None,
             offset=offset,
         )
-        momentum = queries.momentum_for(session, rows)
+        momentum = history.momentum_for(session, rows)
         # People get a count line: a short page already tells the total, a
         # full one needs a count. Scripts (--json) do not pay for it.
         total = offset + len(rows)
@@ -82,7 +84,7 @@ def list_command(
             total = queries.count_customers(session, actor.client_id, chosen)
         today = clock.today()
         items = [
-            queries.customer_to_dict(row, today=today, momentum=momentum.get(int(row["id"])))
+            shape.customer_to_dict(row, today=today, momentum=momentum.get(int(row["id"])))
             for row in rows
         ]
     if as_json:
@@ -205,8 +207,10 @@ def show_command(
 
 
 def customer_detail(ctx: typer.Context, name: str, history_limit: int = 10) -> dict[str, Any]:
-    from iqcadence.core import clock, customers, queries, settings
-    from iqcadence.core.errors import InvalidValue
+    from iqcadence.core.accounts import breakdown, customers, history, shape
+    from iqcadence.core.base import clock
+    from iqcadence.core.base.errors import InvalidValue
+    from iqcadence.core.store import settings
 
     if history_limit < 0:
         raise InvalidValue(f"--history: must be 0 or more, got {history_limit}.")
@@ -214,22 +218,22 @@ def customer_detail(ctx: typer.Context, name: str, history_limit: int = 10) -> d
         customer = customers.get_customer(session, actor, name)
         today = clock.today()
         assert customer.id is not None
-        momentum = queries.momentum_for(
+        momentum = history.momentum_for(
             session, [{"id": customer.id, "score": customer.score}], today
         )
-        data = queries.customer_to_dict(customer, today=today, momentum=momentum[customer.id])
+        data = shape.customer_to_dict(customer, today=today, momentum=momentum[customer.id])
         data["scored_at"] = (
             customer.scored_at.isoformat(timespec="seconds") if customer.scored_at else None
         )
         data["created_at"] = customer.created_at.isoformat(timespec="seconds")
         config = settings.load_scoring_config(session, actor.client_id)
-        data["breakdown"] = queries.breakdown(session, customer, config, today)
-        from iqcadence.core.record import record_extras
+        data["breakdown"] = breakdown.breakdown(session, customer, config, today)
+        from iqcadence.core.read.record import record_extras
 
         data.update(record_extras(session, customer))
         data["history"] = [
-            queries.snapshot_to_dict(s)
-            for s in queries.history(session, customer.id, limit=history_limit)
+            history.snapshot_to_dict(s)
+            for s in history.history(session, customer.id, limit=history_limit)
         ]
     return data
 
@@ -342,9 +346,9 @@ def edit_command(
       iqcadence customers edit "Acme Corp" --set renewal_date=2027-03-01
       iqcadence customers edit "Acme Corp" --set plan=gold --set manager=
     """
-    from iqcadence.core import custom_fields
-    from iqcadence.core.errors import InvalidValue
-    from iqcadence.core.fields import parse_assignment
+    from iqcadence.core.accounts import custom_fields
+    from iqcadence.core.base.errors import InvalidValue
+    from iqcadence.core.scoring.fields import parse_assignment
 
     if not assignments:
         raise InvalidValue("--set: give at least one FIELD=VALUE to change.")
@@ -422,7 +426,7 @@ def _status_command(action: str, verb: str, summary: str, example: str) -> Any:
     ) -> None:
         from rich.markup import escape
 
-        from iqcadence.core import customers
+        from iqcadence.core.accounts import customers
 
         with common.session_as(ctx) as (session, actor):
             customer = customers.set_status(session, actor, name, action)
@@ -485,7 +489,7 @@ def delete_command(
     """
     from rich.markup import escape
 
-    from iqcadence.core import customers
+    from iqcadence.core.accounts import customers
 
     if not yes:
         raise common.fail(

@@ -31,7 +31,7 @@ def path(
     \b
       iqcadence db path
     """
-    from iqcadence.core.db import resolve_location
+    from iqcadence.core.store.db import resolve_location
 
     location = resolve_location(common.options(ctx).db_path)
     exists = location.path.is_file() if location.path is not None else None
@@ -65,8 +65,8 @@ def check(
     \b
       iqcadence db check --json
     """
-    from iqcadence.core.backup import check_database
-    from iqcadence.core.db import resolve_location
+    from iqcadence.core.io.backup import check_database
+    from iqcadence.core.store.db import resolve_location
 
     report = check_database(resolve_location(common.options(ctx).db_path))
     if as_json:
@@ -99,8 +99,8 @@ def upgrade(
     \b
       iqcadence --db team.db db upgrade
     """
-    from iqcadence.core.backup import upgrade_database
-    from iqcadence.core.db import resolve_location
+    from iqcadence.core.io.backup import upgrade_database
+    from iqcadence.core.store.db import resolve_location
 
     opts = common.options(ctx)
     result = upgrade_database(resolve_location(opts.db_path), acting_user=opts.as_user)

@@ -32,7 +32,7 @@ def demo(
 
       iqcadence demo --customers 500 --seed 3 --no-tui
     """
-    from iqcadence.core.demo import build_demo, demo_path
+    from iqcadence.core.demo.portfolio import build_demo, demo_path
 
     opts = common.options(ctx)
     path = demo_path(opts.db_path)
@@ -53,7 +53,7 @@ def _open_app(path: Any, as_user: str | None) -> bool:
         from iqcadence.tui.app import make_app
     except ImportError:
         return False
-    from iqcadence.core.db import open_database, resolve_location
+    from iqcadence.core.store.db import open_database, resolve_location
 
     database = open_database(resolve_location(path), acting_user=as_user)
     try:

@@ -25,7 +25,7 @@ OUT_HELP = "File to write, or - for standard output (the default)."
 
 @contextmanager
 def _output(out: str) -> Iterator[TextIO]:
-    from iqcadence.core.errors import RefusedFile
+    from iqcadence.core.base.errors import RefusedFile
 
     if out == "-":
         yield sys.stdout
@@ -77,7 +77,7 @@ def csv_command(
       iqcadence export csv --out portfolio.csv
       iqcadence export csv --band at_risk --sort mrr --desc > at-risk.csv
     """
-    from iqcadence.core.exports import export_csv
+    from iqcadence.core.io.exports import export_csv
 
     chosen = filters.customer_filter(
         band=band,
@@ -113,7 +113,7 @@ def bulksheet_command(
       iqcadence export bulksheet --out sheet.csv
       iqcadence import csv sheet.csv --dry-run
     """
-    from iqcadence.core.exports import export_bulksheet
+    from iqcadence.core.io.exports import export_bulksheet
 
     with common.session_as(ctx) as (session, actor), _output(out) as handle:
         rows = export_bulksheet(session, actor, handle)

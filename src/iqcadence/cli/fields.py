@@ -38,7 +38,7 @@ def add_command(
       iqcadence fields add plan --type dropdown --options gold,silver
       iqcadence fields add acv_target --type number --label "ACV target"
     """
-    from iqcadence.core import custom_fields
+    from iqcadence.core.accounts import custom_fields
 
     choices = [o for o in (options or "").split(",") if o.strip()]
     with common.session_as(ctx) as (session, actor):
@@ -67,7 +67,7 @@ def list_command(
     \b
       iqcadence fields list --json
     """
-    from iqcadence.core import custom_fields
+    from iqcadence.core.accounts import custom_fields
 
     with common.session_as(ctx) as (session, actor):
         items = [
@@ -108,7 +108,7 @@ def remove_command(
     """
     import sys
 
-    from iqcadence.core import custom_fields
+    from iqcadence.core.accounts import custom_fields
 
     with common.session_as(ctx) as (session, actor):
         actor.require_admin("remove custom fields")
@@ -143,7 +143,7 @@ def set_command(
       iqcadence fields set "Acme Corp" plan gold
       iqcadence fields set "Acme Corp" kickoff 2027-01-15
     """
-    from iqcadence.core import custom_fields, customers
+    from iqcadence.core.accounts import custom_fields, customers
 
     with common.session_as(ctx) as (session, actor):
         target = customers.get_customer(session, actor, customer)

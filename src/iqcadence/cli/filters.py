@@ -46,9 +46,9 @@ def customer_filter(
     where: list[str] | None,
 ) -> Any:
     """A validated `CustomerFilter` (bad values refused before any output)."""
-    from iqcadence.core import queries
-    from iqcadence.core.errors import InvalidValue
-    from iqcadence.core.fields import parse_assignment
+    from iqcadence.core.base.errors import InvalidValue
+    from iqcadence.core.read import customer_pages as queries
+    from iqcadence.core.scoring.fields import parse_assignment
 
     if status not in LIST_STATUSES:
         raise InvalidValue(f"--status: {status!r} is not one of {', '.join(LIST_STATUSES)}.")

@@ -15,8 +15,8 @@ from iqcadence.cli import common
 from iqcadence.cli.import_group import ensure_registered
 
 if TYPE_CHECKING:
-    from iqcadence.core.imports.common import ImportOptions
-    from iqcadence.core.imports.detect import CsvSource
+    from iqcadence.core.io.imports.common import ImportOptions
+    from iqcadence.core.io.imports.detect import CsvSource
 
 SHOWN_PROBLEMS = 200
 SHOWN_CHANGES = 20
@@ -37,8 +37,8 @@ JSON_HELP = "Print the summary as JSON."
 def _opened(
     file: str, encoding: str | None, delimiter: str | None, errors_out: Path | None
 ) -> Iterator[tuple[CsvSource, TextIO | None]]:
-    from iqcadence.core.errors import RefusedFile
-    from iqcadence.core.imports.detect import open_csv
+    from iqcadence.core.base.errors import RefusedFile
+    from iqcadence.core.io.imports.detect import open_csv
 
     source = (
         open_csv(sys.stdin.buffer, name="stdin", encoding=encoding, delimiter=delimiter)
@@ -93,7 +93,7 @@ def _progress(enabled: bool, label: str) -> Iterator[Callable[[int, int | None, 
 
 
 def _options(**kwargs: Any) -> ImportOptions:
-    from iqcadence.core.imports.common import ImportOptions
+    from iqcadence.core.io.imports.common import ImportOptions
 
     return ImportOptions(**kwargs)
 
@@ -134,7 +134,7 @@ def csv_command(
       iqcadence import csv customers.csv --dry-run
       iqcadence import csv crm.csv --map "Holder=manager" --skip-invalid --errors-out bad.csv
     """
-    from iqcadence.core.imports.customers import import_customers
+    from iqcadence.core.io.imports.customers import import_customers
 
     with _opened(file, encoding, delimiter, errors_out) as (source, report):
         options = _options(
@@ -346,7 +346,7 @@ def history_command(
       iqcadence import history signals-2026.csv
       iqcadence import history - --date-format %d/%m/%Y < history.csv
     """
-    from iqcadence.core.imports.history import import_history
+    from iqcadence.core.io.imports.history import import_history
 
     with _opened(file, encoding, delimiter, errors_out) as (source, report):
         options = _options(

@@ -38,7 +38,7 @@ def add_command(
     \b
       iqcadence leads add "Hooli" --website https://hooli.com --industry Software
     """
-    from iqcadence.core import leads
+    from iqcadence.core.accounts import leads
 
     with common.session_as(ctx) as (session, actor):
         lead = leads.add_lead(
@@ -69,7 +69,7 @@ def list_command(
     \b
       iqcadence leads list --status qualified
     """
-    from iqcadence.core import leads
+    from iqcadence.core.accounts import leads
 
     with common.session_as(ctx) as (session, actor):
         data = [
@@ -103,7 +103,7 @@ def edit_command(
       iqcadence leads edit 4 --status qualified
       iqcadence leads edit "Zeta Inc" --status contacted --notes "Met at SaaStr"
     """
-    from iqcadence.core import leads
+    from iqcadence.core.accounts import leads
 
     values: dict[str, Any] = {
         key: value
@@ -141,12 +141,12 @@ def promote_command(
       iqcadence leads promote 4
       iqcadence leads promote "Zeta Inc"
     """
-    from iqcadence.core import leads, queries
+    from iqcadence.core.accounts import leads, shape
 
     with common.session_as(ctx) as (session, actor):
         lead_id = leads.find_lead_id(session, actor, lead_ref)
         customer = leads.promote_lead(session, actor, lead_id)
-        data = queries.customer_to_dict(customer)
+        data = shape.customer_to_dict(customer)
     if as_json:
         common.print_json(data)
         return

@@ -21,7 +21,7 @@ class IQGroup(TyperGroup):
     """Turns core errors into one clear sentence and an exit code."""
 
     def invoke(self, ctx: Any) -> Any:
-        from iqcadence.core.errors import IQError
+        from iqcadence.core.base.errors import IQError
 
         try:
             return super().invoke(ctx)
@@ -29,7 +29,7 @@ class IQGroup(TyperGroup):
             raise common.fail(str(exc), exc.exit_code) from None
         except Exception as exc:
             # core.db is loaded by then whenever a database error can occur
-            db = sys.modules.get("iqcadence.core.db")
+            db = sys.modules.get("iqcadence.core.store.db")
             if db is None or not db.is_busy(exc):
                 raise
             raise common.fail(db.BUSY, 1) from None

@@ -27,7 +27,7 @@ def myday_command(
       iqcadence --as ana@example.com myday
       iqcadence myday --json
     """
-    from iqcadence.core import myday
+    from iqcadence.core.read import my_day as myday
 
     with common.session_as(ctx) as (session, actor):
         data = myday.build(session, actor, everyone=everyone)
@@ -143,7 +143,7 @@ def brief_command(
     \b
       iqcadence brief "Acme Corp"
     """
-    from iqcadence.core import brief
+    from iqcadence.core.read import brief
 
     with common.session_as(ctx) as (session, actor):
         data = brief.build_brief(session, actor, customer)

@@ -38,7 +38,7 @@ def add_command(
       iqcadence opportunities add "Acme Corp" Seats --amount 12000
       iqcadence opportunities add Acme Renewal --amount 9000 --close 2027-02-01
     """
-    from iqcadence.core import opportunities
+    from iqcadence.core.accounts import opportunities
 
     with common.session_as(ctx) as (session, actor):
         opp = opportunities.add_opportunity(
@@ -77,7 +77,7 @@ def list_command(
       iqcadence opportunities list "Acme Corp"
       iqcadence opportunities list --open --json
     """
-    from iqcadence.core import opportunities
+    from iqcadence.core.accounts import opportunities
 
     with common.session_as(ctx) as (session, actor):
         rows = opportunities.list_opportunities(
@@ -108,7 +108,7 @@ def edit_command(
     \b
       iqcadence opportunities edit 3 --stage negotiation --amount 15000
     """
-    from iqcadence.core import opportunities
+    from iqcadence.core.accounts import opportunities
 
     values: dict[str, Any] = {
         key: value
@@ -146,7 +146,7 @@ def close_command(
     \b
       iqcadence opportunities close 3 --won
     """
-    from iqcadence.core import opportunities
+    from iqcadence.core.accounts import opportunities
 
     if won == lost:
         raise common.fail("give exactly one of --won or --lost.", 2)
@@ -157,7 +157,7 @@ def close_command(
 
 
 def _customer(session: Any, customer_id: int) -> Any:
-    from iqcadence.core.models import Customer
+    from iqcadence.core.store.models import Customer
 
     return session.get(Customer, customer_id)
 

@@ -40,7 +40,7 @@ def email_command(
       iqcadence email "Acme Corp" --to "Jane Doe" --subject Renewal --body "Hi"
       iqcadence email Acme --to jane@acme.com --subject Renewal --body "Hi" --send
     """
-    from iqcadence.core import outreach
+    from iqcadence.core.accounts import outreach
 
     text = typer.get_text_stream("stdin").read() if body == "-" else body
     with common.session_as(ctx) as (session, actor):
@@ -87,7 +87,7 @@ def meeting_command(
     """
     import os
 
-    from iqcadence.core import outreach
+    from iqcadence.core.accounts import outreach
 
     if ics is not None:
         # Refuse an unwritable destination before anything is logged or sent.
@@ -162,7 +162,7 @@ def smtp_set_command(
       iqcadence smtp set --host smtp.example.com --port 587 --user me@example.com
         --from me@example.com --starttls
     """
-    from iqcadence.core import mail
+    from iqcadence.core.store import mail
 
     chosen = [name for name, on in (("starttls", starttls), ("ssl", ssl), ("none", no_tls)) if on]
     if len(chosen) > 1:
@@ -206,7 +206,7 @@ def smtp_show_command(
     \b
       iqcadence smtp show --json
     """
-    from iqcadence.core import mail
+    from iqcadence.core.store import mail
 
     with common.session_as(ctx) as (session, actor):
         data = mail.describe(session, actor.client_id)
@@ -234,7 +234,7 @@ def smtp_test_command(
     \b
       iqcadence smtp test me@example.com
     """
-    from iqcadence.core import mail
+    from iqcadence.core.store import mail
 
     with common.session_as(ctx) as (session, actor):
         smtp = mail.require_settings(session, actor.client_id)
@@ -271,7 +271,7 @@ def import_events_command(
     """
     import sys
 
-    from iqcadence.core import imports_events
+    from iqcadence.core.io import events as imports_events
 
     if file == "-" and not format_:
         raise common.fail("reading stdin needs --format csv|jsonl|ics.", 2)

@@ -42,7 +42,7 @@ def set_command(
       iqcadence owners set "Acme Corp" --primary ana@example.com --co bo@acme.io
       iqcadence owners set "Acme Corp" --observer vi@example.com
     """
-    from iqcadence.core import owners
+    from iqcadence.core.accounts import owners
 
     with common.session_as(ctx) as (session, actor):
         result = owners.set_owners(
@@ -68,7 +68,7 @@ def list_command(
     \b
       iqcadence owners list "Acme Corp" --json
     """
-    from iqcadence.core import customers, owners
+    from iqcadence.core.accounts import customers, owners
 
     with common.session_as(ctx) as (session, actor):
         target = customers.get_customer(session, actor, customer)

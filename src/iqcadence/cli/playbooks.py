@@ -33,7 +33,7 @@ def add_command(
 
       iqcadence playbooks add examples/playbooks/renewal-prep.toml
     """
-    from iqcadence.core import playbooks
+    from iqcadence.core.accounts import playbooks
 
     with common.session_as(ctx) as (session, actor):
         book = playbooks.add_playbook_file(session, actor, file, replace=replace)
@@ -58,7 +58,7 @@ def list_command(
 
       iqcadence playbooks list --json
     """
-    from iqcadence.core import playbooks
+    from iqcadence.core.accounts import playbooks
 
     with common.session_as(ctx) as (session, actor):
         rows = playbooks.playbook_rows(session, actor)
@@ -98,7 +98,7 @@ def start_command(
 
       iqcadence playbooks start "Rescue at-risk account" "Acme Corp"
     """
-    from iqcadence.core import playbooks
+    from iqcadence.core.accounts import playbooks
 
     with common.session_as(ctx) as (session, actor):
         run = playbooks.start_playbook(session, actor, name, customer)
@@ -128,7 +128,7 @@ def runs_command(
       iqcadence playbooks runs "Acme Corp"
       iqcadence playbooks runs --status active --json
     """
-    from iqcadence.core import playbooks
+    from iqcadence.core.accounts import playbooks
 
     with common.session_as(ctx) as (session, actor):
         runs = playbooks.list_runs(session, actor, customer, status=status)
@@ -174,7 +174,7 @@ def cancel_command(
 
       iqcadence playbooks cancel 3
     """
-    from iqcadence.core import playbooks
+    from iqcadence.core.accounts import playbooks
 
     with common.session_as(ctx) as (session, actor):
         run = playbooks.cancel_run(session, actor, run_id)
@@ -214,7 +214,7 @@ def disable_command(
 
 
 def _set_enabled(ctx: typer.Context, name: str, enabled: bool) -> None:
-    from iqcadence.core import playbooks
+    from iqcadence.core.accounts import playbooks
 
     with common.session_as(ctx) as (session, actor):
         book = playbooks.set_enabled(session, actor, name, enabled)

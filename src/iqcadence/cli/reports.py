@@ -72,7 +72,7 @@ def _make_command(kind: str, description: str) -> None:
         page_size: str = typer.Option("a4", "--page-size", help="a4 | letter."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on success."),
     ) -> None:
-        from iqcadence.core import reports_service
+        from iqcadence.core.reports import service as reports_service
 
         if fmt not in ("pdf", "csv"):
             raise common.fail(f"--format: {fmt!r} is not one of pdf, csv.", 2)
@@ -128,7 +128,7 @@ def company(
 
       iqcadence reports company "Northwind CS"
     """
-    from iqcadence.core import reports_service
+    from iqcadence.core.reports import service as reports_service
 
     with common.session_as(ctx) as (session, actor):
         if name is not None:
@@ -153,7 +153,7 @@ def export_record(
 
       iqcadence customers export-record "Acme Corp" --out acme.pdf
     """
-    from iqcadence.core import reports_service
+    from iqcadence.core.reports import service as reports_service
 
     with common.session_as(ctx) as (session, actor):
         content = reports_service.record_pdf(session, actor, name, page_size=page_size)
@@ -175,7 +175,7 @@ def qbr(
 
       iqcadence qbr "Acme Corp" --out acme-qbr.pdf
     """
-    from iqcadence.core import reports_service
+    from iqcadence.core.reports import service as reports_service
 
     as_pdf = out is not None and out != "-" and out.lower().endswith(".pdf")
     if out is not None and out != "-" and not as_pdf and not out.lower().endswith(".md"):
@@ -248,7 +248,8 @@ def schedule_add(
 
       iqcadence reports schedule add digest --every weekly@mon-08:00 --email lead@example.com
     """
-    from iqcadence.core import mail, report_schedules
+    from iqcadence.core.reports import schedules as report_schedules
+    from iqcadence.core.store import mail
 
     with common.session_as(ctx) as (session, actor):
         schedule = report_schedules.add_schedule(
@@ -286,7 +287,7 @@ def schedule_list(
 
       iqcadence reports schedule list
     """
-    from iqcadence.core import report_schedules
+    from iqcadence.core.reports import schedules as report_schedules
 
     with common.session_as(ctx) as (session, actor):
         rows = [
@@ -328,7 +329,7 @@ def schedule_remove(
 
       iqcadence reports schedule remove 3
     """
-    from iqcadence.core import report_schedules
+    from iqcadence.core.reports import schedules as report_schedules
 
     with common.session_as(ctx) as (session, actor):
         report_schedules.remove_schedule(session, actor, schedule_id)

@@ -64,7 +64,8 @@ def score(
       iqcadence score "Acme Corp" --logins 22 --adoption 75 --tickets 1 --nps 9 \\
         --days 10 --growth mild --mrr 5000 --tier mid
     """
-    from iqcadence.core import customers, queries, settings
+    from iqcadence.core.accounts import breakdown, customers, shape
+    from iqcadence.core.store import settings
 
     if mrr is not None and arr is not None:
         raise common.fail("give --mrr or --arr, not both (the other is derived).", 2)
@@ -93,8 +94,8 @@ def score(
     with common.session_as(ctx) as (session, actor):
         outcome = customers.apply_changes(session, actor, name, values, cause="score")
         config = settings.load_scoring_config(session, actor.client_id)
-        detail = queries.breakdown(session, outcome.customer, config)
-        data = queries.customer_to_dict(outcome.customer)
+        detail = breakdown.breakdown(session, outcome.customer, config)
+        data = shape.customer_to_dict(outcome.customer)
         data["breakdown"] = detail
         data["created"] = outcome.created
         if outcome.lifecycle_auto:
@@ -182,7 +183,7 @@ def rescore(
       iqcadence config weights set logins=30 adoption=20
       iqcadence rescore
     """
-    from iqcadence.core.rescore import rescore_all
+    from iqcadence.core.accounts.rescore import rescore_all
 
     with common.session_as(ctx) as (session, actor):
         summary = rescore_all(session, actor, include_overrides=include_overrides)
@@ -244,7 +245,7 @@ def explain(
     \b
       iqcadence explain "Acme Corp"
     """
-    from iqcadence.core.explain import explain_customer, explanation_to_dict
+    from iqcadence.core.read.explain import explain_customer, explanation_to_dict
 
     with common.session_as(ctx) as (session, actor):
         data = explanation_to_dict(explain_customer(session, actor, name))

@@ -33,7 +33,7 @@ def add_command(
 
       iqcadence tasks add "Acme Corp" "Send the QBR deck" --due 2026-12-01 --owner jane@example.com
     """
-    from iqcadence.core import tasks
+    from iqcadence.core.accounts import tasks
 
     with common.session_as(ctx) as (session, actor):
         task = tasks.add_task(
@@ -69,7 +69,7 @@ def list_command(
       iqcadence tasks list --mine --due overdue
       iqcadence tasks list --customer "Acme Corp" --status all --json
     """
-    from iqcadence.core import tasks
+    from iqcadence.core.accounts import tasks
 
     with common.session_as(ctx) as (session, actor):
         found = tasks.list_tasks(
@@ -121,7 +121,7 @@ def done_command(
 
       iqcadence tasks done 12 --outcome "Deck sent, QBR booked for 3 Dec"
     """
-    from iqcadence.core import tasks
+    from iqcadence.core.accounts import tasks
 
     with common.session_as(ctx) as (session, actor):
         task = tasks.complete_task(session, actor, task_id, outcome=outcome)
@@ -144,7 +144,7 @@ def reopen_command(
 
       iqcadence tasks reopen 12
     """
-    from iqcadence.core import tasks
+    from iqcadence.core.accounts import tasks
 
     with common.session_as(ctx) as (session, actor):
         task = tasks.reopen_task(session, actor, task_id)

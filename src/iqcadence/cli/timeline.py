@@ -65,8 +65,8 @@ def log_command(
       iqcadence log "Acme Corp" --kind ticket --title "SSO broken" --priority high
         --source zendesk --external-id 4711
     """
-    from iqcadence.core import timeline
-    from iqcadence.core.models import Customer
+    from iqcadence.core.accounts import timeline
+    from iqcadence.core.store.models import Customer
 
     with common.session_as(ctx) as (session, actor):
         result = timeline.log_event(
@@ -138,8 +138,8 @@ def timeline_command(
       iqcadence timeline "Acme Corp" --since 30d --kind email --kind meeting
       iqcadence timeline "Acme Corp" --contact "Ana Ruiz" --json
     """
-    from iqcadence.core import timeline
-    from iqcadence.core.errors import InvalidValue
+    from iqcadence.core.accounts import timeline
+    from iqcadence.core.base.errors import InvalidValue
 
     if limit < 0:
         raise InvalidValue(f"--limit: must be 0 (all) or more, got {limit}.")

@@ -27,7 +27,7 @@ def list_command(
     \b
       iqcadence users list
     """
-    from iqcadence.core import users
+    from iqcadence.core.store import users
 
     with common.session_as(ctx) as (session, _actor):
         items = [
@@ -67,7 +67,7 @@ def add_command(
     \b
       iqcadence users add sam@example.com --role viewer --name "Sam Lee"
     """
-    from iqcadence.core import users
+    from iqcadence.core.store import users
 
     with common.session_as(ctx) as (session, actor):
         user = users.add_user(session, actor, email, role=role, name=name)
@@ -88,7 +88,7 @@ def set_role_command(
     \b
       iqcadence users set-role sam@example.com admin
     """
-    from iqcadence.core import users
+    from iqcadence.core.store import users
 
     with common.session_as(ctx) as (session, actor):
         user = users.set_role(session, actor, email, role)
@@ -108,7 +108,7 @@ def remove_command(
     \b
       iqcadence users remove sam@example.com
     """
-    from iqcadence.core import users
+    from iqcadence.core.store import users
 
     with common.session_as(ctx) as (session, actor):
         users.remove_user(session, actor, email)

@@ -9,9 +9,8 @@ import os
 from collections.abc import Callable, Iterable
 from datetime import date
 from functools import partial
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from sqlmodel import Session
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
@@ -19,9 +18,11 @@ from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widget import Widget
 
-from iqcadence.core import clock
-from iqcadence.core.db import Database
-from iqcadence.core.users import Actor, resolve_actor
+from iqcadence.core.base import clock
+from iqcadence.core.base.actor import Actor
+from iqcadence.core.runtime import wiring
+from iqcadence.core.store.db import Database
+from iqcadence.core.store.users import resolve_actor
 from iqcadence.tui import runner
 from iqcadence.tui.commands import CustomerProvider
 from iqcadence.tui.screens.alerts import AlertsScreen
@@ -32,6 +33,9 @@ from iqcadence.tui.screens.my_day import MyDayScreen
 from iqcadence.tui.screens.score import ScoreScreen
 from iqcadence.tui.screens.settings import SettingsScreen
 from iqcadence.tui.stylesheet import ReusingStylesheet, parses_folder
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 T = TypeVar("T")
 
@@ -275,6 +279,7 @@ def make_app(
     """
     if today is not None:
         os.environ["IQCADENCE_TODAY"] = today.isoformat()
+    wiring.install()
     with database.session() as session:
         actor = resolve_actor(session, as_user)
     return IQCadenceApp(database, actor, today=today, start=start)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from iqcadence.core import views
+from iqcadence.core.read import views
 from iqcadence.tui import runner
 from iqcadence.tui.widgets.common import band_label
 

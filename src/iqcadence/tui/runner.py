@@ -6,13 +6,12 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
-from sqlmodel import Session
+from iqcadence.core.store.db import Database, describe_failure
 
-from iqcadence.core.db import BUSY, Database, is_busy
-from iqcadence.core.errors import IQError
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 T = TypeVar("T")
 
@@ -31,16 +30,7 @@ class Failed(Exception):
 
 def friendly(exc: BaseException) -> str:
     """One sentence for any failure: core errors speak for themselves."""
-    if isinstance(exc, IQError):
-        return str(exc)
-    if is_busy(exc):
-        return BUSY[0].upper() + BUSY[1:]
-    if isinstance(exc, OperationalError):
-        detail = str(exc.orig) if exc.orig is not None else str(exc)
-        return f"The database could not be read or written ({detail})."
-    if isinstance(exc, SQLAlchemyError):
-        return f"The database refused the operation ({exc.__class__.__name__})."
-    return f"Something went wrong: {exc}"
+    return describe_failure(exc)
 
 
 def call(database: Database, fn: Callable[[Session], T]) -> T:

@@ -38,7 +38,7 @@ def textual_installed() -> tuple[str, int]:
 
 
 def parses_folder() -> Path:
-    from iqcadence.core.db import data_dir
+    from iqcadence.core.store.db import data_dir
 
     return data_dir() / "cache"
 

@@ -13,10 +13,10 @@ from typing import Any
 
 from sqlmodel import Session
 
-from iqcadence.core import settings
-from iqcadence.core.errors import InvalidValue
-from iqcadence.core.scoring import DEFAULT_CADENCE, DEFAULT_RENEWAL_WINDOWS, ScoringConfig
-from iqcadence.core.users import Actor
+from iqcadence.core.base.actor import Actor
+from iqcadence.core.base.errors import InvalidValue
+from iqcadence.core.scoring.formula import DEFAULT_CADENCE, DEFAULT_RENEWAL_WINDOWS, ScoringConfig
+from iqcadence.core.store import settings
 
 ALERTS_KEY = "alerts"
 

@@ -21,15 +21,16 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from sqlmodel import Session, col, select
 
-from iqcadence.core import audit, clock, secrets
-from iqcadence.core.errors import Conflict, InvalidValue, IQError, NotFound
-from iqcadence.core.models.alerts import AlertRule, Connection, EventWebhook
-from iqcadence.core.users import Actor
+from iqcadence.core.base import clock
+from iqcadence.core.base.actor import Actor
+from iqcadence.core.base.errors import Conflict, InvalidValue, IQError, NotFound
+from iqcadence.core.store import audit, secrets
+from iqcadence.core.store.models.alerts import AlertRule, Connection, EventWebhook
 
 KINDS: tuple[str, ...] = ("slack", "teams", "email", "webhook")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,47}$")
@@ -340,7 +341,7 @@ def send_to_connection(
     session: Session, connection: Connection, note: Notification, *, timeout: float
 ) -> None:
     if connection.kind == "email":
-        from iqcadence.core import mail
+        from iqcadence.core.store import mail
 
         recipients = parse_addresses(connection.target)
         try:
@@ -359,16 +360,35 @@ def send_to_connection(
     post_json(url, body, key=note.key, timeout=timeout)
 
 
+class KindSender(Protocol):
+    def __call__(
+        self, session: Session, client_id: int, note: Notification, *, timeout: float
+    ) -> None: ...
+
+
+# Outbox rows of kinds that live above alerts (a scheduled report is rendered
+# by `core.reports`): their senders are registered by `runtime.wiring`.
+_KIND_SENDERS: dict[str, KindSender] = {}
+
+
+def register_sender(kind: str, sender: KindSender) -> None:
+    """Deliver outbox rows of `kind` with `sender` (registered once, at start)."""
+    _KIND_SENDERS[kind] = sender
+
+
 def send(
     session: Session, client_id: int, channel: str, kind: str, note: Notification, *, timeout: float
 ) -> None:
     """Send one notification to a channel by name (`webhook:EVENT` for the
-    per-event webhooks)."""
-    if kind == "report":  # a scheduled report (`core.report_schedules`), e-mailed
-        from iqcadence.core.report_schedules import send_report
-
-        send_report(session, client_id, note.key, note.title, note.data, timeout=timeout)
+    per-event webhooks), or by the sender registered for its kind."""
+    if kind in _KIND_SENDERS:
+        _KIND_SENDERS[kind](session, client_id, note, timeout=timeout)
         return
+    if kind == "report":
+        raise RuntimeError(
+            "no sender is registered for scheduled reports: "
+            "iqcadence.core.runtime.wiring.install() was not called."
+        )
     if kind == "event_webhook":
         event = channel.removeprefix("webhook:")
         hook = session.exec(

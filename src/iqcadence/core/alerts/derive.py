@@ -35,9 +35,9 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session
 
-from iqcadence.core import clock
 from iqcadence.core.alerts.config import AlertConfig, load_alert_config
-from iqcadence.core.scoring import BAND_LABELS, effective_days
+from iqcadence.core.base import clock
+from iqcadence.core.scoring.formula import BAND_LABELS, effective_days
 
 CATEGORIES: tuple[str, ...] = (
     "health",
@@ -92,7 +92,7 @@ class Alert:
 
 
 def check_category(category: str) -> str:
-    from iqcadence.core.errors import InvalidValue
+    from iqcadence.core.base.errors import InvalidValue
 
     value = category.strip().lower()
     if value == "quiet_accounts":
@@ -103,7 +103,7 @@ def check_category(category: str) -> str:
 
 
 def check_severity(severity: str) -> str:
-    from iqcadence.core.errors import InvalidValue
+    from iqcadence.core.base.errors import InvalidValue
 
     value = severity.strip().lower()
     if value not in SEVERITIES:
@@ -345,7 +345,7 @@ def sort_key(alert: Alert) -> tuple[int, float, str, int]:
 def _active_rows(
     session: Session, client_id: int, customer_ids: Sequence[int] | None, manager: str | None
 ) -> list[dict[str, Any]]:
-    from iqcadence.core.queries import _typed_row
+    from iqcadence.core.store.rows import typed_row
 
     sql = (
         "SELECT id, name, manager, status, lifecycle, tier, score, band, mrr, tickets, logins, "
@@ -361,7 +361,7 @@ def _active_rows(
     conn = session.connection()
     if customer_ids is None:
         result = conn.execute(text(sql), params).mappings().all()
-        return [_typed_row(dict(r)) for r in result]
+        return [typed_row(dict(r)) for r in result]
     # By id: `+ 0` / `|| ''` keep the planner off the client and status indexes,
     # which it otherwise walks whole for a few hundred ids.
     by_id = sql.replace("client_id = :client_id", "client_id + 0 = :client_id").replace(
@@ -371,7 +371,7 @@ def _active_rows(
         marks = ", ".join(f":c{i}" for i in range(len(chunk)))
         chunk_params = {**params, **{f"c{i}": cid for i, cid in enumerate(chunk)}}
         result = conn.execute(text(f"{by_id} AND id IN ({marks})"), chunk_params).mappings().all()
-        rows.extend(_typed_row(dict(r)) for r in result)
+        rows.extend(typed_row(dict(r)) for r in result)
     return rows
 
 
@@ -386,7 +386,7 @@ def momentum_of(
     """`queries.momentum_for`, in one query when the whole client is wanted."""
     from datetime import timedelta
 
-    from iqcadence.core.queries import MOMENTUM_DAYS, momentum_for
+    from iqcadence.core.accounts.history import MOMENTUM_DAYS, momentum_for
 
     if not whole_client:
         return momentum_for(session, list(rows), today)
@@ -496,7 +496,7 @@ def _chunks(items: list[int], size: int) -> Iterable[list[int]]:
 
 def group_alerts(alerts: Iterable[Alert], by: str) -> dict[str, list[Alert]]:
     """Alerts grouped by `category`, `severity` or `customer`, in display order."""
-    from iqcadence.core.errors import InvalidValue
+    from iqcadence.core.base.errors import InvalidValue
 
     if by not in ("category", "severity", "customer"):
         raise InvalidValue(f"--group-by: {by!r} is not one of category, severity, customer.")

@@ -16,7 +16,7 @@ At scale (a rescore or import of a million customers, a sweep of them all):
 with no enabled rule and no webhook nothing is read; otherwise customers are
 compared `CHUNK` at a time, reading only the columns events compare (whole
 rows only for customers that fire or when a custom rule needs them), a
-customer's old state from the rescore's `rescore_dirty` table only when the
+customer's old state from the publisher's table of changes only when the
 rules never observed it, and its stored facts decoded only when they moved;
 outbox and watch rows are written per chunk in bulk. Memory therefore stays
 flat whatever the number of customers.
@@ -40,12 +40,12 @@ from sqlalchemy import bindparam, insert, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from iqcadence.core import clock
 from iqcadence.core.alerts.connections import name_key
 from iqcadence.core.alerts.events import Event, EventSpec, detect, event_facts
 from iqcadence.core.alerts.rules import covers, in_scope, rule_events, scope_managers
 from iqcadence.core.alerts.webhooks import list_webhooks, webhook_spec
-from iqcadence.core.models.alerts import (
+from iqcadence.core.base import clock
+from iqcadence.core.store.models.alerts import (
     AlertRule,
     AlertState,
     Connection,
@@ -55,8 +55,8 @@ from iqcadence.core.models.alerts import (
 )
 
 if TYPE_CHECKING:
-    from iqcadence.core.conditions import Condition
-    from iqcadence.core.customers import ChangeOutcome
+    from iqcadence.core.accounts.customers import ChangeOutcome
+    from iqcadence.core.scoring.conditions import Condition
 
 _NOT_GIVEN: dict[str, Any] = {}
 _REALTIME_QUEUED = "iqcadence.realtime_queued"
@@ -79,14 +79,24 @@ def on_customers_changed(
     customer_ids: Sequence[int],
     *,
     acting_user: str | None = None,
+    changes_table: str | None = None,
 ) -> int:
     """The bulk change hook (rescore, import): the changed customers are
     compared chunk by chunk, so memory stays flat however many moved. A
     customer the rules never observed is compared with its state before the
-    change from the rescore's `rescore_dirty` table, when there is one."""
+    change from the publisher's table of changes, when it names one."""
     if not customer_ids:
         return 0
-    queued = observe(session, client_id, customer_ids, before_changes=_dirty_before)
+    before_changes = None
+    if changes_table is not None:
+        table = changes_table
+
+        def before_changes(
+            session: Session, customer_ids: Sequence[int]
+        ) -> dict[int, dict[str, Any]]:
+            return _before_from_table(session, table, customer_ids)
+
+    queued = observe(session, client_id, customer_ids, before_changes=before_changes)
     _send_soon(session, client_id, acting_user)
     return queued
 
@@ -98,16 +108,13 @@ def _send_soon(session: Session, client_id: int, acting_user: str | None) -> Non
         send_after_commit(session, client_id, acting_user)
 
 
-def _dirty_before(session: Session, customer_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+def _before_from_table(
+    session: Session, table: str, customer_ids: Sequence[int]
+) -> dict[int, dict[str, Any]]:
     """Old score, band and lifecycle of these customers from a set-based
-    rescore's `rescore_dirty` table (present while the bulk hook runs)."""
-    from iqcadence.core.rescore import DIRTY_TABLE
-    from iqcadence.core.timeline import has_dirty_table
-
-    if not has_dirty_table(session):
-        return {}
+    change's table of changes (present while the bulk hook runs)."""
     conn = session.connection()
-    sql = f"SELECT id, old_score, old_band, old_lifecycle FROM {DIRTY_TABLE} WHERE 1 = 1"
+    sql = f"SELECT id, old_score, old_band, old_lifecycle FROM {table} WHERE 1 = 1"
     return {
         int(cid): {"score": score, "band": band, "lifecycle": lifecycle}
         for cid, score, band, lifecycle in _select_ids(conn, sql, "id", customer_ids, {})
@@ -366,15 +373,15 @@ def _write_watches(
 
 
 def _parse_groups(rule: AlertRule) -> list[Condition]:
-    from iqcadence.core.conditions import parse_condition
+    from iqcadence.core.scoring.conditions import parse_condition
 
     return [parse_condition(c) for c in rule.conditions]
 
 
 def _custom_facts(session: Session, client_id: int, rows: list[dict[str, Any]], today: date) -> Any:
-    from iqcadence.core import settings
-    from iqcadence.core.conditions import customer_facts
-    from iqcadence.core.queries import momentum_for
+    from iqcadence.core.accounts.history import momentum_for
+    from iqcadence.core.scoring.conditions import customer_facts
+    from iqcadence.core.store import settings
 
     config = settings.load_scoring_config(session, client_id)
     momentum = momentum_for(session, rows, today)
@@ -418,7 +425,7 @@ def _row_chunks(
     """The active customers (all of the client when `customer_ids` is None),
     CHUNK at a time in id order; whole typed rows when `full`, else only
     `_EVENT_COLUMNS`."""
-    from iqcadence.core.queries import _typed_row
+    from iqcadence.core.store.rows import typed_row
 
     conn = session.connection()
     columns = "*" if full else ", ".join(_EVENT_COLUMNS)
@@ -426,7 +433,7 @@ def _row_chunks(
 
     def shaped(result: Any) -> list[dict[str, Any]]:
         if full:
-            return [_typed_row(dict(r)) for r in result.mappings().all()]
+            return [typed_row(dict(r)) for r in result.mappings().all()]
         return [dict(zip(_EVENT_COLUMNS, r, strict=True)) for r in result.all()]
 
     if customer_ids is None:
@@ -488,7 +495,7 @@ def _full_rows(
     session: Session, client_id: int, rows: list[dict[str, Any]], wanted: set[int]
 ) -> dict[int, dict[str, Any]]:
     """Whole typed rows of the `wanted` customers (for their notifications)."""
-    from iqcadence.core.queries import _typed_row
+    from iqcadence.core.store.rows import typed_row
 
     if rows and "status" in rows[0]:  # already whole rows
         return {int(r["id"]): r for r in rows if int(r["id"]) in wanted}
@@ -499,7 +506,7 @@ def _full_rows(
         params["client_id"] = client_id
         for r in conn.execute(text(f"{sql} AND {condition}"), params).mappings():
             if keep is None or r["id"] in keep:
-                out[int(r["id"])] = _typed_row(dict(r))
+                out[int(r["id"])] = typed_row(dict(r))
     return out
 
 
@@ -556,7 +563,7 @@ def notification_payload(
 ) -> dict[str, Any]:
     """The stored payload: a title, plain lines (Slack/Teams/email) and the
     data the generic webhook receives."""
-    from iqcadence.core.queries import customer_to_dict
+    from iqcadence.core.accounts.shape import customer_to_dict
 
     customer = customer_to_dict(dict(row), today=today)
     label = (

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from iqcadence.core.errors import InvalidValue
-from iqcadence.core.scoring import BAND_LABELS, effective_days
+from iqcadence.core.base.errors import InvalidValue
+from iqcadence.core.scoring.formula import BAND_LABELS, effective_days
 
 # event -> (parameter name, default) ; None when the event takes no parameter
 EVENT_TYPES: dict[str, tuple[str, float] | None] = {

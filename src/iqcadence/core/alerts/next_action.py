@@ -37,10 +37,10 @@ from typing import Any
 from sqlalchemy import inspect, text
 from sqlmodel import Session
 
-from iqcadence.core import clock
 from iqcadence.core.alerts.derive import Alert, derive_alerts
-from iqcadence.core.models import Customer
-from iqcadence.core.scoring import effective_days
+from iqcadence.core.base import clock
+from iqcadence.core.scoring.formula import effective_days
+from iqcadence.core.store.models import Customer
 
 RULES: tuple[str, ...] = (
     "renewal_rescue",

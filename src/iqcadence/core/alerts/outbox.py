@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,13 +30,14 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from iqcadence.core import audit, clock
 from iqcadence.core.alerts.config import AlertConfig, load_alert_config
 from iqcadence.core.alerts.connections import DeliveryFailed, Notification, name_key, send
 from iqcadence.core.alerts.rules import last_due
-from iqcadence.core.errors import Conflict, InvalidValue, IQError, NotFound
-from iqcadence.core.models.alerts import AlertRule, OutboxEntry
-from iqcadence.core.users import Actor
+from iqcadence.core.base import clock
+from iqcadence.core.base.actor import Actor
+from iqcadence.core.base.errors import Conflict, InvalidValue, IQError, NotFound
+from iqcadence.core.store import audit
+from iqcadence.core.store.models.alerts import AlertRule, OutboxEntry
 
 STATUSES: tuple[str, ...] = ("held", "digested", "pending", "sent", "failed", "dead")
 SENDABLE: tuple[str, ...] = ("pending", "failed")
@@ -319,17 +321,31 @@ def run(
         session.rollback()
         return report
     report.queued = _sweep_with_retry(session, client_id)
-    report.queued += _queue_reports(session, client_id, now)
+    report.queued += _queue_scheduled(session, client_id, now)
     report.digests = assemble_digests(session, client_id, now=now)
     return deliver(session, client_id, worker=worker, config=config, report=report)
 
 
-def _queue_reports(session: Session, client_id: int, now: datetime) -> int:
-    """Scheduled reports whose period has come (`core.report_schedules`)."""
-    from iqcadence.core import report_schedules
+DueProducer = Callable[[Session, int, datetime], int]
+# What else queues outbox rows on each run (scheduled reports, from
+# `core.reports.schedules`): registered by `runtime.wiring`, since those
+# capabilities sit above alerts.
+_DUE_PRODUCERS: list[DueProducer] = []
 
-    session.rollback()
-    return int(report_schedules.queue_due(session, client_id, now=now))
+
+def register_due_producer(producer: DueProducer) -> None:
+    """Call `producer(session, client_id, now)` on every run; it returns how many
+    rows it queued (registered once, at start)."""
+    if producer not in _DUE_PRODUCERS:
+        _DUE_PRODUCERS.append(producer)
+
+
+def _queue_scheduled(session: Session, client_id: int, now: datetime) -> int:
+    queued = 0
+    for producer in _DUE_PRODUCERS:
+        session.rollback()
+        queued += int(producer(session, client_id, now))
+    return queued
 
 
 def _sweep_with_retry(session: Session, client_id: int, attempts: int = 5) -> int:

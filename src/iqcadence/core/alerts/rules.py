@@ -17,12 +17,13 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from iqcadence.core import audit, clock
 from iqcadence.core.alerts.connections import get_connection, name_key
 from iqcadence.core.alerts.events import EventSpec, parse_event
-from iqcadence.core.errors import Conflict, InvalidValue, NotFound
-from iqcadence.core.models.alerts import AlertRule
-from iqcadence.core.users import Actor
+from iqcadence.core.base import clock
+from iqcadence.core.base.actor import Actor
+from iqcadence.core.base.errors import Conflict, InvalidValue, NotFound
+from iqcadence.core.store import audit
+from iqcadence.core.store.models.alerts import AlertRule
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAILY = re.compile(r"^daily@(\d{1,2}):(\d{2})$")
@@ -109,7 +110,7 @@ def _check_channels(session: Session, client_id: int, channels: Sequence[str]) -
 
 
 def _check_conditions(conditions: Sequence[str]) -> list[str]:
-    from iqcadence.core.conditions import parse_condition
+    from iqcadence.core.scoring.conditions import parse_condition
 
     if not conditions:
         raise InvalidValue("--when: give a condition.")
@@ -283,7 +284,7 @@ def remove_rule(session: Session, actor: Actor, name: str) -> None:
     and ones held for its digest are marked dead."""
     from sqlalchemy import update
 
-    from iqcadence.core.models.alerts import OutboxEntry
+    from iqcadence.core.store.models.alerts import OutboxEntry
 
     actor.require_write("manage rules")
     rule = get_rule(session, actor.client_id, name)

@@ -17,14 +17,15 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from iqcadence.core import audit, clock
+from iqcadence.core.accounts.customers import get_customer
 from iqcadence.core.alerts.derive import check_category, derive_alerts
-from iqcadence.core.customers import get_customer
-from iqcadence.core.errors import Conflict, InvalidValue
-from iqcadence.core.fields import parse_date
-from iqcadence.core.models import Customer
-from iqcadence.core.models.alerts import AlertState
-from iqcadence.core.users import Actor
+from iqcadence.core.base import clock
+from iqcadence.core.base.actor import Actor
+from iqcadence.core.base.errors import Conflict, InvalidValue
+from iqcadence.core.scoring.fields import parse_date
+from iqcadence.core.store import audit
+from iqcadence.core.store.models import Customer
+from iqcadence.core.store.models.alerts import AlertState
 
 SNOOZE_PERIODS: dict[str, int] = {"1d": 1, "7d": 7, "30d": 30}
 

@@ -13,12 +13,12 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from iqcadence.core import audit, secrets
 from iqcadence.core.alerts.connections import check_url, keyring_name_for, mask_url
 from iqcadence.core.alerts.events import EventSpec, parse_event
-from iqcadence.core.errors import IQError, NotFound
-from iqcadence.core.models.alerts import EventWebhook
-from iqcadence.core.users import Actor
+from iqcadence.core.base.actor import Actor
+from iqcadence.core.base.errors import IQError, NotFound
+from iqcadence.core.store import audit, secrets
+from iqcadence.core.store.models.alerts import EventWebhook
 
 
 def list_webhooks(session: Session, client_id: int) -> list[EventWebhook]:

@@ -27,7 +27,7 @@ from iqcadence.core.reports.fmt import (
 )
 from iqcadence.core.reports.model import Bars, Donut, Report, Section, Table, Text
 from iqcadence.core.reports.pdf import BAND_COLOURS
-from iqcadence.core.scoring import BANDS, LIFECYCLES, TIERS
+from iqcadence.core.scoring.formula import BANDS, LIFECYCLES, TIERS
 
 # --- portfolio -------------------------------------------------------------
 

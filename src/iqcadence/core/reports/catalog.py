@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from iqcadence.core import clock
-from iqcadence.core.errors import InvalidValue
+from iqcadence.core.base import clock
+from iqcadence.core.base.errors import InvalidValue
 from iqcadence.core.reports.book import csm_report, portfolio_report, segments_report
 from iqcadence.core.reports.data import ReportScope
 from iqcadence.core.reports.digest import digest_report

@@ -16,10 +16,11 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session
 
-from iqcadence.core import clock, settings
-from iqcadence.core.errors import InvalidValue
-from iqcadence.core.queries import scores_as_of, snapshots_before
-from iqcadence.core.scoring import BANDS, TIERS, ScoringConfig, band_for, effective_days
+from iqcadence.core.accounts.history import scores_as_of, snapshots_before
+from iqcadence.core.base import clock
+from iqcadence.core.base.errors import InvalidValue
+from iqcadence.core.scoring.formula import BANDS, TIERS, ScoringConfig, band_for, effective_days
+from iqcadence.core.store import settings
 
 RISK_BANDS = ("critical", "at_risk")
 

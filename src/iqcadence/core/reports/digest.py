@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import inspect, text
 from sqlmodel import Session
 
-from iqcadence.core import clock
-from iqcadence.core.queries import snapshots_before
+from iqcadence.core.accounts.history import snapshots_before
+from iqcadence.core.base import clock
 from iqcadence.core.reports.data import (
     RISK_BANDS,
     Account,

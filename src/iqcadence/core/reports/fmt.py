@@ -5,7 +5,7 @@ from __future__ import annotations
 from iqcadence.core.reports.data import (
     Account,
 )
-from iqcadence.core.scoring import BAND_LABELS
+from iqcadence.core.scoring.formula import BAND_LABELS
 
 TIER_LABELS = {"smb": "SMB", "mid": "Mid-Market", "enterprise": "Enterprise"}
 

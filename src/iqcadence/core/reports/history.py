@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session
 
-from iqcadence.core import clock
-from iqcadence.core.customers import find_customer
-from iqcadence.core.errors import InvalidValue, NotFound
-from iqcadence.core.models import Customer
-from iqcadence.core.queries import breakdown, snapshots_before
+from iqcadence.core.accounts.breakdown import breakdown
+from iqcadence.core.accounts.customers import find_customer
+from iqcadence.core.accounts.history import snapshots_before
+from iqcadence.core.base import clock
+from iqcadence.core.base.errors import InvalidValue, NotFound
 from iqcadence.core.reports.data import (
     Account,
     Portfolio,
@@ -30,6 +30,7 @@ from iqcadence.core.reports.fmt import (
 )
 from iqcadence.core.reports.model import Lines, Report, Section, Table, Text
 from iqcadence.core.reports.risk import churn_estimate
+from iqcadence.core.store.models import Customer
 
 # --- trend -----------------------------------------------------------------
 

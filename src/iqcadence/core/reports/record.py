@@ -13,16 +13,18 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session
 
-from iqcadence.core import clock, contacts, queries, settings, timeline
-from iqcadence.core.customers import get_customer
-from iqcadence.core.models import Customer
-from iqcadence.core.record import record_extras
+from iqcadence.core.accounts import breakdown, contacts, timeline
+from iqcadence.core.accounts.customers import get_customer
+from iqcadence.core.base import clock
+from iqcadence.core.base.actor import Actor
+from iqcadence.core.read.record import record_extras
 from iqcadence.core.reports.data import ReportScope, daily_scores, load_portfolio
 from iqcadence.core.reports.fmt import TIER_LABELS, band_label, money, signed
 from iqcadence.core.reports.fmt import score_text as fmt_score
 from iqcadence.core.reports.model import Lines, Report, Section, Table, Text
 from iqcadence.core.reports.risk import churn_estimate
-from iqcadence.core.users import Actor
+from iqcadence.core.store import settings
+from iqcadence.core.store.models import Customer
 
 QUARTER_DAYS = 90
 
@@ -133,7 +135,7 @@ def record_report(session: Session, actor: Actor, name: str) -> Report:
             ],
         )
     )
-    detail = queries.breakdown(session, customer, config, today)
+    detail = breakdown.breakdown(session, customer, config, today)
     report.sections.append(
         Section(
             "Score breakdown",

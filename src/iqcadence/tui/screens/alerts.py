@@ -16,7 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import get_current_worker
 
-from iqcadence.core import views
+from iqcadence.core.read import views
 from iqcadence.tui import runner
 from iqcadence.tui.modals.choice import ChoiceModal
 from iqcadence.tui.modals.confirm import ConfirmModal

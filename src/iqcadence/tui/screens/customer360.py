@@ -13,9 +13,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Sparkline, Static
 
-from iqcadence.core import customers, views
-from iqcadence.core.fields import FIELDS
-from iqcadence.core.scoring import GROWTH_VALUES, LIFECYCLES, SENTIMENTS, TIERS
+from iqcadence.core.accounts import customers
+from iqcadence.core.read import views
+from iqcadence.core.scoring.fields import FIELDS
+from iqcadence.core.scoring.formula import GROWTH_VALUES, LIFECYCLES, SENTIMENTS, TIERS
 from iqcadence.tui.modals.confirm import ConfirmModal, TypedConfirmModal
 from iqcadence.tui.modals.text import TextModal
 from iqcadence.tui.screens import record_actions
@@ -343,7 +344,7 @@ class Customer360Screen(BaseScreen):
                     session, app.actor, current_name, {name: value}, create=False, cause="edit"
                 )
             else:
-                from iqcadence.core import custom_fields
+                from iqcadence.core.accounts import custom_fields
 
                 fresh = views.customer_by_id(session, app.actor, int(customer.id or 0))
                 custom_fields.set_custom_values(session, app.actor, fresh, {name: value})
@@ -381,7 +382,7 @@ class Customer360Screen(BaseScreen):
         name = record.customer.name
 
         def fetch(session: Any) -> str:
-            from iqcadence.core.explain import explain_customer
+            from iqcadence.core.read.explain import explain_customer
 
             return record_actions.explanation_text(
                 explain_customer(session, app.actor, name, today=app.today)

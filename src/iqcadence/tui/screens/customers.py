@@ -19,9 +19,9 @@ from textual.timer import Timer
 from textual.widget import MountError
 from textual.widgets import DataTable, Footer, Header, Input, Static, Tab, Tabs
 
-from iqcadence.core import views
-from iqcadence.core.queries import CustomerFilter
-from iqcadence.core.scoring import LIFECYCLES, TIERS
+from iqcadence.core.read import views
+from iqcadence.core.read.customer_pages import CustomerFilter
+from iqcadence.core.scoring.formula import LIFECYCLES, TIERS
 from iqcadence.tui import runner
 from iqcadence.tui.modals.choice import ChoiceModal
 from iqcadence.tui.modals.confirm import ConfirmModal

@@ -17,7 +17,7 @@ from textual.widget import MountError
 from textual.widgets import Footer, Header, Label, OptionList
 from textual.widgets.option_list import Option
 
-from iqcadence.core import views
+from iqcadence.core.read import views
 from iqcadence.tui.screens.base import BaseScreen
 from iqcadence.tui.widgets.common import BAND_STYLES, KpiStrip
 

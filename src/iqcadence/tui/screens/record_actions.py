@@ -7,8 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from iqcadence.core.explain import Explanation
-from iqcadence.core.models.customer360 import EVENT_KINDS
+from iqcadence.core.read.explain import Explanation
+from iqcadence.core.store.models.customer360 import EVENT_KINDS
 from iqcadence.tui.modals.choice import ChoiceModal
 from iqcadence.tui.modals.form import FormField, FormModal
 from iqcadence.tui.modals.text import TextModal
@@ -98,7 +98,7 @@ def log_entry(screen: Customer360Screen, kind: str) -> None:
             return
 
         def write(session: Any) -> Any:
-            from iqcadence.core import outreach, timeline
+            from iqcadence.core.accounts import outreach, timeline
 
             if kind == "note":
                 return timeline.log_event(
@@ -160,7 +160,7 @@ def new_task(screen: Customer360Screen) -> None:
             return
 
         def write(session: Any) -> Any:
-            from iqcadence.core import tasks
+            from iqcadence.core.accounts import tasks
 
             return tasks.add_task(
                 session,
@@ -185,7 +185,7 @@ def start_playbook(screen: Customer360Screen) -> None:
     app = screen.iq
 
     def listed(session: Any) -> list[tuple[str, str]]:
-        from iqcadence.core import playbooks
+        from iqcadence.core.accounts import playbooks
 
         return [
             (p.name, f"{p.name}" + ("" if p.enabled else " (disabled)"))
@@ -204,7 +204,7 @@ def start_playbook(screen: Customer360Screen) -> None:
                 return
 
             def write(session: Any) -> Any:
-                from iqcadence.core import playbooks
+                from iqcadence.core.accounts import playbooks
 
                 return playbooks.start_playbook(session, app.actor, playbook, name)
 
@@ -223,7 +223,7 @@ def brief(screen: Customer360Screen) -> None:
     app = screen.iq
 
     def build(session: Any) -> str:
-        from iqcadence.core.brief import build_brief
+        from iqcadence.core.read.brief import build_brief
 
         return str(build_brief(session, app.actor, name, today=app.today)["text"])
 
@@ -236,7 +236,7 @@ def export_pdf(screen: Customer360Screen) -> None:
     if name is None:
         return
     app = screen.iq
-    from iqcadence.core.db import data_dir
+    from iqcadence.core.store.db import data_dir
 
     slug = "".join(ch if ch.isalnum() else "-" for ch in name.lower()).strip("-") or "record"
     default = str(data_dir() / "exports" / f"{slug}-record.pdf")
@@ -247,7 +247,7 @@ def export_pdf(screen: Customer360Screen) -> None:
         target = Path(values["path"]).expanduser()
 
         def write(session: Any) -> str:
-            from iqcadence.core import reports_service
+            from iqcadence.core.reports import service as reports_service
 
             content = reports_service.record_pdf(session, app.actor, name)
             target.parent.mkdir(parents=True, exist_ok=True)

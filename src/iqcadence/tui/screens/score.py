@@ -13,10 +13,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 
-from iqcadence.core import customers, settings
-from iqcadence.core.errors import IQError
-from iqcadence.core.fields import FIELDS, parse_field
-from iqcadence.core.scoring import (
+from iqcadence.core.accounts import customers
+from iqcadence.core.base.errors import IQError
+from iqcadence.core.scoring.fields import FIELDS, parse_field
+from iqcadence.core.scoring.formula import (
     GROWTH_VALUES,
     LIFECYCLES,
     SENTIMENTS,
@@ -25,6 +25,7 @@ from iqcadence.core.scoring import (
     ScoringConfig,
     compute_score,
 )
+from iqcadence.core.store import settings
 from iqcadence.tui.screens.base import BaseScreen
 from iqcadence.tui.widgets.common import BAND_STYLES, band_label
 

@@ -24,9 +24,9 @@ from textual.widgets import (
     Switch,
 )
 
-from iqcadence.core import settings
-from iqcadence.core.errors import InvalidValue
-from iqcadence.core.scoring import SIGNALS, THRESHOLD_KEYS, TIERS, ScoringConfig
+from iqcadence.core.base.errors import InvalidValue
+from iqcadence.core.scoring.formula import SIGNALS, THRESHOLD_KEYS, TIERS, ScoringConfig
+from iqcadence.core.store import settings
 from iqcadence.tui.modals.confirm import ConfirmModal
 from iqcadence.tui.modals.form import FormField, FormModal
 from iqcadence.tui.screens.base import BaseScreen
@@ -254,7 +254,7 @@ class SettingsScreen(BaseScreen):
             bar.update(total=None, progress=0)
 
             def rescore(session: Any) -> Any:
-                from iqcadence.core.rescore import rescore_all
+                from iqcadence.core.accounts.rescore import rescore_all
 
                 return rescore_all(session, app.actor)
 

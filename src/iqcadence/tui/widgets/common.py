@@ -13,8 +13,8 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Static
 from textual.widgets.data_table import RowKey
 
-from iqcadence.core.scoring import BAND_LABELS, BANDS
-from iqcadence.core.views import Kpis
+from iqcadence.core.read.views import Kpis
+from iqcadence.core.scoring.formula import BAND_LABELS, BANDS
 
 BAND_STYLES: dict[str, str] = {
     "critical": "bold red",

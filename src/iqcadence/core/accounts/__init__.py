@@ -1,0 +1,2 @@
+"""Writing to accounts: customers and everything kept on them, scoring one or many, and
+the change events."""

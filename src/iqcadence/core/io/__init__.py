@@ -1,0 +1,1 @@
+"""Data in and out: CSV imports, event imports, exports, backup and restore."""

@@ -1,0 +1,1 @@
+"""Wiring: subscribes change handlers and registers senders; the automations run."""

@@ -1,0 +1,77 @@
+"""Wiring: who hears about changes, and who delivers what the lower layers
+cannot render. Every entry point (CLI, app, API, tests) calls `install()`
+once before it changes anything; it is idempotent and cheap.
+
+Order of the change handlers is part of the behaviour: the timeline records
+a health change first, playbooks then see the customer as changed, and the
+alert rules come last, so a notification can mention what the playbooks
+started.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlmodel import Session
+
+from iqcadence.core.accounts import changes, playbook_triggers, timeline
+from iqcadence.core.alerts import connections, outbox
+from iqcadence.core.alerts import engine as alert_engine
+from iqcadence.core.base.actor import Actor
+from iqcadence.core.reports import schedules
+
+if TYPE_CHECKING:
+    from iqcadence.core.accounts.changes import BulkChange
+    from iqcadence.core.accounts.customers import ChangeOutcome
+    from iqcadence.core.alerts.connections import Notification
+
+
+def _timeline_one(session: Session, actor: Actor, outcome: ChangeOutcome, cause: str) -> None:
+    timeline.on_customer_changed(session, actor, outcome, cause=cause)
+
+
+def _timeline_bulk(session: Session, actor: Actor, change: BulkChange) -> None:
+    timeline.record_bulk_health_changes(session, actor, change)
+
+
+def _playbooks_one(session: Session, actor: Actor, outcome: ChangeOutcome, cause: str) -> None:
+    playbook_triggers.on_customer_changed(session, actor, outcome, cause=cause)
+
+
+def _playbooks_bulk(session: Session, actor: Actor, change: BulkChange) -> None:
+    playbook_triggers.on_customers_changed_in_bulk(session, actor, change)
+
+
+def _alerts_one(session: Session, actor: Actor, outcome: ChangeOutcome, cause: str) -> None:
+    del cause
+    alert_engine.on_customer_changed(session, actor.client_id, outcome, acting_user=actor.email)
+
+
+def _alerts_bulk(session: Session, actor: Actor, change: BulkChange) -> None:
+    alert_engine.on_customers_changed(
+        session,
+        actor.client_id,
+        change.customer_ids,
+        acting_user=actor.email,
+        changes_table=change.changes_table,
+    )
+
+
+def _send_report(session: Session, client_id: int, note: Notification, *, timeout: float) -> None:
+    data: dict[str, Any] = note.data
+    schedules.send_report(session, client_id, note.key, note.title, data, timeout=timeout)
+
+
+def _queue_reports(session: Session, client_id: int, now: datetime) -> int:
+    return schedules.queue_due(session, client_id, now=now)
+
+
+def install() -> None:
+    """Subscribe the change handlers and register the senders (idempotent)."""
+    changes.subscribe("timeline", one=_timeline_one, bulk=_timeline_bulk)
+    changes.subscribe("playbooks", one=_playbooks_one, bulk=_playbooks_bulk)
+    changes.subscribe("alerts", one=_alerts_one, bulk=_alerts_bulk)
+    connections.register_sender("report", _send_report)
+    outbox.register_due_producer(_queue_reports)
+    changes.mark_installed()

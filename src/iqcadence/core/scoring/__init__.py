@@ -1,0 +1,2 @@
+"""The health score as pure functions: the formula, the standard fields and the
+condition language. No session."""

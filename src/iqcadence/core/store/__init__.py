@@ -1,0 +1,2 @@
+"""Storage: tables, migrations, opening the database, dialect differences, settings,
+audit, secrets and mail."""

@@ -1,0 +1,339 @@
+"""Where the database lives, and opening it: engine, upgrade, first-run seed.
+
+Nothing here runs at import time. The location is resolved in this order:
+`--db PATH` > `IQCADENCE_DB` > `IQCADENCE_DATABASE_URL` (any SQLAlchemy URL) >
+`platformdirs.user_data_dir("iqcadence")/iqcadence.db`.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+from sqlalchemy import create_engine, inspect
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
+from sqlalchemy.pool import StaticPool
+from sqlmodel import Session, select
+
+from iqcadence.core.base import clock
+from iqcadence.core.base.errors import IQError, StorageError
+from iqcadence.core.store import dialect, migrations
+
+APP_NAME = "iqcadence"
+
+
+@dataclass(frozen=True)
+class DatabaseLocation:
+    url: str
+    path: Path | None  # the file, for SQLite databases on disk
+    source: str  # which setting chose it
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.startswith("sqlite")
+
+    def describe(self) -> str:
+        return str(self.path) if self.path is not None else _mask_url(self.url)
+
+
+def data_dir() -> Path:
+    """The per-user data directory (demo files and backups live here too)."""
+    override = os.environ.get("IQCADENCE_DATA_DIR")
+    return Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME))
+
+
+def resolve_location(db_path: str | os.PathLike[str] | None = None) -> DatabaseLocation:
+    if db_path:
+        return _location(str(db_path), "--db")
+    env_path = os.environ.get("IQCADENCE_DB", "").strip()
+    if env_path:
+        return _location(env_path, "IQCADENCE_DB")
+    env_url = os.environ.get("IQCADENCE_DATABASE_URL", "").strip()
+    if env_url:
+        return _url_location(env_url, "IQCADENCE_DATABASE_URL")
+    return _file_location(data_dir() / f"{APP_NAME}.db", "default")
+
+
+def _location(given: str, source: str) -> DatabaseLocation:
+    """A path, or a URL given where a path is expected (`--db postgresql://...`)
+    rather than a SQLite file named like one."""
+    if "://" in given:
+        return _url_location(given, source)
+    return _file_location(Path(given), source)
+
+
+def _url_location(url: str, source: str) -> DatabaseLocation:
+    path = None
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        path = Path(url.removeprefix("sqlite:///"))
+    return DatabaseLocation(url=url, path=path, source=source)
+
+
+def _file_location(path: Path, source: str) -> DatabaseLocation:
+    path = path.expanduser()
+    return DatabaseLocation(url=f"sqlite:///{path}", path=path, source=source)
+
+
+def _mask_url(url: str) -> str:
+    """Hide a password in a database URL."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        if ":" not in creds:  # no password to hide
+            return url
+        user = creds.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}"
+    return url
+
+
+def create_db_engine(location: DatabaseLocation) -> Engine:
+    if location.is_sqlite:
+        if location.path is not None:
+            location.path.parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(location.url, connect_args={"check_same_thread": False})
+        else:
+            engine = create_engine(
+                location.url,
+                connect_args={"check_same_thread": False},
+                poolclass=StaticPool,
+            )
+        dialect.install_sqlite_pragmas(engine)
+        return engine
+    url = location.url
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return create_engine(url, pool_pre_ping=True)
+
+
+@dataclass
+class Database:
+    """An open, up-to-date database."""
+
+    engine: Engine
+    location: DatabaseLocation
+    upgraded_from: str | None = None
+    backup_path: Path | None = None
+
+    def session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        with self.session() as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+# What a user is told when another program holds the write lock past the busy timeout.
+BUSY = (
+    "the database is busy: another program is writing to it (a large import, a restore); "
+    "try again when it has finished."
+)
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether a database error is SQLite's "database is locked": another
+    program held the write lock for longer than the busy timeout."""
+    return isinstance(exc, DatabaseError) and "database is locked" in str(exc.orig)
+
+
+def describe_failure(exc: BaseException) -> str:
+    """One sentence for any failure of a database call (front ends show it)."""
+    if isinstance(exc, IQError):
+        return str(exc)
+    if is_busy(exc):
+        return BUSY[0].upper() + BUSY[1:]
+    if isinstance(exc, OperationalError):
+        detail = str(exc.orig) if exc.orig is not None else str(exc)
+        return f"The database could not be read or written ({detail})."
+    if isinstance(exc, SQLAlchemyError):
+        return f"The database refused the operation ({exc.__class__.__name__})."
+    return f"Something went wrong: {exc}"
+
+
+def open_database(
+    location: DatabaseLocation | None = None, *, acting_user: str | None = None
+) -> Database:
+    """Open (creating or upgrading as needed) the database at `location`.
+
+    An existing database at an older schema revision is first copied to a
+    timestamped backup beside it, then upgraded in one transaction; a failed
+    upgrade leaves it as it was. A fresh one gets the "Default" client and
+    an admin user (`acting_user`, else IQCADENCE_USER, else the login name).
+    """
+    location = location or resolve_location()
+    engine = create_db_engine(location)
+    try:
+        database = Database(engine=engine, location=location)
+        with engine.connect() as conn:
+            revision = migrations.current_revision(conn)
+            has_tables = bool(inspect(conn).get_table_names())
+        if revision != migrations.HEAD:
+            if revision is not None and revision not in migrations.KNOWN_REVISIONS:
+                raise StorageError(
+                    f"{location.describe()}: schema revision {revision!r} is newer than this "
+                    "version of iqcadence knows; upgrade iqcadence to open it."
+                )
+            if revision is None and has_tables:
+                raise StorageError(
+                    f"{location.describe()}: this is not an iqcadence database "
+                    "(it has tables but no schema revision)."
+                )
+            if revision is not None and location.path is not None:
+                database.backup_path = _backup_before_upgrade(engine, location.path, revision)
+            try:
+                migrations.upgrade(engine)
+            except Exception as exc:
+                reason = getattr(exc, "orig", None) or exc
+                copy = ""
+                if database.backup_path is not None:
+                    copy = f"; a copy taken before is at {database.backup_path}"
+                raise StorageError(
+                    f"{location.describe()}: upgrading the schema from "
+                    f"{revision or 'nothing'} to {migrations.HEAD} failed ({reason}); "
+                    f"the database was left as it was{copy}."
+                ) from exc
+            database.upgraded_from = revision
+        seed_if_empty(database, acting_user=acting_user)
+        return database
+    except DatabaseError as exc:  # OperationalError, or "file is not a database"
+        engine.dispose()
+        # drivers' messages span lines (psycopg adds a hint): one sentence
+        detail = " ".join(str(exc.orig).split())
+        if is_busy(exc):
+            raise StorageError(f"{location.describe()}: {BUSY}") from exc
+        raise StorageError(f"{location.describe()}: cannot open the database ({detail}).") from exc
+    except BaseException:
+        engine.dispose()
+        raise
+
+
+def default_user_identity(acting_user: str | None = None) -> str:
+    if acting_user:
+        return acting_user.strip()
+    env_user = os.environ.get("IQCADENCE_USER", "").strip()
+    if env_user:
+        return env_user
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "admin"
+
+
+def seed_if_empty(database: Database, *, acting_user: str | None = None) -> None:
+    """First run: one client named "Default" and one admin user."""
+    from iqcadence.core.store.models import Client, User
+
+    with database.transaction() as session:
+        if session.exec(select(Client.id).limit(1)).first() is not None:
+            return
+        session.add(Client(name="Default"))
+        identity = default_user_identity(acting_user)
+        if session.exec(select(User.id).where(User.email == identity)).first() is None:
+            session.add(User(email=identity, name=identity.split("@")[0], role="admin"))
+
+
+def _backup_before_upgrade(engine: Engine, path: Path, revision: str) -> Path | None:
+    """Copy an old database before upgrading it. Another process may be
+    upgrading the same file at this moment (the copy then fails to read it):
+    wait for its write lock to pass, and copy again only if the file still
+    needs upgrading; None when the other process has already upgraded it."""
+    for attempt in range(3):
+        try:
+            return backup_sqlite_file(path, suffix=f"pre-{revision}")
+        except StorageError:
+            if attempt == 2:
+                raise
+        with engine.connect() as conn:
+            conn.execution_options(**dialect.write_lock_options(conn)).begin().rollback()
+            if migrations.current_revision(conn) == migrations.HEAD:
+                return None
+    return None
+
+
+def backup_sqlite_file(path: Path, *, suffix: str = "backup") -> Path:
+    """Copy a live SQLite file with the online backup API; returns the copy."""
+    stamp = clock.now().strftime("%Y%m%dT%H%M%S")
+    serial = 1
+    while True:  # claim a name no other copy (this second, another process) has
+        extra = f"-{serial}" if serial > 1 else ""
+        target = path.with_name(f"{path.stem}.{stamp}{extra}.{suffix}{path.suffix or '.db'}")
+        try:
+            target.touch(exist_ok=False)
+            break
+        except FileExistsError:
+            serial += 1
+    copy_sqlite(path, target)
+    return target
+
+
+def copy_sqlite(source: Path, target: Path) -> None:
+    if not source.is_file():  # sqlite3.connect would create an empty one
+        raise StorageError(f"{source}: there is no database file to copy.")
+    if target.resolve() == source.resolve():
+        raise StorageError(f"{target}: a database cannot be copied onto itself.")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    remove_database_files(target)  # a stale -wal beside the copy would corrupt it
+    try:
+        src = sqlite3.connect(str(source))
+        try:
+            dst = sqlite3.connect(str(target))
+            try:
+                src.backup(dst)
+            finally:
+                dst.close()
+        finally:
+            src.close()
+    except sqlite3.Error as exc:
+        remove_database_files(target)  # no half copy left behind
+        raise StorageError(f"{source}: cannot copy the database ({exc}).") from exc
+
+
+def integrity_check(database: Database) -> list[str]:
+    """Problems found by the engine's own check (empty when all is well)."""
+    if not database.location.is_sqlite:
+        return []
+    try:
+        with database.engine.connect() as conn:
+            rows = conn.exec_driver_sql("PRAGMA integrity_check").fetchall()
+            problems = [str(row[0]) for row in rows if row[0] != "ok"]
+            fk = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            problems += [f"foreign key: {tuple(row)}" for row in fk]
+            return problems
+    except SQLAlchemyError as exc:
+        return [str(exc)]
+
+
+def remove_database_files(path: Path) -> None:
+    """Delete a SQLite database and its WAL side files."""
+    for candidate in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if candidate.exists():
+            candidate.unlink()
+
+
+__all__ = [
+    "Database",
+    "DatabaseLocation",
+    "backup_sqlite_file",
+    "copy_sqlite",
+    "create_db_engine",
+    "data_dir",
+    "integrity_check",
+    "open_database",
+    "remove_database_files",
+    "resolve_location",
+]
