@@ -33,7 +33,9 @@ def demo(
       iqcadence demo --customers 500 --seed 3 --no-tui
     """
     from iqcadence.core.demo.portfolio import build_demo, demo_path
+    from iqcadence.core.runtime import wiring
 
+    wiring.install()
     opts = common.options(ctx)
     path = demo_path(opts.db_path)
     summary = build_demo(path, customers=customers, seed=seed, acting_user=opts.as_user)

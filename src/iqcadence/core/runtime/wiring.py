@@ -19,7 +19,6 @@ from iqcadence.core.accounts import changes, playbook_triggers, timeline
 from iqcadence.core.alerts import connections, outbox
 from iqcadence.core.alerts import engine as alert_engine
 from iqcadence.core.base.actor import Actor
-from iqcadence.core.reports import schedules
 
 if TYPE_CHECKING:
     from iqcadence.core.accounts.changes import BulkChange
@@ -58,12 +57,18 @@ def _alerts_bulk(session: Session, actor: Actor, change: BulkChange) -> None:
     )
 
 
+# Reports are imported when a report is due, not at start: they bring the PDF
+# library, which a command that only reads or writes customers never needs.
 def _send_report(session: Session, client_id: int, note: Notification, *, timeout: float) -> None:
+    from iqcadence.core.reports import schedules
+
     data: dict[str, Any] = note.data
     schedules.send_report(session, client_id, note.key, note.title, data, timeout=timeout)
 
 
 def _queue_reports(session: Session, client_id: int, now: datetime) -> int:
+    from iqcadence.core.reports import schedules
+
     return schedules.queue_due(session, client_id, now=now)
 
 
