@@ -123,7 +123,7 @@ def build(path: Path, n: int, seed: int = 7) -> Path:
     from iqcadence.core.accounts import rescore
     from iqcadence.core.runtime import wiring
     from iqcadence.core.scoring.formula import ScoringConfig, band_sql
-    from iqcadence.core.store import dialect, settings
+    from iqcadence.core.store import dialect, search_index, settings
     from iqcadence.core.store.db import open_database, resolve_location
 
     wiring.install()
@@ -179,7 +179,7 @@ def build(path: Path, n: int, seed: int = 7) -> Path:
     # the search index in one pass, and its triggers back as the schema has them
     database = open_database(resolve_location(tmp))
     with database.engine.begin() as conn:
-        dialect.rebuild_search_index(conn)
+        search_index.rebuild_search_index(conn)
     database.dispose()
     db = sqlite3.connect(tmp)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -348,9 +348,9 @@ def phases(rows: int) -> None:
 
         return run
 
-    importer._Importer._read = timed("read rows", importer._Importer._read)  # type: ignore[method-assign]
-    importer._Importer._write_chunk = timed(  # type: ignore[method-assign]
-        "write rows (with their SQL)", importer._Importer._write_chunk
+    importer.Importer.read_chunk = timed("read rows", importer.Importer.read_chunk)  # type: ignore[method-assign]
+    importer.Importer.write_chunk = timed(  # type: ignore[method-assign]
+        "write rows (with their SQL)", importer.Importer.write_chunk
     )
     database = open_database(resolve_location(fresh(WORK / f"phases-{rows}.db")))
     begun = time.process_time()

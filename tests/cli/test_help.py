@@ -74,7 +74,8 @@ def test_help_option_end_to_end(cli: Any) -> None:
 CHECKED_MODULES = {
     f"iqcadence.cli.{name}"
     for name in (
-        "customers", "config", "audit", "users", "scoring_cmds", "db", "backup", "fields",
+        "customers", "config", "config_profiles", "config_cadence", "config_files", "audit",
+        "users", "scoring_cmds", "db", "backup", "fields",
         "owners", "opportunities", "leads", "myday", "outreach",
     )
 }  # fmt: skip

@@ -115,9 +115,9 @@ def test_rescore_fires_from_the_state_before_it_whatever_the_chunk(
 ) -> None:
     """Event rules alone read only the columns events compare; a custom rule
     makes every row whole: both give what the definitions say."""
-    from iqcadence.core.alerts import connections, engine, rules
+    from iqcadence.core.alerts import connections, rules, scan
 
-    monkeypatch.setattr(engine, "CHUNK", chunk)
+    monkeypatch.setattr(scan, "CHUNK", chunk)
     _customers(session, actor)  # before any rule: never observed
     connections.add_connection(session, actor, "h", kind="webhook", target="http://127.0.0.1:9/h")
     rules.add_rule(session, actor, "risk", events=EVENTS, channels=["h"])
@@ -153,7 +153,7 @@ def test_no_rule_and_no_webhook_reads_no_customer(
     def boom(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("customers read although no rule is enabled")
 
-    monkeypatch.setattr(engine, "_row_chunks", boom)
+    monkeypatch.setattr(engine, "row_chunks", boom)
     monkeypatch.setattr(engine, "_before_from_table", boom)
     _rescore(session, actor)
     assert engine.sweep(session, actor.client_id) == 0
@@ -166,9 +166,9 @@ def test_sweep_in_chunks_fires_each_crossing_once(
     memory_keyring: MemoryKeyring,  # noqa: F811
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from iqcadence.core.alerts import connections, engine, rules
+    from iqcadence.core.alerts import connections, engine, rules, scan
 
-    monkeypatch.setattr(engine, "CHUNK", 2)
+    monkeypatch.setattr(scan, "CHUNK", 2)
     connections.add_connection(session, actor, "h", kind="webhook", target="http://127.0.0.1:9/h")
     rules.add_rule(session, actor, "quiet", events=["no_contact:14"], channels=["h"])
     _customers(session, actor)  # 3 days without contact, observed as they are scored

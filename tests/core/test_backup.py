@@ -17,7 +17,7 @@ from sqlmodel import SQLModel
 
 from iqcadence.core.base.actor import Actor
 from iqcadence.core.base.errors import InvalidValue, PermissionDenied, RefusedFile, StorageError
-from iqcadence.core.io import backup
+from iqcadence.core.io import backup, backup_check, db_upkeep, restore
 from iqcadence.core.store import migrations
 from iqcadence.core.store.db import Database, open_database, resolve_location
 
@@ -268,7 +268,7 @@ def test_secret_column_rule(name: str, left_out: bool) -> None:
 
 
 def test_sqlite_copy_is_consistent(filled: Database, tmp_path: Path) -> None:
-    target = backup.copy_sqlite_database(filled.location, tmp_path / "copy.db")
+    target = db_upkeep.copy_sqlite_database(filled.location, tmp_path / "copy.db")
     conn = sqlite3.connect(target)
     try:
         names = sorted(row[0] for row in conn.execute("SELECT name FROM customer"))
@@ -282,10 +282,10 @@ def test_sqlite_copy_refuses_other_engines_and_missing_files(tmp_path: Path) -> 
     url = resolve_location(None)
     pg = type(url)(url="postgresql://u:pw@h/db", path=None, source="IQCADENCE_DATABASE_URL")
     with pytest.raises(InvalidValue, match="not a SQLite file"):
-        backup.copy_sqlite_database(pg, tmp_path / "x.db")
+        db_upkeep.copy_sqlite_database(pg, tmp_path / "x.db")
     missing = resolve_location(tmp_path / "missing.db")
     with pytest.raises(StorageError, match="no database file"):
-        backup.copy_sqlite_database(missing, tmp_path / "x.db")
+        db_upkeep.copy_sqlite_database(missing, tmp_path / "x.db")
     assert not (tmp_path / "missing.db").exists()
 
 
@@ -293,7 +293,7 @@ def test_sqlite_copy_refuses_other_engines_and_missing_files(tmp_path: Path) -> 
 
 
 def test_round_trip_into_an_empty_database(saved: Path, fresh: Database, tmp_path: Path) -> None:
-    summary = backup.restore_backup(fresh, admin(fresh), saved, safety_dir=tmp_path / "safety")
+    summary = restore.restore_backup(fresh, admin(fresh), saved, safety_dir=tmp_path / "safety")
     again = backup.create_backup(fresh, tmp_path / "again.json")
 
     first, second = read_doc(saved), read_doc(tmp_path / "again.json")
@@ -319,10 +319,10 @@ def test_restore_replaces_data_and_keeps_a_safety_backup(
     actor = admin(filled)
     with filled.session() as session:
         customers.apply_changes(session, actor, "Newcomer Inc", {"logins": 5})
-    summary = backup.restore_backup(filled, actor, saved, safety_dir=tmp_path / "safety")
+    summary = restore.restore_backup(filled, actor, saved, safety_dir=tmp_path / "safety")
 
     assert summary.safety_backup.parent == tmp_path / "safety"
-    safety = backup.read_backup(summary.safety_backup)  # a valid backup itself
+    safety = backup_check.read_backup(summary.safety_backup)  # a valid backup itself
     safety_names = {
         row[safety.tables["customer"][0].index("name")] for row in safety.tables["customer"][1]
     }
@@ -372,7 +372,7 @@ def test_restore_from_an_older_revision_fills_defaults(
         row.pop(drop)
     path = write_doc(tmp_path / "old.json", resign(doc))
 
-    backup.restore_backup(fresh, admin(fresh), path, safety_dir=tmp_path)
+    restore.restore_backup(fresh, admin(fresh), path, safety_dir=tmp_path)
     conn = sqlite3.connect(fresh.location.path)  # type: ignore[arg-type]
     try:
         flags = conn.execute("SELECT name, score_manual FROM customer ORDER BY name").fetchall()
@@ -487,7 +487,7 @@ def test_broken_files_are_refused_and_nothing_changes(
     path = write_doc(tmp_path / "broken.json", change(read_doc(saved)))
     before = dump(filled.location.path)  # type: ignore[arg-type]
     with pytest.raises(RefusedFile) as caught:
-        backup.restore_backup(filled, admin(filled), path, safety_dir=tmp_path / "safety")
+        restore.restore_backup(filled, admin(filled), path, safety_dir=tmp_path / "safety")
     message = str(caught.value)
     assert message.startswith(f"{path}: ") and message.endswith("; nothing was restored.")
     assert "\n" not in message
@@ -506,7 +506,7 @@ def test_truncated_files_are_refused(
     path.write_bytes(raw[: int(len(raw) * cut)])
     before = dump(filled.location.path)  # type: ignore[arg-type]
     with pytest.raises(RefusedFile, match="truncated"):
-        backup.restore_backup(filled, admin(filled), path)
+        restore.restore_backup(filled, admin(filled), path)
     assert dump(filled.location.path) == before  # type: ignore[arg-type]
 
 
@@ -514,35 +514,35 @@ def test_not_json_and_missing_files_are_refused(filled: Database, tmp_path: Path
     garbage = tmp_path / "garbage.json"
     garbage.write_text("customers: lots\n", encoding="utf-8")
     with pytest.raises(RefusedFile, match="is not valid JSON"):
-        backup.read_backup(garbage)
+        backup_check.read_backup(garbage)
     with pytest.raises(RefusedFile, match="cannot be read"):
-        backup.read_backup(tmp_path / "nope.json")
+        backup_check.read_backup(tmp_path / "nope.json")
     binary = tmp_path / "binary.json"
     binary.write_bytes(b"\xff\xfe\x00junk")
     with pytest.raises(RefusedFile, match="not UTF-8"):
-        backup.read_backup(binary)
+        backup_check.read_backup(binary)
 
 
 def test_restore_is_admin_only(saved: Path, filled: Database, tmp_path: Path) -> None:
     before = dump(filled.location.path)  # type: ignore[arg-type]
     csm = Actor(email="csm@example.com", role="csm", client_id=1)
     with pytest.raises(PermissionDenied, match="only an admin can restore a backup"):
-        backup.restore_backup(filled, csm, saved, safety_dir=tmp_path / "safety")
+        restore.restore_backup(filled, csm, saved, safety_dir=tmp_path / "safety")
     assert dump(filled.location.path) == before  # type: ignore[arg-type]
 
 
 def test_failure_during_the_write_rolls_everything_back(
     saved: Path, filled: Database, tmp_path: Path, monkeypatch: Any
 ) -> None:
-    from iqcadence.core.store import dialect
+    from iqcadence.core.store import search_index
 
     def broken(conn: Any) -> None:
         raise RuntimeError("disk on fire")
 
     before = dump(filled.location.path)  # type: ignore[arg-type]
-    monkeypatch.setattr(dialect, "rebuild_search_index", broken)
+    monkeypatch.setattr(search_index, "rebuild_search_index", broken)
     with pytest.raises(RuntimeError, match="disk on fire"):
-        backup.restore_backup(filled, admin(filled), saved, safety_dir=tmp_path / "safety")
+        restore.restore_backup(filled, admin(filled), saved, safety_dir=tmp_path / "safety")
     assert dump(filled.location.path) == before  # type: ignore[arg-type]
     assert list((tmp_path / "safety").glob("*.json")) == []
 
@@ -551,9 +551,9 @@ def test_example_backup_restores(fresh: Database, tmp_path: Path) -> None:
     """examples/backup-sample.json (written by `iqcadence backup`, then laid out
     one row per line: the checksum covers the canonical form, not the layout)."""
     example = Path(__file__).parents[2] / "examples" / "backup-sample.json"
-    loaded = backup.read_backup(example)
+    loaded = backup_check.read_backup(example)
     assert loaded.counts["customer"] == 3
-    backup.restore_backup(fresh, admin(fresh), loaded, safety_dir=tmp_path)
+    restore.restore_backup(fresh, admin(fresh), loaded, safety_dir=tmp_path)
     conn = sqlite3.connect(fresh.location.path)  # type: ignore[arg-type]
     try:
         names = [row[0] for row in conn.execute("SELECT name FROM customer ORDER BY name")]
@@ -572,7 +572,7 @@ def test_round_trip_through_postgresql(saved: Path, tmp_path: Path, postgres_url
     database = open_database(location)
     try:
         actor = admin(database)
-        backup.restore_backup(database, actor, saved, safety_dir=tmp_path)
+        restore.restore_backup(database, actor, saved, safety_dir=tmp_path)
         again = backup.create_backup(database, tmp_path / "pg.json")
         with database.session() as session:
             created = customers.apply_changes(session, actor, "After Restore", {"logins": 1})

@@ -9,14 +9,13 @@ from typing import Any
 import pytest
 
 from iqcadence.core.base.errors import InvalidValue
-from iqcadence.core.scoring.conditions import (
-    FIELDS,
+from iqcadence.core.scoring.conditions.facts import (
     cadence_status,
-    check_condition,
     customer_facts,
-    parse_condition,
     renewal_within,
 )
+from iqcadence.core.scoring.conditions.fields import FIELDS
+from iqcadence.core.scoring.conditions.parse import check_condition, parse_condition
 from iqcadence.core.scoring.formula import ScoringConfig
 
 TODAY = date(2026, 11, 27)

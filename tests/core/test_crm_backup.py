@@ -8,7 +8,7 @@ from typing import Any
 
 from iqcadence.core.accounts import custom_fields, customers, leads, opportunities, owners
 from iqcadence.core.base.actor import Actor
-from iqcadence.core.io import backup
+from iqcadence.core.io import backup, restore
 from iqcadence.core.store.db import open_database, resolve_location
 from iqcadence.core.store.users import resolve_actor
 
@@ -38,7 +38,7 @@ def test_crm_records_survive_backup_and_restore(
     try:
         with fresh.session() as s:
             admin = resolve_actor(s, "admin@example.com")
-        backup.restore_backup(fresh, admin, tmp_path / "crm.json", safety_dir=tmp_path / "safety")
+        restore.restore_backup(fresh, admin, tmp_path / "crm.json", safety_dir=tmp_path / "safety")
         with fresh.session() as s:
             admin = resolve_actor(s, "admin@example.com")
             acme = customers.get_customer(s, admin, "Acme")

@@ -13,6 +13,7 @@ from sqlalchemy import text
 from iqcadence.core.accounts import customers, history
 from iqcadence.core.base.errors import Conflict, InvalidValue
 from iqcadence.core.demo import portfolio as demo
+from iqcadence.core.demo.context import DemoContext
 from iqcadence.core.read import customer_pages as queries
 from iqcadence.core.scoring.formula import BANDS, TIERS
 from iqcadence.core.store import settings
@@ -191,15 +192,12 @@ def test_customer_count_is_validated(tmp_path: Path) -> None:
 def test_sections_can_be_added(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[int] = []
 
-    def build_extra(ctx: demo.DemoContext) -> int:
+    def build_extra(ctx: DemoContext) -> int:
         seen.append(len(ctx.customers))
         assert all(c.band is not None for c in ctx.customers)
         return 3
 
-    monkeypatch.setattr(
-        demo, "SECTIONS", [*demo.SECTIONS, "iqcadence.core.not_there:build_x", build_extra]
-    )
+    monkeypatch.setattr(demo, "SECTIONS", [*demo.SECTIONS, build_extra])
     summary = demo.build_demo(tmp_path / "s.db", customers=25)
     assert seen == [25]
     assert summary.sections["extra"] == 3
-    assert "x" not in summary.sections

@@ -15,7 +15,8 @@ from iqcadence.core.accounts import customers
 from iqcadence.core.base.actor import Actor
 from iqcadence.core.base.errors import PermissionDenied, RefusedFile
 from iqcadence.core.io.imports.common import ImportOptions
-from iqcadence.core.io.imports.customers import ImportSummary, import_customers
+from iqcadence.core.io.imports.customer_summary import ImportSummary
+from iqcadence.core.io.imports.customers import import_customers
 from iqcadence.core.io.imports.detect import open_csv
 from iqcadence.core.store import audit
 
@@ -279,10 +280,11 @@ def test_viewer_cannot_import(session: Any, actor: Actor) -> None:
 def test_large_import_suspends_and_rebuilds_the_search_index(
     session: Any, actor: Actor, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from iqcadence.core.io.imports import customer_read
     from iqcadence.core.io.imports import customers as module
 
     monkeypatch.setattr(module, "SUSPEND_MIN_ROWS", 10)
-    monkeypatch.setattr(module, "CHUNK_ROWS", 7)
+    monkeypatch.setattr(customer_read, "CHUNK_ROWS", 7)
     body = "name,logins,manager\n" + "".join(f"Firm {i},{i % 40},Csm{i % 3}\n" for i in range(50))
     summary = run(session, actor, body)
     assert summary.created == 50 and summary.scoring["scored"] == 50
@@ -431,16 +433,17 @@ def test_repeated_names_in_a_bulk_import_are_rejected_like_row_by_row(
     """On the bulk path the unique name index is dropped and built once at the
     end; repeated names are still found, reported with their line and the
     file's own row, and taken out."""
+    from iqcadence.core.io.imports import customer_read
     from iqcadence.core.io.imports import customers as module
 
     if bulk:
         monkeypatch.setattr(module, "SUSPEND_MIN_ROWS", 5)
-        monkeypatch.setattr(module, "CHUNK_ROWS", 9)
+        monkeypatch.setattr(customer_read, "CHUNK_ROWS", 9)
     dropped: list[bool] = []
-    check = module._Importer._check_unique_names
+    check = module.Importer.check_unique_names
     monkeypatch.setattr(
-        module._Importer,
-        "_check_unique_names",
+        module.Importer,
+        "check_unique_names",
         lambda self, max_id: dropped.append(True) or check(self, max_id),
     )
     path, repeat_lines = _bulk_with_repeats(tmp_path)

@@ -161,14 +161,14 @@ def test_name_prefix_page_is_read_from_the_name_index(
 ) -> None:
     monkeypatch.setattr(queries, "BROAD_SEARCH", 1)
     checked: list[int] = []
-    real = queries.dialect.search_matches_customer
+    real = queries.search_sql.search_matches_customer
     monkeypatch.setattr(
-        queries.dialect,
+        queries.search_sql,
         "search_matches_customer",
         lambda conn, query, cid: checked.append(cid) or real(conn, query, cid),
     )
     filters = queries.CustomerFilter(search="summit")
-    search = queries.dialect.parse_search(session.connection(), "summit")
+    search = queries.search_sql.parse_search(session.connection(), "summit")
     page = queries._name_prefix_page(session, actor.client_id, filters, search, limit=3, offset=0)
     assert page is not None
     # "(Summit) Partners" sorts first and is checked with the search index;
@@ -237,7 +237,7 @@ def search_portfolio(session: Session, actor: Actor) -> None:
 def plain_search(session: Session, actor: Actor, search: str, sort: str, desc: bool) -> list[str]:
     """Active customers matching `search` as the search index reads a prefix
     query of every word, sorted in Python."""
-    words = queries.dialect._TOKEN.findall(search)
+    words = queries.search_sql._TOKEN.findall(search)
     expression = " ".join('"' + word.replace('"', '""') + '"*' for word in words)
     conn = session.connection()
     # no word at all (punctuation only): no condition
@@ -355,7 +355,7 @@ def test_a_broad_search_walks_the_sort_index_checking_rows(
 def test_a_search_for_a_word_no_name_has_reads_nothing(
     search_portfolio: None, session: Session, actor: Actor
 ) -> None:
-    search = queries.dialect.parse_search(session.connection(), "harbor zzz")
+    search = queries.search_sql.parse_search(session.connection(), "harbor zzz")
     assert search.match is None
     where, _params = queries.filter_sql(
         session, actor.client_id, queries.CustomerFilter(search="harbor zzz")
@@ -367,14 +367,14 @@ def test_words_are_searched_as_the_index_terms_they_start(
     search_portfolio: None, session: Session, actor: Actor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     conn = session.connection()
-    search = queries.dialect.parse_search(conn, "Harbor lo")
+    search = queries.search_sql.parse_search(conn, "Harbor lo")
     assert search.tokens == ("harbor", "lo")
     assert search.terms == (("harbor", "harbor-logistics", "harbors"), ("logistics",))
     assert search.match == '("harbor" OR "harbor-logistics" OR "harbors") AND ("logistics")'
-    assert queries.dialect.parse_search(conn, "chloé").terms == (("chloe",),)
+    assert queries.search_sql.parse_search(conn, "chloé").terms == (("chloe",),)
     # more terms than listed: a prefix query
-    monkeypatch.setattr(queries.dialect, "TERMS_PER_WORD", 1)
-    assert queries.dialect.parse_search(conn, "s").match == '"s"*'
+    monkeypatch.setattr(queries.search_sql, "TERMS_PER_WORD", 1)
+    assert queries.search_sql.parse_search(conn, "s").match == '"s"*'
 
 
 def test_a_name_sorted_page_of_two_words_reads_names_starting_with_both(
@@ -382,10 +382,10 @@ def test_a_name_sorted_page_of_two_words_reads_names_starting_with_both(
 ) -> None:
     monkeypatch.setattr(queries, "BROAD_SEARCH", 0)
     conn = session.connection()
-    words = queries.dialect.name_prefix_words(conn, "logistics harbor")
+    words = queries.search_sql.name_prefix_words(conn, "logistics harbor")
     assert queries._leading_words(conn, words, 50) == [(1, "harbor"), (0, "logistics")]
     filters = queries.CustomerFilter(search="logistics harbor")
-    search = queries.dialect.parse_search(conn, "logistics harbor")
+    search = queries.search_sql.parse_search(conn, "logistics harbor")
     page = queries._name_prefix_page(session, actor.client_id, filters, search, limit=50, offset=0)
     assert page is not None
     assert [r["name"] for r in page] == plain_search(
@@ -413,14 +413,17 @@ def test_odd_ranges_hold_every_other_spelling_of_the_phrase() -> None:
 
 def test_rows_are_read_as_the_search_index_reads_them() -> None:
     """ASCII is split here; it must split exactly as the index's tokenizer."""
-    dialect = queries.dialect
+    from iqcadence.core.store import search_index, search_sql
+
     for code in range(1, 128):
         text_ = f"ab{chr(code)}cd {chr(code)}x Y{chr(code)}"
-        assert dialect.search_tokens(text_) == dialect._indexed_tokens(text_), repr(chr(code))
-    assert dialect.search_tokens("Chloé Martin") == ("chloe", "martin")
-    assert dialect.search_tokens("İstanbul") == ("istanbul",)
-    assert dialect._row_matches("Summit", "Chloé Martin", None, "chlo\x1fsum") == 1
-    assert dialect._row_matches("Summit", "Chloé Martin", None, "hlo") == 0
+        assert search_index.search_tokens(text_) == search_index._indexed_tokens(text_), repr(
+            chr(code)
+        )
+    assert search_index.search_tokens("Chloé Martin") == ("chloe", "martin")
+    assert search_index.search_tokens("İstanbul") == ("istanbul",)
+    assert search_sql._row_matches("Summit", "Chloé Martin", None, "chlo\x1fsum") == 1
+    assert search_sql._row_matches("Summit", "Chloé Martin", None, "hlo") == 0
 
 
 def harbor_names(

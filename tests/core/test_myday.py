@@ -68,7 +68,7 @@ def portfolio(session: Any, actor: Actor, monkeypatch: pytest.MonkeyPatch) -> Ac
 
 
 def test_my_accounts_and_tasks(session: Any, portfolio: Actor) -> None:
-    data = myday.build(session, portfolio)
+    data = myday.build(session, portfolio).to_dict()
     assert data["user"] == "ana@example.com" and data["scope"] == "mine"
     assert data["accounts"] == 4  # Acme, Globex (manager), Globex Two, Hooli; not archived Old Co
     assert [t["title"] for t in data["tasks"]["overdue"]] == ["Send QBR deck"]
@@ -79,7 +79,7 @@ def test_my_accounts_and_tasks(session: Any, portfolio: Actor) -> None:
 
 
 def test_renewals_cadence_and_drops(session: Any, portfolio: Actor) -> None:
-    data = myday.build(session, portfolio)
+    data = myday.build(session, portfolio).to_dict()
     assert [(r["customer"], r["days"], r["window"]) for r in data["renewals"]] == [
         ("Acme", 13, "critical"),
         ("Globex Two", 75, "upcoming"),
@@ -90,7 +90,7 @@ def test_renewals_cadence_and_drops(session: Any, portfolio: Actor) -> None:
 
 
 def test_kpis(session: Any, portfolio: Actor) -> None:
-    kpis = myday.build(session, portfolio)["kpis"]
+    kpis = myday.build(session, portfolio).to_dict()["kpis"]
     assert kpis["accounts"] == 4
     assert kpis["by_band"]["critical"] == 1  # Acme
     assert kpis["by_band"]["expansion"] == 2  # Globex, Globex Two
@@ -101,9 +101,9 @@ def test_kpis(session: Any, portfolio: Actor) -> None:
 
 
 def test_everyone_scope(session: Any, portfolio: Actor, actor: Actor) -> None:
-    data = myday.build(session, portfolio, everyone=True)
+    data = myday.build(session, portfolio, everyone=True).to_dict()
     assert data["accounts"] == 5  # every active customer
     assert data["kpis"]["total_mrr"] == 8800.0
     assert [c["customer"] for c in data["cadence"]] == ["Initech", "Acme"]
-    admin = myday.build(session, actor)
+    admin = myday.build(session, actor).to_dict()
     assert admin["accounts"] == 0 and admin["tasks"]["overdue"] == []

@@ -80,7 +80,7 @@ def test_brief_and_myday_carry_alerts_and_next_action(session: Any, actor: Any) 
     data = brief.build_brief(session, actor, "Acme")
     assert data["next_action"]["rule"] == "ticket_escalation"
     assert "Suggested next action: Hold a support escalation call" in data["text"]
-    day = myday.build(session, actor, everyone=True)
+    day = myday.build(session, actor, everyone=True).to_dict()
     assert [(a["customer"], a["category"], a["severity"]) for a in day["alerts"]] == [
         ("Acme", "tickets", "critical")
     ]

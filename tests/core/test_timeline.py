@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
-from iqcadence.core.accounts import contacts, customers, timeline
+from iqcadence.core.accounts import contacts, customers, event_parsing, timeline
 from iqcadence.core.base.errors import InvalidValue, NotFound
 from iqcadence.core.store.models import AuditEntry
 from iqcadence.core.store.models.customer360 import EventSignal, TimelineEvent
@@ -246,9 +246,9 @@ def test_list_events_newest_first_with_filters(session: Any, actor: Any) -> None
 
 
 def test_parse_since_periods() -> None:
-    assert timeline.parse_since("7d", date(2026, 11, 27)) == datetime(2026, 11, 20)
-    assert timeline.parse_since("90d", date(2026, 11, 27)) == datetime(2026, 8, 29)
-    assert timeline.parse_since("2026-01-05") == datetime(2026, 1, 5)
+    assert event_parsing.parse_since("7d", date(2026, 11, 27)) == datetime(2026, 11, 20)
+    assert event_parsing.parse_since("90d", date(2026, 11, 27)) == datetime(2026, 8, 29)
+    assert event_parsing.parse_since("2026-01-05") == datetime(2026, 1, 5)
 
 
 # --- health changes ----------------------------------------------------------------------------

@@ -87,12 +87,12 @@ class TestErrors:
 
         from sqlalchemy.exc import OperationalError
 
-        from iqcadence.core.read import views
+        from iqcadence.core.read import customer_list
 
         def locked(*_a: Any, **_k: Any) -> Any:
             raise OperationalError("SELECT", {}, sqlite3.OperationalError("database is locked"))
 
-        monkeypatch.setattr(views, "customer_page", locked)
+        monkeypatch.setattr(customer_list, "customer_page", locked)
         app = make()
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
@@ -177,14 +177,14 @@ class TestFirstFrame:
     async def test_my_day_first_kpis_then_the_mrr_figures(self, portfolio_db: Any) -> None:
         """The first read leaves out only the MRR figures; once added they
         are the figures read in one go."""
-        from iqcadence.core.read import views
+        from iqcadence.core.read import kpis
         from iqcadence.core.store.users import resolve_actor
 
         with portfolio_db.session() as session:
             actor = resolve_actor(session)
-            whole, mine_only = views.day_kpis(session, actor)
-            first, _ = views.day_kpis(session, actor, mrr=False)
-            figures = views.mrr_figures(session, actor.client_id)
+            whole, mine_only = kpis.day_kpis(session, actor, everyone=None)
+            first, _ = kpis.day_kpis(session, actor, mrr=False, everyone=None)
+            figures = kpis.mrr_figures(session, actor.client_id)
         assert mine_only is False
         assert (first.total_mrr, first.revenue_at_risk, first.expansion_opportunity) == (
             None,
@@ -205,7 +205,7 @@ class TestFirstFrame:
         one not at all."""
         from sqlalchemy import text
 
-        from iqcadence.core.read import views
+        from iqcadence.core.read import kpis
         from iqcadence.core.store.users import resolve_actor
 
         with portfolio_db.session() as session:
@@ -215,7 +215,7 @@ class TestFirstFrame:
             conn.execute(text("UPDATE customer SET status = 'archived' WHERE name = 'Umbrella'"))
             session.commit()
             actor = resolve_actor(session)
-            first, _ = views.day_kpis(session, actor, mrr=False)
+            first, _ = kpis.day_kpis(session, actor, mrr=False, everyone=None)
         assert first.accounts == 4
         assert first.unscored == 2
         assert first.bands == {

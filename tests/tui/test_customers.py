@@ -366,11 +366,11 @@ async def test_fast_drawing_matches_datatable(
                 for y in range(table.size.height):
                     for base in (table.rich_style, Style(bgcolor="red")):
                         table._clear_caches()
-                        table._pass_styles = {}
+                        table.pass_styles = {}
                         try:
                             ours_line = WindowTable._render_line(table, y, 0, width, base)
                         finally:
-                            table._pass_styles = None
+                            table.pass_styles = None
                         table._clear_caches()
                         theirs_line = DataTable._render_line(table, y, 0, width, base)
                         assert ours_line.cell_length == theirs_line.cell_length == width
@@ -389,20 +389,20 @@ async def test_fast_drawing_matches_datatable(
         assert table.scroll_offset.y == 2
         for y in range(table.size.height):
             table._clear_caches()
-            table._pass_styles = {}
+            table.pass_styles = {}
             try:
                 ours_line = WindowTable.render_line(table, y)
             finally:
-                table._pass_styles = None
+                table.pass_styles = None
             table._clear_caches()
             theirs_line = DataTable.render_line(table, y)
             assert characters([filtered(ours_line)]) == characters([filtered(theirs_line)]), y
         # In colour the table filters its lines itself (see get_line_filters).
-        table._pass_styles = {}
+        table.pass_styles = {}
         try:
             assert (table.get_line_filters() == ()) is colour
         finally:
-            table._pass_styles = None
+            table.pass_styles = None
 
 
 async def test_mouse_on_rows_and_headers(make: Any) -> None:

@@ -19,7 +19,7 @@ def fill(database: Any, count: int = COUNT) -> None:
     """Insert `count` scored customers in one executemany (not the ORM)."""
     from sqlalchemy import text
 
-    from iqcadence.core.store import dialect
+    from iqcadence.core.store import search_index
 
     rnd = random.Random(3)
     bands = ((10, "critical"), (40, "at_risk"), (60, "watch"), (75, "healthy"), (90, "expansion"))
@@ -41,7 +41,7 @@ def fill(database: Any, count: int = COUNT) -> None:
             }
         )
     with database.engine.begin() as conn:
-        dialect.suspend_search_triggers(conn)
+        search_index.suspend_search_triggers(conn)
         conn.execute(
             text(
                 "INSERT INTO customer (client_id, name, name_key, tier, lifecycle, status, "
@@ -52,7 +52,7 @@ def fill(database: Any, count: int = COUNT) -> None:
             ),
             rows,
         )
-        dialect.rebuild_search_index(conn)
+        search_index.rebuild_search_index(conn)
 
 
 async def test_customers_search_and_sort_at_100k(database: Any) -> None:

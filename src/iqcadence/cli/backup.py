@@ -52,9 +52,10 @@ def backup(
         raise common.fail("give --out or --sqlite, not both.", 2)
     opts = common.options(ctx)
     if sqlite is not None:
+        from iqcadence.core.io.db_upkeep import copy_sqlite_database
         from iqcadence.core.store.db import resolve_location
 
-        target = core.copy_sqlite_database(resolve_location(opts.db_path), Path(sqlite))
+        target = copy_sqlite_database(resolve_location(opts.db_path), Path(sqlite))
         if as_json:
             common.print_json({"path": str(target), "kind": "sqlite"})
         else:
@@ -100,12 +101,13 @@ def restore(
     \b
       iqcadence restore ~/iqcadence-2026-11-27.json --yes
     """
-    from iqcadence.core.io import backup as core
+    from iqcadence.core.io.backup_check import read_backup
+    from iqcadence.core.io.restore import restore_backup
 
     with common.session_as(ctx) as (_session, actor):
         actor.require_admin("restore a backup")
     database = common.options(ctx).database()
-    loaded = core.read_backup(Path(file))
+    loaded = read_backup(Path(file))
     if not yes:
         if not _interactive():
             raise common.fail(
@@ -120,7 +122,7 @@ def restore(
         )
         if not typer.confirm(question, default=False):
             raise common.fail("restore cancelled; nothing was changed.", 1)
-    summary = core.restore_backup(database, actor, loaded)
+    summary = restore_backup(database, actor, loaded)
     if as_json:
         common.print_json(summary.to_dict())
         return

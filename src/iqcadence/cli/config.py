@@ -2,6 +2,10 @@
 cadence, renewal windows — shown, changed (admins only), exported, imported,
 and its history.
 
+This module owns the `config` group, `config show`, and the weights,
+thresholds and CSAT commands; `register` adds the profiles
+(`config_profiles`), the cadence, renewal windows and signal thresholds
+(`config_cadence`) and export, import and history (`config_files`) to it.
 Every change is validated as a whole before anything is saved; a refused
 change names the reason and leaves the stored model as it was.
 `config_app` is public so other capabilities can add their own `config`
@@ -10,13 +14,20 @@ sub-commands (for example `config alerts`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from iqcadence.cli import common
+from iqcadence.cli import common, config_cadence, config_files, config_profiles
+from iqcadence.cli.config_changes import (
+    RESCORE_HINT,
+    Pairs,
+    change,
+    check_keys,
+    number,
+    parse_pairs,
+    whole,
+)
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -42,97 +53,8 @@ thresholds_app = typer.Typer(
     "  iqcadence config thresholds set at_risk=25 watch=50 healthy=65 expansion=80",
     no_args_is_help=True,
 )
-profiles_app = typer.Typer(
-    help="Scoring profiles: named weight sets assigned per customer.\n\nExample:\n\n"
-    "  iqcadence config profiles set enterprise adoption=35 logins=15",
-    no_args_is_help=True,
-)
-cadence_app = typer.Typer(
-    help="Contact cadence per tier: days until due soon / overdue.\n\nExample:\n\n"
-    "  iqcadence config cadence set enterprise=14/21 mid=21/30 smb=30/45",
-    no_args_is_help=True,
-)
-windows_app = typer.Typer(
-    help="Renewal windows: days before renewal for each alert level.\n\nExample:\n\n"
-    "  iqcadence config renewal-windows set critical=30 warning=60 upcoming=90",
-    no_args_is_help=True,
-)
-signals_app = typer.Typer(
-    help="Signal thresholds: quiet after (days), momentum (points per 7 days) and the "
-    "expansion estimate (% of ARR).\n\nExample:\n\n"
-    "  iqcadence config signals set quiet_after=21 momentum_points=8",
-    no_args_is_help=True,
-)
 config_app.add_typer(weights_app, name="weights")
 config_app.add_typer(thresholds_app, name="thresholds")
-config_app.add_typer(profiles_app, name="profiles")
-config_app.add_typer(cadence_app, name="cadence")
-config_app.add_typer(windows_app, name="renewal-windows")
-config_app.add_typer(signals_app, name="signals")
-
-RESCORE_HINT = "Run `iqcadence rescore` to apply it to every customer's score."
-
-Pairs = Annotated[list[str], typer.Argument(metavar="KEY=VALUE...", show_default=False)]
-
-
-def parse_pairs(items: list[str], what: str) -> dict[str, str]:
-    """`key=value` arguments → dict; a malformed or repeated key is refused."""
-    from iqcadence.core.base.errors import InvalidValue
-
-    if not items:
-        raise InvalidValue(f"{what}: give at least one KEY=VALUE.")
-    pairs: dict[str, str] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        key = key.strip().lower().replace("-", "_")
-        if not sep or not key:
-            raise InvalidValue(f"{what}: {item!r} is not KEY=VALUE.")
-        if key in pairs:
-            raise InvalidValue(f"{what}.{key}: given more than once.")
-        pairs[key] = value.strip()
-    return pairs
-
-
-def _whole(what: str, value: str) -> int:
-    from iqcadence.core.base.errors import InvalidValue
-
-    try:
-        return int(value)
-    except ValueError:
-        raise InvalidValue(f"{what}: expected a whole number, got {value!r}.") from None
-
-
-def _number(what: str, value: str) -> float:
-    from iqcadence.core.base.errors import InvalidValue
-
-    try:
-        number = float(value)
-    except ValueError:
-        raise InvalidValue(f"{what}: expected a number, got {value!r}.") from None
-    return int(number) if number.is_integer() else number
-
-
-def _check_keys(what: str, given: dict[str, Any], allowed: tuple[str, ...] | list[str]) -> None:
-    from iqcadence.core.base.errors import InvalidValue
-
-    for key in given:
-        if key not in allowed:
-            raise InvalidValue(f"{what}: unknown key {key!r}; allowed: {', '.join(allowed)}.")
-
-
-def _change(
-    ctx: typer.Context, action: str, build: Callable[[ScoringConfig, Session, Actor], ScoringConfig]
-) -> ScoringConfig:
-    """Load the model, let `build(config, session, actor)` return the new one,
-    then validate and save it (admins only); a refused model saves nothing."""
-    from iqcadence.core.store import settings
-
-    with common.session_as(ctx) as (session, actor):
-        actor.require_admin("change the scoring configuration")
-        current = settings.load_scoring_config(session, actor.client_id)
-        new = build(current, session, actor)
-        settings.save_scoring_config(session, actor, new, action=action)
-    return new
 
 
 # --- show -------------------------------------------------------------------------
@@ -236,13 +158,13 @@ def weights_set(ctx: typer.Context, pairs: Pairs) -> None:
     from iqcadence.core.scoring.formula import SIGNALS
 
     given = parse_pairs(pairs, "weights")
-    _check_keys("weights", given, SIGNALS)
-    numbers = {key: _whole(f"weights.{key}", value) for key, value in given.items()}
+    check_keys("weights", given, SIGNALS)
+    numbers = {key: whole(f"weights.{key}", value) for key, value in given.items()}
 
     def build(config: ScoringConfig, _session: Session, _actor: Actor) -> ScoringConfig:
         return replace(config, weights={**config.weights, **numbers})
 
-    new = _change(ctx, "config.weights", build)
+    new = change(ctx, "config.weights", build)
     common.console().print(
         "Weights saved: " + ", ".join(f"{k} {new.weights.get(k, 0)}" for k in SIGNALS) + "."
     )
@@ -265,13 +187,13 @@ def thresholds_set(ctx: typer.Context, pairs: Pairs) -> None:
     from iqcadence.core.scoring.formula import THRESHOLD_KEYS
 
     given = parse_pairs(pairs, "thresholds")
-    _check_keys("thresholds", given, THRESHOLD_KEYS)
-    numbers = {key: _number(f"thresholds.{key}", value) for key, value in given.items()}
+    check_keys("thresholds", given, THRESHOLD_KEYS)
+    numbers = {key: number(f"thresholds.{key}", value) for key, value in given.items()}
 
     def build(config: ScoringConfig, _session: Session, _actor: Actor) -> ScoringConfig:
         return replace(config, thresholds={**config.thresholds, **numbers})
 
-    new = _change(ctx, "config.thresholds", build)
+    new = change(ctx, "config.thresholds", build)
     common.console().print(
         "Thresholds saved: " + ", ".join(f"{k} {new.thresholds[k]:g}" for k in THRESHOLD_KEYS) + "."
     )
@@ -322,7 +244,7 @@ def csat_command(
             weights=settings.rebalance_for_csat(config.weights, chosen),
         )
 
-    new = _change(ctx, "config.csat", build)
+    new = change(ctx, "config.csat", build)
     out = common.console()
     if new.csat_enabled:
         out.print(f"CSAT is on with weight {new.weights['csat']}.")
@@ -332,319 +254,9 @@ def csat_command(
     out.print(RESCORE_HINT)
 
 
-# --- cadence, renewal windows, signal thresholds ----------------------------------------
-
-
-@cadence_app.command("set")
-def cadence_set(ctx: typer.Context, pairs: Pairs) -> None:
-    """Set contact cadence per tier as DUE_SOON/OVERDUE days.
-
-    Tiers: enterprise, mid, smb. Tiers not named keep their cadence.
-
-    Example:
-
-    \b
-      iqcadence config cadence set enterprise=14/21 mid=21/30 smb=30/45
-    """
-    from dataclasses import replace
-
-    from iqcadence.core.base.errors import InvalidValue
-    from iqcadence.core.scoring.formula import TIERS
-
-    given = parse_pairs(pairs, "cadence")
-    _check_keys("cadence", given, TIERS)
-    parsed: dict[str, tuple[int, int]] = {}
-    for tier, value in given.items():
-        due, sep, overdue = value.partition("/")
-        if not sep:
-            raise InvalidValue(f"cadence.{tier}: expected DUE_SOON/OVERDUE days, got {value!r}.")
-        parsed[tier] = (_whole(f"cadence.{tier}", due), _whole(f"cadence.{tier}", overdue))
-
-    def build(config: ScoringConfig, _session: Session, _actor: Actor) -> ScoringConfig:
-        return replace(config, cadence={**config.cadence, **parsed})
-
-    new = _change(ctx, "config.cadence", build)
-    common.console().print(
-        "Cadence saved: "
-        + ", ".join(f"{tier} {pair[0]}/{pair[1]}" for tier, pair in new.cadence.items())
-        + "."
-    )
-
-
-@windows_app.command("set")
-def windows_set(ctx: typer.Context, pairs: Pairs) -> None:
-    """Set renewal windows in days before renewal (critical < warning < upcoming).
-
-    Example:
-
-    \b
-      iqcadence config renewal-windows set critical=30 warning=60 upcoming=90
-    """
-    from dataclasses import replace
-
-    from iqcadence.core.scoring.formula import DEFAULT_RENEWAL_WINDOWS
-
-    given = parse_pairs(pairs, "renewal_windows")
-    _check_keys("renewal_windows", given, list(DEFAULT_RENEWAL_WINDOWS))
-    numbers = {key: _whole(f"renewal_windows.{key}", value) for key, value in given.items()}
-
-    def build(config: ScoringConfig, _session: Session, _actor: Actor) -> ScoringConfig:
-        return replace(config, renewal_windows={**config.renewal_windows, **numbers})
-
-    new = _change(ctx, "config.renewal_windows", build)
-    common.console().print(
-        "Renewal windows saved: "
-        + ", ".join(f"{k} {v}" for k, v in new.renewal_windows.items())
-        + "."
-    )
-
-
-@signals_app.command("set")
-def signals_set(ctx: typer.Context, pairs: Pairs) -> None:
-    """Set quiet_after (days without contact before an account counts as quiet),
-    momentum_points (a 7-day move that counts as momentum) and expansion_pct
-    (share of ARR estimated as upsell for expansion accounts).
-
-    Example:
-
-    \b
-      iqcadence config signals set quiet_after=21 momentum_points=8
-      iqcadence config signals set expansion_pct=15
-    """
-    from dataclasses import replace
-
-    given = parse_pairs(pairs, "signals")
-    _check_keys("signals", given, ("quiet_after", "momentum_points", "expansion_pct"))
-    values: dict[str, Any] = {}
-    if "quiet_after" in given:
-        values["quiet_after"] = _whole("quiet_after", given["quiet_after"])
-    for key in ("momentum_points", "expansion_pct"):
-        if key in given:
-            values[key] = _number(key, given[key])
-
-    def build(config: ScoringConfig, _session: Session, _actor: Actor) -> ScoringConfig:
-        return replace(config, **values)
-
-    new = _change(ctx, "config.signals", build)
-    common.console().print(
-        f"Saved: quiet after {new.quiet_after} days, momentum ±{new.momentum_points:g} "
-        f"points, expansion estimate {new.expansion_pct:g}%."
-    )
-
-
-# --- profiles ----------------------------------------------------------------------------
-
-
-@profiles_app.command("list")
-def profiles_list(
-    ctx: typer.Context,
-    as_json: bool = typer.Option(False, "--json", help="Print the profiles as JSON."),
-) -> None:
-    """List scoring profiles, their weights and how many customers use each.
-
-    Example:
-
-    \b
-      iqcadence config profiles list
-    """
-    from iqcadence.core.scoring.formula import SIGNALS
-    from iqcadence.core.store import settings
-
-    with common.session_as(ctx) as (session, actor):
-        counts = settings.profile_usage(session, actor.client_id)
-        items: list[dict[str, Any]] = [
-            {
-                "name": p.name,
-                "description": p.description,
-                "weights": {s: int(p.weights.get(s, 0)) for s in SIGNALS},
-                "customers": int(counts.get(p.name, 0)),
-            }
-            for p in settings.list_profiles(session, actor.client_id)
-        ]
-    if as_json:
-        common.print_json(items)
-        return
-    from rich.markup import escape
-    from rich.table import Table
-
-    out = common.console()
-    if not items:
-        out.print("No scoring profiles; add one with `iqcadence config profiles set NAME k=v ...`.")
-        return
-    table = Table(box=None, pad_edge=False)
-    table.add_column("profile")
-    for name in SIGNALS:
-        table.add_column(name, justify="right")
-    table.add_column("customers", justify="right")
-    for item in items:
-        table.add_row(
-            escape(item["name"]),
-            *(str(item["weights"][s]) for s in SIGNALS),
-            str(item["customers"]),
-        )
-    out.print(table)
-
-
-@profiles_app.command("set")
-def profiles_set(
-    ctx: typer.Context,
-    name: str = typer.Argument(..., help="Profile name."),
-    pairs: Annotated[
-        list[str] | None, typer.Argument(metavar="[KEY=VALUE]...", show_default=False)
-    ] = None,
-    description: str = typer.Option("", "--description", help="What the profile is for."),
-) -> None:
-    """Create or change a scoring profile. A new profile starts from the global
-    weights and an existing one from its own; the named weights replace those,
-    and the result must total 100.
-
-    Example:
-
-    \b
-      iqcadence config profiles set enterprise adoption=35 logins=15
-    """
-    from iqcadence.core.base.errors import InvalidValue, NotFound
-    from iqcadence.core.scoring.formula import SIGNALS
-    from iqcadence.core.store import settings
-
-    given = parse_pairs(pairs, f"profile {name!r} weights") if pairs else {}
-    _check_keys(f"profile {name!r} weights", given, SIGNALS)
-    numbers = {key: _whole(f"{name}.{key}", value) for key, value in given.items()}
-    with common.session_as(ctx) as (session, actor):
-        actor.require_admin("change scoring profiles")
-        try:
-            base = dict(settings.get_profile(session, actor.client_id, name).weights)
-            created = False
-        except NotFound:
-            base = dict(settings.load_scoring_config(session, actor.client_id).weights)
-            created = True
-        weights = {s: int(base.get(s, 0)) for s in SIGNALS}
-        weights.update(numbers)
-        kept = {s: w for s, w in weights.items() if s not in numbers and w}
-        if sum(weights.values()) != 100 and kept:
-            source = "the global weights" if created else "the profile"
-            raise InvalidValue(
-                f"profile {name.strip()!r} weights: must total 100, but they total "
-                f"{sum(weights.values())}; signals you do not name keep {source} ("
-                + ", ".join(f"{s}={w}" for s, w in kept.items())
-                + "), so name them too (0 leaves one out)."
-            )
-        profile = settings.save_profile(session, actor, name, weights, description=description)
-        shown = profile.name
-        saved = dict(profile.weights)
-    out = common.console()
-    out.print(
-        f"{'Created' if created else 'Updated'} profile {shown}: "
-        + ", ".join(f"{k} {saved.get(k, 0)}" for k in SIGNALS)
-        + "."
-    )
-    out.print(RESCORE_HINT)
-
-
-@profiles_app.command("delete")
-def profiles_delete(
-    ctx: typer.Context,
-    name: str = typer.Argument(..., help="Profile name."),
-) -> None:
-    """Delete a scoring profile that no customer uses.
-
-    Example:
-
-    \b
-      iqcadence config profiles delete enterprise
-    """
-    from iqcadence.core.store import settings
-
-    with common.session_as(ctx) as (session, actor):
-        settings.delete_profile(session, actor, name)
-    common.console().print(f"Deleted profile {name.strip()}.")
-
-
-# --- export, import, history ----------------------------------------------------------------
-
-
-@config_app.command("export")
-def export_command(
-    ctx: typer.Context,
-    path: str = typer.Argument(..., metavar="FILE.toml", help="Where to write ('-' = stdout)."),
-) -> None:
-    """Write the whole scoring model and the profiles as a readable TOML file.
-
-    Example:
-
-    \b
-      iqcadence config export scoring.toml
-    """
-    from iqcadence.core.base.errors import RefusedFile
-    from iqcadence.core.store import settings
-
-    with common.session_as(ctx) as (session, actor):
-        document = settings.export_toml(session, actor.client_id)
-    if path == "-":
-        typer.echo(document, nl=False)
-        return
-    target = Path(path)
-    try:
-        target.write_text(document, encoding="utf-8")
-    except OSError as exc:
-        raise RefusedFile(f"{path}: cannot write the file ({exc.strerror}).") from None
-    common.err_console().print(f"Wrote the scoring model to {path}.")
-
-
-@config_app.command("import")
-def import_command(
-    ctx: typer.Context,
-    path: str = typer.Argument(..., metavar="FILE.toml", help="A file from `config export`."),
-) -> None:
-    """Replace the scoring model and update the profiles from a TOML file.
-
-    The whole file is checked first; if anything is wrong nothing is changed.
-
-    Example:
-
-    \b
-      iqcadence config import scoring.toml
-    """
-    from iqcadence.core.store import settings
-
-    with common.session_as(ctx) as (session, actor):
-        settings.import_toml(session, actor, Path(path))
-        profiles = len(settings.list_profiles(session, actor.client_id))
-    out = common.console()
-    out.print(f"Imported the scoring model from {path}; profiles now: {profiles}.")
-    out.print(RESCORE_HINT)
-
-
-@config_app.command("history")
-def history_command(
-    ctx: typer.Context,
-    limit: int = typer.Option(50, "--limit", help="At most N changes, newest first."),
-    as_json: bool = typer.Option(False, "--json", help="Print the changes as JSON."),
-) -> None:
-    """Show changes to the configuration, newest first, with who made them.
-
-    Example:
-
-    \b
-      iqcadence config history --limit 10
-    """
-    from iqcadence.core.base.errors import InvalidValue
-    from iqcadence.core.store import audit
-
-    if limit <= 0:
-        raise InvalidValue(f"--limit: must be at least 1, got {limit}.")
-    with common.session_as(ctx) as (session, actor):
-        items = [
-            audit.entry_to_dict(e)
-            for e in audit.list_entries(session, actor, action="config", limit=limit)
-        ]
-    if as_json:
-        common.print_json(items)
-        return
-    from iqcadence.cli.audit import render_entries
-
-    render_entries(items, empty="No configuration changes yet.")
-
-
 def register(app: typer.Typer) -> None:
+    # The order of these calls is the order `config --help` lists the commands in.
+    config_profiles.register(config_app)
+    config_cadence.register(config_app)
+    config_files.register(config_app)
     app.add_typer(config_app, name="config")

@@ -207,35 +207,15 @@ def show_command(
 
 
 def customer_detail(ctx: typer.Context, name: str, history_limit: int = 10) -> dict[str, Any]:
-    from iqcadence.core.accounts import breakdown, customers, history, shape
-    from iqcadence.core.base import clock
+    from iqcadence.core.accounts import customers
     from iqcadence.core.base.errors import InvalidValue
-    from iqcadence.core.store import settings
+    from iqcadence.core.read import customer360
 
     if history_limit < 0:
         raise InvalidValue(f"--history: must be 0 or more, got {history_limit}.")
     with common.session_as(ctx) as (session, actor):
         customer = customers.get_customer(session, actor, name)
-        today = clock.today()
-        assert customer.id is not None
-        momentum = history.momentum_for(
-            session, [{"id": customer.id, "score": customer.score}], today
-        )
-        data = shape.customer_to_dict(customer, today=today, momentum=momentum[customer.id])
-        data["scored_at"] = (
-            customer.scored_at.isoformat(timespec="seconds") if customer.scored_at else None
-        )
-        data["created_at"] = customer.created_at.isoformat(timespec="seconds")
-        config = settings.load_scoring_config(session, actor.client_id)
-        data["breakdown"] = breakdown.breakdown(session, customer, config, today)
-        from iqcadence.core.read.record import record_extras
-
-        data.update(record_extras(session, customer))
-        data["history"] = [
-            history.snapshot_to_dict(s)
-            for s in history.history(session, customer.id, limit=history_limit)
-        ]
-    return data
+        return customer360.detail(session, actor, customer, history_limit=history_limit)
 
 
 SHOW_FIELDS = (

@@ -65,7 +65,7 @@ def check(
     \b
       iqcadence db check --json
     """
-    from iqcadence.core.io.backup import check_database
+    from iqcadence.core.io.db_upkeep import check_database
     from iqcadence.core.store.db import resolve_location
 
     report = check_database(resolve_location(common.options(ctx).db_path))
@@ -99,7 +99,7 @@ def upgrade(
     \b
       iqcadence --db team.db db upgrade
     """
-    from iqcadence.core.io.backup import upgrade_database
+    from iqcadence.core.io.db_upkeep import upgrade_database
     from iqcadence.core.store.db import resolve_location
 
     opts = common.options(ctx)

@@ -30,7 +30,7 @@ def myday_command(
     from iqcadence.core.read import my_day as myday
 
     with common.session_as(ctx) as (session, actor):
-        data = myday.build(session, actor, everyone=everyone)
+        data = myday.build(session, actor, everyone=everyone).to_dict()
     if as_json:
         common.print_json(data)
         return

@@ -38,7 +38,7 @@ def add_command(
       iqcadence opportunities add "Acme Corp" Seats --amount 12000
       iqcadence opportunities add Acme Renewal --amount 9000 --close 2027-02-01
     """
-    from iqcadence.core.accounts import opportunities
+    from iqcadence.core.accounts import customers, opportunities
 
     with common.session_as(ctx) as (session, actor):
         opp = opportunities.add_opportunity(
@@ -51,7 +51,9 @@ def add_command(
             stage=stage,
             notes=notes,
         )
-        data = opportunities.opportunity_to_dict(opp, _customer(session, opp.customer_id))
+        data = opportunities.opportunity_to_dict(
+            opp, customers.customer_by_id(session, actor, opp.customer_id)
+        )
     if as_json:
         common.print_json(data)
         return
@@ -108,7 +110,7 @@ def edit_command(
     \b
       iqcadence opportunities edit 3 --stage negotiation --amount 15000
     """
-    from iqcadence.core.accounts import opportunities
+    from iqcadence.core.accounts import customers, opportunities
 
     values: dict[str, Any] = {
         key: value
@@ -127,7 +129,9 @@ def edit_command(
         )
     with common.session_as(ctx) as (session, actor):
         opp = opportunities.edit_opportunity(session, actor, opportunity_id, values)
-        data = opportunities.opportunity_to_dict(opp, _customer(session, opp.customer_id))
+        data = opportunities.opportunity_to_dict(
+            opp, customers.customer_by_id(session, actor, opp.customer_id)
+        )
     _done(data, as_json, "Updated")
 
 
@@ -146,20 +150,16 @@ def close_command(
     \b
       iqcadence opportunities close 3 --won
     """
-    from iqcadence.core.accounts import opportunities
+    from iqcadence.core.accounts import customers, opportunities
 
     if won == lost:
         raise common.fail("give exactly one of --won or --lost.", 2)
     with common.session_as(ctx) as (session, actor):
         opp = opportunities.close_opportunity(session, actor, opportunity_id, won=won)
-        data = opportunities.opportunity_to_dict(opp, _customer(session, opp.customer_id))
+        data = opportunities.opportunity_to_dict(
+            opp, customers.customer_by_id(session, actor, opp.customer_id)
+        )
     _done(data, as_json, "Closed")
-
-
-def _customer(session: Any, customer_id: int) -> Any:
-    from iqcadence.core.store.models import Customer
-
-    return session.get(Customer, customer_id)
 
 
 def _done(data: dict[str, Any], as_json: bool, verb: str) -> None:

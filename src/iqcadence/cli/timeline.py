@@ -65,8 +65,7 @@ def log_command(
       iqcadence log "Acme Corp" --kind ticket --title "SSO broken" --priority high
         --source zendesk --external-id 4711
     """
-    from iqcadence.core.accounts import timeline
-    from iqcadence.core.store.models import Customer
+    from iqcadence.core.accounts import customers, timeline
 
     with common.session_as(ctx) as (session, actor):
         result = timeline.log_event(
@@ -88,10 +87,10 @@ def log_command(
         data["updated"] = result.updated
         data["contact_reset"] = result.contact_reset
         data["tickets"] = result.tickets
-        owner = session.get(Customer, result.event.customer_id)
-        data["customer"] = owner.name if owner else customer
-        data["score"] = owner.score if owner else None
-        data["band"] = owner.band if owner else None
+        owner = customers.customer_by_id(session, actor, result.event.customer_id)
+        data["customer"] = owner.name
+        data["score"] = owner.score
+        data["band"] = owner.band
     if as_json:
         common.print_json(data)
         return

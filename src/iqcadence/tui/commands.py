@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from iqcadence.core.read import views
+from iqcadence.core.read import customer_list
 from iqcadence.tui import runner
 from iqcadence.tui.widgets.common import band_label
 
@@ -23,10 +23,10 @@ class CustomerProvider(Provider):
     def iq(self) -> IQCadenceApp:
         return cast("IQCadenceApp", self.app)
 
-    def _lookup(self, query: str) -> list[views.NameHit]:
+    def _lookup(self, query: str) -> list[customer_list.NameHit]:
         app = self.iq
         try:
-            return app.call_db(lambda s: views.find_names(s, app.actor.client_id, query))
+            return app.call_db(lambda s: customer_list.find_names(s, app.actor.client_id, query))
         except runner.Failed:
             return []
 
@@ -51,6 +51,6 @@ class CustomerProvider(Provider):
         )
 
 
-def _describe(hit: views.NameHit) -> str:
+def _describe(hit: customer_list.NameHit) -> str:
     score = "unscored" if hit.score is None else f"{hit.score:g} {band_label(hit.band)}"
     return score + ("" if hit.status == "active" else f" · {hit.status}")

@@ -63,6 +63,13 @@ def get_customer(session: Session, actor: Actor, name: str) -> Customer:
     return customer
 
 
+def customer_by_id(session: Session, actor: Actor, customer_id: int) -> Customer:
+    customer = session.get(Customer, customer_id)
+    if customer is None or customer.client_id != actor.client_id:
+        raise NotFound(f"customer #{customer_id} does not exist (it may have been deleted).")
+    return customer
+
+
 def _suggest(session: Session, actor: Actor, name: str) -> str:
     key = name_key(name)
     if len(key) < 2:

@@ -147,11 +147,11 @@ def schedule_meeting(
     description: str = "",
     send: bool = False,
 ) -> OutreachResult:
-    from iqcadence.core.accounts import customers, owners, timeline
+    from iqcadence.core.accounts import customers, event_parsing, owners, timeline
 
     customer = customers.get_customer(session, actor, customer_name)
     owners.require_edit(session, actor, customer)
-    start: datetime = timeline.parse_at(at, "--at")
+    start: datetime = event_parsing.parse_at(at, "--at")
     length = parse_duration(duration)
     people: list[invites.Person] = []
     linked: Contact | None = None

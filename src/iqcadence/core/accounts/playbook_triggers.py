@@ -21,12 +21,9 @@ from iqcadence.core.accounts.playbooks import (
 from iqcadence.core.accounts.run_progress import active_run
 from iqcadence.core.base import clock
 from iqcadence.core.base.actor import Actor
-from iqcadence.core.scoring.conditions import (
-    Condition,
-    columns_for,
-    customer_facts,
-    parse_condition,
-)
+from iqcadence.core.scoring.conditions.facts import columns_for, customer_facts
+from iqcadence.core.scoring.conditions.parse import parse_condition
+from iqcadence.core.scoring.conditions.tree import Condition
 from iqcadence.core.store import settings
 from iqcadence.core.store.models.customer360 import Playbook, PlaybookRun, Task
 
@@ -112,10 +109,10 @@ def on_customer_changed(
 
 def on_customers_changed_in_bulk(session: Session, actor: Actor, change: BulkChange) -> list[int]:
     """The bulk counterpart of `on_customer_changed`: the state before is the
-    current row with the old score, band and lifecycle (`timeline.bulk_moves`;
+    current row with the old score, band and lifecycle (`health_changes.bulk_moves`;
     set-based paths change those). Costs one query when no playbook has a
     trigger; runs are written with multi-row INSERTs. Returns the new run ids."""
-    from iqcadence.core.accounts import timeline
+    from iqcadence.core.accounts import health_changes
 
     customer_ids = change.customer_ids
     if not customer_ids:
@@ -144,7 +141,7 @@ def on_customers_changed_in_bulk(session: Session, actor: Actor, change: BulkCha
     started: list[int] = []
     matches: dict[int, list[dict[str, Any]]] = {}
     for start in range(0, len(all_ids), 500):
-        moves = timeline.bulk_moves(
+        moves = health_changes.bulk_moves(
             session, all_ids[start : start + 500], changes_table=change.changes_table
         )
         chunk = sorted(moves)

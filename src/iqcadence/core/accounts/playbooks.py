@@ -54,10 +54,8 @@ from iqcadence.core.accounts.run_progress import active_run, run_progress
 from iqcadence.core.base import clock
 from iqcadence.core.base.actor import Actor
 from iqcadence.core.base.errors import Conflict, InvalidValue, NotFound, RefusedFile
-from iqcadence.core.scoring.conditions import (
-    Condition,
-    parse_condition,
-)
+from iqcadence.core.scoring.conditions.parse import parse_condition
+from iqcadence.core.scoring.conditions.tree import Condition
 from iqcadence.core.store import audit
 from iqcadence.core.store.models import Customer, User
 from iqcadence.core.store.models.crm import CustomerOwner

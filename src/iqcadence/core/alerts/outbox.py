@@ -83,7 +83,8 @@ def backoff_delay(config: AlertConfig, attempts: int) -> timedelta:
 def assemble_digests(session: Session, client_id: int, *, now: datetime | None = None) -> int:
     """Fold held rows into one digest per rule and channel for every digest
     time that has come. Returns how many digest rows were written (commits)."""
-    from iqcadence.core.alerts.engine import insert_once, take_write_lock
+    from iqcadence.core.alerts.engine import take_write_lock
+    from iqcadence.core.alerts.enqueue import insert_once
 
     now = now or clock.now()
     made = 0

@@ -110,7 +110,7 @@ def _check_channels(session: Session, client_id: int, channels: Sequence[str]) -
 
 
 def _check_conditions(conditions: Sequence[str]) -> list[str]:
-    from iqcadence.core.scoring.conditions import parse_condition
+    from iqcadence.core.scoring.conditions.parse import parse_condition
 
     if not conditions:
         raise InvalidValue("--when: give a condition.")

@@ -17,11 +17,12 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
+from iqcadence.core.accounts.bulk import BulkOutcome
 from iqcadence.core.accounts.customers import get_customer
 from iqcadence.core.alerts.derive import check_category, derive_alerts
 from iqcadence.core.base import clock
 from iqcadence.core.base.actor import Actor
-from iqcadence.core.base.errors import Conflict, InvalidValue
+from iqcadence.core.base.errors import Conflict, InvalidValue, IQError, PermissionDenied
 from iqcadence.core.scoring.fields import parse_date
 from iqcadence.core.store import audit
 from iqcadence.core.store.models import Customer
@@ -191,3 +192,32 @@ def clear_resolved(
     if gone:
         session.exec(delete(AlertState).where(col(AlertState.id).in_(gone)))
     return len(gone)
+
+
+def alert_action(
+    session: Session,
+    actor: Actor,
+    targets: list[tuple[str, str]],
+    action: str,
+    period: str | None = None,
+) -> BulkOutcome:
+    """Snooze (`period` 1d/7d/30d), dismiss or wake each (customer, category)."""
+    if action not in ("snooze", "dismiss", "wake"):
+        raise InvalidValue(f"alert action: {action!r} is not one of snooze, dismiss, wake.")
+    actor.require_write(f"{action} alerts")
+    outcome = BulkOutcome()
+    for customer_name, category in targets:
+        try:
+            if action == "snooze":
+                snooze(session, actor, customer_name, category, for_period=period)
+            elif action == "dismiss":
+                dismiss(session, actor, customer_name, category)
+            else:
+                wake(session, actor, customer_name, category)
+            outcome.done += 1
+        except PermissionDenied:
+            raise
+        except IQError as exc:
+            session.rollback()
+            outcome.failed.append(f"{customer_name}: {exc}")
+    return outcome

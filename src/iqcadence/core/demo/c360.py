@@ -1,6 +1,6 @@
 """Demo records for Customer 360: contacts, timeline, tasks, playbooks and runs.
 
-`build_customer360` is a section of `demo.SECTIONS`. It stays fast at any
+`build_customer360` is a section of `portfolio.SECTIONS`. It stays fast at any
 portfolio size by working on a bounded sample of the customers (every one
 of a small demo), with multi-row INSERTs only:
 
@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import random
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import insert, text
 
-from iqcadence.core.accounts import timeline
+from iqcadence.core.accounts import health_changes
 from iqcadence.core.accounts.playbooks import spec_from_dict
+from iqcadence.core.demo.bulk import bulk_insert
+from iqcadence.core.demo.context import DemoContext, DemoCustomer
 from iqcadence.core.scoring.formula import effective_days
 from iqcadence.core.store.models.customer360 import (
     EventSignal,
@@ -34,9 +36,6 @@ from iqcadence.core.store.models.customer360 import (
     Task,
     TimelineEvent,
 )
-
-if TYPE_CHECKING:
-    from iqcadence.core.demo.portfolio import DemoContext, DemoCustomer
 
 CONTACT_CUSTOMERS = 2_000
 TIMELINE_CUSTOMERS = 500
@@ -138,8 +137,6 @@ def _insert(ctx: DemoContext, model: Any, rows: list[dict[str, Any]]) -> int:
 
 def _insert_plain(ctx: DemoContext, table: str, rows: list[dict[str, Any]]) -> int:
     """Rows without JSON columns, through the demo's raw executemany."""
-    from iqcadence.core.demo.portfolio import bulk_insert
-
     if not rows:
         return 0
     columns = list(rows[0])
@@ -352,7 +349,7 @@ def _health_changes(ctx: DemoContext, ids: list[int]) -> list[dict[str, Any]]:
                     "at": at,
                     "contact_id": None,
                     "author": ctx.actor.email,
-                    "title": timeline.health_title(before[1], band),
+                    "title": health_changes.health_title(before[1], band),
                     "body": None,
                     "status": None,
                     "priority": None,

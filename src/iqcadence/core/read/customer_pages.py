@@ -20,7 +20,7 @@ from iqcadence.core.scoring.formula import (
     STATUSES,
     TIERS,
 )
-from iqcadence.core.store import dialect
+from iqcadence.core.store import dialect, search_sql
 from iqcadence.core.store.rows import typed_row
 
 SORTS: dict[str, str] = {
@@ -79,7 +79,7 @@ def filter_sql(
     filters: CustomerFilter,
     *,
     sort: str | None = None,
-    search: dialect.Search | None = None,
+    search: search_sql.Search | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """The WHERE clause of a customer filter and its parameters (see
     _filter_parts; a page of 50 rows is assumed)."""
@@ -97,7 +97,7 @@ def _filter_parts(
     filters: CustomerFilter,
     *,
     sort: str | None,
-    search: dialect.Search | None,
+    search: search_sql.Search | None,
     wanted: int | None,
 ) -> tuple[str, dict[str, Any], str, dict[str, Any], bool]:
     """The WHERE clause of a customer filter and its parameters, without
@@ -109,7 +109,7 @@ def _filter_parts(
     serves them: the planner then walks the sort's index and stops after one
     page, instead of collecting every matching row and sorting it (it cannot
     tell that `status = 'active'` is most of the table without statistics).
-    `search` is `filters.search` already read by `dialect.parse_search`;
+    `search` is `filters.search` already read by `search_sql.parse_search`;
     `wanted` the rows of a page up to its last one (None: every row).
     """
     filters.validate()
@@ -151,7 +151,7 @@ def _filter_parts(
     search_params: dict[str, Any] = {}
     if filters.search and filters.search.strip():
         conn = session.connection()
-        search = search or dialect.parse_search(conn, filters.search)
+        search = search or search_sql.parse_search(conn, filters.search)
         chosen = None
         if wanted is not None and dialect.is_sqlite(conn):
             plain_filters = not (
@@ -165,7 +165,7 @@ def _filter_parts(
             )
             chosen = _page_search(conn, search, wanted, plain_filters=plain_filters)
         if chosen is None:
-            search_where, search_params = dialect.search_clause(conn, search)
+            search_where, search_params = search_sql.search_clause(conn, search)
         else:
             search_where, search_params, check = chosen
     return " AND ".join(clauses), params, search_where, search_params, check
@@ -178,7 +178,7 @@ def _list_cap(wanted: int, size: int) -> int:
 
 
 def _page_search(
-    conn: Connection, search: dialect.Search, wanted: int, *, plain_filters: bool
+    conn: Connection, search: search_sql.Search, wanted: int, *, plain_filters: bool
 ) -> tuple[str, dict[str, Any], bool]:
     """How a page of a search is read, cheapest first for the number of
     matches M among N customers:
@@ -196,13 +196,13 @@ def _page_search(
     """
     size = int(conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM customer")).scalar_one())
     cap = _list_cap(wanted, size)
-    listed = dialect.search_match_list(conn, search, cap, walk_above=BROAD_SEARCH, size=size)
+    listed = search_sql.search_match_list(conn, search, cap, walk_above=BROAD_SEARCH, size=size)
     if listed is not None:
         return listed[0], listed[1], False
-    check = dialect.search_row_check(conn, search) if plain_filters else None
+    check = search_sql.search_row_check(conn, search) if plain_filters else None
     if check is not None:
         return check[0], check[1], True
-    clause, params = dialect.search_clause(conn, search, walk=True, check_rows=False)
+    clause, params = search_sql.search_clause(conn, search, walk=True, check_rows=False)
     return clause, params, False
 
 
@@ -227,7 +227,7 @@ def list_customers(
     search = None
     if filters.search and filters.search.strip():
         filters.validate()
-        search = dialect.parse_search(session.connection(), filters.search)
+        search = search_sql.parse_search(session.connection(), filters.search)
     if sort == "name" and limit is not None and search is not None:
         page = _name_prefix_page(
             session, client_id, filters, search, limit=limit, offset=offset, desc=desc
@@ -263,7 +263,7 @@ def list_customers(
             return [typed_row(row) for row in walked]
         # the matches are rare at this end of the order: look rows up in the list
         assert search is not None
-        search_where, search_params = dialect.search_clause(
+        search_where, search_params = search_sql.search_clause(
             conn, search, walk=True, check_rows=False
         )
     if search_where:
@@ -394,7 +394,7 @@ def _name_prefix_page(
     session: Session,
     client_id: int,
     filters: CustomerFilter,
-    search: dialect.Search,
+    search: search_sql.Search,
     *,
     limit: int,
     offset: int,
@@ -421,7 +421,7 @@ def _name_prefix_page(
     equals a plain sort.
     """
     conn = session.connection()
-    words = dialect.name_prefix_words(conn, search)
+    words = search_sql.name_prefix_words(conn, search)
     if not words or search.match is None:
         return None
     wanted = offset + limit
@@ -433,7 +433,7 @@ def _name_prefix_page(
     if not lead:
         return None  # no name starts with a word: the general walk finds the page
     phrase = " ".join(word for _number, word in lead)
-    others_check = dialect.search_row_check(conn, search, skip={n for n, _word in lead})
+    others_check = search_sql.search_row_check(conn, search, skip={n for n, _word in lead})
     if others_check is None:
         return None
     check, check_params = others_check
@@ -476,11 +476,11 @@ def _name_prefix_page(
         rows[int(row["id"])] = row
     # 2. every other match, when there are few
     lead_numbers = [n for n, _word in lead]
-    others = dialect.search_outside_name_start(conn, search, lead_numbers, FEW_OTHERS)
+    others = search_sql.search_outside_name_start(conn, search, lead_numbers, FEW_OTHERS)
     if others is None:
         # other matches are many: they may fill the page from the start of
         # the name order, as a short walk checking rows tells
-        whole = dialect.search_row_check(conn, search)
+        whole = search_sql.search_row_check(conn, search)
         if whole is not None:
             walked = _walked_page(
                 conn,
@@ -494,7 +494,7 @@ def _name_prefix_page(
             )
             if walked is not None:
                 return walked
-        others = dialect.search_outside_name_start(conn, search, lead_numbers, OTHER_MATCHES)
+        others = search_sql.search_outside_name_start(conn, search, lead_numbers, OTHER_MATCHES)
         if others is None:
             return None
     if others:
@@ -551,7 +551,7 @@ def _name_prefix_page(
             checks += 1
             if checks > ODD_CHECKS:
                 return None
-            if not dialect.search_matches_customer(conn, search, int(row["id"])):
+            if not search_sql.search_matches_customer(conn, search, int(row["id"])):
                 continue
         page.append(row)
         if len(page) == wanted:

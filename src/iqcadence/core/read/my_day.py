@@ -1,117 +1,129 @@
-"""My day: what the acting user should look at today.
+"""My day: what the acting user should look at today, one read model for the
+CLI (`myday`) and the app's home screen.
 
-"My" accounts are the active customers where the user is the primary owner
-or a co-owner, or whose `manager` equals the user's name or e-mail (any
-case) — so portfolios assigned before owners existed still count. With
-`everyone=True` the whole client's active portfolio is used instead.
+Scope: the user's own accounts (see `scope`); with `everyone=True` the whole
+client's active portfolio; with `everyone=None` (the app) the user's own
+accounts when they have any, else the whole portfolio (a lone admin's view).
 
-Sections (all over "my" accounts unless said otherwise):
+Sections:
 
 * tasks: the user's own open tasks overdue and due today (any account);
 * renewals: renewal date from today up to the widest renewal window
-  (default 90 days), each labelled with its window (critical ≤ 30,
-  warning ≤ 60, upcoming ≤ 90 by default), soonest first;
+  (default 90 days), each labelled with its window, soonest first;
 * cadence: accounts past their tier's contact cadence (due soon or overdue
   days, SPEC §4) — an account without a tier counts as overdue after the
   quiet-after days — most days since contact first;
 * score drops: the biggest falls over the last 7 days (momentum < 0);
-* KPIs: accounts by band (plus unscored), total MRR, revenue at risk (MRR
-  of Critical + At Risk), expansion opportunity (MRR × expansion % of the
-  Expansion band);
-* alerts: `my_alerts`, the slot the alerts capability fills.
+* KPIs (`kpis`);
+* alerts: the current alerts of the lowest-scored accounts and of those
+  renewing, most severe first (derived for a few hundred accounts, so the
+  view stays quick on a large portfolio).
 
-Everything is a few indexed SQL queries, so it stays quick on large
-portfolios.
+Everything is a few indexed SQL queries.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import text
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from iqcadence.core.accounts import history
-from iqcadence.core.accounts.customers import RISK_BANDS
+from iqcadence.core.accounts import history, tasks
+from iqcadence.core.alerts.derive import derive_alerts
 from iqcadence.core.base import clock
 from iqcadence.core.base.actor import Actor
-from iqcadence.core.scoring.formula import BANDS, ScoringConfig
+from iqcadence.core.read.kpis import Kpis, day_kpis
+from iqcadence.core.read.scope import scope_sql
+from iqcadence.core.scoring.formula import ScoringConfig
 from iqcadence.core.store import dialect, settings
-from iqcadence.core.store.models import User
 
 LIST_LIMIT = 25
 DROPS_LIMIT = 5
+ALERT_CANDIDATES = 300  # alerts are derived for the riskiest accounts only
 
 
-def scope_sql(
-    session: Session, actor: Actor, *, everyone: bool = False
-) -> tuple[str, dict[str, Any]]:
-    """WHERE clause (over `customer`) selecting the user's active accounts."""
-    params: dict[str, Any] = {"client_id": actor.client_id}
-    clause = "customer.client_id = :client_id AND customer.status = 'active'"
-    if everyone:
-        return clause, params
-    user = session.exec(select(User).where(User.email == actor.email)).first()
-    names = {actor.email.lower()}
-    if user is not None and user.name.strip():
-        names.add(user.name.strip().lower())
-    placeholders = []
-    for index, name in enumerate(sorted(names)):
-        params[f"me_{index}"] = name
-        placeholders.append(f":me_{index}")
-    params["me_email"] = actor.email
-    clause += (
-        " AND (customer.id IN (SELECT o.customer_id FROM customer_owner o "
-        'JOIN "user" u ON u.id = o.user_id '
-        "WHERE u.email = :me_email AND o.role IN ('primary', 'co_owner')) "
-        f"OR LOWER(customer.manager) IN ({', '.join(placeholders)}))"
-    )
-    return clause, params
+@dataclass
+class MyDay:
+    user: str
+    date: date
+    mine_only: bool
+    kpis: Kpis
+    tasks_overdue: list[dict[str, Any]] = field(default_factory=list)
+    tasks_due_today: list[dict[str, Any]] = field(default_factory=list)
+    renewals: list[dict[str, Any]] = field(default_factory=list)
+    cadence: list[dict[str, Any]] = field(default_factory=list)
+    score_drops: list[dict[str, Any]] = field(default_factory=list)
+    alerts: list[dict[str, Any]] = field(default_factory=list)
 
-
-def my_alerts(
-    session: Session, actor: Actor, customer_ids: Sequence[int], today: date
-) -> list[dict[str, Any]]:
-    """The current alerts on these accounts (snoozed and dismissed ones left
-    out), as `alerts list --json` objects, most severe first."""
-    from iqcadence.core.alerts.derive import derive_alerts
-
-    if not customer_ids:
-        return []
-    found = derive_alerts(session, actor.client_id, today=today, customer_ids=list(customer_ids))
-    return [alert.to_dict() for alert in found]
+    def to_dict(self) -> dict[str, Any]:
+        """`myday --json`."""
+        return {
+            "user": self.user,
+            "date": self.date.isoformat(),
+            "scope": "mine" if self.mine_only else "everyone",
+            "accounts": self.kpis.accounts,
+            "tasks": {"overdue": self.tasks_overdue, "due_today": self.tasks_due_today},
+            "renewals": self.renewals,
+            "cadence": self.cadence,
+            "score_drops": self.score_drops,
+            "kpis": self.kpis.to_dict(),
+            "alerts": self.alerts,
+        }
 
 
 def build(
-    session: Session, actor: Actor, *, everyone: bool = False, today: date | None = None
-) -> dict[str, Any]:
-    """The whole My day as one JSON-ready dict (see the module doc)."""
-    from iqcadence.core.accounts import tasks
-
+    session: Session,
+    actor: Actor,
+    *,
+    everyone: bool | None = False,
+    today: date | None = None,
+) -> MyDay:
+    """My day of the acting user (see the module doc for the scope)."""
     today = today or clock.today()
     config = settings.load_scoring_config(session, actor.client_id)
-    where, params = scope_sql(session, actor, everyone=everyone)
-    conn = session.connection()
-    ids = [int(r[0]) for r in conn.execute(text(f"SELECT id FROM customer WHERE {where}"), params)]
+    figures, mine_only = day_kpis(session, actor, config, everyone=everyone)
+    where, params = scope_sql(session, actor, everyone=not mine_only)
+    day = MyDay(user=actor.email, date=today, mine_only=mine_only, kpis=figures)
     overdue = tasks.list_tasks(session, actor, mine=True, due="overdue", today=today)
     due_today = tasks.list_tasks(session, actor, mine=True, due="today", today=today)
-    return {
-        "user": actor.email,
-        "date": today.isoformat(),
-        "scope": "everyone" if everyone else "mine",
-        "accounts": len(ids),
-        "tasks": {
-            "overdue": tasks.task_dicts(session, overdue),
-            "due_today": tasks.task_dicts(session, due_today),
-        },
-        "renewals": renewals(session, where, params, config, today),
-        "cadence": past_cadence(session, where, params, config, today),
-        "score_drops": score_drops(session, where, params, today),
-        "kpis": kpis(session, where, params, config),
-        "alerts": my_alerts(session, actor, ids, today),
+    day.tasks_overdue = tasks.task_dicts(session, overdue)
+    day.tasks_due_today = tasks.task_dicts(session, due_today)
+    day.renewals = renewals(session, where, params, config, today)
+    day.cadence = past_cadence(session, where, params, config, today)
+    day.score_drops = score_drops(session, where, params, today)
+    day.alerts = my_alerts(session, actor, where, params, day.renewals, today)
+    return day
+
+
+def my_alerts(
+    session: Session,
+    actor: Actor,
+    where: str,
+    params: dict[str, Any],
+    renewing: list[dict[str, Any]],
+    today: date,
+) -> list[dict[str, Any]]:
+    """The current alerts (snoozed and dismissed ones left out) of the
+    lowest-scored accounts in scope and of those renewing, as `alerts list
+    --json` objects, most severe first."""
+    candidates = {
+        int(r[0])
+        for r in session.connection().execute(
+            text(
+                f"SELECT id FROM customer WHERE {where} AND score IS NOT NULL "
+                "ORDER BY score, id LIMIT :n"
+            ),
+            {**params, "n": ALERT_CANDIDATES},
+        )
     }
+    candidates |= {int(item["customer_id"]) for item in renewing}
+    if not candidates:
+        return []
+    found = derive_alerts(session, actor.client_id, today=today, customer_ids=sorted(candidates))
+    return [alert.to_dict() for alert in found]
 
 
 def renewal_window(config: ScoringConfig, days: int) -> str | None:
@@ -142,6 +154,7 @@ def renewals(
         out.append(
             {
                 "customer": row["name"],
+                "customer_id": int(row["id"]),
                 "renewal_date": row["renewal_date"].isoformat(),
                 "days": days,
                 "window": window,
@@ -171,7 +184,7 @@ def past_cadence(
     rows = (
         conn.execute(
             text(
-                f"SELECT customer.name, customer.tier, customer.mrr, customer.score, "
+                f"SELECT customer.id, customer.name, customer.tier, customer.mrr, customer.score, "
                 f"customer.band, {days_sql} AS days FROM customer "
                 f"WHERE {where} AND {days_sql} >= {due_sql} "
                 f"ORDER BY {days_sql} DESC, customer.name_key LIMIT {LIST_LIMIT}"
@@ -189,6 +202,7 @@ def past_cadence(
         out.append(
             {
                 "customer": row["name"],
+                "customer_id": int(row["id"]),
                 "tier": tier,
                 "days_since_contact": days,
                 "due_soon_days": due_soon,
@@ -219,6 +233,7 @@ def score_drops(
     drops = [
         {
             "customer": row["name"],
+            "customer_id": int(row["id"]),
             "score": row["score"],
             "band": row["band"],
             "momentum": momentum[int(row["id"])],
@@ -229,33 +244,6 @@ def score_drops(
     ]
     drops.sort(key=lambda d: (d["momentum"], d["customer"].casefold()))
     return drops[:DROPS_LIMIT]
-
-
-def kpis(
-    session: Session, where: str, params: dict[str, Any], config: ScoringConfig
-) -> dict[str, Any]:
-    result = session.connection().execute(
-        text(
-            "SELECT customer.band, COUNT(*), COALESCE(SUM(customer.mrr), 0) "
-            f"FROM customer WHERE {where} GROUP BY customer.band"
-        ),
-        params,
-    )
-    by_band = dict.fromkeys((*BANDS, "unscored"), 0)
-    mrr_by_band: dict[str, float] = {}
-    for band, count, mrr in result:
-        key = band or "unscored"
-        by_band[key] = by_band.get(key, 0) + int(count)
-        mrr_by_band[key] = mrr_by_band.get(key, 0.0) + float(mrr)
-    expansion_mrr = mrr_by_band.get("expansion", 0.0)
-    return {
-        "accounts": sum(by_band.values()),
-        "by_band": by_band,
-        "total_mrr": round(sum(mrr_by_band.values()), 2),
-        "revenue_at_risk": round(sum(mrr_by_band.get(b, 0.0) for b in RISK_BANDS), 2),
-        "expansion_opportunity": round(expansion_mrr * config.expansion_pct / 100, 2),
-        "expansion_pct": config.expansion_pct,
-    }
 
 
 def _rows(
@@ -280,3 +268,63 @@ def _rows(
             data["renewal_date"] = date.fromisoformat(data["renewal_date"][:10])
         out.append(data)
     return out
+
+
+# --- the app's lines --------------------------------------------------------------
+
+
+@dataclass
+class DayItem:
+    """One line of a My day list: which customer, and what to say about it."""
+
+    customer_id: int
+    name: str
+    detail: str
+    band: str | None = None
+    sort_value: float = 0.0
+
+
+@dataclass
+class DayLines:
+    tasks: list[DayItem] = field(default_factory=list)
+    alerts: list[DayItem] = field(default_factory=list)
+    renewals: list[DayItem] = field(default_factory=list)
+    quiet: list[DayItem] = field(default_factory=list)
+    drops: list[DayItem] = field(default_factory=list)
+
+
+def day_lines(day: MyDay, *, limit: int = 12) -> DayLines:
+    """My day's sections as display lines: which customer, and what to say."""
+    lines = DayLines()
+    for task in (day.tasks_overdue + day.tasks_due_today)[:limit]:
+        when = "overdue" if task["overdue"] else "today"
+        lines.tasks.append(
+            DayItem(task["customer_id"], task["customer"] or "?", f"{task['title']} ({when})")
+        )
+    for alert in day.alerts[:limit]:
+        detail = f"{alert['severity']}: {alert['reason']}"
+        lines.alerts.append(DayItem(int(alert["customer_id"]), str(alert["customer"]), detail))
+    for item in day.renewals[:limit]:
+        detail = f"renews in {item['days']} d ({item['window']}) · MRR {_money(item['mrr'])}"
+        lines.renewals.append(_item(item, detail))
+    for item in day.cadence[:limit]:
+        status = str(item["status"]).replace("_", " ")
+        detail = f"{item['days_since_contact']} d without contact ({status})"
+        lines.quiet.append(_item(item, detail))
+    for item in day.score_drops[:limit]:
+        lines.drops.append(_item(item, _drop_text(item)))
+    return lines
+
+
+def _money(value: Any) -> str:
+    return "—" if value is None else f"{float(value):,.0f}"
+
+
+def _drop_text(item: dict[str, Any]) -> str:
+    momentum = item.get("momentum")
+    score = item.get("score")
+    return f"score {score} ({momentum:+g} in 7 d)" if momentum is not None else f"score {score}"
+
+
+def _item(item: dict[str, Any], detail: str) -> DayItem:
+    return DayItem(int(item["customer_id"]), str(item["customer"]), detail, item.get("band"))

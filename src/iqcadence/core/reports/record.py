@@ -17,7 +17,7 @@ from iqcadence.core.accounts import breakdown, contacts, timeline
 from iqcadence.core.accounts.customers import get_customer
 from iqcadence.core.base import clock
 from iqcadence.core.base.actor import Actor
-from iqcadence.core.read.record import record_extras
+from iqcadence.core.read.customer360 import record_extras
 from iqcadence.core.reports.data import ReportScope, daily_scores, load_portfolio
 from iqcadence.core.reports.fmt import TIER_LABELS, band_label, money, signed
 from iqcadence.core.reports.fmt import score_text as fmt_score

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 
-from iqcadence.core.accounts import changes, playbook_triggers, timeline
+from iqcadence.core.accounts import changes, health_changes, playbook_triggers
 from iqcadence.core.alerts import connections, outbox
 from iqcadence.core.alerts import engine as alert_engine
 from iqcadence.core.base.actor import Actor
@@ -27,11 +27,11 @@ if TYPE_CHECKING:
 
 
 def _timeline_one(session: Session, actor: Actor, outcome: ChangeOutcome, cause: str) -> None:
-    timeline.on_customer_changed(session, actor, outcome, cause=cause)
+    health_changes.on_customer_changed(session, actor, outcome, cause=cause)
 
 
 def _timeline_bulk(session: Session, actor: Actor, change: BulkChange) -> None:
-    timeline.record_bulk_health_changes(session, actor, change)
+    health_changes.record_bulk_health_changes(session, actor, change)
 
 
 def _playbooks_one(session: Session, actor: Actor, outcome: ChangeOutcome, cause: str) -> None:

@@ -16,7 +16,9 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import get_current_worker
 
-from iqcadence.core.read import views
+from iqcadence.core.accounts.bulk import BulkOutcome
+from iqcadence.core.alerts import state as alert_state
+from iqcadence.core.read import alert_board
 from iqcadence.tui import runner
 from iqcadence.tui.modals.choice import ChoiceModal
 from iqcadence.tui.modals.confirm import ConfirmModal
@@ -55,14 +57,14 @@ class AlertsScreen(BaseScreen):
     ]
 
     # How much the table lists (every count and the exposure cover all alerts).
-    PER_GROUP = views.PER_GROUP
-    CUSTOMER_GROUPS = views.CUSTOMER_GROUPS
+    PER_GROUP = alert_board.PER_GROUP
+    CUSTOMER_GROUPS = alert_board.CUSTOMER_GROUPS
 
     def __init__(self) -> None:
         super().__init__()
         self.grouping = "category"
         self.show_hidden = False
-        self.board: views.AlertBoard | None = None
+        self.board: alert_board.AlertBoard | None = None
         self.selected: set[str] = set()
         self.loading = False  # alerts are being derived
         self.progress = ""  # how far the derivation is
@@ -106,7 +108,7 @@ class AlertsScreen(BaseScreen):
             app.call_from_thread(self.show_progress, done, total)
 
         app.run_db(
-            lambda s: views.alert_board(
+            lambda s: alert_board.alert_board(
                 s,
                 app.actor,
                 show_hidden=hidden,
@@ -125,7 +127,7 @@ class AlertsScreen(BaseScreen):
             self.progress = f"{done:,} of {total:,} customers"
             self.update_status()
 
-    def show(self, board: views.AlertBoard) -> None:
+    def show(self, board: alert_board.AlertBoard) -> None:
         self.board = board
         self.loading = False
         self.loads += 1
@@ -261,7 +263,7 @@ class AlertsScreen(BaseScreen):
             return
         app = self.iq
 
-        def done(outcome: views.BulkOutcome) -> None:
+        def done(outcome: BulkOutcome) -> None:
             verb = {"snooze": "Snoozed", "dismiss": "Dismissed", "wake": "Woke"}[action]
             self.notify(
                 outcome.summary(verb).replace("customer", "alert"),
@@ -270,7 +272,7 @@ class AlertsScreen(BaseScreen):
             self.selected.clear()
             self.refresh_data()
 
-        app.run_db(lambda s: views.alert_action(s, app.actor, targets, action, period), done)
+        app.run_db(lambda s: alert_state.alert_action(s, app.actor, targets, action, period), done)
 
     def apply(self, action: str, period: str | None = None) -> None:
         count = len(self.targets())

@@ -13,8 +13,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Sparkline, Static
 
-from iqcadence.core.accounts import customers
-from iqcadence.core.read import views
+from iqcadence.core.accounts import custom_fields, customers
+from iqcadence.core.read import customer360
 from iqcadence.core.scoring.fields import FIELDS
 from iqcadence.core.scoring.formula import GROWTH_VALUES, LIFECYCLES, SENTIMENTS, TIERS
 from iqcadence.tui.modals.confirm import ConfirmModal, TypedConfirmModal
@@ -53,7 +53,7 @@ class Customer360Screen(BaseScreen):
     def __init__(self, customer_id: int) -> None:
         super().__init__()
         self.customer_id = customer_id
-        self.record: views.Record | None = None
+        self.record: customer360.Record | None = None
         self.editing: str | None = None  # "std:<field>" or "cf:<key>"
         self.edit_initial = ""
         self.timeline_filter: dict[str, str] = {}
@@ -106,7 +106,7 @@ class Customer360Screen(BaseScreen):
         cid = self.customer_id
         wanted = dict(self.timeline_filter)
         app.run_db(
-            lambda s: views.customer_record(
+            lambda s: customer360.customer_record(
                 s, app.actor, cid, today=app.today, timeline_filter=wanted
             ),
             self.show,
@@ -116,7 +116,7 @@ class Customer360Screen(BaseScreen):
 
     # --- display --------------------------------------------------------------------
 
-    def show(self, record: views.Record) -> None:
+    def show(self, record: customer360.Record) -> None:
         self.record = record
         data = record.data
         self.sub_title = data["name"]
@@ -127,7 +127,7 @@ class Customer360Screen(BaseScreen):
         self.show_timeline(record)
         self.show_health(record)
 
-    def header_text(self, record: views.Record) -> Text:
+    def header_text(self, record: customer360.Record) -> Text:
         data = record.data
         band = data.get("band")
         style = BAND_STYLES.get(band or "", "dim")
@@ -156,13 +156,13 @@ class Customer360Screen(BaseScreen):
             text.append("   read-only", style="bold yellow")
         return text
 
-    def show_fields(self, record: views.Record) -> None:
+    def show_fields(self, record: customer360.Record) -> None:
         table = self.query_one("#fields", DataTable)
         cursor = table.cursor_row
         table.clear()
         dim = "dim" if not record.can_edit else ""
-        for name in views.RECORD_FIELDS:
-            value = views.field_value(record, name)
+        for name in customer360.RECORD_FIELDS:
+            value = customer360.field_value(record, name)
             table.add_row(
                 Text(name, style="bold " + dim), Text(plain(value), style=dim), key=f"std:{name}"
             )
@@ -175,7 +175,7 @@ class Customer360Screen(BaseScreen):
         if table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1), animate=False)
 
-    def show_contacts(self, record: views.Record) -> None:
+    def show_contacts(self, record: customer360.Record) -> None:
         table = self.query_one("#contacts", DataTable)
         cursor = table.cursor_row  # kept across a reload (e.g. after picking a contact)
         table.clear()
@@ -196,7 +196,7 @@ class Customer360Screen(BaseScreen):
         elif 0 < cursor < table.row_count:
             table.move_cursor(row=cursor, animate=False)
 
-    def show_timeline(self, record: views.Record) -> None:
+    def show_timeline(self, record: customer360.Record) -> None:
         table = self.query_one("#timeline", DataTable)
         table.clear()
         for event in record.timeline:
@@ -213,7 +213,7 @@ class Customer360Screen(BaseScreen):
             "Timeline" + (f" ({', '.join(parts)})" if parts else "")
         )
 
-    def show_health(self, record: views.Record) -> None:
+    def show_health(self, record: customer360.Record) -> None:
         table = self.query_one("#breakdown", DataTable)
         table.clear()
         for line in record.breakdown["signals"]:
@@ -287,7 +287,7 @@ class Customer360Screen(BaseScreen):
         editor.remove_children()
         widget: Any
         if kind == "std":
-            current = views.field_value(record, name)
+            current = customer360.field_value(record, name)
             options = CHOICES.get(name)
             hint = FIELDS[name].help
         else:
@@ -333,21 +333,13 @@ class Customer360Screen(BaseScreen):
         record, key = self.record, self.editing
         if record is None or key is None:
             return
-        kind, name = key.split(":", 1)
+        name = key.split(":", 1)[1]
         app = self.iq
         current_name = record.customer.name
-        customer = record.customer
 
         def write(session: Any) -> None:
-            if kind == "std":
-                customers.apply_changes(
-                    session, app.actor, current_name, {name: value}, create=False, cause="edit"
-                )
-            else:
-                from iqcadence.core.accounts import custom_fields
-
-                fresh = views.customer_by_id(session, app.actor, int(customer.id or 0))
-                custom_fields.set_custom_values(session, app.actor, fresh, {name: value})
+            # the same path as `customers edit --set` (standard and custom fields)
+            custom_fields.edit_customer(session, app.actor, current_name, {name: value})
 
         def saved(_: None) -> None:
             self.close_editor()

@@ -19,7 +19,8 @@ from textual.timer import Timer
 from textual.widget import MountError
 from textual.widgets import DataTable, Footer, Header, Input, Static, Tab, Tabs
 
-from iqcadence.core.read import views
+from iqcadence.core.accounts import bulk
+from iqcadence.core.read import customer_list
 from iqcadence.core.read.customer_pages import CustomerFilter
 from iqcadence.core.scoring.formula import LIFECYCLES, TIERS
 from iqcadence.tui import runner
@@ -98,11 +99,11 @@ class CustomersScreen(BaseScreen):
     def first_content(app: Any) -> Any:
         """The first page as the screen opens (read while the app starts)."""
         client_id, today = app.actor.client_id, app.today
-        filters = views.tab_filter("all", CustomerFilter())
+        filters = customer_list.tab_filter("all", CustomerFilter())
         # The app has no size yet: the terminal's tells how many rows fill it.
         lines = shutil.get_terminal_size((120, WINDOW_MIN // 2)).lines
         limit = max(WINDOW_MIN, min(WINDOW, 2 * lines))
-        return lambda s: views.customer_page(
+        return lambda s: customer_list.customer_page(
             s, client_id, filters, sort="name", limit=limit, today=today
         )
 
@@ -140,7 +141,10 @@ class CustomersScreen(BaseScreen):
                         Static(self.filters_text(), id="cust-filters"),
                         id="cust-top",
                     ),
-                    Tabs(*(Tab(label, id=f"tab-{key}") for key, label in views.TABS), id="bands"),
+                    Tabs(
+                        *(Tab(label, id=f"tab-{key}") for key, label in customer_list.TABS),
+                        id="bands",
+                    ),
                     id="cust-head",
                 ),
                 before=table,
@@ -164,7 +168,7 @@ class CustomersScreen(BaseScreen):
 
     def current_filter(self) -> CustomerFilter:
         base = replace(self.filters, search=self.search or None)
-        return views.tab_filter(self.tab, base)
+        return customer_list.tab_filter(self.tab, base)
 
     def window_size(self) -> int:
         """Rows to fetch for a window: about two screenfuls (fewer rows make
@@ -193,8 +197,8 @@ class CustomersScreen(BaseScreen):
             offset = self.window_offset
             cursor = self.query_one(WindowTable).cursor_row
 
-        def fetch(session: Any) -> views.Page:
-            return views.customer_page(
+        def fetch(session: Any) -> customer_list.Page:
+            return customer_list.customer_page(
                 session,
                 app.actor.client_id,
                 filters,
@@ -209,7 +213,7 @@ class CustomersScreen(BaseScreen):
             self.counts = None
             self.cancel_counts()
 
-        def shown(page: views.Page) -> None:
+        def shown(page: customer_list.Page) -> None:
             self.show(page, cursor)
             if self.counts is None:  # counted after the rows are on screen, never competing
                 if typing:
@@ -248,13 +252,13 @@ class CustomersScreen(BaseScreen):
                 self.show_counts(counts)
 
         self.iq.run_db(
-            lambda s: views.tab_counts(s, client_id, base),
+            lambda s: customer_list.tab_counts(s, client_id, base),
             counted,
             group="cust-counts",
             exclusive=True,
         )
 
-    def show(self, page: views.Page, cursor: int = 0) -> None:
+    def show(self, page: customer_list.Page, cursor: int = 0) -> None:
         if self.slow_timer is not None:
             self.slow_timer.stop()
             self.slow_timer = None
@@ -307,12 +311,12 @@ class CustomersScreen(BaseScreen):
         table = self.query_one(WindowTable)
         table.more_after = self.window_offset + len(self.rows) < self.total_rows
         self.update_status()
-        for key, _label in views.TABS:
+        for key, _label in customer_list.TABS:
             self.label_tab(key, counts.get(key, 0))
 
     def label_tab(self, key: str, count: int) -> None:
         if self.built:
-            label = dict(views.TABS)[key]
+            label = dict(customer_list.TABS)[key]
             self.query_one(f"#tab-{key}", Tab).label = f"{label} {count:,}"
 
     def update_status(self) -> None:
@@ -444,14 +448,14 @@ class CustomersScreen(BaseScreen):
 
     def action_tab(self, step: int) -> None:
         tabs = self.query_one(Tabs)
-        keys = [k for k, _ in views.TABS]
+        keys = [k for k, _ in customer_list.TABS]
         tabs.active = f"tab-{keys[(keys.index(self.tab) + step) % len(keys)]}"
 
     def action_filters(self) -> None:
         f = self.filters
         client_id = self.iq.actor.client_id
         try:  # the filter matches a whole name: offer the names when they are few
-            names = self.iq.call_db(lambda s: views.managers(s, client_id))
+            names = self.iq.call_db(lambda s: customer_list.managers(s, client_id))
         except runner.Failed:
             names = None
         current = f.manager or ""
@@ -550,10 +554,10 @@ class CustomersScreen(BaseScreen):
             "archive": "Archived",
         }
 
-        def done(outcome: views.BulkOutcome) -> None:
+        def done(outcome: bulk.BulkOutcome) -> None:
             severity = "warning" if outcome.failed else "information"
             self.notify(outcome.summary(verbs[action]), severity=severity)
             self.selected.clear()
             self.reload(counts=True, keep_cursor=True)
 
-        app.run_db(lambda s: views.bulk_apply(s, app.actor, ids, action, value), done, group="bulk")
+        app.run_db(lambda s: bulk.bulk_apply(s, app.actor, ids, action, value), done, group="bulk")

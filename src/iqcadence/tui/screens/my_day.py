@@ -17,7 +17,8 @@ from textual.widget import MountError
 from textual.widgets import Footer, Header, Label, OptionList
 from textual.widgets.option_list import Option
 
-from iqcadence.core.read import views
+from iqcadence.core.read import kpis as kpi_figures
+from iqcadence.core.read import my_day
 from iqcadence.tui.screens.base import BaseScreen
 from iqcadence.tui.widgets.common import BAND_STYLES, KpiStrip
 
@@ -41,7 +42,7 @@ class MyDayScreen(BaseScreen):
     # The KPI strip shows the portfolio's figures (its accounts by band; the
     # MRR figures may follow a moment later, see first_content).
     content_shown = False
-    kpis: tuple[views.Kpis, bool] | None = None  # the figures shown
+    kpis: tuple[kpi_figures.Kpis, bool] | None = None  # the figures shown
 
     @staticmethod
     def first_content(app: Any) -> Any:
@@ -54,7 +55,7 @@ class MyDayScreen(BaseScreen):
         start-up as much. The first frame shows the counts; the MRR figures
         are read right after it and fill in the strip (see fill_mrr)."""
         actor = app.actor
-        return lambda session: views.day_kpis(session, actor, mrr=False)
+        return lambda session: kpi_figures.day_kpis(session, actor, mrr=False, everyone=None)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -76,7 +77,7 @@ class MyDayScreen(BaseScreen):
         self.call_after_refresh(self.fill_mrr)
         self.call_after_refresh(self.build_rest)
 
-    def show_kpis(self, figures: views.Kpis, mine_only: bool) -> None:
+    def show_kpis(self, figures: kpi_figures.Kpis, mine_only: bool) -> None:
         self.kpis = (figures, mine_only)
         self.query_one(KpiStrip).show(figures)
         self.sub_title = "your accounts" if mine_only else "all accounts"
@@ -104,7 +105,7 @@ class MyDayScreen(BaseScreen):
                 )
 
         self.iq.run_db(
-            lambda session: views.mrr_figures(session, client_id), fill, group="my-day-kpis"
+            lambda session: kpi_figures.mrr_figures(session, client_id), fill, group="my-day-kpis"
         )
 
     async def build_rest(self) -> None:
@@ -144,7 +145,7 @@ class MyDayScreen(BaseScreen):
             return
         app = self.iq
         self.iq.run_db(
-            lambda s: views.my_day(s, app.actor, today=app.today),
+            lambda s: my_day.build(s, app.actor, everyone=None, today=app.today),
             self.show,
             group="my-day",
             exclusive=True,
@@ -153,14 +154,15 @@ class MyDayScreen(BaseScreen):
     def action_reload(self) -> None:
         self.refresh_data()
 
-    def show(self, day: views.MyDay) -> None:
+    def show(self, day: my_day.MyDay) -> None:
         self.show_kpis(day.kpis, day.mine_only)
-        lists: dict[str, list[views.DayItem]] = {
-            "tasks": day.tasks,
-            "renewals": day.renewals,
-            "alerts": day.alerts,
-            "quiet": day.quiet,
-            "drops": day.drops,
+        lines = my_day.day_lines(day)
+        lists: dict[str, list[my_day.DayItem]] = {
+            "tasks": lines.tasks,
+            "renewals": lines.renewals,
+            "alerts": lines.alerts,
+            "quiet": lines.quiet,
+            "drops": lines.drops,
         }
         for key, items in lists.items():
             widget = self.query_one(f"#list-{key}", OptionList)

@@ -13,7 +13,7 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Static
 from textual.widgets.data_table import RowKey
 
-from iqcadence.core.read.views import Kpis
+from iqcadence.core.read.kpis import Kpis
 from iqcadence.core.scoring.formula import BAND_LABELS, BANDS
 
 BAND_STYLES: dict[str, str] = {
