@@ -53,7 +53,7 @@ def crash(session: Any, actor: Any, name: str = "Acme") -> None:
 def run(session: Any, actor: Any) -> Any:
     from iqcadence.core.alerts import outbox
 
-    return outbox.run(session, actor.client_id)
+    return outbox.run(session, actor)
 
 
 def entries(session: Any, actor: Any, status: str | None = None) -> list[Any]:

@@ -74,11 +74,11 @@ def test_scheduled_report_is_emailed_once_per_period(
         every="weekly@mon-08:00",
         recipients="lead@example.com, cso@example.com",
     )
-    assert outbox.run(session, actor.client_id).sent == 0  # not due yet
+    assert outbox.run(session, actor).sent == 0  # not due yet
     monkeypatch.setenv("IQCADENCE_NOW", "2026-11-23T08:05")
-    first = outbox.run(session, actor.client_id)
+    first = outbox.run(session, actor)
     assert first.sent == 1
-    again = outbox.run(session, actor.client_id)  # same period: nothing more
+    again = outbox.run(session, actor)  # same period: nothing more
     assert again.sent == 0
     assert len(smtp_server.messages) == 1
     sender, recipients, message = smtp_server.messages[0]
@@ -90,7 +90,7 @@ def test_scheduled_report_is_emailed_once_per_period(
     assert attachment.get_filename() == "digest-2026-11-23.pdf"
     assert attachment.get_content().startswith(b"%PDF")
     monkeypatch.setenv("IQCADENCE_NOW", "2026-11-30T08:01")
-    assert outbox.run(session, actor.client_id).sent == 1
+    assert outbox.run(session, actor).sent == 1
     assert len(smtp_server.messages) == 2
 
 
@@ -108,10 +108,10 @@ def test_failed_delivery_is_retried_with_the_same_report(
     )
     smtp_server.refuse.add("ghost@example.com")
     monkeypatch.setenv("IQCADENCE_NOW", "2026-11-26T07:01")
-    assert outbox.run(session, actor.client_id).failed == 1
+    assert outbox.run(session, actor).failed == 1
     smtp_server.refuse.clear()
     monkeypatch.setenv("IQCADENCE_NOW", "2026-11-26T09:00")
-    assert outbox.run(session, actor.client_id).sent == 1
+    assert outbox.run(session, actor).sent == 1
     assert len(smtp_server.messages) == 1
     attachment = next(smtp_server.messages[0][2].iter_attachments())
     assert attachment.get_filename() == "at-risk-2026-11-26.csv"

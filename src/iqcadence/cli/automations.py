@@ -33,7 +33,7 @@ def run_command(
     concurrently and repeatedly: nothing is ever sent twice.
 
     Once a day it also rescores everyone, so stored scores follow the decay
-    of days since contact.
+    of days since contact. Sending is a write: a viewer may only use --dry-run.
 
     JSON: {queued, digests, sent, failed, dead, skipped, due: [...],
     errors: [{id, channel, error}], decay_rescored (moved today, or null)}.
@@ -47,7 +47,7 @@ def run_command(
 
     with common.session_as(ctx) as (session, actor):
         decay = None if dry_run else rescore.refresh_decay(session, actor)
-        report = outbox.run(session, actor.client_id, dry_run=dry_run)
+        report = outbox.run(session, actor, dry_run=dry_run)
     data = report.to_dict()
     data["decay_rescored"] = decay.changed if decay is not None else None
     if as_json:

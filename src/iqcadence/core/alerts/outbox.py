@@ -290,13 +290,17 @@ def _record(
 
 
 def run(
-    session: Session, client_id: int, *, dry_run: bool = False, worker: str | None = None
+    session: Session, actor: Actor, *, dry_run: bool = False, worker: str | None = None
 ) -> RunReport:
     """`automations run`: look at every customer for changes time brought,
     fold digests whose time has come, then send everything due.
 
-    A dry run writes nothing and sends nothing: it lists what is due now."""
+    Sending is a write (claims, results, digests), so a viewer may only make
+    a dry run, which writes nothing and sends nothing: it lists what is due."""
 
+    if not dry_run:
+        actor.require_write("send notifications")
+    client_id = actor.client_id
     report = RunReport()
     now = clock.now()
     config = load_alert_config(session, client_id)
