@@ -3,7 +3,8 @@
 `IQCADENCE_TEST_POSTGRES_URL` points the tests at a server you run; otherwise
 pgserver (a test dependency shipping the server binaries) starts one in a
 temporary directory, listening on a local socket only, once per run. Each test
-gets a database of its own, dropped afterwards."""
+gets a database of its own, dropped afterwards: empty (`postgres_url`) or a copy
+of one migrated once per run (`postgres_database_url`)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -46,19 +48,56 @@ def _with_database(url: str, name: str) -> str:
     return urlunsplit((scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
 
 
-@pytest.fixture
-def postgres_url(postgres_admin_url: str) -> Iterator[str]:
-    """A SQLAlchemy URL of an empty database, dropped after the test."""
+def _admin_url(server_url: str) -> str:
+    """A psycopg URL of the maintenance database, for CREATE and DROP DATABASE."""
+    return _with_database(server_url, "postgres").replace("postgresql+psycopg", "postgresql")
+
+
+@contextmanager
+def _fresh_database(server_url: str, template: str | None = None) -> Iterator[str]:
+    """A new database (a copy of `template`, else empty), dropped afterwards."""
     import psycopg
 
     name = f"iq_test_{os.getpid()}_{next(_numbers)}"
-    admin = _with_database(postgres_admin_url, "postgres").replace(
-        "postgresql+psycopg", "postgresql"
-    )
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+    copy = f' TEMPLATE "{template}"' if template else ""
+    with psycopg.connect(_admin_url(server_url), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"{copy}')
     try:
-        yield _with_database(postgres_admin_url, name)
+        yield _with_database(server_url, name)
     finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
+        with psycopg.connect(_admin_url(server_url), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def postgres_url(postgres_admin_url: str) -> Iterator[str]:
+    """A SQLAlchemy URL of an empty database, dropped after the test."""
+    with _fresh_database(postgres_admin_url) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_admin_url: str) -> Iterator[str]:
+    """The name of a database migrated and seeded once per run, like the
+    SQLite template: copying it is much faster than migrating each time."""
+    from iqcadence.core.store.db import open_database, resolve_location
+    from tests.factories import ADMIN
+
+    with _fresh_database(postgres_admin_url) as url:
+        saved = os.environ.get("IQCADENCE_USER")
+        os.environ["IQCADENCE_USER"] = ADMIN
+        try:
+            open_database(resolve_location(url)).dispose()
+        finally:
+            if saved is None:
+                os.environ.pop("IQCADENCE_USER", None)
+            else:
+                os.environ["IQCADENCE_USER"] = saved
+        yield urlsplit(url).path.lstrip("/")
+
+
+@pytest.fixture
+def postgres_database_url(postgres_admin_url: str, postgres_template: str) -> Iterator[str]:
+    """A SQLAlchemy URL of a fresh, migrated database of its own, dropped after the test."""
+    with _fresh_database(postgres_admin_url, postgres_template) as url:
+        yield url

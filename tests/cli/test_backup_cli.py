@@ -10,14 +10,7 @@ from typing import Any
 import pytest
 
 from iqcadence.core.store import migrations
-
-
-def dump(path: Path) -> str:
-    conn = sqlite3.connect(path)
-    try:
-        return "\n".join(conn.iterdump())
-    finally:
-        conn.close()
+from tests.factories import dump
 
 
 def names(path: Path) -> list[str]:

@@ -9,13 +9,7 @@ from typing import Any
 
 import pytest
 
-
-def dump(db_path: Path) -> str:
-    conn = sqlite3.connect(db_path)
-    try:
-        return "\n".join(conn.iterdump())
-    finally:
-        conn.close()
+from tests.factories import dump
 
 
 @pytest.fixture

@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.factories import dump
+
 DEFAULT_WEIGHTS = {
     "logins": 25, "adoption": 25, "tickets": 20, "nps": 15, "csat": 0, "days": 10, "growth": 5,
 }  # fmt: skip
 HINT = "iqcadence rescore"
-
-
-def dump(db_path: Path) -> str:
-    conn = sqlite3.connect(db_path)
-    try:
-        return "\n".join(conn.iterdump())
-    finally:
-        conn.close()
 
 
 def shown(cli: Any) -> dict[str, Any]:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.factories import dump
 
 CUSTOMER_KEYS = {
     "id", "name", "score", "band", "score_source", "mrr", "arr", "tier", "lifecycle",
@@ -16,14 +17,6 @@ CUSTOMER_KEYS = {
     "industry", "notes", "customer_since", "next_touch", "last_contact_date", "updated_at",
 }  # fmt: skip
 SIGNAL_KEYS = {"logins", "adoption", "tickets", "nps", "csat", "days", "growth"}
-
-
-def dump(db_path: Path) -> str:
-    conn = sqlite3.connect(db_path)
-    try:
-        return "\n".join(conn.iterdump())
-    finally:
-        conn.close()
 
 
 @pytest.fixture

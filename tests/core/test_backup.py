@@ -20,6 +20,7 @@ from iqcadence.core.base.errors import InvalidValue, PermissionDenied, RefusedFi
 from iqcadence.core.io import backup, backup_check, db_upkeep, restore
 from iqcadence.core.store import migrations
 from iqcadence.core.store.db import Database, open_database, resolve_location
+from tests.factories import dump
 
 TOP_LEVEL = {
     "format",
@@ -34,15 +35,6 @@ TOP_LEVEL = {
 
 
 # --- helpers -----------------------------------------------------------------------
-
-
-def dump(path: Path) -> str:
-    """Every table's schema and rows (search index included), as SQL text."""
-    conn = sqlite3.connect(path)
-    try:
-        return "\n".join(conn.iterdump())
-    finally:
-        conn.close()
 
 
 def populate(database: Database) -> None:

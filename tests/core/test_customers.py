@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
 
 from iqcadence.core.accounts import breakdown, customers, history, shape
 from iqcadence.core.base.actor import Actor
 from iqcadence.core.base.errors import Conflict, InvalidValue, NotFound, PermissionDenied
 from iqcadence.core.read import customer_pages as queries
-
-
-def table_dump(session: Any) -> dict[str, list[tuple[Any, ...]]]:
-    conn = session.connection()
-    return {
-        table: [tuple(r) for r in conn.execute(text(f"SELECT * FROM {table} ORDER BY 1")).all()]
-        for table in ("customer", "score_snapshot", "audit_entry", "setting", "scoring_profile")
-    }
+from tests.factories import dump
 
 
 def viewer(session: Any, admin: Actor, role: str = "viewer") -> Actor:
@@ -109,15 +102,15 @@ def test_last_contact_date_sets_the_baseline(session: Any, actor: Actor) -> None
     ],
 )
 def test_bad_values_change_nothing(
-    session: Any, actor: Actor, values: dict[str, Any], message: str
+    session: Any, actor: Actor, db_path: Path, values: dict[str, Any], message: str
 ) -> None:
     customers.apply_changes(session, actor, "Steady", {"adoption": 50, "tier": "mid"})
-    before = table_dump(session)
+    before = dump(db_path)
     for name in ("Steady", "Brand New"):
         with pytest.raises(InvalidValue, match=message):
             customers.apply_changes(session, actor, name, {"logins": 10, **values})
         session.rollback()
-    assert table_dump(session) == before
+    assert dump(db_path) == before
 
 
 def test_apply_changes_audits_each_change(session: Any, actor: Actor) -> None:
@@ -131,15 +124,15 @@ def test_apply_changes_audits_each_change(session: Any, actor: Actor) -> None:
     assert entries[0].user_email == actor.email
 
 
-def test_viewer_cannot_change_anything(session: Any, actor: Actor) -> None:
+def test_viewer_cannot_change_anything(session: Any, actor: Actor, db_path: Path) -> None:
     customers.apply_changes(session, actor, "Locked", {"adoption": 50})
     reader = viewer(session, actor)
-    before = table_dump(session)
+    before = dump(db_path)
     with pytest.raises(PermissionDenied, match="viewer"):
         customers.apply_changes(session, reader, "Locked", {"adoption": 10})
     with pytest.raises(PermissionDenied):
         customers.set_status(session, reader, "Locked", "archive")
-    assert table_dump(session) == before
+    assert dump(db_path) == before
 
 
 # --- status and delete -------------------------------------------------------------------------

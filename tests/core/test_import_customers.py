@@ -19,6 +19,7 @@ from iqcadence.core.io.imports.customer_summary import ImportSummary
 from iqcadence.core.io.imports.customers import import_customers
 from iqcadence.core.io.imports.detect import open_csv
 from iqcadence.core.store import audit
+from tests.factories import dump
 
 DATA = Path(__file__).parent.parent / "data" / "import"
 
@@ -39,12 +40,6 @@ def run(session: Any, actor: Actor, source: str | Path, **options: Any) -> Impor
 def rows(db_path: Path, sql: str) -> list[tuple[Any, ...]]:
     with closing(sqlite3.connect(db_path)) as conn:
         return conn.execute(sql).fetchall()
-
-
-def dump(db_path: Path) -> list[tuple[Any, ...]]:
-    return rows(db_path, "SELECT * FROM customer ORDER BY id") + rows(
-        db_path, "SELECT * FROM score_snapshot ORDER BY id"
-    )
 
 
 def customer(session: Any, actor: Actor, name: str) -> Any:

@@ -14,16 +14,9 @@ from sqlmodel import SQLModel
 from iqcadence.core.base.errors import StorageError
 from iqcadence.core.store import migrations
 from iqcadence.core.store.db import create_db_engine, open_database, resolve_location
+from tests.factories import dump
 
 FIRST = "0001_spine"
-
-
-def dump(path: Path) -> str:
-    conn = sqlite3.connect(path)
-    try:
-        return "\n".join(conn.iterdump())
-    finally:
-        conn.close()
 
 
 def make_old_database(path: Path, revision: str = FIRST) -> None:
