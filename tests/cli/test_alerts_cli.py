@@ -15,10 +15,8 @@ from tests.memory_keyring import MemoryKeyring, memory_keyring  # noqa: F401
 TOKEN = "T0AAAA/B0BBBB/zz9SuperSecretToken77"
 
 
-@pytest.fixture(autouse=True)
-def no_background_sender(monkeypatch: pytest.MonkeyPatch) -> None:
-    """These tests run `automations run` themselves."""
-    monkeypatch.setenv("IQCADENCE_SEND_ON_CHANGE", "0")
+# these tests run `automations run` themselves
+pytestmark = pytest.mark.usefixtures("no_background_sender")
 
 
 def seed(cli: Any) -> None:

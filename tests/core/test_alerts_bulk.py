@@ -39,9 +39,8 @@ CUSTOM = {"low": 60, "very low": 20}
 HARSH_THRESHOLDS = {"at_risk": 40, "watch": 70, "healthy": 85, "expansion": 95}
 
 
-@pytest.fixture(autouse=True)
-def no_background_sender(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("IQCADENCE_SEND_ON_CHANGE", "0")
+# these tests run `automations run` themselves
+pytestmark = pytest.mark.usefixtures("no_background_sender")
 
 
 def _customers(session: Any, actor: Any) -> None:

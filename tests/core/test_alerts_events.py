@@ -9,11 +9,8 @@ import pytest
 from iqcadence.core.alerts.events import EventSpec, detect, parse_event
 from iqcadence.core.base.errors import InvalidValue
 
-
-@pytest.fixture(autouse=True)
-def no_background_sender(monkeypatch: pytest.MonkeyPatch) -> None:
-    """These tests run `automations run` themselves."""
-    monkeypatch.setenv("IQCADENCE_SEND_ON_CHANGE", "0")
+# these tests run `automations run` themselves
+pytestmark = pytest.mark.usefixtures("no_background_sender")
 
 
 def fires(spec: str, before: dict[str, Any], after: dict[str, Any]) -> bool:

@@ -20,10 +20,8 @@ from tests.smtp_server import Inbox, free_port, smtp_server  # noqa: F401
 SLACK_TOKEN = "T000/B000/XXXXsecretslacktoken1234"
 
 
-@pytest.fixture(autouse=True)
-def no_background_sender(monkeypatch: pytest.MonkeyPatch) -> None:
-    """These tests run `automations run` themselves."""
-    monkeypatch.setenv("IQCADENCE_SEND_ON_CHANGE", "0")
+# these tests run `automations run` themselves
+pytestmark = pytest.mark.usefixtures("no_background_sender")
 
 
 def fast(session: Any, actor: Any, **extra: str) -> None:
