@@ -17,6 +17,7 @@ class Actor:
     role: str
     client_id: int
     name: str = ""
+    client_name: str = ""
 
     @property
     def can_write(self) -> bool:

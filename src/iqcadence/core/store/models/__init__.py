@@ -12,6 +12,12 @@ from iqcadence.core.store.models.alerts import (  # noqa: F401
     EventWebhook,
     OutboxEntry,
 )
+from iqcadence.core.store.models.api import (  # noqa: F401
+    ApiCall,
+    ApiKey,
+    ApiReplay,
+    UserClient,
+)
 from iqcadence.core.store.models.crm import (  # noqa: F401
     CustomerOwner,
     CustomFieldDefinition,
