@@ -22,7 +22,7 @@ from sqlmodel import Session, col, or_, select
 
 from iqcadence.core.base.actor import Actor
 from iqcadence.core.base.errors import InvalidValue, NotFound, PermissionDenied
-from iqcadence.core.store import audit
+from iqcadence.core.store import audit, users
 from iqcadence.core.store.models import Customer, User
 from iqcadence.core.store.models.crm import OWNER_ROLES, CustomerOwner
 
@@ -57,11 +57,14 @@ def primary_of(session: Session, customer: Customer | int) -> Owner | None:
 
 
 def role_of(session: Session, customer: Customer, email: str) -> str | None:
-    """The role `email` holds on the account, or None."""
+    """The role `email` (any case) holds on the account, or None."""
+    user = users.find_user(session, email)
+    if user is None:
+        return None
     row = session.exec(
-        select(CustomerOwner.role)
-        .join(User, col(User.id) == CustomerOwner.user_id)
-        .where(CustomerOwner.customer_id == customer.id, User.email == email)
+        select(CustomerOwner.role).where(
+            CustomerOwner.customer_id == customer.id, CustomerOwner.user_id == user.id
+        )
     ).first()
     return str(row) if row is not None else None
 
@@ -87,11 +90,14 @@ def require_edit(session: Session, actor: Actor, customer: Customer) -> None:
 def customer_ids_for(
     session: Session, email: str, roles: Sequence[str] = EDITING_ROLES
 ) -> set[int]:
-    """Ids of the accounts where `email` holds one of `roles`."""
+    """Ids of the accounts where `email` (any case) holds one of `roles`."""
+    user = users.find_user(session, email)
+    if user is None:
+        return set()
     rows = session.exec(
-        select(CustomerOwner.customer_id)
-        .join(User, col(User.id) == CustomerOwner.user_id)
-        .where(User.email == email, col(CustomerOwner.role).in_(list(roles)))
+        select(CustomerOwner.customer_id).where(
+            CustomerOwner.user_id == user.id, col(CustomerOwner.role).in_(list(roles))
+        )
     ).all()
     return {int(r) for r in rows}
 
@@ -119,9 +125,9 @@ def set_owners(
     assert customer.id is not None
     if primary is None and co_owners is None and observers is None:
         raise InvalidValue("nothing to change: give --primary, --co or --observer.")
-    wanted_co = _emails(co_owners) if co_owners is not None else None
-    wanted_obs = _emails(observers) if observers is not None else None
-    wanted_primary = primary.strip() if primary and primary.strip() else None
+    wanted_co = _stored_emails(session, co_owners) if co_owners is not None else None
+    wanted_obs = _stored_emails(session, observers) if observers is not None else None
+    wanted_primary = _stored_email(session, primary) if primary and primary.strip() else None
 
     before = owners_of(session, customer)
     roles: dict[str, str] = {o.email: o.role for o in before}
@@ -217,14 +223,32 @@ def set_owners(
     return after
 
 
-def _emails(values: Sequence[str]) -> list[str]:
+def _stored_emails(session: Session, values: Sequence[str]) -> list[str]:
+    """The users named (comma-separated, any case), each once, as their
+    e-mails are stored, so the rest of `set_owners` compares them exactly."""
     out: list[str] = []
     for value in values:
         for part in str(value).split(","):
             email = part.strip()
-            if email and email not in out:
-                out.append(email)
+            stored = _stored_email(session, email) if email else None
+            if stored and stored not in out:
+                out.append(stored)
     return out
+
+
+def _stored_email(session: Session, email: str) -> str:
+    user = users.find_user(session, email)
+    if user is None:
+        raise _unknown(session, email.strip())
+    return user.email
+
+
+def _unknown(session: Session, email: str) -> NotFound:
+    known = ", ".join(u.email for u in session.exec(select(User).order_by(User.email)).all())
+    return NotFound(
+        f"user {email!r} is not known (users: {known}); "
+        "an admin adds users with `iqcadence users add EMAIL`."
+    )
 
 
 def _users(session: Session, emails: Sequence[str]) -> dict[str, User]:
@@ -238,9 +262,5 @@ def _users(session: Session, emails: Sequence[str]) -> dict[str, User]:
     }
     missing = [e for e in emails if e not in found]
     if missing:
-        known = ", ".join(u.email for u in session.exec(select(User).order_by(User.email)).all())
-        raise NotFound(
-            f"user {missing[0]!r} is not known (users: {known}); "
-            "an admin adds users with `iqcadence users add EMAIL`."
-        )
+        raise _unknown(session, missing[0])
     return found

@@ -1,6 +1,7 @@
 """Tasks: to-dos on a customer, by hand or from a playbook run.
 
 * The owner is a user's e-mail; by default the person who adds the task.
+  It is stored as given and matched in any case (`--owner`, `--mine`).
 * `done` records the outcome and writes a `task` event on the customer's
   timeline (source `tasks`, external id = the task id, so completing a
   reopened task again updates that one event instead of adding another).
@@ -17,6 +18,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from iqcadence.core.accounts import run_progress
@@ -133,7 +135,7 @@ def list_tasks(
     if mine:
         owner = actor.email
     if owner:
-        query = query.where(Task.owner == owner.strip())
+        query = query.where(func.lower(col(Task.owner)) == func.lower(owner.strip()))
     if customer is not None:
         target = resolve_customer(session, actor, customer)
         query = query.where(Task.customer_id == target.id)

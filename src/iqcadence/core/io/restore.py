@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col
@@ -151,7 +151,10 @@ def _audit_restore(conn: Connection, actor: Actor, loaded: LoadedBackup, safety:
             },
         )
     )
-    found = conn.execute(select(col(User.id)).where(col(User.email) == actor.email)).first()
+    # Any case, as `store.users` matches e-mails.
+    found = conn.execute(
+        select(col(User.id)).where(func.lower(col(User.email)) == func.lower(actor.email))
+    ).first()
     return found is not None
 
 

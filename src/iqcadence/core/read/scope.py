@@ -2,7 +2,8 @@
 
 "My" accounts are the active customers where the user is the primary owner
 or a co-owner, or whose `manager` equals the user's name or e-mail (any
-case), so portfolios assigned before owners existed still count.
+case), so portfolios assigned before owners existed still count. The user
+is found by e-mail in any case, as everywhere (`store.users`).
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import text
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from iqcadence.core.base.actor import Actor
 from iqcadence.core.store.models import User
+from iqcadence.core.store.users import find_user
 
 
 def scope_sql(
@@ -24,7 +26,7 @@ def scope_sql(
     clause = "customer.client_id = :client_id AND customer.status = 'active'"
     if everyone:
         return clause, params
-    user = session.exec(select(User).where(User.email == actor.email)).first()
+    user = find_user(session, actor.email)
     names = {actor.email.lower()}
     if user is not None and user.name.strip():
         names.add(user.name.strip().lower())
@@ -32,14 +34,18 @@ def scope_sql(
     for index, name in enumerate(sorted(names)):
         params[f"me_{index}"] = name
         placeholders.append(f":me_{index}")
-    params["me_email"] = actor.email
+    params["me_id"] = _user_id(user)
     clause += (
         " AND (customer.id IN (SELECT o.customer_id FROM customer_owner o "
-        'JOIN "user" u ON u.id = o.user_id '
-        "WHERE u.email = :me_email AND o.role IN ('primary', 'co_owner')) "
+        "WHERE o.user_id = :me_id AND o.role IN ('primary', 'co_owner')) "
         f"OR LOWER(customer.manager) IN ({', '.join(placeholders)}))"
     )
     return clause, params
+
+
+def _user_id(user: User | None) -> int:
+    # No user row (an actor made without one): an id no row has.
+    return user.id if user is not None and user.id is not None else -1
 
 
 def owns_accounts(session: Session, actor: Actor) -> bool:
@@ -48,21 +54,21 @@ def owns_accounts(session: Session, actor: Actor) -> bool:
 
     Two indexed look-ups instead of one OR-ed scan of every customer (which
     finds nothing for a lone admin only after reading the whole table)."""
+    user = find_user(session, actor.email)
     conn = session.connection()
     owned = conn.execute(
         text(
-            'SELECT 1 FROM customer_owner o JOIN "user" u ON u.id = o.user_id '
+            "SELECT 1 FROM customer_owner o "
             "JOIN customer ON customer.id = o.customer_id "
-            "WHERE u.email = :email AND o.role IN ('primary', 'co_owner') "
+            "WHERE o.user_id = :me_id AND o.role IN ('primary', 'co_owner') "
             "AND customer.client_id = :client_id AND customer.status = 'active' LIMIT 1"
         ),
-        {"email": actor.email, "client_id": actor.client_id},
+        {"me_id": _user_id(user), "client_id": actor.client_id},
     ).first()
     if owned is not None:
         return True
     name = actor.name
     if not name.strip():  # an Actor made without the user's name
-        user = session.exec(select(User).where(User.email == actor.email)).first()
         name = user.name if user is not None else ""
     names = {actor.email.lower()}
     if name.strip():

@@ -1,14 +1,26 @@
-"""Users, roles and the acting user every write is recorded against."""
+"""Users, roles and the acting user every write is recorded against.
+
+A user's e-mail matches in any case (`ADMIN@example.com` is
+`admin@example.com`), in the database's own `lower()` on both sides so that
+SQLite and PostgreSQL agree. E-mails are stored as given: databases from
+before this rule may hold two users differing only in case, and then the
+exact spelling picks one and any other spelling is refused as ambiguous.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import text
-from sqlmodel import Session, select
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+from sqlalchemy import func, text
+from sqlmodel import Session, col, select
 
 from iqcadence.core.base.actor import ROLES, Actor
 from iqcadence.core.base.errors import Conflict, InvalidValue, NotFound
 from iqcadence.core.store import db as dbmod
 from iqcadence.core.store.models import User
+
+T = TypeVar("T")
 
 
 def resolve_actor(session: Session, identity: str | None = None) -> Actor:
@@ -17,17 +29,18 @@ def resolve_actor(session: Session, identity: str | None = None) -> Actor:
     email = dbmod.default_user_identity(identity)
     # One plain SELECT (the user and the first client's id): every command
     # and the app start here, and an ORM query is compiled on its first use.
-    row = (
+    rows = (
         session.connection()
         .execute(
             text(
                 "SELECT u.email, u.role, u.name, (SELECT MIN(c.id) FROM client c) "
-                'FROM "user" u WHERE u.email = :email'
+                'FROM "user" u WHERE LOWER(u.email) = LOWER(:email) ORDER BY u.email'
             ),
             {"email": email},
         )
-        .first()
+        .all()
     )
+    row = _one_spelling(email, rows, lambda r: str(r[0]))
     if row is None:
         known = ", ".join(u.email for u in session.exec(select(User).order_by(User.email)).all())
         raise NotFound(
@@ -54,8 +67,9 @@ def add_user(
     if not email:
         raise InvalidValue("email: must not be empty.")
     _check_role(role)
-    if session.exec(select(User).where(User.email == email)).first() is not None:
-        raise Conflict(f"user {email!r} already exists.")
+    same = find_users(session, email)
+    if same:
+        raise Conflict(f"user {same[0].email!r} already exists.")
     user = User(email=email, role=role, name=name or email.split("@")[0])
     session.add(user)
     audit.record(session, actor, "user.add", details={"email": email, "role": role})
@@ -74,7 +88,9 @@ def set_role(session: Session, actor: Actor, email: str, role: str) -> User:
         _keep_one_admin(session, user)
     user.role = role
     session.add(user)
-    audit.record(session, actor, "user.role", details={"email": email, "from": before, "to": role})
+    audit.record(
+        session, actor, "user.role", details={"email": user.email, "from": before, "to": role}
+    )
     session.commit()
     return user
 
@@ -87,14 +103,45 @@ def remove_user(session: Session, actor: Actor, email: str) -> None:
     if user.role == "admin":
         _keep_one_admin(session, user)
     session.delete(user)
-    audit.record(session, actor, "user.remove", details={"email": email})
+    audit.record(session, actor, "user.remove", details={"email": user.email})
     session.commit()
 
 
+def find_users(session: Session, email: str) -> list[User]:
+    """Every user whose e-mail is `email` in any case (one, except in old
+    databases holding the same address in two spellings)."""
+    return list(
+        session.exec(
+            select(User)
+            .where(func.lower(col(User.email)) == func.lower(email.strip()))
+            .order_by(col(User.email))
+        ).all()
+    )
+
+
+def find_user(session: Session, email: str) -> User | None:
+    """The user with this e-mail in any case, or None; refuses a spelling
+    that matches several users only in different cases."""
+    return _one_spelling(email.strip(), find_users(session, email), lambda u: u.email)
+
+
+def _one_spelling(email: str, found: Sequence[T], email_of: Callable[[T], str]) -> T | None:
+    if len(found) <= 1:
+        return found[0] if found else None
+    exact = [item for item in found if email_of(item) == email]
+    if exact:
+        return exact[0]
+    spellings = ", ".join(repr(email_of(item)) for item in found)
+    raise Conflict(
+        f"user {email!r} matches several users that differ only in case ({spellings}); "
+        "give one of them exactly."
+    )
+
+
 def _get_user(session: Session, email: str) -> User:
-    user = session.exec(select(User).where(User.email == email.strip())).first()
+    user = find_user(session, email)
     if user is None:
-        raise NotFound(f"user {email!r} does not exist.")
+        raise NotFound(f"user {email.strip()!r} does not exist.")
     return user
 
 
