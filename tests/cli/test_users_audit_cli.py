@@ -16,7 +16,7 @@ def test_users_lifecycle(cli: Any) -> None:
         ("admin@example.com", "admin", "admin"),
         ("sam@example.com", "Sam Lee", "viewer"),
     ]
-    assert set(users[0]) == {"email", "name", "role", "created_at"}
+    assert set(users[0]) == {"email", "name", "role", "created_at", "clients"}
     assert (
         "sam@example.com is now csm." in cli("users", "set-role", "sam@example.com", "csm").stdout
     )

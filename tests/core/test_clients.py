@@ -58,7 +58,7 @@ def test_users_act_in_assigned_clients_or_the_first(session: Any, actor: Any) ->
     assert clients.choose_client(session, viewer.id, "viewer", None)[1] == "Default"
     with pytest.raises(NotFound, match="not one you work for"):
         clients.choose_client(session, viewer.id, "viewer", "North")
-    clients.assign_user(session, actor, viewer, ["south", "North"])
+    clients.assign_user(session, actor, "V@example.com", ["south", "North"])
     assert clients.clients_of(session, viewer) == ["North", "South"]
     assert clients.choose_client(session, viewer.id, "viewer", None) == (north.id, "North")
     assert clients.choose_client(session, viewer.id, "viewer", " south ") == (south.id, "South")
@@ -67,7 +67,11 @@ def test_users_act_in_assigned_clients_or_the_first(session: Any, actor: Any) ->
     # a client that does not exist reads the same as one that is not yours
     with pytest.raises(NotFound, match="'Nowhere' is not one you work for"):
         clients.choose_client(session, viewer.id, "viewer", "Nowhere")
-    assert clients.assign_user(session, actor, viewer, ["Default"], replace=True) == ["Default"]
+    assert clients.assign_user(session, actor, viewer.email, ["Default"], replace=True) == [
+        "Default"
+    ]
+    with pytest.raises(NotFound, match="user 'nobody@example.com' does not exist"):
+        clients.assign_user(session, actor, "nobody@example.com", ["Default"])
     # admins act in every client
     admin = _user(session, actor.email)
     assert clients.choose_client(session, admin.id, "admin", "South")[1] == "South"
@@ -98,3 +102,22 @@ def test_removing_a_client_takes_its_records_only(session: Any, actor: Any) -> N
 def test_an_empty_client_goes_without_confirmation(session: Any, actor: Any) -> None:
     clients.add_client(session, actor, "Empty")
     assert clients.remove_client(session, actor, "Empty") == {}
+
+
+def test_the_acting_user_acts_in_the_client_asked_for(
+    session: Any, actor: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = clients.add_client(session, actor, "Other")
+    assert (actor.client_id, actor.client_name) == (1, "Default")
+    assert users.resolve_actor(session, client="other").client_id == other.id
+    monkeypatch.setenv("IQCADENCE_CLIENT", "Other")
+    chosen = users.resolve_actor(session)
+    assert (chosen.client_id, chosen.client_name) == (other.id, "Other")
+    assert users.resolve_actor(session, client="Default").client_id == 1  # --client wins
+    monkeypatch.delenv("IQCADENCE_CLIENT")
+    # a user added while acting in a client works there
+    users.add_user(session, chosen, "sam@example.com", role="csm")
+    sam = users.resolve_actor(session, "sam@example.com")
+    assert (sam.client_id, sam.client_name) == (other.id, "Other")
+    with pytest.raises(NotFound, match="not one you work for"):
+        users.resolve_actor(session, "sam@example.com", client="Default")

@@ -48,10 +48,31 @@ def test_env_works_without_any_backend(
     assert secrets.get_secret("smtp_password") == "pw"
 
 
-def test_mask_never_shows_a_short_secret() -> None:
+def test_mask_shows_no_character_of_a_secret() -> None:
     assert secrets.mask(None) == "(not set)"
+    assert secrets.mask("") == "(not set)"
     assert secrets.mask("hunter2") == "********"
-    assert secrets.mask("abcdefghijklmnopWXYZ") == "****WXYZ"
+    assert secrets.mask("abcdefghijklmnopWXYZ4471") == "********"
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("http://127.0.0.1:9/x", "http://127.0.0.1/****"),
+        ("https://hooks.slack.com/services/T000/B000/XXXX4471", "https://hooks.slack.com/****"),
+        (
+            "https://bot:pa55@Hooks.Example.com:8443/zap?token=abc#frag",
+            "https://hooks.example.com/****",
+        ),
+        ("http://[::1]:8080/hook/secret", "http://[::1]/****"),
+        ("https://hooks.slack.com/****4471", "https://hooks.slack.com/****"),  # an old mask
+        ("https:///no-host/secret", "********"),
+        ("not a url://x", "********"),
+    ],
+)
+def test_mask_shows_only_the_scheme_and_host_of_a_url(url: str, shown: str) -> None:
+    assert secrets.mask(url) == shown
+    assert secrets.mask(shown) == shown  # masking a mask changes nothing
 
 
 def test_bad_names_are_refused(memory_keyring: MemoryKeyring) -> None:  # noqa: F811

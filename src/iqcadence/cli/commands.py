@@ -13,6 +13,7 @@ from iqcadence.cli import (
     audit,
     automations,
     backup,
+    clients,
     config,
     connections,
     contacts,
@@ -44,6 +45,7 @@ MODULES = (
     config,
     audit,
     users,
+    clients,
     demo,
     db,
     # data in and out

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 class GlobalOptions:
     db_path: str | None = None
     as_user: str | None = None
+    client: str | None = None  # --client (else IQCADENCE_CLIENT)
     _database: Database | None = None
 
     def database(self) -> Database:
@@ -70,7 +71,7 @@ def session_as(ctx: typer.Context) -> Iterator[tuple[Session, Actor]]:
     opts = options(ctx)
     database = opts.database()
     with database.session() as session:
-        actor = resolve_actor(session, opts.as_user)
+        actor = resolve_actor(session, opts.as_user, opts.client)
         yield session, actor
 
 

@@ -66,9 +66,15 @@ def root(
     as_user: str | None = typer.Option(
         None, "--as", metavar="EMAIL", help="Act as this user (overrides IQCADENCE_USER)."
     ),
+    client: str | None = typer.Option(
+        None,
+        "--client",
+        metavar="NAME",
+        help="Work in this client (overrides IQCADENCE_CLIENT; default: your first).",
+    ),
     version: bool = typer.Option(False, "--version", help="Print the version and exit."),
 ) -> None:
-    ctx.obj = common.GlobalOptions(db_path=db, as_user=as_user)
+    ctx.obj = common.GlobalOptions(db_path=db, as_user=as_user, client=client)
     if version:
         from iqcadence import __version__
 

@@ -21,5 +21,5 @@ def open_app(ctx: typer.Context) -> None:
     except ImportError:
         typer.echo(ctx.get_help())
         raise typer.Exit(0) from None
-    database = common.options(ctx).database()
-    make_app(database, as_user=common.options(ctx).as_user).run()
+    opts = common.options(ctx)
+    make_app(opts.database(), as_user=opts.as_user, client=opts.client).run()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from iqcadence.cli import common
@@ -27,7 +29,7 @@ def list_command(
     \b
       iqcadence users list
     """
-    from iqcadence.core.store import users
+    from iqcadence.core.store import clients, users
 
     with common.session_as(ctx) as (session, _actor):
         items = [
@@ -36,6 +38,7 @@ def list_command(
                 "name": u.name,
                 "role": u.role,
                 "created_at": u.created_at.isoformat(timespec="seconds"),
+                "clients": clients.clients_of(session, u),
             }
             for u in users.list_users(session)
         ]
@@ -46,10 +49,11 @@ def list_command(
     from rich.table import Table
 
     table = Table(box=None, pad_edge=False)
-    for column in ("email", "name", "role"):
+    for column in ("email", "name", "role", "clients"):
         table.add_column(column)
     for item in items:
-        table.add_row(escape(item["email"]), escape(item["name"]), item["role"])
+        shown = "all" if item["role"] == "admin" else ", ".join(item["clients"])
+        table.add_row(escape(item["email"]), escape(item["name"]), item["role"], escape(shown))
     common.console().print(table)
 
 
@@ -113,6 +117,33 @@ def remove_command(
     with common.session_as(ctx) as (session, actor):
         users.remove_user(session, actor, email)
     common.console().print(f"Removed {email.strip()}.")
+
+
+@users_app.command("assign")
+def assign_command(
+    ctx: typer.Context,
+    email: Annotated[str, typer.Argument(help="The user's e-mail.")],
+    client_names: Annotated[
+        list[str], typer.Argument(metavar="CLIENT...", help="The clients' names.")
+    ],
+    replace: bool = typer.Option(
+        False, "--replace", help="Make these the user's only clients (else they are added)."
+    ),
+) -> None:
+    """Let a user work in these clients (admins only; admins work in all).
+
+    A user assigned to no client works in the first one only.
+
+    Example:
+
+    \b
+      iqcadence users assign sam@example.com Northwind "Contoso Ltd"
+    """
+    from iqcadence.core.store import clients
+
+    with common.session_as(ctx) as (session, actor):
+        names = clients.assign_user(session, actor, email, client_names, replace=replace)
+    common.console().print(f"{email.strip()} works in: {', '.join(names)}.", markup=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -268,10 +268,12 @@ def make_app(
     database: Database,
     *,
     as_user: str | None = None,
+    client: str | None = None,
     today: date | None = None,
     start: str = "my_day",
 ) -> IQCadenceApp:
-    """The app on an open database, acting as `as_user` (else IQCADENCE_USER),
+    """The app on an open database, acting as `as_user` (else IQCADENCE_USER)
+    in `client` (else IQCADENCE_CLIENT, else the user's first client),
     opening on the `start` screen (my_day, customers, alerts, score, settings, help).
 
     `today` fixes the date for the whole core (decay, windows, momentum) the
@@ -281,5 +283,5 @@ def make_app(
         os.environ["IQCADENCE_TODAY"] = today.isoformat()
     wiring.install()
     with database.session() as session:
-        actor = resolve_actor(session, as_user)
+        actor = resolve_actor(session, as_user, client)
     return IQCadenceApp(database, actor, today=today, start=start)

@@ -73,10 +73,11 @@ def keyring_name_for(client_id: int, prefix: str, name: str) -> str:
     return f"{prefix}_{scope}{_slug(name)}"
 
 
-def mask_url(url: str) -> str:
-    """Scheme and host, then only the last four characters."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}/{secrets.mask(url)}"
+def shown_target(kind: str, target: str) -> str:
+    """What may be shown of a channel's target: e-mail addresses as they are,
+    a URL through `secrets.mask` (again, for targets stored by older versions
+    with a looser mask)."""
+    return target if kind == "email" else secrets.mask(target)
 
 
 def check_url(url: str, what: str) -> str:
@@ -161,7 +162,7 @@ def add_connection(
         if clash is not None:
             raise Conflict(f"connection name {display!r} is too close to {clash.name!r}.")
         connection.keyring_name = secret
-        connection.target = mask_url(url)
+        connection.target = secrets.mask(url)
         secrets.set_secret(secret, url)
     session.add(connection)
     audit.record(
@@ -209,7 +210,7 @@ def connection_to_dict(connection: Connection) -> dict[str, Any]:
     return {
         "name": connection.name,
         "kind": connection.kind,
-        "target": connection.target,
+        "target": shown_target(connection.kind, connection.target),
         "keyring_entry": connection.keyring_name,
         "env_override": secrets.env_name(connection.keyring_name)
         if connection.keyring_name
@@ -429,4 +430,4 @@ def test_connection(
     send_to_connection(session, connection, note, timeout=seconds)
     audit.record(session, actor, "connection.test", details={"name": connection.name})
     session.commit()
-    return connection.target
+    return shown_target(connection.kind, connection.target)

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from iqcadence.core.alerts.connections import check_url, keyring_name_for, mask_url
+from iqcadence.core.alerts.connections import check_url, keyring_name_for
 from iqcadence.core.alerts.events import EventSpec, parse_event
 from iqcadence.core.base.actor import Actor
 from iqcadence.core.base.errors import IQError, NotFound
@@ -48,7 +48,7 @@ def set_webhook(session: Session, actor: Actor, event: str, url: str) -> EventWe
         hook = EventWebhook(
             client_id=actor.client_id, event=spec.type, keyring_name=secret, created_by=actor.email
         )
-    hook.param, hook.target, hook.keyring_name = spec.param, mask_url(value), secret
+    hook.param, hook.target, hook.keyring_name = spec.param, secrets.mask(value), secret
     session.add(hook)
     audit.record(
         session,
@@ -87,7 +87,7 @@ def webhook_to_dict(hook: EventWebhook) -> dict[str, Any]:
     return {
         "event": hook.event,
         "param": hook.param,
-        "target": hook.target,
+        "target": secrets.mask(hook.target),
         "keyring_entry": hook.keyring_name,
         "env_override": secrets.env_name(hook.keyring_name),
         "secret_source": secrets.secret_source(hook.keyring_name),

@@ -284,14 +284,18 @@ def clients_of(session: Session, user: User) -> list[str]:
 
 
 def assign_user(
-    session: Session, actor: Actor, user: User, names: list[str], *, replace: bool = False
+    session: Session, actor: Actor, email: str, names: list[str], *, replace: bool = False
 ) -> list[str]:
     """Assign a user to clients (added to those they have, or replacing them
     with `replace`); returns the names of the user's clients afterwards."""
     actor.require_admin("assign users to clients")
     if not names:
         raise InvalidValue("clients: name at least one client.")
-    assert user.id is not None
+    user = session.exec(
+        select(User).where(func.lower(col(User.email)) == email.strip().lower())
+    ).first()
+    if user is None or user.id is None:
+        raise NotFound(f"user {email.strip()!r} does not exist.")
     chosen = [_get(session, actor, name) for name in names]
     ids = {c.id for c in chosen if c.id is not None}
     current = set(

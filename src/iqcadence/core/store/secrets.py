@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
+from urllib.parse import urlsplit
 
 from keyring.errors import KeyringError
 
@@ -107,13 +108,29 @@ def secret_source(name: str, *, also_env: Iterable[str] = ()) -> str:
         return "unavailable"
 
 
+HIDDEN = "********"
+_URL = re.compile(r"^([a-z][a-z0-9+.-]*)://", re.IGNORECASE)
+
+
 def mask(value: str | None) -> str:
-    """A secret shown safely: whether it is set, never what it is."""
+    """A secret shown safely: whether it is set, never any of its characters.
+
+    A URL shows its scheme and host alone (`https://hooks.slack.com/****`):
+    enough to tell channels apart, while its user, password, port, path and
+    query, where tokens live, stay hidden. Masking a mask changes nothing,
+    so targets stored in an earlier, looser form can be shown through it."""
     if not value:
         return "(not set)"
-    if len(value) >= 16:
-        return "****" + value[-4:]
-    return "********"
+    scheme = _URL.match(value)
+    if scheme is not None:
+        try:
+            host = urlsplit(value).hostname
+        except ValueError:
+            host = None
+        if host:
+            shown = f"[{host}]" if ":" in host else host
+            return f"{scheme.group(1).lower()}://{shown}/****"
+    return HIDDEN
 
 
 def _check(name: str) -> str:

@@ -19,21 +19,28 @@ from iqcadence.core.base.actor import ROLES, Actor
 from iqcadence.core.base.errors import Conflict, InvalidValue, NotFound
 from iqcadence.core.store import db as dbmod
 from iqcadence.core.store.models import User
+from iqcadence.core.store.models.api import UserClient
 
 T = TypeVar("T")
 
 
-def resolve_actor(session: Session, identity: str | None = None) -> Actor:
+def resolve_actor(
+    session: Session, identity: str | None = None, client: str | None = None
+) -> Actor:
     """The acting user: `identity` (from --as), else IQCADENCE_USER, else the
-    login name. It must exist; the client is the first one (Default)."""
+    login name. It must exist. It acts in `client` (from --client), else
+    IQCADENCE_CLIENT, else the first client it may act in (see `clients`)."""
+    from iqcadence.core.store import clients
+
     email = dbmod.default_user_identity(identity)
-    # One plain SELECT (the user and the first client's id): every command
+    # One plain SELECT (the user and its first client): every command
     # and the app start here, and an ORM query is compiled on its first use.
     rows = (
         session.connection()
         .execute(
             text(
-                "SELECT u.email, u.role, u.name, (SELECT MIN(c.id) FROM client c) "
+                f"SELECT u.email, u.role, u.name, u.id, {_FIRST_CLIENT.format('id')}, "
+                f"{_FIRST_CLIENT.format('name')} "
                 'FROM "user" u WHERE LOWER(u.email) = LOWER(:email) ORDER BY u.email'
             ),
             {"email": email},
@@ -47,10 +54,28 @@ def resolve_actor(session: Session, identity: str | None = None) -> Actor:
             f"user {email!r} is not known in this database (known: {known or 'none'}); "
             "an admin can add it with `iqcadence users add EMAIL --role csm`."
         )
-    user_email, role, name, client_id = row
-    if client_id is None:
+    user_email, role, name, user_id, client_id, client_name = row
+    wanted = clients.requested_client(client)
+    if wanted is not None:
+        client_id, client_name = clients.choose_client(session, int(user_id), role, wanted)
+    elif client_id is None:
         raise NotFound("this database has no client; run `iqcadence db upgrade`.")
-    return Actor(email=user_email, role=role, client_id=int(client_id), name=name)
+    return Actor(
+        email=user_email,
+        role=role,
+        client_id=int(client_id),
+        name=name,
+        client_name=str(client_name),
+    )
+
+
+# The first client a user may act in (clients.allowed_client_ids, as SQL over
+# `u`): the lowest assigned one, else (and for admins) the lowest of all.
+_FIRST_CLIENT = (
+    "(SELECT c.{} FROM client c WHERE c.id = COALESCE(CASE WHEN u.role <> 'admin' "
+    "THEN (SELECT MIN(uc.client_id) FROM user_client uc WHERE uc.user_id = u.id) END, "
+    "(SELECT MIN(c2.id) FROM client c2)))"
+)
 
 
 def list_users(session: Session) -> list[User]:
@@ -72,6 +97,10 @@ def add_user(
         raise Conflict(f"user {same[0].email!r} already exists.")
     user = User(email=email, role=role, name=name or email.split("@")[0])
     session.add(user)
+    session.flush()
+    assert user.id is not None
+    # a new user works in the client it was added in
+    session.add(UserClient(user_id=user.id, client_id=actor.client_id))
     audit.record(session, actor, "user.add", details={"email": email, "role": role})
     session.commit()
     return user
