@@ -174,49 +174,39 @@ def test_delete_is_admin_only_and_removes_history(session: Any, actor: Actor) ->
 
 
 @pytest.fixture
-def portfolio(session: Any, actor: Actor) -> None:
-    rows = [
-        (
-            "Acme Corp",
-            {
-                "adoption": 90,
-                "tier": "enterprise",
-                "manager": "Sarah",
-                "mrr": 9000,
-                "tags": "vip|emea",
-                "renewal_date": "2027-01-10",
-            },
-        ),
-        (
-            "Globex",
-            {"adoption": 30, "tier": "mid", "manager": "Miguel", "mrr": 2000, "tags": "beta"},
-        ),
-        (
-            "Initech",
-            {
-                "adoption": 55,
-                "tier": "smb",
-                "manager": "sarah",
-                "mrr": 500,
-                "tags": "vip",
-                "renewal_date": "2026-12-15",
-            },
-        ),
-        (
-            "Hooli",
-            {
-                "adoption": 10,
-                "tier": "enterprise",
-                "manager": "Aiko",
-                "mrr": 12000,
-                "lifecycle": "churned",
-            },
-        ),
-        ("Zeta Archive", {"adoption": 70, "tier": "mid"}),
-    ]
-    for name, values in rows:
-        customers.apply_changes(session, actor, name, values)
-    customers.set_status(session, actor, "Zeta Archive", "archive")
+def portfolio_accounts() -> dict[str, dict[str, Any]]:
+    return {
+        "Acme Corp": {
+            "adoption": 90,
+            "tier": "enterprise",
+            "manager": "Sarah",
+            "mrr": 9000,
+            "tags": "vip|emea",
+            "renewal_date": "2027-01-10",
+        },
+        "Globex": {"adoption": 30, "tier": "mid", "manager": "Miguel", "mrr": 2000, "tags": "beta"},
+        "Initech": {
+            "adoption": 55,
+            "tier": "smb",
+            "manager": "sarah",
+            "mrr": 500,
+            "tags": "vip",
+            "renewal_date": "2026-12-15",
+        },
+        "Hooli": {
+            "adoption": 10,
+            "tier": "enterprise",
+            "manager": "Aiko",
+            "mrr": 12000,
+            "lifecycle": "churned",
+        },
+        "Zeta Archive": {"adoption": 70, "tier": "mid"},
+    }
+
+
+@pytest.fixture
+def portfolio_archived() -> tuple[str, ...]:
+    return ("Zeta Archive",)
 
 
 def names(session: Any, actor: Actor, **kwargs: Any) -> list[str]:

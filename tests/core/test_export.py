@@ -7,6 +7,8 @@ import io
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from iqcadence.core.accounts import customers
 from iqcadence.core.base.actor import Actor
 from iqcadence.core.io.exports import (
@@ -26,13 +28,10 @@ from tests.factories import dump
 WINDOWS = {"critical": 30, "warning": 60, "upcoming": 90}
 
 
-def portfolio(session: Any, actor: Actor) -> None:
-    apply = customers.apply_changes
-    apply(
-        session,
-        actor,
-        "Acme Corp",
-        {
+@pytest.fixture
+def portfolio_accounts() -> dict[str, dict[str, Any]]:
+    return {
+        "Acme Corp": {
             "logins": 22,
             "adoption": 75.5,
             "tickets": 1,
@@ -50,12 +49,21 @@ def portfolio(session: Any, actor: Actor) -> None:
             "sentiment": "positive",
             "website": "https://acme.com",
         },
-    )
-    apply(session, actor, "Globex", {"logins": 2, "tickets": 5, "mrr": "900", "tier": "mid"})
-    apply(session, actor, "Globex", {"last_contact_date": "2026-10-01"})
-    apply(session, actor, "Initech", {"score": 55, "growth": "na", "csat": 4.5, "tier": "smb"})
-    apply(session, actor, "Archived Co", {"logins": 5})
-    customers.set_status(session, actor, "Archived Co", "archive")
+        "Globex": {
+            "logins": 2,
+            "tickets": 5,
+            "mrr": "900",
+            "tier": "mid",
+            "last_contact_date": "2026-10-01",
+        },
+        "Initech": {"score": 55, "growth": "na", "csat": 4.5, "tier": "smb"},
+        "Archived Co": {"logins": 5},
+    }
+
+
+@pytest.fixture
+def portfolio_archived() -> tuple[str, ...]:
+    return ("Archived Co",)
 
 
 def read(text: str) -> list[dict[str, str]]:
@@ -67,8 +75,8 @@ def reimport(session: Any, actor: Actor, text: str) -> Any:
         return import_customers(session, actor, source, ImportOptions())
 
 
+@pytest.mark.usefixtures("portfolio")
 def test_export_has_every_field_and_the_computed_columns(session: Any, actor: Actor) -> None:
-    portfolio(session, actor)
     out = io.StringIO()
     count = export_csv(session, actor, out)
     assert count == 3  # archived hidden by default, like `customers list`
@@ -108,8 +116,8 @@ def test_priority_and_cadence_definitions() -> None:
     assert cadence_status("smb", None, cadence) is None
 
 
+@pytest.mark.usefixtures("portfolio")
 def test_bulksheet_round_trip_changes_nothing(session: Any, actor: Actor, db_path: Path) -> None:
-    portfolio(session, actor)
     out = io.StringIO()
     assert export_bulksheet(session, actor, out) == 4  # archived included
     assert list(read(out.getvalue())[0]) == list(BULKSHEET_COLUMNS)
@@ -120,8 +128,8 @@ def test_bulksheet_round_trip_changes_nothing(session: Any, actor: Actor, db_pat
     assert dump(db_path, skip=["audit_entry"]) == before
 
 
+@pytest.mark.usefixtures("portfolio")
 def test_full_export_round_trip_changes_nothing(session: Any, actor: Actor, db_path: Path) -> None:
-    portfolio(session, actor)
     out = io.StringIO()
     export_csv(session, actor, out, CustomerFilter(status=None))
     before = dump(db_path, skip=["audit_entry"])  # the import is audited
@@ -130,8 +138,8 @@ def test_full_export_round_trip_changes_nothing(session: Any, actor: Actor, db_p
     assert dump(db_path, skip=["audit_entry"]) == before
 
 
+@pytest.mark.usefixtures("portfolio")
 def test_edited_bulksheet_applies_the_edits(session: Any, actor: Actor) -> None:
-    portfolio(session, actor)
     out = io.StringIO()
     export_bulksheet(session, actor, out)
     rows = read(out.getvalue())

@@ -16,9 +16,9 @@ PEOPLE = ["Ana Souza", "Ben Carter", "Chloé Martin"]
 
 
 @pytest.fixture
-def portfolio(session: Session, actor: Actor) -> None:
-    for index in range(40):
-        values: dict[str, Any] = {
+def portfolio_accounts() -> dict[str, dict[str, Any]]:
+    return {
+        f"{('Summit', 'Harbor', 'Zenith')[index % 3]} Labs {index:02d}": {
             "logins": (index * 7) % 31,
             "adoption": (index * 13) % 100,
             "mrr": 100 + (index * 37) % 500,
@@ -26,9 +26,13 @@ def portfolio(session: Session, actor: Actor) -> None:
             "manager": PEOPLE[index % 3],
             "tags": "strategic" if index % 4 == 0 else "pilot",
         }
-        name = f"{('Summit', 'Harbor', 'Zenith')[index % 3]} Labs {index:02d}"
-        customers.apply_changes(session, actor, name, values)
-    customers.set_status(session, actor, "Harbor Labs 01", "archive")
+        for index in range(40)
+    }
+
+
+@pytest.fixture
+def portfolio_archived() -> tuple[str, ...]:
+    return ("Harbor Labs 01",)
 
 
 def expected(session: Session, actor: Actor, key: str, desc: bool, **where: Any) -> list[str]:
@@ -56,7 +60,7 @@ def expected(session: Session, actor: Actor, key: str, desc: bool, **where: Any)
     ],
 )
 def test_pages_match_a_plain_sort(
-    portfolio: None,
+    portfolio: dict[str, Any],
     session: Session,
     actor: Actor,
     sort: str,
@@ -75,7 +79,7 @@ def test_pages_match_a_plain_sort(
 
 
 def test_broad_and_narrow_searches_find_the_same_page(
-    portfolio: None, session: Session, actor: Actor, monkeypatch: pytest.MonkeyPatch
+    portfolio: dict[str, Any], session: Session, actor: Actor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     filters = queries.CustomerFilter(search="summit")
     narrow = queries.list_customers(session, actor.client_id, filters, sort="score", desc=True)

@@ -15,19 +15,9 @@ STRONG = {"logins": 30, "adoption": 95, "tickets": 0, "nps": 10, "growth": "stro
 
 
 @pytest.fixture
-def portfolio(session: Any, actor: Actor, monkeypatch: pytest.MonkeyPatch) -> Actor:
-    users.add_user(session, actor, "ana@example.com", role="csm", name="Ana Lima")
-    users.add_user(session, actor, "bo@example.com", role="csm", name="Bo")
-    # a week ago Hooli was healthy; today it is not (a 7-day drop)
-    monkeypatch.setenv("IQCADENCE_TODAY", "2026-11-19")
-    customers.apply_changes(session, actor, "Hooli", {**STRONG, "days": 1, "mrr": 500})
-    monkeypatch.setenv("IQCADENCE_TODAY", "2026-11-27")
-    customers.apply_changes(session, actor, "Hooli", {"logins": 5, "adoption": 30, "nps": 5})
-    customers.apply_changes(
-        session,
-        actor,
-        "Acme",
-        {
+def portfolio_accounts() -> dict[str, dict[str, Any]]:
+    return {
+        "Acme": {
             "logins": 2,
             "adoption": 10,
             "tickets": 4,
@@ -36,18 +26,30 @@ def portfolio(session: Any, actor: Actor, monkeypatch: pytest.MonkeyPatch) -> Ac
             "renewal_date": "2026-12-10",
             "mrr": 1000,
         },
-    )
-    customers.apply_changes(
-        session,
-        actor,
-        "Globex",
-        {**STRONG, "days": 5, "tier": "smb", "mrr": 2000, "manager": "ana lima"},
-    )
-    customers.apply_changes(
-        session, actor, "Globex Two", {**STRONG, "renewal_date": "2027-02-10", "mrr": 300}
-    )
-    customers.apply_changes(session, actor, "Initech", {"logins": 1, "mrr": 5000, "days": 90})
-    customers.apply_changes(session, actor, "Old Co", {"logins": 1, "mrr": 50, "days": 99})
+        "Globex": {**STRONG, "days": 5, "tier": "smb", "mrr": 2000, "manager": "ana lima"},
+        "Globex Two": {**STRONG, "renewal_date": "2027-02-10", "mrr": 300},
+        "Initech": {"logins": 1, "mrr": 5000, "days": 90},
+        "Old Co": {"logins": 1, "mrr": 50, "days": 99},
+    }
+
+
+@pytest.fixture
+def portfolio_archived() -> tuple[str, ...]:
+    return ("Old Co",)
+
+
+@pytest.fixture
+def ana(
+    session: Any, actor: Actor, portfolio: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> Actor:
+    """Ana, a CSM who owns most of the portfolio and has tasks; Bo owns the rest."""
+    users.add_user(session, actor, "ana@example.com", role="csm", name="Ana Lima")
+    users.add_user(session, actor, "bo@example.com", role="csm", name="Bo")
+    # a week ago Hooli was healthy; today it is not (a 7-day drop)
+    monkeypatch.setenv("IQCADENCE_TODAY", "2026-11-19")
+    customers.apply_changes(session, actor, "Hooli", {**STRONG, "days": 1, "mrr": 500})
+    monkeypatch.setenv("IQCADENCE_TODAY", "2026-11-27")
+    customers.apply_changes(session, actor, "Hooli", {"logins": 5, "adoption": 30, "nps": 5})
     owners.set_owners(session, actor, "Acme", primary="ana@example.com")
     owners.set_owners(
         session, actor, "Hooli", primary="bo@example.com", co_owners=["ana@example.com"]
@@ -55,7 +57,6 @@ def portfolio(session: Any, actor: Actor, monkeypatch: pytest.MonkeyPatch) -> Ac
     owners.set_owners(session, actor, "Globex Two", primary="ana@example.com")
     owners.set_owners(session, actor, "Initech", primary="bo@example.com")
     owners.set_owners(session, actor, "Old Co", primary="ana@example.com")
-    customers.set_status(session, actor, "Old Co", "archive")
     tasks.add_task(
         session, actor, "Acme", "Send QBR deck", due="2026-11-20", owner="ana@example.com"
     )
@@ -67,8 +68,8 @@ def portfolio(session: Any, actor: Actor, monkeypatch: pytest.MonkeyPatch) -> Ac
     return users.resolve_actor(session, "ana@example.com")
 
 
-def test_my_accounts_and_tasks(session: Any, portfolio: Actor) -> None:
-    data = myday.build(session, portfolio).to_dict()
+def test_my_accounts_and_tasks(session: Any, ana: Actor) -> None:
+    data = myday.build(session, ana).to_dict()
     assert data["user"] == "ana@example.com" and data["scope"] == "mine"
     assert data["accounts"] == 4  # Acme, Globex (manager), Globex Two, Hooli; not archived Old Co
     assert [t["title"] for t in data["tasks"]["overdue"]] == ["Send QBR deck"]
@@ -78,8 +79,8 @@ def test_my_accounts_and_tasks(session: Any, portfolio: Actor) -> None:
     assert {a["customer"] for a in data["alerts"]} <= {"Acme", "Globex", "Globex Two", "Hooli"}
 
 
-def test_renewals_cadence_and_drops(session: Any, portfolio: Actor) -> None:
-    data = myday.build(session, portfolio).to_dict()
+def test_renewals_cadence_and_drops(session: Any, ana: Actor) -> None:
+    data = myday.build(session, ana).to_dict()
     assert [(r["customer"], r["days"], r["window"]) for r in data["renewals"]] == [
         ("Acme", 13, "critical"),
         ("Globex Two", 75, "upcoming"),
@@ -89,8 +90,8 @@ def test_renewals_cadence_and_drops(session: Any, portfolio: Actor) -> None:
     assert drop["customer"] == "Hooli" and drop["momentum"] < -30
 
 
-def test_kpis(session: Any, portfolio: Actor) -> None:
-    kpis = myday.build(session, portfolio).to_dict()["kpis"]
+def test_kpis(session: Any, ana: Actor) -> None:
+    kpis = myday.build(session, ana).to_dict()["kpis"]
     assert kpis["accounts"] == 4
     assert kpis["by_band"]["critical"] == 1  # Acme
     assert kpis["by_band"]["expansion"] == 2  # Globex, Globex Two
@@ -100,8 +101,8 @@ def test_kpis(session: Any, portfolio: Actor) -> None:
     assert kpis["expansion_opportunity"] == pytest.approx((2000 + 300) * 0.20)
 
 
-def test_everyone_scope(session: Any, portfolio: Actor, actor: Actor) -> None:
-    data = myday.build(session, portfolio, everyone=True).to_dict()
+def test_everyone_scope(session: Any, ana: Actor, actor: Actor) -> None:
+    data = myday.build(session, ana, everyone=True).to_dict()
     assert data["accounts"] == 5  # every active customer
     assert data["kpis"]["total_mrr"] == 8800.0
     assert [c["customer"] for c in data["cadence"]] == ["Initech", "Acme"]
