@@ -165,9 +165,3 @@ def test_round_trip_through_the_cli(saved: Path, with_data: Any, tmp_path: Path)
     action = audit["columns"].index("action")
     audit["rows"] = [row for row in audit["rows"] if row[action] != "restore"]
     assert second["tables"] == first["tables"]
-
-
-def test_help_has_examples(cli: Any) -> None:
-    for command in ("backup", "restore"):
-        result = cli(command, "--help")
-        assert result.exit_code == 0 and "Example:" in result.stdout

@@ -193,15 +193,3 @@ def test_trigger_from_score_command(acme: Any) -> None:
     assert len(json.loads(cli("playbooks", "runs", "Acme", "--json").stdout)) == 1
     changes = json.loads(cli("timeline", "Acme", "--kind", "health_change", "--json").stdout)
     assert changes and changes[0]["properties"]["to"] in ("critical", "at_risk")
-
-
-def test_help_has_examples(cli: Any) -> None:
-    for args in (
-        ("contacts", "add"),
-        ("log",),
-        ("timeline",),
-        ("tasks", "list"),
-        ("playbooks", "start"),
-    ):
-        r = cli(*args, "--help", db=False)
-        assert r.exit_code == 0 and "Example:" in r.stdout, args

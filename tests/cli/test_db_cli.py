@@ -127,12 +127,6 @@ def test_newer_database_is_refused_in_one_sentence(cli: Any, db_path: Path) -> N
     assert check["ok"] is False and "newer" in check["problems"][0]
 
 
-def test_help_has_examples(cli: Any) -> None:
-    for command in ("path", "check", "upgrade"):
-        result = cli("db", command, "--help")
-        assert result.exit_code == 0 and "Example:" in result.stdout
-
-
 def test_check_on_a_folder_says_it_is_a_folder(cli: Any, tmp_path: Path) -> None:
     result = cli("--db", tmp_path, "db", "check", "--json", db=False)
     assert result.exit_code == 1
