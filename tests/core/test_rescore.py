@@ -474,6 +474,7 @@ def test_large_share_rebuilds_score_indexes(
         "ix_customer_score",
         "ix_customer_status_band",
         "ix_customer_tier_score",
+        "ix_customer_updated",
     ]
     after = {ix["name"] for ix in inspect(session.connection()).get_indexes("customer")}
     assert after == before

@@ -42,7 +42,9 @@ CALC_TABLE = "rescore_calc"
 DIRTY_TABLE = "rescore_dirty"
 # Columns whose indexes a rescore rewrites; with many changed rows it is cheaper
 # to drop those indexes and build them again in one sorted pass.
-SCORED_COLUMNS = frozenset({"score", "band", "lifecycle", "score_manual", "scored_at"})
+SCORED_COLUMNS = frozenset(
+    {"score", "band", "lifecycle", "score_manual", "scored_at", "updated_at"}
+)
 REBUILD_MIN_ROWS = 20_000
 REBUILD_MIN_SHARE = 0.10
 
@@ -470,7 +472,10 @@ def _write_back(conn: Connection, dirty_count: int, now: Any) -> None:
         text(
             "UPDATE customer SET score = d.new_score, band = d.new_band, "
             "lifecycle = d.new_lifecycle, "
-            "score_manual = CASE WHEN d.kept = 1 THEN :yes ELSE :no END, scored_at = :now "
+            "score_manual = CASE WHEN d.kept = 1 THEN :yes ELSE :no END, scored_at = :now, "
+            # every row here changed (score, band or override): pollers of
+            # changes since a time must see it
+            "updated_at = :now "
             f"FROM {DIRTY_TABLE} AS d WHERE customer.id = d.id"
         ).bindparams(bindparam("now", type_=DateTime())),
         {"yes": True, "no": False, "now": now},

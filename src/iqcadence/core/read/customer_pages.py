@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import text
@@ -30,6 +31,7 @@ SORTS: dict[str, str] = {
     "arr": "customer.arr",
     "renewal": "customer.renewal_date",
     "updated": "customer.updated_at",
+    "created": "customer.created_at",
 }
 
 
@@ -43,6 +45,9 @@ class CustomerFilter:
     status: str | None = "active"  # None = every status
     search: str | None = None
     where: list[tuple[str, str]] = field(default_factory=list)  # custom fields (later)
+    # changed at or after this time (naive UTC): `>=`, so a poller passing the
+    # newest `updated_at` it saw (shown to the second) misses nothing
+    updated_since: datetime | None = None
 
     def validate(self) -> None:
         for name, value, allowed in (
@@ -66,6 +71,14 @@ LIST_MATCHES_MAX = 100_000
 # A walk checking rows gives up after this many times the rows it should
 # need (matches bunched at the other end of the order).
 WALK_BUDGET = 3
+
+
+def _stamp_param(session: Session, moment: datetime) -> Any:
+    """A date-time as the column holds it (SQLAlchemy's text form on SQLite,
+    which compares in time order)."""
+    if dialect.is_sqlite(session.connection()):
+        return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return moment
 
 
 def _unindexed(column: str, *, numeric: bool = False) -> str:
@@ -141,6 +154,9 @@ def _filter_parts(
     if filters.tag:
         clauses.append("('|' || LOWER(customer.tags) || '|') LIKE :tag")
         params["tag"] = f"%|{filters.tag.strip().lower()}|%"
+    if filters.updated_since is not None:
+        clauses.append("customer.updated_at >= :updated_since")
+        params["updated_since"] = _stamp_param(session, filters.updated_since)
     if filters.where:
         from iqcadence.core.accounts import custom_fields
 
@@ -161,6 +177,7 @@ def _filter_parts(
                 or filters.manager
                 or filters.tag
                 or filters.where
+                or filters.updated_since
                 or filters.status not in (None, "active")
             )
             chosen = _page_search(conn, search, wanted, plain_filters=plain_filters)
