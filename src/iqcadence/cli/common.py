@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from iqcadence.cli import quiet_mode
+
 if TYPE_CHECKING:
     from rich.console import Console
     from sqlmodel import Session
@@ -80,11 +82,13 @@ _err_console: Console | None = None
 
 
 def console() -> Console:
+    """Standard output for people; silent under --quiet (see `quiet_mode`)."""
     global _console
     if _console is None:
         from rich.console import Console
 
         _console = Console(highlight=False)
+    _console.quiet = quiet_mode.active()
     return _console
 
 

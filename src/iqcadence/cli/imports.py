@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 
-from iqcadence.cli import common
+from iqcadence.cli import common, quiet_mode
 from iqcadence.cli.import_group import ensure_registered
 
 if TYPE_CHECKING:
@@ -63,8 +63,9 @@ def _opened(
 
 @contextmanager
 def _progress(enabled: bool, label: str) -> Iterator[Callable[[int, int | None, int], None] | None]:
-    """A rich progress bar on a terminal (stderr); nothing on a pipe."""
-    if not enabled or not sys.stderr.isatty():
+    """A rich progress bar on a terminal (stderr); nothing on a pipe or
+    with --quiet."""
+    if not enabled or quiet_mode.active() or not sys.stderr.isatty():
         yield None
         return
     from rich.progress import (

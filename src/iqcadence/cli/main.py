@@ -14,7 +14,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from iqcadence.cli import common
+from iqcadence.cli import common, quiet_mode
 
 
 class IQGroup(TyperGroup):
@@ -34,6 +34,7 @@ class IQGroup(TyperGroup):
                 raise
             raise common.fail(db.BUSY, 1) from None
         finally:
+            quiet_mode.set_active(False)  # --quiet lasts one command
             if isinstance(ctx.obj, common.GlobalOptions):
                 ctx.obj.close()
 
@@ -90,6 +91,7 @@ def _register() -> None:
     from iqcadence.cli import commands
 
     commands.register(app)
+    quiet_mode.add_to_every_command(app)
 
 
 _register()

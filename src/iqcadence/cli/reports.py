@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from iqcadence.cli import common
+from iqcadence.cli import common, quiet_mode
 
 REPORT_TYPES = (
     ("portfolio", "Portfolio summary: KPIs, band distribution, tier breakdown."),
@@ -137,7 +137,7 @@ def company(
     if as_json:
         common.print_json({"company": current})
     else:
-        typer.echo(current)
+        quiet_mode.echo(current)
 
 
 def export_record(
@@ -200,7 +200,7 @@ def _write(out: str, content: bytes) -> None:
         path.write_bytes(content)
     except OSError as exc:
         raise common.fail(f"{path}: cannot write ({exc.strerror}).") from None
-    typer.echo(str(path))
+    quiet_mode.echo(str(path))
 
 
 def _register_on_customers(app: typer.Typer) -> None:
@@ -266,7 +266,7 @@ def schedule_add(
     if as_json:
         common.print_json(data)
         return
-    typer.echo(
+    quiet_mode.echo(
         f"Scheduled {data['report']} ({data['format']}) {data['every']} to "
         f"{', '.join(data['recipients'])}; first delivery {data['next_due']}. (id {data['id']})"
     )
@@ -298,7 +298,7 @@ def schedule_list(
         common.print_json(rows)
         return
     if not rows:
-        typer.echo("No scheduled reports.")
+        quiet_mode.echo("No scheduled reports.")
         return
     from rich.table import Table
 
@@ -333,7 +333,7 @@ def schedule_remove(
 
     with common.session_as(ctx) as (session, actor):
         report_schedules.remove_schedule(session, actor, schedule_id)
-    typer.echo(f"Removed report schedule {schedule_id}.")
+    quiet_mode.echo(f"Removed report schedule {schedule_id}.")
 
 
 def register(app: typer.Typer) -> None:
