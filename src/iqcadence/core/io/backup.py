@@ -31,7 +31,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,7 +44,8 @@ from sqlmodel import SQLModel
 from iqcadence.core.base import clock
 from iqcadence.core.base.errors import StorageError
 from iqcadence.core.store import dialect, migrations
-from iqcadence.core.store.db import Database, data_dir
+from iqcadence.core.store.db import Database, DatabaseLocation, data_dir
+from iqcadence.core.store.output_files import open_output
 
 FORMAT = "iqcadence-backup"
 FORMAT_VERSION = 1
@@ -223,19 +223,21 @@ def default_backup_path(kind: str = "backup", directory: Path | None = None) -> 
     return path
 
 
-def write_backup_file(conn: Connection, path: Path) -> BackupSummary:
-    """Write through a temporary name so a failed backup leaves no half file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    try:
-        with partial.open("wb") as sink:
-            summary = write_backup(conn, sink)
-            sink.flush()
-            os.fsync(sink.fileno())
-        partial.replace(path)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+def write_backup_file(
+    conn: Connection,
+    path: Path,
+    *,
+    database: DatabaseLocation | None = None,
+    force: bool = False,
+    label: str = "",
+) -> BackupSummary:
+    """Write a backup file (0600, through a temporary name, so a failed backup
+    leaves no half file); never over `database`, nor over another file
+    unless `force`."""
+    with open_output(
+        path, database=database, force=force, label=label, what="the backup", create_folders=True
+    ) as sink:
+        summary = write_backup(conn, sink)
     return BackupSummary(
         path=path,
         sha256=summary.sha256,
@@ -246,16 +248,22 @@ def write_backup_file(conn: Connection, path: Path) -> BackupSummary:
     )
 
 
-def create_backup(database: Database, out: Path | None = None) -> BackupSummary:
-    """Back up everything into `out` (default: a new file under backups/)."""
+def create_backup(
+    database: Database, out: Path | None = None, *, force: bool = False
+) -> BackupSummary:
+    """Back up everything into `out` (default: a new file under backups/);
+    an existing `out` is replaced only with `force`."""
     path = out or default_backup_path()
-    try:
-        with database.engine.connect() as conn:
-            conn = conn.execution_options(**dialect.read_snapshot_options(conn))
-            with conn.begin():  # one consistent view of every table
-                return write_backup_file(conn, path)
-    except OSError as exc:
-        raise StorageError(f"{path}: cannot write the backup ({exc.strerror or exc}).") from exc
+    with database.engine.connect() as conn:
+        conn = conn.execution_options(**dialect.read_snapshot_options(conn))
+        with conn.begin():  # one consistent view of every table
+            return write_backup_file(
+                conn,
+                path,
+                database=database.location,
+                force=force,
+                label="--out" if out is not None else "",
+            )
 
 
 def backup_to_stream(database: Database, sink: IO[bytes]) -> BackupSummary:

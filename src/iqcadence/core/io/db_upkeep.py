@@ -20,16 +20,28 @@ from iqcadence.core.store.db import (
     integrity_check,
     open_database,
 )
+from iqcadence.core.store.output_files import fill_output
 
 
-def copy_sqlite_database(location: DatabaseLocation, target: Path) -> Path:
-    """A consistent copy of a live SQLite database (the online backup API)."""
+def copy_sqlite_database(location: DatabaseLocation, target: Path, *, force: bool = False) -> Path:
+    """A consistent copy of a live SQLite database (the online backup API),
+    0600, written beside `target` and renamed into place; an existing
+    `target` is replaced only with `force`."""
     if not location.is_sqlite or location.path is None:
         raise InvalidValue(
             f"--sqlite: the database is {location.describe()}, not a SQLite file; "
             "use a JSON backup (`iqcadence backup`) instead."
         )
-    copy_sqlite(location.path, target)
+    source = location.path
+    fill_output(
+        target,
+        lambda temporary: copy_sqlite(source, temporary),
+        database=location,
+        force=force,
+        label="--sqlite",
+        what="the copy",
+        create_folders=True,
+    )
     return target
 
 

@@ -82,7 +82,7 @@ def restore_backup(
                 )
             # the write lock is held from the start: nothing changes between
             # the safety backup and the replacement
-            write_backup_file(conn, safety_path)
+            write_backup_file(conn, safety_path, database=database.location)
             search_index.suspend_search_triggers(conn)
             for table in reversed(existing):
                 conn.execute(table.delete())

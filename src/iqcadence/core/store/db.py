@@ -7,6 +7,7 @@ Nothing here runs at import time. The location is resolved in this order:
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import os
 import sqlite3
@@ -24,6 +25,7 @@ from sqlmodel import Session, select
 
 from iqcadence.core.base import clock
 from iqcadence.core.base.errors import IQError, StorageError
+from iqcadence.core.base.private_files import create_private_file, make_private_dirs
 from iqcadence.core.store import dialect, migrations
 
 APP_NAME = "iqcadence"
@@ -96,7 +98,11 @@ def _mask_url(url: str) -> str:
 def create_db_engine(location: DatabaseLocation) -> Engine:
     if location.is_sqlite:
         if location.path is not None:
-            location.path.parent.mkdir(parents=True, exist_ok=True)
+            make_private_dirs(location.path.parent)
+            # created 0600 before SQLite opens it: SQLite gives -wal/-shm the
+            # file's mode; a file it cannot create is reported by SQLite below
+            with contextlib.suppress(OSError):
+                create_private_file(location.path)
             engine = create_engine(location.url, connect_args={"check_same_thread": False})
         else:
             engine = create_engine(
@@ -273,7 +279,7 @@ def backup_sqlite_file(path: Path, *, suffix: str = "backup") -> Path:
         extra = f"-{serial}" if serial > 1 else ""
         target = path.with_name(f"{path.stem}.{stamp}{extra}.{suffix}{path.suffix or '.db'}")
         try:
-            target.touch(exist_ok=False)
+            target.touch(mode=0o600, exist_ok=False)
             break
         except FileExistsError:
             serial += 1
@@ -286,8 +292,12 @@ def copy_sqlite(source: Path, target: Path) -> None:
         raise StorageError(f"{source}: there is no database file to copy.")
     if target.resolve() == source.resolve():
         raise StorageError(f"{target}: a database cannot be copied onto itself.")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dirs(target.parent)
     remove_database_files(target)  # a stale -wal beside the copy would corrupt it
+    try:
+        create_private_file(target)  # the copy is as private as the database
+    except OSError as exc:
+        raise StorageError(f"{target}: cannot create the copy ({exc.strerror or exc}).") from exc
     try:
         src = sqlite3.connect(str(source))
         try:
