@@ -2,12 +2,14 @@
 
 Its priority raises, so keyring never picks it by itself; tests install it
 with the `memory_keyring` fixture (and `broken_keyring` installs one that
-fails like a machine without any backend).
+fails like a machine without any backend, `plaintext_keyring` one that
+writes secrets in clear to a file, as keyrings.alt's PlaintextKeyring does).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import keyring
 import pytest
@@ -37,6 +39,23 @@ class MemoryKeyring(KeyringBackend):
             raise PasswordDeleteError("not set")
 
 
+class PlaintextKeyring(MemoryKeyring):
+    """Stands in for keyrings.alt's file.PlaintextKeyring (same class name,
+    scheme and `file_path`), which iqcadence does not depend on: secrets in
+    clear, in a file anyone with read access to it can read."""
+
+    scheme = "[Plaintext] no encyption"
+
+    def __init__(self, file_path: Path) -> None:
+        super().__init__()
+        self.file_path = str(file_path)
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        super().set_password(service, username, password)
+        with open(self.file_path, "a", encoding="utf-8") as file:
+            file.write(f"[{service}]\n{username} = {password}\n")
+
+
 @pytest.fixture
 def memory_keyring() -> Iterator[MemoryKeyring]:
     previous = keyring.get_keyring()
@@ -54,5 +73,16 @@ def broken_keyring() -> Iterator[None]:
     keyring.set_keyring(fail.Keyring())
     try:
         yield
+    finally:
+        keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def plaintext_keyring(tmp_path: Path) -> Iterator[PlaintextKeyring]:
+    previous = keyring.get_keyring()
+    backend = PlaintextKeyring(tmp_path / "keyring_pass.cfg")
+    keyring.set_keyring(backend)
+    try:
+        yield backend
     finally:
         keyring.set_keyring(previous)

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import keyring
 import pytest
 
 from iqcadence.core.base.errors import InvalidValue
-from iqcadence.core.store import secrets
-from tests.memory_keyring import MemoryKeyring, broken_keyring, memory_keyring  # noqa: F401
+from iqcadence.core.store import keyring_backend, secrets
+from tests.memory_keyring import (  # noqa: F401
+    MemoryKeyring,
+    PlaintextKeyring,
+    broken_keyring,
+    memory_keyring,
+    plaintext_keyring,
+)
 
 
 def test_round_trip_through_the_keyring(memory_keyring: MemoryKeyring) -> None:  # noqa: F811
@@ -91,3 +100,50 @@ def test_env_override_makes_the_keyring_unnecessary(
     assert secrets.get_secret("connection_x") == "https://hooks.example.com/t"
     with pytest.raises(InvalidValue, match="IQCADENCE_SECRET_CONNECTION_X"):
         secrets.set_secret("connection_x", "https://other.example.com/t")
+
+
+def test_storing_returns_the_backend_that_took_it(
+    memory_keyring: MemoryKeyring,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stored = secrets.set_secret("smtp_password", "hunter2")
+    assert stored is not None and stored.name == MemoryKeyring.name
+    assert stored.qualified == "tests.memory_keyring.MemoryKeyring" and not stored.plaintext
+    assert secrets.storage_warning("smtp_password") is None
+    monkeypatch.setenv("IQCADENCE_SECRET_SMTP_PASSWORD", "hunter2")
+    assert secrets.set_secret("smtp_password", "hunter2") is None  # the environment gives it
+
+
+def test_a_plaintext_backend_is_recognised_and_warned_about(
+    plaintext_keyring: PlaintextKeyring,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stored = secrets.set_secret("connection_x", "https://hooks.example.com/t")
+    assert stored is not None and stored.plaintext
+    assert stored.location == plaintext_keyring.file_path
+    warning = secrets.storage_warning("connection_x")
+    assert warning is not None and plaintext_keyring.file_path in warning
+    assert "IQCADENCE_SECRET_CONNECTION_X" in warning and "hooks.example.com" not in warning
+    monkeypatch.setenv("IQCADENCE_SECRET_CONNECTION_X", "https://hooks.example.com/t")
+    assert secrets.storage_warning("connection_x") is None  # nothing of it is in the file
+
+
+def test_a_chain_is_named_by_the_backend_it_writes_to(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from keyring.backends import chainer
+
+    first, second = PlaintextKeyring(tmp_path / "k.cfg"), MemoryKeyring()
+    monkeypatch.setattr(chainer.ChainerBackend, "backends", [first, second])
+    monkeypatch.setattr(keyring, "get_keyring", lambda: chainer.ChainerBackend())
+    assert keyring_backend.current().qualified == "tests.memory_keyring.PlaintextKeyring"
+
+
+def test_the_null_backend_is_refused_like_a_missing_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    from keyring.backends import null
+
+    monkeypatch.setattr(keyring, "get_keyring", lambda: null.Keyring())
+    with pytest.raises(secrets.SecretStoreUnavailable) as refused:
+        secrets.set_secret("smtp_password", "hunter2")
+    assert "keeps nothing" in str(refused.value)
+    assert "IQCADENCE_SECRET_SMTP_PASSWORD" in str(refused.value)

@@ -53,7 +53,9 @@ def add_command(
     with common.session_as(ctx) as (session, actor):
         saved = connections.add_connection(session, actor, name, kind=kind, target=target)
         shown = f"{saved.name} ({saved.kind}, {saved.target})"
+        secret = saved.keyring_name
     common.console().print(f"Saved connection {shown}.")
+    common.warn_plaintext_keyring(secret)
 
 
 @connections_app.command("list")

@@ -39,7 +39,9 @@ def set_command(
     with common.session_as(ctx) as (session, actor):
         hook = webhooks.set_webhook(session, actor, event, url)
         shown = f"{hook.event} → {hook.target}"
+        secret = hook.keyring_name
     common.console().print(f"Webhook set: {shown}.")
+    common.warn_plaintext_keyring(secret)
 
 
 @webhooks_app.command("unset")

@@ -19,12 +19,14 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import Any
 
+from keyring.errors import KeyringError
 from sqlmodel import Session
 
 from iqcadence.core.base import clock
 from iqcadence.core.base.actor import Actor
 from iqcadence.core.base.errors import InvalidValue, IQError, NotFound
-from iqcadence.core.store import secrets, settings
+from iqcadence.core.store import keyring_backend, secrets, settings
+from iqcadence.core.store.keyring_backend import KeyringBackend
 
 SMTP_KEY = "smtp"
 SECURITY: tuple[str, ...] = ("starttls", "ssl", "none")
@@ -138,8 +140,15 @@ def password() -> str | None:
     return secrets.get_secret(PASSWORD_SECRET, also_env=(PASSWORD_ENV,))
 
 
-def set_password(value: str) -> None:
-    secrets.set_secret(PASSWORD_SECRET, value)
+def set_password(value: str) -> KeyringBackend | None:
+    """Keep the password in the keyring; returns the backend that took it
+    (None: the environment already gives it, nothing was stored)."""
+    return secrets.set_secret(PASSWORD_SECRET, value)
+
+
+def password_warning() -> str | None:
+    """A warning when the stored password sits in a plain-text keyring file."""
+    return secrets.storage_warning(PASSWORD_SECRET, also_env=(PASSWORD_ENV,))
 
 
 def describe(session: Session, client_id: int) -> dict[str, Any]:
@@ -150,11 +159,17 @@ def describe(session: Session, client_id: int) -> dict[str, Any]:
         shown = secrets.mask(password())
     except IQError:
         shown = "(keyring unavailable)"
+    try:
+        backend: KeyringBackend | None = keyring_backend.current()
+    except (KeyringError, RuntimeError, OSError):
+        backend = None
     return {
         "configured": found is not None,
         **(found.to_dict() if found else {}),
         "password": shown,
         "password_source": source,
+        "keyring_backend": backend.name if backend else None,
+        "keyring_plaintext": backend.plaintext if backend else None,
     }
 
 

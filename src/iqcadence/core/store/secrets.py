@@ -4,8 +4,10 @@ A secret named `smtp_password` is read from the environment variable
 `IQCADENCE_SECRET_SMTP_PASSWORD` first, then from the keyring under the
 service `iqcadence`. When no keyring backend is usable the error says so and
 names the environment variable to use instead; nothing is ever written in
-clear anywhere else. Values never appear in logs or audit details: use
-`mask` to show that one is set.
+clear anywhere else. Storing a secret returns the backend that took it
+(`keyring_backend`), so it can be named, and `storage_warning` warns when
+that backend keeps secrets in a plain-text file. Values never appear in
+logs or audit details: use `mask` to show that one is set.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from urllib.parse import urlsplit
 from keyring.errors import KeyringError
 
 from iqcadence.core.base.errors import InvalidValue, IQError
+from iqcadence.core.store import keyring_backend
+from iqcadence.core.store.keyring_backend import KeyringBackend
 
 SERVICE = "iqcadence"
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -56,8 +60,10 @@ def get_secret(name: str, *, also_env: Iterable[str] = ()) -> str | None:
     return value if value else None
 
 
-def set_secret(name: str, value: str) -> None:
-    """Store a secret in the keyring (refused clearly when none is usable)."""
+def set_secret(name: str, value: str) -> KeyringBackend | None:
+    """Store a secret in the keyring (refused clearly when none is usable);
+    returns the backend that took it, or None when the environment already
+    gives this value and nothing was stored."""
     if not value:
         raise InvalidValue(f"secret {name}: the value must not be empty.")
     _check(name)
@@ -66,7 +72,7 @@ def set_secret(name: str, value: str) -> None:
         # The environment already provides it (CI, containers, headless
         # servers): nothing to store, and the keyring need not exist.
         if override == value:
-            return
+            return None
         raise InvalidValue(
             f"{env_name(name)} is set to a different value and overrides the keyring; "
             "unset it or give the same value."
@@ -74,9 +80,27 @@ def set_secret(name: str, value: str) -> None:
     import keyring
 
     try:
+        backend = keyring_backend.current()
+        if backend.stores_nothing:
+            raise RuntimeError(f"the {backend.name} backend keeps nothing")
         keyring.set_password(SERVICE, name, value)
     except _UNUSABLE as exc:
         raise _unavailable(name, "store", exc) from None
+    return backend
+
+
+def storage_warning(name: str, *, also_env: Iterable[str] = ()) -> str | None:
+    """A warning when secret `name` is kept by a backend that writes it in
+    clear (None when it is not, or when the environment gives the secret).
+    The remedy it names is the first of `also_env`, else IQCADENCE_SECRET_<NAME>."""
+    variables = (*also_env, env_name(name))
+    if any(os.environ.get(variable) for variable in variables):
+        return None
+    try:
+        backend = keyring_backend.current()
+    except _UNUSABLE:
+        return None
+    return backend.warning(variables[0])
 
 
 def delete_secret(name: str) -> bool:
