@@ -30,6 +30,7 @@ def backup(
         metavar="PATH",
         help="Instead of JSON, write a consistent copy of the live SQLite database file.",
     ),
+    force: bool = typer.Option(False, "--force", help=common.FORCE_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Back up every record into one JSON file with a checksum.
@@ -39,7 +40,8 @@ def backup(
     schema revision and a SHA-256 of its contents. Secrets are never in it:
     they live in the keyring, and any column named like *secret*, *password*
     or *token* is left out. `--sqlite PATH` instead copies the SQLite file
-    itself, safely while other programs use it.
+    itself, safely while other programs use it. Neither ever writes over the
+    database, nor over an existing file without --force; files are 0600.
 
     Example:
 
@@ -55,7 +57,7 @@ def backup(
         from iqcadence.core.io.db_upkeep import copy_sqlite_database
         from iqcadence.core.store.db import resolve_location
 
-        target = copy_sqlite_database(resolve_location(opts.db_path), Path(sqlite))
+        target = copy_sqlite_database(resolve_location(opts.db_path), Path(sqlite), force=force)
         if as_json:
             common.print_json({"path": str(target), "kind": "sqlite"})
         else:
@@ -66,7 +68,7 @@ def backup(
         core.backup_to_stream(database, sys.stdout.buffer)
         sys.stdout.flush()
         return
-    summary = core.create_backup(database, Path(out) if out else None)
+    summary = core.create_backup(database, Path(out) if out else None, force=force)
     if as_json:
         common.print_json(summary.to_dict())
         return

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from iqcadence.core.base.actor import Actor
-    from iqcadence.core.store.db import Database
+    from iqcadence.core.store.db import Database, DatabaseLocation
 
 
 @dataclass
@@ -52,6 +52,15 @@ class GlobalOptions:
                 )
         return self._database
 
+    def location(self) -> DatabaseLocation:
+        """Where the database is, without opening it (output paths are checked
+        against it so that none can overwrite it)."""
+        if self._database is not None:
+            return self._database.location
+        from iqcadence.core.store.db import resolve_location
+
+        return resolve_location(self.db_path)
+
     def close(self) -> None:
         if self._database is not None:
             self._database.dispose()
@@ -63,6 +72,9 @@ def options(ctx: typer.Context) -> GlobalOptions:
     if not isinstance(root.obj, GlobalOptions):
         root.obj = GlobalOptions()
     return root.obj
+
+
+FORCE_HELP = "Replace the output file if it exists (otherwise an existing file is refused)."
 
 
 @contextmanager
@@ -139,18 +151,6 @@ def band_text(band: str | None) -> str:
     if band is None:
         return "[dim]unscored[/]"
     return f"[{BAND_STYLES.get(band, '')}]{BAND_LABELS.get(band, band)}[/]"
-
-
-def warn_plaintext_keyring(secret: str | None) -> None:
-    """After storing keyring entry `secret`: warn on stderr when the keyring
-    backend keeps it in a plain-text file."""
-    if not secret:
-        return
-    from iqcadence.core.store import secrets
-
-    warning = secrets.storage_warning(secret)
-    if warning:
-        err_console().print(f"warning: {warning}", soft_wrap=True, markup=False)
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

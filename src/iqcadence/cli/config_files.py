@@ -14,6 +14,7 @@ from iqcadence.cli.config_changes import RESCORE_HINT
 def export_command(
     ctx: typer.Context,
     path: str = typer.Argument(..., metavar="FILE.toml", help="Where to write ('-' = stdout)."),
+    force: bool = typer.Option(False, "--force", help=common.FORCE_HELP),
 ) -> None:
     """Write the whole scoring model and the profiles as a readable TOML file.
 
@@ -22,19 +23,23 @@ def export_command(
     \b
       iqcadence config export scoring.toml
     """
-    from iqcadence.core.base.errors import RefusedFile
     from iqcadence.core.store import settings
+    from iqcadence.core.store.output_files import write_output
 
     with common.session_as(ctx) as (session, actor):
         document = settings.export_toml(session, actor.client_id)
     if path == "-":
         typer.echo(document, nl=False)
         return
-    target = Path(path)
-    try:
-        target.write_text(document, encoding="utf-8")
-    except OSError as exc:
-        raise RefusedFile(f"{path}: cannot write the file ({exc.strerror}).") from None
+    location = common.options(ctx).location()
+    write_output(
+        path,
+        document.encode("utf-8"),
+        database=location,
+        force=force,
+        label="",
+        what="the scoring model",
+    )
     common.err_console().print(f"Wrote the scoring model to {path}.")
 
 

@@ -24,18 +24,15 @@ OUT_HELP = "File to write, or - for standard output (the default)."
 
 
 @contextmanager
-def _output(out: str) -> Iterator[TextIO]:
-    from iqcadence.core.base.errors import RefusedFile
+def _output(ctx: typer.Context, out: str, force: bool) -> Iterator[TextIO]:
+    from iqcadence.core.store.output_files import open_text_output
 
     if out == "-":
         yield sys.stdout
         sys.stdout.flush()
         return
-    try:
-        handle = open(out, "w", encoding="utf-8", newline="")  # noqa: SIM115
-    except OSError as exc:
-        raise RefusedFile(f"--out {out}: cannot write ({exc.strerror}).") from None
-    with handle:
+    location = common.options(ctx).location()
+    with open_text_output(out, database=location, force=force, what="the export") as handle:
         yield handle
 
 
@@ -52,6 +49,7 @@ def _report(out: str, rows: int, what: str, as_json: bool) -> None:
 def csv_command(
     ctx: typer.Context,
     out: str = typer.Option("-", "--out", metavar="PATH|-", help=OUT_HELP),
+    force: bool = typer.Option(False, "--force", help=common.FORCE_HELP),
     band: filters.Band = None,
     manager: filters.Manager = None,
     tier: filters.Tier = None,
@@ -89,7 +87,7 @@ def csv_command(
         search=search,
         where=where,
     )
-    with common.session_as(ctx) as (session, actor), _output(out) as handle:
+    with common.session_as(ctx) as (session, actor), _output(ctx, out, force) as handle:
         rows = export_csv(session, actor, handle, chosen, sort=sort, desc=desc)
     _report(out, rows, "csv", as_json)
 
@@ -98,6 +96,7 @@ def csv_command(
 def bulksheet_command(
     ctx: typer.Context,
     out: str = typer.Option("-", "--out", metavar="PATH|-", help=OUT_HELP),
+    force: bool = typer.Option(False, "--force", help=common.FORCE_HELP),
     as_json: bool = typer.Option(
         False, "--json", help="With --out PATH, print the result as JSON."
     ),
@@ -115,7 +114,7 @@ def bulksheet_command(
     """
     from iqcadence.core.io.exports import export_bulksheet
 
-    with common.session_as(ctx) as (session, actor), _output(out) as handle:
+    with common.session_as(ctx) as (session, actor), _output(ctx, out, force) as handle:
         rows = export_bulksheet(session, actor, handle)
     _report(out, rows, "bulksheet", as_json)
 

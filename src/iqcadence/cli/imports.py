@@ -30,35 +30,42 @@ DATE_HELP = "strptime format for dates that are not ISO or '15 Mar 2027' (e.g. %
 DRY_HELP = "Show the mapping, counts and changes, and write nothing."
 SKIP_HELP = "Write the good rows and skip bad ones (exit 3 when some were rejected)."
 ERRORS_HELP = "Write rejected rows, with a reason column, to this CSV."
+FORCE_HELP = "Replace the --errors-out file if it exists."
 JSON_HELP = "Print the summary as JSON."
 
 
 @contextmanager
 def _opened(
-    file: str, encoding: str | None, delimiter: str | None, errors_out: Path | None
+    ctx: typer.Context,
+    file: str,
+    encoding: str | None,
+    delimiter: str | None,
+    errors_out: Path | None,
+    force: bool,
 ) -> Iterator[tuple[CsvSource, TextIO | None]]:
-    from iqcadence.core.base.errors import RefusedFile
     from iqcadence.core.io.imports.detect import open_csv
+    from iqcadence.core.store.output_files import open_text_output
 
     source = (
         open_csv(sys.stdin.buffer, name="stdin", encoding=encoding, delimiter=delimiter)
         if file == "-"
         else open_csv(file, encoding=encoding, delimiter=delimiter)
     )
-    report: TextIO | None = None
     try:
-        if errors_out is not None:
-            try:
-                report = open(errors_out, "w", encoding="utf-8", newline="")  # noqa: SIM115
-            except OSError as exc:
-                raise RefusedFile(
-                    f"--errors-out {errors_out}: cannot write ({exc.strerror})."
-                ) from None
-        yield source, report
+        if errors_out is None:
+            yield source, None
+            return
+        # checked before anything is imported; the file takes its name at the end
+        with open_text_output(
+            errors_out,
+            database=common.options(ctx).location(),
+            force=force,
+            label="--errors-out",
+            what="the rejected rows",
+        ) as report:
+            yield source, report
     finally:
         source.close()
-        if report is not None:
-            report.close()
 
 
 @contextmanager
@@ -117,6 +124,7 @@ def csv_command(
     errors_out: Annotated[
         Path | None, typer.Option("--errors-out", metavar="PATH", help=ERRORS_HELP)
     ] = None,
+    force: bool = typer.Option(False, "--force", help=FORCE_HELP),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Create and update customers from a CSV exported from anywhere.
@@ -137,7 +145,7 @@ def csv_command(
     """
     from iqcadence.core.io.imports.customers import import_customers
 
-    with _opened(file, encoding, delimiter, errors_out) as (source, report):
+    with _opened(ctx, file, encoding, delimiter, errors_out, force) as (source, report):
         options = _options(
             mapping=mapping or [],
             encoding=encoding,
@@ -331,6 +339,7 @@ def history_command(
     errors_out: Annotated[
         Path | None, typer.Option("--errors-out", metavar="PATH", help=ERRORS_HELP)
     ] = None,
+    force: bool = typer.Option(False, "--force", help=FORCE_HELP),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Back-fill score history: each row (customer, date, signals) becomes a
@@ -349,7 +358,7 @@ def history_command(
     """
     from iqcadence.core.io.imports.history import import_history
 
-    with _opened(file, encoding, delimiter, errors_out) as (source, report):
+    with _opened(ctx, file, encoding, delimiter, errors_out, force) as (source, report):
         options = _options(
             mapping=mapping or [],
             encoding=encoding,

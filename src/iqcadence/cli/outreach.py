@@ -72,6 +72,7 @@ def meeting_command(
     ] = None,
     description: str = typer.Option("", "--description", help="Agenda or notes."),
     ics: str | None = typer.Option(None, "--ics", metavar="OUT.ics", help="Write the invite."),
+    force: bool = typer.Option(False, "--force", help="Replace the --ics file if it exists."),
     send: bool = typer.Option(False, "--send", help="E-mail the invite to the attendees."),
     as_json: bool = typer.Option(False, "--json", help="Print what was logged as JSON."),
 ) -> None:
@@ -88,20 +89,20 @@ def meeting_command(
     import os
 
     from iqcadence.core.accounts import outreach
+    from iqcadence.core.base.errors import RefusedFile
+    from iqcadence.core.store import output_files
 
+    location = common.options(ctx).location()
     if ics is not None:
         # Refuse an unwritable destination before anything is logged or sent.
-        target = Path(ics)
-        folder = target.parent
-        reason = None
-        if target.is_dir():
-            reason = "it is a folder"
-        elif not folder.is_dir():
-            reason = f"no folder {str(folder)!r}"
-        elif not os.access(folder, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
-            reason = "permission denied"
-        if reason is not None:
-            raise common.fail(f"{ics}: cannot write the invite ({reason}); nothing was logged.")
+        try:
+            target = output_files.check_output(
+                ics, database=location, force=force, label="--ics", what="the invite"
+            )
+            if not os.access(target.path.parent, os.W_OK):
+                raise RefusedFile(f"--ics {ics}: cannot write the invite (permission denied).")
+        except RefusedFile as refused:
+            raise common.fail(f"{str(refused).rstrip('.')}; nothing was logged.") from None
 
     with common.session_as(ctx) as (session, actor):
         result = outreach.schedule_meeting(
@@ -117,10 +118,9 @@ def meeting_command(
         )
         data = result.to_dict()
     if ics is not None and result.ics is not None:
-        try:
-            Path(ics).write_bytes(result.ics)
-        except OSError as exc:
-            raise common.fail(f"{ics}: cannot write the invite ({exc.strerror}).") from None
+        output_files.write_output(
+            ics, result.ics, database=location, force=force, label="--ics", what="the invite"
+        )
         data["ics"] = ics
     if as_json:
         common.print_json(data)
@@ -181,22 +181,15 @@ def smtp_set_command(
             password = typer.get_text_stream("stdin").readline().rstrip("\r\n")
         else:
             password = typer.prompt(f"Password for {smtp.user}", hide_input=True, default="")
-    stored = None
     with common.session_as(ctx) as (session, actor):
         actor.require_admin("configure the SMTP server")
         if password:
-            # before saving, so a keyring failure changes nothing
-            stored = mail.set_password(password)
+            mail.set_password(password)  # before saving, so a keyring failure changes nothing
         mail.save_settings(session, actor, smtp)
     out = common.console()
     out.print(f"SMTP server set: {smtp.host}:{smtp.port} ({smtp.security}), from {smtp.sender}.")
-    if smtp.user and password and stored is None:
-        out.print("Password not stored: the environment already gives it.")
-    elif smtp.user and password and stored is not None:
-        out.print(f"Password stored in the keyring backend {stored.name}.", markup=False)
-        warning = mail.password_warning()
-        if warning:
-            common.err_console().print(f"warning: {warning}", soft_wrap=True, markup=False)
+    if smtp.user and password:
+        out.print("Password stored in the OS keyring.")
     elif smtp.user:
         out.print("No password given: set IQCADENCE_SMTP_PASSWORD or run this again.")
 
@@ -227,9 +220,6 @@ def smtp_show_command(
     for key in ("host", "port", "security", "user", "from", "timeout", "password"):
         out.print(f"{key:>9}: {data.get(key) if data.get(key) is not None else '—'}")
     out.print(f"{'source':>9}: {data['password_source']}")
-    if data["keyring_backend"]:
-        plain = " (a plain-text file)" if data["keyring_plaintext"] else ""
-        out.print(f"{'keyring':>9}: {data['keyring_backend']}{plain}", markup=False)
 
 
 @smtp_app.command("test")

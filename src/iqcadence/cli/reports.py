@@ -70,6 +70,7 @@ def _make_command(kind: str, description: str) -> None:
             None, "--as-of", help="Reproduce the report for a past date (YYYY-MM-DD)."
         ),
         page_size: str = typer.Option("a4", "--page-size", help="a4 | letter."),
+        force: bool = typer.Option(False, "--force", help=common.FORCE_HELP),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on success."),
     ) -> None:
         from iqcadence.core.reports import service as reports_service
@@ -96,10 +97,7 @@ def _make_command(kind: str, description: str) -> None:
             sys.stdout.flush()
             return
         path = Path(out) if out else Path(rendered.default_filename)
-        try:
-            path.write_bytes(rendered.content)
-        except OSError as exc:
-            raise common.fail(f"{path}: cannot write the report ({exc.strerror}).") from None
+        _save(ctx, path, rendered.content, force, "the report", "--out" if out else "")
         if not quiet:
             count = rendered.pages or len(rendered.content.splitlines()) - 1
             unit = ("page" if fmt == "pdf" else "row") + ("" if count == 1 else "s")
@@ -145,6 +143,7 @@ def export_record(
     name: str = typer.Argument(..., help="The customer."),
     out: str = typer.Option(..., "--out", "-o", help="PDF file to write, or - for stdout."),
     page_size: str = typer.Option("a4", "--page-size", help="a4 | letter."),
+    force: bool = typer.Option(False, "--force", help=common.FORCE_HELP),
 ) -> None:
     """Export a Customer 360 record as PDF: header, attributes and custom fields,
     contacts, score breakdown, health history and timeline.
@@ -157,7 +156,7 @@ def export_record(
 
     with common.session_as(ctx) as (session, actor):
         content = reports_service.record_pdf(session, actor, name, page_size=page_size)
-    _write(out, content)
+    _write(ctx, out, content, force, "the record")
 
 
 def qbr(
@@ -167,6 +166,7 @@ def qbr(
         None, "--out", "-o", help="FILE.pdf or FILE.md (default: print Markdown)."
     ),
     page_size: str = typer.Option("a4", "--page-size", help="a4 | letter (PDF only)."),
+    force: bool = typer.Option(False, "--force", help=common.FORCE_HELP),
 ) -> None:
     """Prepare a quarterly business review: the quarter's health story, usage and
     adoption trends, tickets, wins, risks, renewal and a proposed agenda.
@@ -187,20 +187,28 @@ def qbr(
     if out is None:
         sys.stdout.write(content.decode("utf-8"))
         return
-    _write(out, content)
+    _write(ctx, out, content, force, "the QBR document")
 
 
-def _write(out: str, content: bytes) -> None:
+def _write(ctx: typer.Context, out: str, content: bytes, force: bool, what: str) -> None:
     if out == "-":
         sys.stdout.buffer.write(content)
         sys.stdout.flush()
         return
     path = Path(out)
-    try:
-        path.write_bytes(content)
-    except OSError as exc:
-        raise common.fail(f"{path}: cannot write ({exc.strerror}).") from None
+    _save(ctx, path, content, force, what)
     quiet_mode.echo(str(path))
+
+
+def _save(
+    ctx: typer.Context, path: Path, content: bytes, force: bool, what: str, label: str = "--out"
+) -> None:
+    """Through core's output files: never over the database, nor over an
+    existing file without --force, and never half a file."""
+    from iqcadence.core.store.output_files import write_output
+
+    location = common.options(ctx).location()
+    write_output(path, content, database=location, force=force, label=label, what=what)
 
 
 def _register_on_customers(app: typer.Typer) -> None:
