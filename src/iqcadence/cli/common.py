@@ -153,6 +153,18 @@ def band_text(band: str | None) -> str:
     return f"[{BAND_STYLES.get(band, '')}]{BAND_LABELS.get(band, band)}[/]"
 
 
+def warn_plaintext_keyring(secret: str | None) -> None:
+    """After storing keyring entry `secret`: warn on stderr when the keyring
+    backend keeps it in a plain-text file."""
+    if not secret:
+        return
+    from iqcadence.core.store import secrets
+
+    warning = secrets.storage_warning(secret)
+    if warning:
+        err_console().print(f"warning: {warning}", soft_wrap=True, markup=False)
+
+
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print one sentence to stderr and return the Exit to raise."""
     from rich.markup import escape

@@ -181,15 +181,22 @@ def smtp_set_command(
             password = typer.get_text_stream("stdin").readline().rstrip("\r\n")
         else:
             password = typer.prompt(f"Password for {smtp.user}", hide_input=True, default="")
+    stored = None
     with common.session_as(ctx) as (session, actor):
         actor.require_admin("configure the SMTP server")
         if password:
-            mail.set_password(password)  # before saving, so a keyring failure changes nothing
+            # before saving, so a keyring failure changes nothing
+            stored = mail.set_password(password)
         mail.save_settings(session, actor, smtp)
     out = common.console()
     out.print(f"SMTP server set: {smtp.host}:{smtp.port} ({smtp.security}), from {smtp.sender}.")
-    if smtp.user and password:
-        out.print("Password stored in the OS keyring.")
+    if smtp.user and password and stored is None:
+        out.print("Password not stored: the environment already gives it.")
+    elif smtp.user and password and stored is not None:
+        out.print(f"Password stored in the keyring backend {stored.name}.", markup=False)
+        warning = mail.password_warning()
+        if warning:
+            common.err_console().print(f"warning: {warning}", soft_wrap=True, markup=False)
     elif smtp.user:
         out.print("No password given: set IQCADENCE_SMTP_PASSWORD or run this again.")
 
@@ -220,6 +227,9 @@ def smtp_show_command(
     for key in ("host", "port", "security", "user", "from", "timeout", "password"):
         out.print(f"{key:>9}: {data.get(key) if data.get(key) is not None else '—'}")
     out.print(f"{'source':>9}: {data['password_source']}")
+    if data["keyring_backend"]:
+        plain = " (a plain-text file)" if data["keyring_plaintext"] else ""
+        out.print(f"{'keyring':>9}: {data['keyring_backend']}{plain}", markup=False)
 
 
 @smtp_app.command("test")
