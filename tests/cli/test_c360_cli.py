@@ -192,4 +192,6 @@ def test_trigger_from_score_command(acme: Any) -> None:
     cli("score", "Acme", "--adoption", "4")
     assert len(json.loads(cli("playbooks", "runs", "Acme", "--json").stdout)) == 1
     changes = json.loads(cli("timeline", "Acme", "--kind", "health_change", "--json").stdout)
-    assert changes and changes[0]["properties"]["to"] in ("critical", "at_risk")
+    # 62.5 (watch) → 3.0 (critical); the second score stays critical
+    moves = [(c["properties"]["from"], c["properties"]["to"]) for c in changes]
+    assert moves == [("watch", "critical")]

@@ -4,8 +4,11 @@ smtp and import events."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tests.memory_keyring import MemoryKeyring, broken_keyring, memory_keyring  # noqa: F401
 from tests.smtp_server import Inbox, smtp_server  # noqa: F401
@@ -84,7 +87,8 @@ def test_owners_flow(cli: Any) -> None:
     assert denied.exit_code == 4
 
 
-def test_opportunities_flow(cli: Any) -> None:
+def test_opportunities_flow(cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IQCADENCE_NOW", "2026-11-27T10:15")
     _customers(cli)
     opp = _json(
         cli(
@@ -110,7 +114,7 @@ def test_opportunities_flow(cli: Any) -> None:
     neither = cli("opportunities", "close", str(opp["id"]))
     assert neither.exit_code == 2
     closed = _json(cli("opportunities", "close", str(opp["id"]), "--won", "--json"))
-    assert closed["stage"] == "won" and closed["closed_at"]
+    assert closed["stage"] == "won" and closed["closed_at"] == "2026-11-27T10:15:00"
     listed = _json(cli("opportunities", "list", "--open", "--json"))
     assert [o["name"] for o in listed] == ["Pilot"]
     assert "1 open" in _ok(cli("opportunities", "list")).stdout
@@ -244,7 +248,9 @@ def test_smtp_email_and_meeting(
         )
     )
     assert out.read_bytes().startswith(b"BEGIN:VCALENDAR")
-    assert meeting["uid"] and meeting["sent"] is False
+    # a fresh UUID at the organiser's domain, the one in the invite
+    assert re.fullmatch(r"[0-9a-f-]{36}@example\.com", meeting["uid"])
+    assert f"UID:{meeting['uid']}" in out.read_text() and meeting["sent"] is False
     kinds = [e["kind"] for e in _json(cli("timeline", "Acme", "--json"))]
     assert kinds == ["meeting", "email"]
 

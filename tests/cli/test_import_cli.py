@@ -43,7 +43,12 @@ def test_json_summary_shape(cli: Any) -> None:
         "note": "matched",
     }
     assert data["ignored_columns"] == ["Favourite Colour"]
-    assert data["scoring"]["scored"] == 3 and data["scoring"]["band_moves"]
+    # Acme 82.5 (expansion), Globex 20.8 (critical), Initech 62.5 (watch)
+    assert data["scoring"]["scored"] == 3 and data["scoring"]["band_moves"] == {
+        "unscored->critical": 1,
+        "unscored->expansion": 1,
+        "unscored->watch": 1,
+    }
     assert data["errors"] == [] and data["errors_total"] == 0
 
 

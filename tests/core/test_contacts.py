@@ -54,6 +54,9 @@ def test_same_email_at_two_customers_is_fine(session: Any, actor: Any, acme: Any
     customers.apply_changes(session, actor, "Globex", {"logins": 1})
     contacts.add_contact(session, actor, "Acme", "Ana", email="ana@x.test")
     contacts.add_contact(session, actor, "Globex", "Ana", email="ana@x.test")
+    for name in ("Acme", "Globex"):
+        listed = contacts.list_contacts(session, actor, name)
+        assert [(c.name, c.email) for c in listed] == [("Ana", "ana@x.test")]
 
 
 def test_edit_and_clear(session: Any, actor: Any, acme: Any) -> None:

@@ -47,6 +47,6 @@ def test_demo_has_customer360_records(tmp_path: Path) -> None:
             assert latest[0].at.date() == timeline.last_contact_from_baseline(customer)
             rows = contacts.contact_rows(session, actor, customer)
             assert any(r["role"] == "champion" for r in rows)
-            assert tasks.list_tasks(session, actor, status="all")
+            assert len(tasks.list_tasks(session, actor, status="all")) == count["task"]
     finally:
         database.dispose()

@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from iqcadence.core.accounts import customers
 from iqcadence.core.base.actor import Actor
-from iqcadence.core.base.errors import PermissionDenied, RefusedFile
+from iqcadence.core.base.errors import NotFound, PermissionDenied, RefusedFile
 from iqcadence.core.io.imports.common import ImportOptions
 from iqcadence.core.io.imports.customer_summary import ImportSummary
 from iqcadence.core.io.imports.customers import import_customers
@@ -119,7 +119,7 @@ def test_upsert_by_domain_renames_and_matches_urls(session: Any, actor: Actor) -
     assert (summary.created, summary.updated) == (1, 1)
     renamed = customer(session, actor, "Acme Corporation")
     assert renamed.mrr == 200 and renamed.domain == "ACME.com"
-    with pytest.raises(Exception, match="does not exist"):
+    with pytest.raises(NotFound, match="does not exist"):
         customer(session, actor, "Acme")
 
 

@@ -16,7 +16,6 @@ from iqcadence.core.io.imports.common import ImportOptions
 from iqcadence.core.io.imports.detect import open_csv
 from iqcadence.core.io.imports.history import HistorySummary, import_history
 from iqcadence.core.read import customer_pages as queries
-from iqcadence.core.scoring.formula import DEFAULT_THRESHOLDS, DEFAULT_WEIGHTS, compute_score
 from iqcadence.core.store import audit
 
 DATA = Path(__file__).parent.parent / "data" / "import"
@@ -60,19 +59,19 @@ def test_rows_become_snapshots_scored_with_current_weights(
         ("Acme Corp", "2026-11-15"),
         ("Globex", "2026-10-01"),
     ]
-    expected = compute_score(
-        {"logins": 10, "adoption": 40.0, "nps": 7, "days": 20, "growth": "mild"},
-        DEFAULT_WEIGHTS,
-        DEFAULT_THRESHOLDS,
-    )
-    assert found[0][2:4] == (expected.score, expected.band)
+    # 10 logins 33.3, adoption 40, NPS 7 50, 20 days 88.9, mild 60; no tickets:
+    # (25×33.3 + 25×40 + 15×50 + 10×88.9 + 5×60) / 80 = 47.2, At Risk
+    assert found[0][2:4] == (47.2, "at_risk")
     assert found[0][4:9] == (10, 40.0, 7, 20, "mild")
     assert found[3][6] == 0  # Detractor
     # the current score is untouched, and momentum now has history to compare with
     acme = customers.get_customer(session, actor, "Acme Corp")
     assert acme.score == 66.7
     row = queries.list_customers(session, actor.client_id)[0]
-    assert history.momentum_for(session, [row])[row["id"]] is not None
+    assert row["name"] == "Acme Corp"
+    # a week ago the 15 Nov row held: 24 logins 80, 70, NPS 9 100, 5 days 97.2,
+    # strong 100 → (25×80 + 25×70 + 15×100 + 10×97.2 + 5×100) / 80 = 84.0
+    assert history.momentum_for(session, [row])[row["id"]] == pytest.approx(66.7 - 84.0)
     (entry,) = audit.list_entries(session, actor, action="import.history")
     assert entry.details["snapshots"] == 4
 

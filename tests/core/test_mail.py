@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from iqcadence.core.base.actor import Actor
 from iqcadence.core.base.errors import InvalidValue, NotFound
 from iqcadence.core.store import audit, mail, settings
+from iqcadence.core.store.secrets import SecretStoreUnavailable
 from tests.memory_keyring import MemoryKeyring, broken_keyring, memory_keyring  # noqa: F401
 from tests.smtp_server import Inbox, free_port, smtp_server  # noqa: F401
 
@@ -58,7 +60,9 @@ def test_delivers_to_a_local_server(
     session: Any,
     actor: Actor,
     smtp_server: Inbox,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("IQCADENCE_NOW", "2026-11-27T09:30")
     smtp = _configure(session, actor, smtp_server.port)
     message = mail.new_message(
         smtp, to=["jane@acme.com"], subject="Renewal", body="Hello Jane,\nsee you soon."
@@ -67,7 +71,8 @@ def test_delivers_to_a_local_server(
     assert len(smtp_server.messages) == 1
     sender, rcpts, got = smtp_server.messages[0]
     assert sender == "csm@acme-success.com" and rcpts == ["jane@acme.com"]
-    assert got["Subject"] == "Renewal" and got["Message-ID"] and got["Date"]
+    assert got["Subject"] == "Renewal" and got["Date"] == "Fri, 27 Nov 2026 09:30:00 +0000"
+    assert re.fullmatch(r"<[^@<>\s]+@acme-success\.com>", got["Message-ID"])
     assert got.get_content().replace("\r\n", "\n").strip() == "Hello Jane,\nsee you soon."
 
 
@@ -111,7 +116,7 @@ def test_missing_keyring_is_reported_with_the_override(
 ) -> None:
     smtp = _configure(session, actor, 2525, user="me")
     message = mail.new_message(smtp, to=["a@b.com"], subject="x", body="y")
-    with pytest.raises(Exception) as err:
+    with pytest.raises(SecretStoreUnavailable) as err:
         mail.send_message(session, actor.client_id, message)
     assert "no usable OS keyring backend" in str(err.value)
     assert "IQCADENCE_SECRET_SMTP_PASSWORD" in str(err.value)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
 from iqcadence.core.base.errors import StorageError
@@ -330,7 +331,7 @@ def test_unique_names_become_an_index_keeping_rows_and_search_triggers(tmp_path:
             found = conn.execute(
                 text("SELECT COUNT(*) FROM customer_fts WHERE customer_fts MATCH 'newcomer'")
             ).scalar_one()
-        with pytest.raises(Exception, match="UNIQUE"), engine.begin() as conn:
+        with pytest.raises(IntegrityError, match="UNIQUE"), engine.begin() as conn:
             conn.execute(
                 text(
                     "INSERT INTO customer (client_id, name, name_key, lifecycle, status, tags, "

@@ -74,9 +74,21 @@ def test_my_accounts_and_tasks(session: Any, ana: Actor) -> None:
     assert data["accounts"] == 4  # Acme, Globex (manager), Globex Two, Hooli; not archived Old Co
     assert [t["title"] for t in data["tasks"]["overdue"]] == ["Send QBR deck"]
     assert [t["title"] for t in data["tasks"]["due_today"]] == ["Call champion"]
-    # my alerts: only my accounts, most severe first
-    assert data["alerts"] and data["alerts"][0]["severity"] == "critical"
-    assert {a["customer"] for a in data["alerts"]} <= {"Acme", "Globex", "Globex Two", "Hooli"}
+    # my alerts: only my accounts (not Initech, Bo's), most severe first
+    assert [(a["customer"], a["category"], a["severity"]) for a in data["alerts"]] == [
+        ("Acme", "health", "critical"),  # 21.0
+        ("Acme", "renewal", "critical"),  # in 13 days, below 50
+        ("Acme", "tickets", "warning"),  # 4 open
+        ("Acme", "quiet", "warning"),  # 25 days, enterprise
+        ("Hooli", "health", "warning"),  # 46.2
+        ("Hooli", "momentum", "warning"),  # the 7-day drop
+        ("Hooli", "sentiment", "warning"),  # NPS 5
+        ("Acme", "engagement", "attention"),
+        ("Hooli", "engagement", "attention"),
+        ("Globex Two", "renewal", "attention"),  # in 75 days
+        ("Globex", "expansion", "opportunity"),
+        ("Globex Two", "expansion", "opportunity"),
+    ]
 
 
 def test_renewals_cadence_and_drops(session: Any, ana: Actor) -> None:

@@ -4,6 +4,7 @@ active runs, and the shipped examples."""
 
 from __future__ import annotations
 
+import tomllib
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -260,7 +261,7 @@ def test_shipped_examples_load_and_run(session: Any, actor: Any) -> None:
     healthy(session, actor)
     for path in files:
         book = playbooks.add_playbook_file(session, actor, path)
-        assert book.trigger, path.name
+        assert book.trigger == tomllib.loads(path.read_text())["trigger"], path.name
         run = playbooks.start_playbook(session, actor, book, "Acme")
         assert len(tasks.list_tasks(session, actor, run_id=run.id)) == len(book.steps) >= 3
 

@@ -224,7 +224,10 @@ def test_rounded_score_decides_the_band() -> None:
 
 
 def test_default_weights_are_valid() -> None:
-    validate_weights(DEFAULT_WEIGHTS)
+    assert DEFAULT_WEIGHTS == {
+        "logins": 25, "adoption": 25, "tickets": 20, "nps": 15, "csat": 0, "days": 10, "growth": 5,
+    }  # fmt: skip
+    validate_weights(DEFAULT_WEIGHTS)  # raises when invalid
     validate_config(ScoringConfig())
 
 

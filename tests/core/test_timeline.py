@@ -43,7 +43,7 @@ def test_log_note_is_stored_with_author_and_audited(session: Any, actor: Any) ->
     assert stored.author == "admin@example.com"
     assert stored.body == "Went well"
     assert stored.at.date() == date(2026, 11, 27)
-    assert session.exec(select(AuditEntry).where(AuditEntry.action == "timeline.log")).first()
+    assert session.exec(select(AuditEntry).where(AuditEntry.action == "timeline.log")).one()
 
 
 @pytest.mark.parametrize(

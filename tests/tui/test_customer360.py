@@ -251,7 +251,10 @@ class TestRecordActions:
         async with app.run_test(size=(140, 45)) as pilot:
             screen = await open_record(pilot, "Globex")
             assert [c["name"] for c in screen.record.contacts] == ["Hank Scorpio"]
-            assert "Call" in (screen.record.next_action or "") or screen.record.next_action
+            assert screen.record.next_action == (
+                "Hold a support escalation call with the customer and support lead: "
+                "5 open support tickets (alert at 5 or more)."
+            )
             await pilot.press("e")
             await settle(pilot)
             app.screen.query_one("#field-subject").value = "Renewal"
