@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from iqcadence.core.read.explain import Explanation
 from iqcadence.core.store.models.customer360 import EVENT_KINDS
 from iqcadence.tui.modals.choice import ChoiceModal
+from iqcadence.tui.modals.confirm import ConfirmModal
 from iqcadence.tui.modals.form import FormField, FormModal
 from iqcadence.tui.modals.text import TextModal
 
@@ -244,14 +245,40 @@ def export_pdf(screen: Customer360Screen) -> None:
     def submit(values: dict[str, str] | None) -> None:
         if not values:
             return
-        target = Path(values["path"]).expanduser()
+        from iqcadence.core.base.errors import RefusedFile
+        from iqcadence.core.store.output_files import check_output
 
+        target = Path(values["path"]).expanduser()
+        try:  # the database, a folder: refused before anything is asked
+            checked = check_output(
+                target, database=app.database.location, force=True, label="", create_folders=True
+            )
+        except RefusedFile as refused:
+            app.report_error(str(refused))
+            return
+        if checked.existed and not checked.in_place:
+            app.push_screen(
+                ConfirmModal(f"Replace the existing file {target}?", confirm_label="Replace"),
+                lambda replace: save(target, force=True) if replace else None,
+            )
+            return
+        save(target, force=False)
+
+    def save(target: Path, *, force: bool) -> None:
         def write(session: Any) -> str:
             from iqcadence.core.reports import service as reports_service
+            from iqcadence.core.store.output_files import write_output
 
             content = reports_service.record_pdf(session, app.actor, name)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content)
+            write_output(
+                target,
+                content,
+                database=app.database.location,
+                force=force,
+                label="",
+                what="the record",
+                create_folders=True,
+            )
             return str(target)
 
         app.run_db(write, lambda path: screen.notify(f"Record saved to {path}."))
