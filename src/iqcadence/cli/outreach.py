@@ -148,6 +148,13 @@ def smtp_set_command(
     ssl: bool = typer.Option(False, "--ssl", help="Connect with TLS from the start."),
     no_tls: bool = typer.Option(False, "--no-tls", help="Plain connection (local relays only)."),
     timeout: float | None = typer.Option(None, "--timeout", help="Seconds (default 15)."),
+    ca_file: str | None = typer.Option(
+        None,
+        "--ca-file",
+        metavar="PEM",
+        help="Trust the server's certificate through this CA file instead of the system's "
+        "(a private CA); IQCADENCE_SMTP_CA_FILE overrides it.",
+    ),
     password_stdin: bool = typer.Option(
         False, "--password-stdin", help="Read the password from stdin instead of a prompt."
     ),
@@ -174,6 +181,7 @@ def smtp_set_command(
         sender=sender,
         security=chosen[0] if chosen else "starttls",
         timeout=timeout,
+        ca_file=ca_file,
     )
     password: str | None = None
     if smtp.user:
@@ -224,8 +232,9 @@ def smtp_show_command(
     if not data["configured"]:
         out.print("No SMTP server configured (`iqcadence smtp set --help`).")
         return
-    for key in ("host", "port", "security", "user", "from", "timeout", "password"):
-        out.print(f"{key:>9}: {data.get(key) if data.get(key) is not None else '—'}")
+    for key in ("host", "port", "security", "user", "from", "timeout", "ca_file", "password"):
+        shown = data.get(key) if data.get(key) is not None else "—"
+        out.print(f"{key:>9}: {shown}", markup=False)
     out.print(f"{'source':>9}: {data['password_source']}")
     if data["keyring_backend"]:
         plain = " (a plain-text file)" if data["keyring_plaintext"] else ""

@@ -1,22 +1,27 @@
 """Sending e-mail through the configured SMTP server.
 
 Settings live in the client's settings block `smtp`: host, port, user,
-from, security (`starttls` | `ssl` | `none`) and timeout (seconds). The
-password is a secret, never in the block: `IQCADENCE_SMTP_PASSWORD`, else
-`IQCADENCE_SECRET_SMTP_PASSWORD`, else the OS keyring entry `smtp_password`.
+from, security (`starttls` | `ssl` | `none`), timeout (seconds) and, for a
+server whose certificate comes from a private CA, `ca_file` (a PEM bundle
+trusted instead of the system's; `IQCADENCE_SMTP_CA_FILE` overrides it).
+The certificate is always verified. The password is a secret, never in the
+block: `IQCADENCE_SMTP_PASSWORD`, else `IQCADENCE_SECRET_SMTP_PASSWORD`,
+else the OS keyring entry `smtp_password`.
 Every failure (connection, TLS, login, a refused sender or recipient, a
 timeout) becomes one `DeliveryError` carrying the server's own reason.
 """
 
 from __future__ import annotations
 
+import os
 import smtplib
 import ssl
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from pathlib import Path
 from typing import Any
 
 from keyring.errors import KeyringError
@@ -33,6 +38,7 @@ SECURITY: tuple[str, ...] = ("starttls", "ssl", "none")
 DEFAULT_PORTS: dict[str, int] = {"starttls": 587, "ssl": 465, "none": 25}
 PASSWORD_SECRET = "smtp_password"
 PASSWORD_ENV = "IQCADENCE_SMTP_PASSWORD"
+CA_FILE_ENV = "IQCADENCE_SMTP_CA_FILE"
 DEFAULT_TIMEOUT = 15.0
 
 
@@ -48,6 +54,7 @@ class SmtpSettings:
     user: str | None = None
     security: str = "starttls"
     timeout: float = DEFAULT_TIMEOUT
+    ca_file: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -57,11 +64,12 @@ class SmtpSettings:
             "from": self.sender,
             "security": self.security,
             "timeout": self.timeout,
+            **({"ca_file": self.ca_file} if self.ca_file else {}),
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SmtpSettings:
-        return validate(
+        checked = validate(
             host=data.get("host"),
             port=data.get("port"),
             user=data.get("user"),
@@ -69,6 +77,9 @@ class SmtpSettings:
             security=data.get("security") or "starttls",
             timeout=data.get("timeout"),
         )
+        # The CA file was checked when it was set; if it has gone since,
+        # sending says so, while showing the settings still works.
+        return replace(checked, ca_file=str(data.get("ca_file") or "") or None)
 
 
 def validate(
@@ -79,6 +90,7 @@ def validate(
     sender: Any,
     security: Any = "starttls",
     timeout: Any = None,
+    ca_file: Any = None,
 ) -> SmtpSettings:
     """Build settings from loose values, refusing bad ones in one sentence."""
     host_text = str(host or "").strip()
@@ -109,7 +121,22 @@ def validate(
         user=str(user).strip() or None if user else None,
         security=security_text,
         timeout=seconds,
+        ca_file=check_ca_file(ca_file) if ca_file else None,
     )
+
+
+def check_ca_file(path: Any) -> str:
+    """The CA file as an absolute path, once it is known to load as PEM
+    certificates."""
+    where = Path(str(path)).expanduser().absolute()
+    try:
+        ssl.create_default_context(cafile=str(where))
+    except (OSError, ssl.SSLError) as exc:
+        reason = getattr(exc, "strerror", None) or getattr(exc, "reason", None) or exc
+        raise InvalidValue(
+            f"smtp ca file: {where} is not a readable file of PEM certificates ({reason})."
+        ) from None
+    return str(where)
 
 
 def load_settings(session: Session, client_id: int) -> SmtpSettings | None:
@@ -222,7 +249,7 @@ def send_with(smtp: SmtpSettings, message: EmailMessage, *, timeout: float | Non
         )
     where = f"SMTP {smtp.host}:{smtp.port}"
     seconds = timeout if timeout is not None else smtp.timeout
-    context = ssl.create_default_context()
+    context = _tls_context(smtp, where)
     try:
         client: smtplib.SMTP
         if smtp.security == "ssl":
@@ -254,6 +281,12 @@ def send_with(smtp: SmtpSettings, message: EmailMessage, *, timeout: float | Non
     except (TimeoutError, smtplib.SMTPServerDisconnected) as exc:
         reason = str(exc) or "no answer"
         raise DeliveryError(f"{where} did not answer in {seconds:g} s ({reason}).") from None
+    except ssl.SSLCertVerificationError as exc:
+        raise DeliveryError(
+            f"{where}: TLS failed ({exc.reason}: {exc.verify_message}); if the server's "
+            f"certificate comes from a private CA, trust it with `iqcadence smtp set "
+            f"--ca-file` or {CA_FILE_ENV}."
+        ) from None
     except ssl.SSLError as exc:
         raise DeliveryError(f"{where}: TLS failed ({exc.reason or exc}).") from None
     except (smtplib.SMTPException, OSError) as exc:
@@ -264,6 +297,16 @@ def send_with(smtp: SmtpSettings, message: EmailMessage, *, timeout: float | Non
         raise DeliveryError(
             f"{where} accepted the message but refused some recipients: {_refusals(refused)}."
         )
+
+
+def _tls_context(smtp: SmtpSettings, where: str) -> ssl.SSLContext:
+    """Verifying context: the system's CAs, or the configured CA file alone."""
+    ca_file = os.environ.get(CA_FILE_ENV, "").strip() or smtp.ca_file
+    try:
+        return ssl.create_default_context(cafile=ca_file or None)
+    except (OSError, ssl.SSLError) as exc:
+        reason = getattr(exc, "strerror", None) or getattr(exc, "reason", None) or exc
+        raise DeliveryError(f"{where}: cannot read the CA file {ca_file} ({reason}).") from None
 
 
 def _reply(code: int, text: bytes | str) -> str:
