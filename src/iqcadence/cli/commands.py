@@ -10,6 +10,8 @@ import typer
 
 from iqcadence.cli import (
     alerts,
+    api_cmds,
+    api_keys,
     audit,
     automations,
     backup,
@@ -32,6 +34,7 @@ from iqcadence.cli import (
     reports,
     rules,
     scoring_cmds,
+    serve,
     tasks,
     timeline,
     users,
@@ -71,6 +74,10 @@ MODULES = (
     automations,  # automations run, outbox, next
     # reports
     reports,  # report, reports schedule, qbr, customers export-record
+    # the REST API
+    serve,
+    api_keys,
+    api_cmds,  # api log, api limits
 )
 
 

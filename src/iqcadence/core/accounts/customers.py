@@ -238,6 +238,7 @@ def _apply_values(
         parsed["scoring_profile"] = settings.get_profile(
             session, actor.client_id, parsed["scoring_profile"]
         ).name
+    revenue_given = "mrr" in parsed or "arr" in parsed
     mrr, arr = parsed.pop("mrr", None), parsed.pop("arr", None)
     if mrr is not None and arr is not None and abs(arr - 12 * mrr) > 0.01:
         raise InvalidValue(f"mrr/arr: ARR must be 12 × MRR ({12 * mrr:g}), got {arr:g}.")
@@ -245,6 +246,8 @@ def _apply_values(
         customer.mrr, customer.arr = mrr, round(mrr * 12, 2)
     elif arr is not None:
         customer.mrr, customer.arr = round(arr / 12, 2), arr
+    elif revenue_given:  # given blank: cleared, both, as they move together
+        customer.mrr = customer.arr = None
     if "days" in parsed:
         days = parsed.pop("days")
         customer.days_baseline = days
@@ -335,7 +338,9 @@ STATUS_ACTIONS = {
 }
 
 
-def set_status(session: Session, actor: Actor, name: str, action: str) -> Customer:
+def set_status(
+    session: Session, actor: Actor, name: str, action: str, *, commit: bool = True
+) -> Customer:
     """Archive keeps everything and hides the customer from default lists;
     trash is a recoverable delete; restore / unarchive bring it back."""
     actor.require_write()
@@ -362,7 +367,8 @@ def set_status(session: Session, actor: Actor, name: str, action: str) -> Custom
         customer=customer,
         details={"from": before, "to": target},
     )
-    session.commit()
+    if commit:
+        session.commit()
     return customer
 
 

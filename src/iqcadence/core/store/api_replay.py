@@ -43,9 +43,7 @@ def request_hash(method: str, path: str, body: bytes) -> str:
 def check_key(value: str) -> str:
     key = value.strip()
     if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-        raise InvalidValue(
-            f"Idempotency-Key: must be 1 to {MAX_KEY_LENGTH} printable characters."
-        )
+        raise InvalidValue(f"Idempotency-Key: must be 1 to {MAX_KEY_LENGTH} printable characters.")
     return key
 
 
@@ -82,9 +80,7 @@ def store_replay(
     """Keep a response (caller commits, with the write it answers); expired
     responses of any key go at the same time."""
     now = clock.now()
-    session.exec(
-        delete(ApiReplay).where(col(ApiReplay.created_at) < now - KEEP_FOR)
-    )
+    session.exec(delete(ApiReplay).where(col(ApiReplay.created_at) < now - KEEP_FOR))
     session.add(
         ApiReplay(
             api_key_id=api_key_id,
@@ -96,3 +92,12 @@ def store_replay(
         )
     )
     session.flush()
+
+
+def is_clash(exc: BaseException) -> bool:
+    """Whether a failed commit lost the race to store the same response: a
+    copy of the request running at the same moment stored it first (its
+    write stands, this one's must roll back)."""
+    from sqlalchemy.exc import IntegrityError
+
+    return isinstance(exc, IntegrityError) and "api_replay" in str(exc)
