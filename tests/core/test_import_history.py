@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import io
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from iqcadence.core.accounts import customers, history
 from iqcadence.core.base.actor import Actor
@@ -30,13 +30,17 @@ def run(session: Any, actor: Actor, source: str | Path, **options: Any) -> Histo
         return import_history(session, actor, opened, ImportOptions(**options))
 
 
-def snapshots(db_path: Path) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(db_path) as conn:
-        return conn.execute(
-            "SELECT c.name, s.taken_at, s.score, s.band, s.logins, s.adoption, s.nps, s.days, "
-            "s.growth, s.source FROM score_snapshot s JOIN customer c ON c.id = s.customer_id "
-            "WHERE s.source = 'history' ORDER BY c.name, s.taken_at"
-        ).fetchall()
+def snapshots(database: Any) -> list[tuple[Any, ...]]:
+    with database.engine.connect() as conn:
+        found = conn.execute(
+            text(
+                "SELECT c.name, s.taken_at, s.score, s.band, s.logins, s.adoption, s.nps, "
+                "s.days, s.growth, s.source FROM score_snapshot s "
+                "JOIN customer c ON c.id = s.customer_id "
+                "WHERE s.source = 'history' ORDER BY c.name, s.taken_at"
+            )
+        )
+        return [tuple(row) for row in found]
 
 
 @pytest.fixture
@@ -47,13 +51,13 @@ def known(session: Any, actor: Actor) -> None:
 
 @pytest.mark.usefixtures("known")
 def test_rows_become_snapshots_scored_with_current_weights(
-    session: Any, actor: Actor, db_path: Path
+    engine_db: Any, session: Any, actor: Actor, database: Any
 ) -> None:
     summary = run(session, actor, DATA / "history.csv")
     assert summary.written and (summary.snapshots, len(summary.customer_ids)) == (4, 2)
     assert (summary.first_date, summary.last_date) == ("2026-09-01", "2026-11-15")
-    found = snapshots(db_path)
-    assert [(r[0], r[1][:10]) for r in found] == [
+    found = snapshots(database)
+    assert [(r[0], str(r[1])[:10]) for r in found] == [
         ("Acme Corp", "2026-09-01"),
         ("Acme Corp", "2026-10-01"),
         ("Acme Corp", "2026-11-15"),
@@ -78,17 +82,17 @@ def test_rows_become_snapshots_scored_with_current_weights(
 
 @pytest.mark.usefixtures("known")
 def test_reimport_replaces_instead_of_duplicating(
-    session: Any, actor: Actor, db_path: Path
+    engine_db: Any, session: Any, actor: Actor, database: Any
 ) -> None:
     run(session, actor, DATA / "history.csv")
     again = run(session, actor, DATA / "history.csv")
     assert again.replaced == 4
-    assert len(snapshots(db_path)) == 4
+    assert len(snapshots(database)) == 4
 
 
 @pytest.mark.usefixtures("known")
 def test_unknown_customers_and_bad_rows_write_nothing(
-    session: Any, actor: Actor, db_path: Path
+    session: Any, actor: Actor, database: Any
 ) -> None:
     body = (
         "customer,date,logins,nps\n"
@@ -106,9 +110,9 @@ def test_unknown_customers_and_bad_rows_write_nothing(
         "h.csv:5: row: has no signal values (blank)",
         "h.csv:6: date: not a date; use YYYY-MM-DD (or pass --date-format) (someday)",
     ]
-    assert snapshots(db_path) == []
+    assert snapshots(database) == []
     skipped = run(session, actor, body, skip_invalid=True)
-    assert skipped.written and skipped.snapshots == 1 and len(snapshots(db_path)) == 1
+    assert skipped.written and skipped.snapshots == 1 and len(snapshots(database)) == 1
 
 
 def test_history_needs_customer_date_and_a_signal(session: Any, actor: Actor) -> None:
