@@ -1,5 +1,6 @@
-"""Sending notifications is a write: a viewer may look at what is due, but
-`automations run` as a viewer sends nothing and changes nothing."""
+"""Sending is a write: a viewer may look at what is due, but `automations
+run`, `connections test` and `smtp test` as a viewer send nothing and change
+nothing."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from tests.memory_keyring import MemoryKeyring, memory_keyring  # noqa: F401
+from tests.smtp_server import Inbox, smtp_server  # noqa: F401
 
 VIEWER = "viewer@example.com"
 
@@ -57,3 +59,41 @@ def test_a_viewer_cannot_send_but_may_look(
     sent = cli("automations", "run", "--json")
     assert sent.exit_code == 0 and json.loads(sent.stdout)["sent"] == len(before)
     assert len(httpserver.log) == len(before)
+
+
+def test_a_viewer_cannot_send_test_messages(
+    cli: Any,
+    httpserver: HTTPServer,
+    smtp_server: Inbox,  # noqa: F811
+    memory_keyring: MemoryKeyring,  # noqa: F811
+) -> None:
+    httpserver.expect_request("/hook").respond_with_data("ok")
+    for args in (
+        ("connections", "add", "hook", "--webhook", httpserver.url_for("/hook")),
+        (
+            "smtp",
+            "set",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(smtp_server.port),
+            "--from",
+            "cs@example.com",
+            "--no-tls",
+        ),
+        ("users", "add", VIEWER, "--role", "viewer"),
+    ):
+        result = cli(*args)
+        assert result.exit_code == 0, result.stderr
+    audit_before = cli("audit", "--json").stdout
+
+    for args in (("connections", "test", "hook"), ("smtp", "test", "ops@example.com")):
+        refused = cli("--as", VIEWER, *args)
+        assert refused.exit_code == 4, args
+        assert f"{VIEWER} is a viewer and cannot send" in refused.stderr
+    assert httpserver.log == [] and smtp_server.messages == []
+    assert cli("audit", "--json").stdout == audit_before
+
+    assert cli("connections", "test", "hook").exit_code == 0
+    assert cli("smtp", "test", "ops@example.com").exit_code == 0
+    assert len(httpserver.log) == 1 and len(smtp_server.messages) == 1

@@ -415,9 +415,11 @@ def send(
 def test_connection(
     session: Session, actor: Actor, name: str, *, timeout: float | None = None
 ) -> str:
-    """Send a test message now (not through the outbox); raises DeliveryFailed."""
+    """Send a test message now (not through the outbox); raises DeliveryFailed.
+    Sending is a write, so a viewer may not."""
     from iqcadence.core.alerts.config import load_alert_config
 
+    actor.require_write("send test messages")
     connection = get_connection(session, actor.client_id, name)
     moment = clock.now()
     note = Notification(

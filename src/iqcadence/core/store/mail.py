@@ -200,6 +200,21 @@ def describe(session: Session, client_id: int) -> dict[str, Any]:
     }
 
 
+def send_test_message(session: Session, actor: Actor, to: str) -> SmtpSettings:
+    """`smtp test`: a short message through the configured server. Sending is
+    a write, so a viewer may not."""
+    actor.require_write("send test messages")
+    smtp = require_settings(session, actor.client_id)
+    message = new_message(
+        smtp,
+        to=[to],
+        subject="iqcadence SMTP test",
+        body=f"This test message was sent by {actor.email} to check the SMTP settings.",
+    )
+    send_with(smtp, message)
+    return smtp
+
+
 def new_message(
     smtp: SmtpSettings,
     *,
