@@ -13,6 +13,7 @@ import base64
 import hashlib
 import json
 import math
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, Table
+from sqlalchemy import Column, ForeignKeyConstraint, Table, UniqueConstraint
 from sqlalchemy import types as satypes
 
 from iqcadence.core.base.errors import RefusedFile
@@ -315,33 +316,54 @@ def _key_values(
         yield index, tuple(row[p] for p in positions)
 
 
+_PARTIAL = re.compile(r"^\s*(\w+)\s*=\s*'([^']*)'\s*$")
+
+
+def _unique_keys(table: Table) -> list[tuple[list[str], tuple[str, str] | None]]:
+    """Each unique key's columns, and for a partial unique index the one
+    `column = 'value'` its rows must match. A partial index whose condition
+    is anything else is left to the database (it refuses inside the restore's
+    transaction, which then changes nothing)."""
+    keys: list[tuple[list[str], tuple[str, str] | None]] = [
+        ([c.name for c in table.primary_key.columns], None)
+    ]
+    keys += [
+        ([c.name for c in constraint.columns], None)
+        for constraint in table.constraints
+        if isinstance(constraint, UniqueConstraint)
+    ]
+    for index in table.indexes:
+        if not index.unique:
+            continue
+        where = index.dialect_options["sqlite"].get("where")
+        where = where if where is not None else index.dialect_options["postgresql"].get("where")
+        if where is None:
+            keys.append(([c.name for c in index.columns], None))
+        elif match := _PARTIAL.match(str(where)):
+            keys.append(([c.name for c in index.columns], (match.group(1), match.group(2))))
+    keys += [([c.name], None) for c in table.columns if c.unique]
+    return keys
+
+
 def _check_keys(loaded: LoadedBackup) -> None:
     """Primary and unique keys are unique; every foreign key finds its row."""
-    from sqlalchemy import ForeignKeyConstraint, UniqueConstraint
-
     known = {table.name: table for table in all_tables()}
     for name, (names, rows) in loaded.tables.items():
-        table = known[name]
-        keys: list[list[str]] = [[c.name for c in table.primary_key.columns]]
-        keys += [
-            [c.name for c in constraint.columns]
-            for constraint in table.constraints
-            if isinstance(constraint, UniqueConstraint)
-        ]
-        keys += [[c.name for c in index.columns] for index in table.indexes if index.unique]
-        keys += [[c.name] for c in table.columns if c.unique]
-        for key in keys:
+        for key, only in _unique_keys(known[name]):
             if not key or not all(k in names for k in key):
                 continue
+            if only is not None and only[0] not in names:
+                continue
+            among = f" among rows with {only[0]} {only[1]!r}" if only else ""
             seen: set[tuple[Any, ...]] = set()
             for index, values in _key_values(rows, [names.index(k) for k in key]):
-                if None in values:
+                if None in values or (only and rows[index][names.index(only[0])] != only[1]):
                     continue
                 if values in seen:
                     raise _Refused(
                         f"table {name}, row {index + 1}: {', '.join(key)} "
                         f"{_describe(list(values) if len(values) > 1 else values[0])} "
-                        "appears twice"
+                        f"appears twice{among}"
                     )
                 seen.add(values)
     referenced: dict[tuple[str, tuple[str, ...]], set[tuple[Any, ...]]] = {}
