@@ -179,8 +179,8 @@ def test_a_database_busy_with_a_bulk_load_is_one_sentence(
         with pytest.raises(StorageError) as caught:
             db.open_database(db.resolve_location(db_path))
         assert str(caught.value) == (
-            f"{db_path}: the database is busy: another program is writing to it "
-            "(a large import, a restore); try again when it has finished."
+            f"{db_path}: the database is busy: another program kept it locked for writing "
+            "for longer than this one could wait; try again in a moment."
         )
     finally:
         writer.execute("ROLLBACK")

@@ -69,7 +69,7 @@ def list_command(
         raise common.fail(
             f"--group-by: {group_by!r} is not one of category, severity, customer.", 2
         )
-    with common.session_as(ctx) as (session, actor):
+    with common.session_as(ctx, write=False) as (session, actor):
         ids = None
         if customer:
             found = get_customer(session, actor, customer)
@@ -210,7 +210,7 @@ def exposure_command(
     """
     from iqcadence.core.alerts.exposure import exposure
 
-    with common.session_as(ctx) as (session, actor):
+    with common.session_as(ctx, write=False) as (session, actor):
         data = exposure(session, actor.client_id, manager=manager)
     if as_json:
         common.print_json(data)
@@ -245,7 +245,7 @@ def config_show(
     """
     from iqcadence.core.alerts.config import ALERT_KEYS, SCORING_KEYS, load_alert_config
 
-    with common.session_as(ctx) as (session, actor):
+    with common.session_as(ctx, write=False) as (session, actor):
         data = load_alert_config(session, actor.client_id).to_dict()
     if as_json:
         common.print_json(data)

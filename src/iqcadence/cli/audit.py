@@ -33,7 +33,7 @@ def audit_command(
 
     if limit <= 0:
         raise InvalidValue(f"--limit: must be at least 1, got {limit}.")
-    with common.session_as(ctx) as (session, actor):
+    with common.session_as(ctx, write=False) as (session, actor):
         items = [
             audit.entry_to_dict(entry)
             for entry in audit.list_entries(

@@ -97,7 +97,7 @@ def list_command(
     """
     from iqcadence.core.alerts import outbox
 
-    with common.session_as(ctx) as (session, actor):
+    with common.session_as(ctx, write=False) as (session, actor):
         items = [
             outbox.entry_to_dict(e)
             for e in outbox.list_entries(session, actor.client_id, status=status, limit=limit)
@@ -161,7 +161,7 @@ def next_command(
     from iqcadence.core.accounts.customers import get_customer
     from iqcadence.core.alerts import next_action
 
-    with common.session_as(ctx) as (session, actor):
+    with common.session_as(ctx, write=False) as (session, actor):
         found = get_customer(session, actor, customer)
         suggestion = next_action.suggest(session, found)
         data = suggestion.to_dict()

@@ -106,7 +106,8 @@ def restore(
     from iqcadence.core.io.backup_check import read_backup
     from iqcadence.core.io.restore import restore_backup
 
-    with common.session_as(ctx) as (_session, actor):
+    # who is acting, read only: the restore takes the write lock itself
+    with common.session_as(ctx, write=False) as (_session, actor):
         actor.require_admin("restore a backup")
     database = common.options(ctx).database()
     loaded = read_backup(Path(file))

@@ -78,13 +78,18 @@ FORCE_HELP = "Replace the output file if it exists (otherwise an existing file i
 
 
 @contextmanager
-def session_as(ctx: typer.Context) -> Iterator[tuple[Session, Actor]]:
-    """A session on the database and the acting user (`--as`, IQCADENCE_USER)."""
+def session_as(ctx: typer.Context, *, write: bool = True) -> Iterator[tuple[Session, Actor]]:
+    """A session on the database and the acting user (`--as`, IQCADENCE_USER).
+
+    A write session takes the write lock as each transaction begins, so
+    commands writing at once wait their turn instead of failing. A command
+    that only reads passes `write=False`: it never waits for writers, nor
+    holds them up while it renders."""
     from iqcadence.core.store.users import resolve_actor
 
     opts = options(ctx)
     database = opts.database()
-    with database.session() as session:
+    with database.session(write=write) as session:
         actor = resolve_actor(session, opts.as_user, opts.client)
         yield session, actor
 

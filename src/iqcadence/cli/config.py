@@ -75,7 +75,7 @@ def show_command(
     """
     from iqcadence.core.store import settings
 
-    with common.session_as(ctx) as (session, actor):
+    with common.session_as(ctx, write=False) as (session, actor):
         config = settings.load_scoring_config(session, actor.client_id)
         data = config.to_dict()
         data["profiles"] = {

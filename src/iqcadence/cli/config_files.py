@@ -26,7 +26,7 @@ def export_command(
     from iqcadence.core.store import settings
     from iqcadence.core.store.output_files import write_output
 
-    with common.session_as(ctx) as (session, actor):
+    with common.session_as(ctx, write=False) as (session, actor):
         document = settings.export_toml(session, actor.client_id)
     if path == "-":
         typer.echo(document, nl=False)
@@ -83,7 +83,7 @@ def history_command(
 
     if limit <= 0:
         raise InvalidValue(f"--limit: must be at least 1, got {limit}.")
-    with common.session_as(ctx) as (session, actor):
+    with common.session_as(ctx, write=False) as (session, actor):
         items = [
             audit.entry_to_dict(e)
             for e in audit.list_entries(session, actor, action="config", limit=limit)

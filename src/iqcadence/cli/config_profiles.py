@@ -32,7 +32,7 @@ def profiles_list(
     from iqcadence.core.scoring.formula import SIGNALS
     from iqcadence.core.store import settings
 
-    with common.session_as(ctx) as (session, actor):
+    with common.session_as(ctx, write=False) as (session, actor):
         counts = settings.profile_usage(session, actor.client_id)
         items: list[dict[str, Any]] = [
             {

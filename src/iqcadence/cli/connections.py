@@ -74,7 +74,7 @@ def list_command(
     """
     from iqcadence.core.alerts import connections
 
-    with common.session_as(ctx) as (session, actor):
+    with common.session_as(ctx, write=False) as (session, actor):
         items = [
             connections.connection_to_dict(c)
             for c in connections.list_connections(session, actor.client_id)

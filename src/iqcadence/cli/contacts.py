@@ -67,7 +67,7 @@ def list_command(
     """
     from iqcadence.core.accounts import contacts
 
-    with common.session_as(ctx) as (session, actor):
+    with common.session_as(ctx, write=False) as (session, actor):
         rows = contacts.contact_rows(session, actor, customer)
     if as_json:
         common.print_json(rows)

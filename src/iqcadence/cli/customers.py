@@ -66,7 +66,7 @@ def list_command(
         search=search,
         where=where,
     )
-    with common.session_as(ctx) as (session, actor):
+    with common.session_as(ctx, write=False) as (session, actor):
         rows = queries.list_customers(
             session,
             actor.client_id,
@@ -213,7 +213,7 @@ def customer_detail(ctx: typer.Context, name: str, history_limit: int = 10) -> d
 
     if history_limit < 0:
         raise InvalidValue(f"--history: must be 0 or more, got {history_limit}.")
-    with common.session_as(ctx) as (session, actor):
+    with common.session_as(ctx, write=False) as (session, actor):
         customer = customers.get_customer(session, actor, name)
         return customer360.detail(session, actor, customer, history_limit=history_limit)
 

@@ -87,7 +87,10 @@ def csv_command(
         search=search,
         where=where,
     )
-    with common.session_as(ctx) as (session, actor), _output(ctx, out, force) as handle:
+    with (
+        common.session_as(ctx, write=False) as (session, actor),
+        _output(ctx, out, force) as handle,
+    ):
         rows = export_csv(session, actor, handle, chosen, sort=sort, desc=desc)
     _report(out, rows, "csv", as_json)
 
@@ -114,7 +117,10 @@ def bulksheet_command(
     """
     from iqcadence.core.io.exports import export_bulksheet
 
-    with common.session_as(ctx) as (session, actor), _output(ctx, out, force) as handle:
+    with (
+        common.session_as(ctx, write=False) as (session, actor),
+        _output(ctx, out, force) as handle,
+    ):
         rows = export_bulksheet(session, actor, handle)
     _report(out, rows, "bulksheet", as_json)
 

@@ -69,7 +69,7 @@ def list_command(
     """
     from iqcadence.core.accounts import custom_fields
 
-    with common.session_as(ctx) as (session, actor):
+    with common.session_as(ctx, write=False) as (session, actor):
         items = [
             custom_fields.definition_to_dict(d)
             for d in custom_fields.list_fields(session, actor.client_id)

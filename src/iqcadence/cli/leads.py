@@ -71,7 +71,7 @@ def list_command(
     """
     from iqcadence.core.accounts import leads
 
-    with common.session_as(ctx) as (session, actor):
+    with common.session_as(ctx, write=False) as (session, actor):
         data = [
             leads.lead_to_dict(session, lead)
             for lead in leads.list_leads(session, actor, status=status)

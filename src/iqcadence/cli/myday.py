@@ -29,7 +29,7 @@ def myday_command(
     """
     from iqcadence.core.read import my_day as myday
 
-    with common.session_as(ctx) as (session, actor):
+    with common.session_as(ctx, write=False) as (session, actor):
         data = myday.build(session, actor, everyone=everyone).to_dict()
     if as_json:
         common.print_json(data)
@@ -145,7 +145,7 @@ def brief_command(
     """
     from iqcadence.core.read import brief
 
-    with common.session_as(ctx) as (session, actor):
+    with common.session_as(ctx, write=False) as (session, actor):
         data = brief.build_brief(session, actor, customer)
     if as_json:
         common.print_json(data)

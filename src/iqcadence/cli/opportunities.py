@@ -81,7 +81,7 @@ def list_command(
     """
     from iqcadence.core.accounts import opportunities
 
-    with common.session_as(ctx) as (session, actor):
+    with common.session_as(ctx, write=False) as (session, actor):
         rows = opportunities.list_opportunities(
             session, actor, customer=customer, open_only=open_only, stage=stage
         )

@@ -70,7 +70,7 @@ def list_command(
     """
     from iqcadence.core.accounts import customers, owners
 
-    with common.session_as(ctx) as (session, actor):
+    with common.session_as(ctx, write=False) as (session, actor):
         target = customers.get_customer(session, actor, customer)
         data = [o.to_dict() for o in owners.owners_of(session, target)]
         customer = target.name

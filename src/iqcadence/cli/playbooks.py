@@ -60,7 +60,7 @@ def list_command(
     """
     from iqcadence.core.accounts import playbooks
 
-    with common.session_as(ctx) as (session, actor):
+    with common.session_as(ctx, write=False) as (session, actor):
         rows = playbooks.playbook_rows(session, actor)
     if as_json:
         common.print_json(rows)
@@ -130,7 +130,7 @@ def runs_command(
     """
     from iqcadence.core.accounts import playbooks
 
-    with common.session_as(ctx) as (session, actor):
+    with common.session_as(ctx, write=False) as (session, actor):
         runs = playbooks.list_runs(session, actor, customer, status=status)
         rows = playbooks.run_dicts(session, runs)
     if as_json:

@@ -79,7 +79,7 @@ def _make_command(kind: str, description: str) -> None:
             raise common.fail(f"--format: {fmt!r} is not one of pdf, csv.", 2)
         if page_size.lower() not in ("a4", "letter"):
             raise common.fail(f"--page-size: {page_size!r} is not one of a4, letter.", 2)
-        with common.session_as(ctx) as (session, actor):
+        with common.session_as(ctx, write=False) as (session, actor):
             rendered = reports_service.render(
                 session,
                 actor.client_id,
@@ -154,7 +154,7 @@ def export_record(
     """
     from iqcadence.core.reports import service as reports_service
 
-    with common.session_as(ctx) as (session, actor):
+    with common.session_as(ctx, write=False) as (session, actor):
         content = reports_service.record_pdf(session, actor, name, page_size=page_size)
     _write(ctx, out, content, force, "the record")
 
@@ -180,7 +180,7 @@ def qbr(
     as_pdf = out is not None and out != "-" and out.lower().endswith(".pdf")
     if out is not None and out != "-" and not as_pdf and not out.lower().endswith(".md"):
         raise common.fail(f"--out {out}: use a .pdf or .md file name.", 2)
-    with common.session_as(ctx) as (session, actor):
+    with common.session_as(ctx, write=False) as (session, actor):
         content = reports_service.qbr_document(
             session, actor, name, fmt="pdf" if as_pdf else "md", page_size=page_size
         )
@@ -297,7 +297,7 @@ def schedule_list(
     """
     from iqcadence.core.reports import schedules as report_schedules
 
-    with common.session_as(ctx) as (session, actor):
+    with common.session_as(ctx, write=False) as (session, actor):
         rows = [
             report_schedules.schedule_to_dict(s)
             for s in report_schedules.list_schedules(session, actor.client_id)

@@ -120,7 +120,7 @@ def list_command(
     """
     from iqcadence.core.alerts import rules
 
-    with common.session_as(ctx) as (session, actor):
+    with common.session_as(ctx, write=False) as (session, actor):
         found = rules.list_rules(session, actor.client_id)
         items = [rules.rule_to_dict(r) for r in found]
         described = [rules.describe_rule(r) for r in found]
@@ -163,7 +163,7 @@ def show_command(
     """
     from iqcadence.core.alerts import rules
 
-    with common.session_as(ctx) as (session, actor):
+    with common.session_as(ctx, write=False) as (session, actor):
         rule = rules.get_rule(session, actor.client_id, name)
         data: dict[str, Any] = rules.rule_to_dict(rule)
         text = rules.describe_rule(rule)

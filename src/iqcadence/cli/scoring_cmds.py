@@ -247,7 +247,7 @@ def explain(
     """
     from iqcadence.core.read.explain import explain_customer, explanation_to_dict
 
-    with common.session_as(ctx) as (session, actor):
+    with common.session_as(ctx, write=False) as (session, actor):
         data = explanation_to_dict(explain_customer(session, actor, name))
     if as_json:
         common.print_json(data)

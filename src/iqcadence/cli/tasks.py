@@ -71,7 +71,7 @@ def list_command(
     """
     from iqcadence.core.accounts import tasks
 
-    with common.session_as(ctx) as (session, actor):
+    with common.session_as(ctx, write=False) as (session, actor):
         found = tasks.list_tasks(
             session, actor, mine=mine, owner=owner, due=due, customer=customer, status=status
         )

@@ -142,7 +142,7 @@ def timeline_command(
 
     if limit < 0:
         raise InvalidValue(f"--limit: must be 0 (all) or more, got {limit}.")
-    with common.session_as(ctx) as (session, actor):
+    with common.session_as(ctx, write=False) as (session, actor):
         found = timeline.list_events(
             session,
             actor,

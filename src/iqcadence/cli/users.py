@@ -31,7 +31,7 @@ def list_command(
     """
     from iqcadence.core.store import clients, users
 
-    with common.session_as(ctx) as (session, _actor):
+    with common.session_as(ctx, write=False) as (session, _actor):
         items = [
             {
                 "email": u.email,

@@ -78,7 +78,7 @@ def list_command(
     """
     from iqcadence.core.alerts import webhooks
 
-    with common.session_as(ctx) as (session, actor):
+    with common.session_as(ctx, write=False) as (session, actor):
         items = [
             webhooks.webhook_to_dict(h) for h in webhooks.list_webhooks(session, actor.client_id)
         ]

@@ -26,6 +26,7 @@ from iqcadence.core.store.users import resolve_actor
 from iqcadence.tui import runner
 from iqcadence.tui.commands import CustomerProvider
 from iqcadence.tui.screens.alerts import AlertsScreen
+from iqcadence.tui.screens.base import BaseScreen
 from iqcadence.tui.screens.customer360 import Customer360Screen
 from iqcadence.tui.screens.customers import CustomersScreen
 from iqcadence.tui.screens.help import HelpScreen
@@ -78,6 +79,7 @@ class IQCadenceApp(App[None]):
         Binding("question_mark", "go('help')", "Help", key_display="?"),
         Binding("ctrl+k", "jump", "Jump to customer"),
         Binding("ctrl+t", "toggle_theme", "Light/dark", show=False),
+        Binding("ctrl+g", "switch_client", "Switch client", show=False),
         Binding("escape", "back", "Back", show=False),
     ]
 
@@ -145,7 +147,7 @@ class IQCadenceApp(App[None]):
         return self.today_override or clock.today()
 
     def on_mount(self) -> None:
-        self.sub_title = f"{self.actor.email} · {self.actor.role}"
+        self.show_who()
         if self.freeze_after_start:
             self.call_after_refresh(gc.freeze)
 
@@ -234,6 +236,38 @@ class IQCadenceApp(App[None]):
                 )
             )
 
+    def show_who(self) -> None:
+        """Who is acting, in which client (the header's second line)."""
+        actor = self.actor
+        self.sub_title = f"{actor.email} · {actor.role} · {actor.client_name}"
+
+    def action_switch_client(self) -> None:
+        """Work in another of the user's clients: every screen reads again."""
+        from iqcadence.core.store import clients
+        from iqcadence.tui.modals.choice import ChoiceModal
+
+        names = [c.name for c in self.call_db(lambda s: clients.list_clients(s, self.actor))]
+        if len(names) < 2:
+            self.notify(f"{self.actor.email} works in one client: {names[0]}.")
+            return
+
+        def chosen(name: str | None) -> None:
+            if name is None or name == self.actor.client_name:
+                return
+            email = self.actor.email
+            self.actor = self.call_db(lambda s: resolve_actor(s, email, name))
+            self.show_who()
+            while len(self.screen_stack) > 1:  # records of the other client
+                self.pop_screen()
+            current = self.screen
+            if isinstance(current, BaseScreen):
+                current.refresh_data()
+            self.notify(f"Working in {name}.")
+
+        current = self.actor.client_name
+        options = [(n, f"{n}  (now)" if n == current else n) for n in names]
+        self.push_screen(ChoiceModal("Work in which client?", options), chosen)
+
     def action_toggle_theme(self) -> None:
         self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
 
@@ -244,6 +278,9 @@ class IQCadenceApp(App[None]):
                 f"Go to {label}", f"Open the {label} screen", partial(self.action_go, mode)
             )
         yield SystemCommand("Jump to customer", "Find a customer by name", self.action_jump)
+        yield SystemCommand(
+            "Switch client", "Work in another client (ctrl+g)", self.action_switch_client
+        )
         yield SystemCommand(
             "Light / dark", "Switch between light and dark", self.action_toggle_theme
         )

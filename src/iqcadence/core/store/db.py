@@ -11,24 +11,31 @@ import contextlib
 import getpass
 import os
 import sqlite3
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import platformdirs
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DatabaseError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, select
 
 from iqcadence.core.base import clock
-from iqcadence.core.base.errors import IQError, StorageError
+from iqcadence.core.base.errors import StorageError
 from iqcadence.core.base.private_files import create_private_file, make_private_dirs
 from iqcadence.core.store import dialect, migrations
+from iqcadence.core.store.busy import BUSY, Once, describe_failure, is_busy, is_transient
 
 APP_NAME = "iqcadence"
+# s: the pause before a write that found the database busy is tried again
+RETRY_PAUSE = 0.2
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -118,21 +125,78 @@ def create_db_engine(location: DatabaseLocation) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+_COMMITTED = "iqcadence_committed"
+
+
+def _note_commit(session: Session) -> None:
+    session.info[_COMMITTED] = True
+
+
 @dataclass
 class Database:
-    """An open, up-to-date database."""
+    """An open, up-to-date database.
+
+    Sessions come in two kinds. A read session (the default) begins each
+    transaction deferred: it never waits for a writer, and a SQLite WAL
+    reader sees a consistent snapshot. A write session begins each
+    transaction holding the write lock (SQLite BEGIN IMMEDIATE): concurrent
+    writers queue for it, waiting up to the busy timeout, instead of failing
+    when a read turns into a write after another writer has committed.
+    """
 
     engine: Engine
     location: DatabaseLocation
     upgraded_from: str | None = None
     backup_path: Path | None = None
+    # Called when a write session waits for the lock (see dialect.write_lock_options).
+    on_lock_wait: Callable[[], None] | None = None
 
-    def session(self) -> Session:
-        return Session(self.engine, expire_on_commit=False)
+    def session(
+        self, *, write: bool = False, on_lock_wait: Callable[[], None] | None = None
+    ) -> Session:
+        """A session; `write` for one whose transactions write (see the class
+        notes); `on_lock_wait` overrides the database's `on_lock_wait`."""
+        bind = self.engine
+        if write:
+            waiting = on_lock_wait or self.on_lock_wait
+            options = dialect.write_lock_options(self.engine, on_wait=waiting)
+            if options:
+                bind = self.engine.execution_options(**options)
+        return Session(bind, expire_on_commit=False)
+
+    def run_write(
+        self,
+        fn: Callable[[Session], T],
+        *,
+        patience: float = 0.0,
+        on_lock_wait: Callable[[], None] | None = None,
+    ) -> T:
+        """`fn(session)` in a fresh write session (rolled back if it raises).
+
+        A try that fails for a passing reason (`is_transient`: the lock held
+        past the busy timeout, a PostgreSQL deadlock) before any of it was
+        committed is tried again until `patience` seconds have passed, so a
+        call that commits in steps is never applied twice. `on_lock_wait`
+        is called once, the first time the call has to wait."""
+        deadline = time.monotonic() + patience
+        waiting = Once(on_lock_wait)
+        while True:
+            with self.session(write=True, on_lock_wait=waiting) as session:
+                event.listen(session, "after_commit", _note_commit)
+                try:
+                    return fn(session)
+                except Exception as exc:
+                    session.rollback()
+                    committed = session.info.get(_COMMITTED, False)
+                    if committed or not is_transient(exc) or time.monotonic() >= deadline:
+                        raise
+                    waiting()
+            time.sleep(RETRY_PAUSE)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        with self.session() as session:
+        """A write session committed at the end (rolled back on any error)."""
+        with self.session(write=True) as session:
             try:
                 yield session
                 session.commit()
@@ -142,33 +206,6 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
-
-
-# What a user is told when another program holds the write lock past the busy timeout.
-BUSY = (
-    "the database is busy: another program is writing to it (a large import, a restore); "
-    "try again when it has finished."
-)
-
-
-def is_busy(exc: BaseException) -> bool:
-    """Whether a database error is SQLite's "database is locked": another
-    program held the write lock for longer than the busy timeout."""
-    return isinstance(exc, DatabaseError) and "database is locked" in str(exc.orig)
-
-
-def describe_failure(exc: BaseException) -> str:
-    """One sentence for any failure of a database call (front ends show it)."""
-    if isinstance(exc, IQError):
-        return str(exc)
-    if is_busy(exc):
-        return BUSY[0].upper() + BUSY[1:]
-    if isinstance(exc, OperationalError):
-        detail = str(exc.orig) if exc.orig is not None else str(exc)
-        return f"The database could not be read or written ({detail})."
-    if isinstance(exc, SQLAlchemyError):
-        return f"The database refused the operation ({exc.__class__.__name__})."
-    return f"Something went wrong: {exc}"
 
 
 def open_database(
@@ -244,9 +281,14 @@ def seed_if_empty(database: Database, *, acting_user: str | None = None) -> None
     """First run: one client named "Default" and one admin user."""
     from iqcadence.core.store.models import Client, User
 
-    with database.transaction() as session:
+    # Read first: opening a database that has its client (every time but the
+    # first) must not queue for the write lock behind a long writer.
+    with database.session() as session:
         if session.exec(select(Client.id).limit(1)).first() is not None:
             return
+    with database.transaction() as session:
+        if session.exec(select(Client.id).limit(1)).first() is not None:
+            return  # another process seeded it meanwhile
         session.add(Client(name="Default"))
         identity = default_user_identity(acting_user)
         if session.exec(select(User.id).where(User.email == identity)).first() is None:
@@ -336,13 +378,17 @@ def remove_database_files(path: Path) -> None:
 
 
 __all__ = [
+    "BUSY",
     "Database",
     "DatabaseLocation",
     "backup_sqlite_file",
     "copy_sqlite",
     "create_db_engine",
     "data_dir",
+    "describe_failure",
     "integrity_check",
+    "is_busy",
+    "is_transient",
     "open_database",
     "remove_database_files",
     "resolve_location",

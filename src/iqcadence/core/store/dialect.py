@@ -10,7 +10,7 @@ search index lives in `search_index` (upkeep) and `search_sql` (queries).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from typing import Any
@@ -54,8 +54,10 @@ def install_sqlite_pragmas(engine: Engine) -> None:
         options = conn.get_execution_options()
         if options.get(BULK_LOAD_OPTION) and on_disk:
             _leave_wal(conn)
-        immediate = options.get(WRITE_LOCK_OPTION) or options.get(BULK_LOAD_OPTION)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        if options.get(WRITE_LOCK_OPTION) or options.get(BULK_LOAD_OPTION):
+            _begin_immediate(conn, options.get(LOCK_WAIT_OPTION))
+        else:
+            conn.exec_driver_sql("BEGIN")
 
     @event.listens_for(engine, "checkin")
     def _on_checkin(dbapi_connection: sqlite3.Connection, record: Any) -> None:
@@ -67,8 +69,36 @@ def install_sqlite_pragmas(engine: Engine) -> None:
 
 
 WRITE_LOCK_OPTION = "iqcadence_write_lock"
+LOCK_WAIT_OPTION = "iqcadence_on_lock_wait"
 BULK_LOAD_OPTION = "iqcadence_bulk_load"
 _RESTORE_WAL = "iqcadence_restore_wal"
+# How long a writer waits for the write lock before it is told it is waiting.
+LOCK_NOTICE_AFTER_MS = 1_000
+
+
+def _begin_immediate(conn: Connection, on_wait: Callable[[], None] | None) -> None:
+    """BEGIN IMMEDIATE: the write lock up front, waiting up to the busy
+    timeout for it. With `on_wait`, the wait is split in two and `on_wait`
+    is called between them, so a writer kept waiting by a long one can say
+    so while it still waits."""
+    if on_wait is None or LOCK_NOTICE_AFTER_MS >= BUSY_TIMEOUT_MS:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        return
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    raw.execute(f"PRAGMA busy_timeout = {LOCK_NOTICE_AFTER_MS}")
+    try:
+        try:
+            raw.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc):
+                raise
+        on_wait()
+        raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS - LOCK_NOTICE_AFTER_MS}")
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    finally:
+        raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
 
 def bulk_load_options(bind: Engine | Connection) -> dict[str, Any]:
@@ -97,12 +127,29 @@ def _leave_wal(conn: Connection) -> None:
         conn.connection.info[_RESTORE_WAL] = True
 
 
-def write_lock_options(bind: Engine | Connection) -> dict[str, Any]:
+def write_lock_options(
+    bind: Engine | Connection, *, on_wait: Callable[[], None] | None = None
+) -> dict[str, Any]:
     """Execution options making a transaction take the write lock when it
     begins (SQLite BEGIN IMMEDIATE), so what it reads cannot change before it
-    writes: two processes upgrading or restoring at once run one after the
-    other instead of failing. Other engines lock rows as they go."""
-    return {WRITE_LOCK_OPTION: True} if is_sqlite(bind) else {}
+    writes: two writers run one after the other instead of the second failing
+    when its read turns into a write (SQLite refuses that at once, busy
+    timeout or not, once another writer has committed since the read).
+    `on_wait` is called once when the lock is not free within
+    LOCK_NOTICE_AFTER_MS (the wait goes on). Other engines lock rows as they go."""
+    if not is_sqlite(bind):
+        return {}
+    options: dict[str, Any] = {WRITE_LOCK_OPTION: True}
+    if on_wait is not None:
+        options[LOCK_WAIT_OPTION] = on_wait
+    return options
+
+
+def no_write_lock_options(bind: Engine | Connection) -> dict[str, Any]:
+    """Execution options for a transaction of a write session that only
+    reads before something slow (a notification being sent): it begins
+    deferred, so no other writer waits on it meanwhile."""
+    return {WRITE_LOCK_OPTION: False} if is_sqlite(bind) else {}
 
 
 @contextmanager

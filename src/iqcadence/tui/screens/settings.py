@@ -30,6 +30,7 @@ from iqcadence.core.store import settings
 from iqcadence.tui.modals.confirm import ConfirmModal
 from iqcadence.tui.modals.form import FormField, FormModal
 from iqcadence.tui.screens.base import BaseScreen
+from iqcadence.tui.widgets.api_log import ApiLogPanel
 
 WINDOWS = ("critical", "warning", "upcoming")
 
@@ -95,6 +96,8 @@ class SettingsScreen(BaseScreen):
                 yield Button("Rescore all (ctrl+r)", id="rescore")
             yield ProgressBar(id="rescore-progress", show_eta=False)
             yield Static(id="rescore-result")
+            yield Label("API log (newest calls)", classes="panel-title")
+            yield ApiLogPanel(id="api-log")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -112,6 +115,7 @@ class SettingsScreen(BaseScreen):
             )
 
         app.run_db(load, self.fill, group="settings-load", exclusive=True)
+        self.query_one(ApiLogPanel).reload(app)
 
     def fill(self, loaded: tuple[ScoringConfig, dict[str, dict[str, int]]]) -> None:
         config, profiles = loaded
