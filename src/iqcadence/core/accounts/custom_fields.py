@@ -74,22 +74,7 @@ def define_field(
     """Add a definition (admin only: it changes every customer's record)."""
     actor.require_admin("define custom fields")
     key = key.strip().lower()
-    if not _KEY.match(key):
-        raise InvalidValue(
-            f"field key {key!r}: use lower-case letters, digits and underscores, "
-            "starting with a letter (at most 40)."
-        )
-    if key in FIELDS:
-        raise Conflict(f"field key {key!r}: that is a standard customer field.")
-    if type not in CUSTOM_FIELD_TYPES:
-        raise InvalidValue(f"--type: {type!r} is not one of {', '.join(CUSTOM_FIELD_TYPES)}.")
-    cleaned = _clean_options(options or [])
-    if type == "dropdown" and not cleaned:
-        raise InvalidValue(
-            f"field {key!r}: a dropdown needs --options (e.g. --options gold,silver)."
-        )
-    if type != "dropdown" and cleaned:
-        raise InvalidValue(f"field {key!r}: only a dropdown takes --options (type is {type}).")
+    cleaned = check_definition(key, type, options or [])
     label = " ".join((label or key.replace("_", " ").capitalize()).split())
     existing = list_fields(session, actor.client_id)
     for other in existing:
@@ -134,6 +119,28 @@ def remove_field(session: Session, actor: Actor, name: str) -> int:
     )
     session.commit()
     return count
+
+
+def check_definition(key: str, type: str, options: Iterable[str]) -> list[str]:
+    """Check a definition's key, type and options (as `fields add` and restore
+    do); returns the options cleaned."""
+    if not _KEY.match(key):
+        raise InvalidValue(
+            f"field key {key!r}: use lower-case letters, digits and underscores, "
+            "starting with a letter (at most 40)."
+        )
+    if key in FIELDS:
+        raise Conflict(f"field key {key!r}: that is a standard customer field.")
+    if type not in CUSTOM_FIELD_TYPES:
+        raise InvalidValue(f"--type: {type!r} is not one of {', '.join(CUSTOM_FIELD_TYPES)}.")
+    cleaned = _clean_options(options)
+    if type == "dropdown" and not cleaned:
+        raise InvalidValue(
+            f"field {key!r}: a dropdown needs --options (e.g. --options gold,silver)."
+        )
+    if type != "dropdown" and cleaned:
+        raise InvalidValue(f"field {key!r}: only a dropdown takes --options (type is {type}).")
+    return cleaned
 
 
 def get_field(session: Session, client_id: int, name: str) -> CustomFieldDefinition:

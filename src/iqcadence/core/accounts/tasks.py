@@ -35,6 +35,8 @@ DUE_FILTERS: tuple[str, ...] = ("today", "overdue", "week")
 STATUS_FILTERS: tuple[str, ...] = (*TASK_STATUSES, "all")
 WEEK_DAYS = 7
 TASK_SOURCE = "tasks"
+TITLE_MAX = 500
+TEXT_MAX = 10_000  # description and outcome
 
 
 def _clean(field: str, value: Any, limit: int, *, required: bool = False) -> str | None:
@@ -78,8 +80,8 @@ def add_task(
     assert target.id is not None
     task = Task(
         customer_id=target.id,
-        title=_clean("title", title, 500, required=True) or "",
-        description=_clean("description", description, 10_000),
+        title=_clean("title", title, TITLE_MAX, required=True) or "",
+        description=_clean("description", description, TEXT_MAX),
         due=parse_date("due", due),
         owner=parse_owner(owner, actor.email),
         playbook_run_id=playbook_run_id,
@@ -173,7 +175,7 @@ def complete_task(
     if task.status == "cancelled":
         raise Conflict(f"task {task_id} was cancelled; reopen it first.")
     task.status = "done"
-    task.outcome = _clean("outcome", outcome, 10_000)
+    task.outcome = _clean("outcome", outcome, TEXT_MAX)
     task.completed_at = clock.now()
     session.add(task)
     audit.record(

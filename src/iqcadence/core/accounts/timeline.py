@@ -68,6 +68,10 @@ from iqcadence.core.store.models.customer360 import (
 )
 
 MAX_TITLE = 500
+MAX_BODY = 100_000
+MAX_STATUS = 40  # the status of an event that is not a ticket
+MAX_SOURCE = 100
+MAX_EXTERNAL_ID = 300
 
 
 # --- logging -----------------------------------------------------------------------------
@@ -120,12 +124,12 @@ def log_event(
     if kind_ == "ticket":
         status_ = parse_choice("status", status, TICKET_STATUSES, TICKET_STATUS_ALIASES) or "open"
     else:
-        status_ = optional_text("status", status, 40)
+        status_ = optional_text("status", status, MAX_STATUS)
     priority_ = parse_choice("priority", priority, TICKET_PRIORITIES, PRIORITY_ALIASES)
     if kind_ == "ticket" and priority_ is None:
         priority_ = "normal"
-    source_ = optional_text("source", source, 100)
-    external_ = optional_text("external_id", external_id, 300)
+    source_ = optional_text("source", source, MAX_SOURCE)
+    external_ = optional_text("external_id", external_id, MAX_EXTERNAL_ID)
     if external_ is not None and source_ is None:
         raise InvalidValue("external_id: needs a source too (--source) so re-imports match it.")
     contact_row: Contact | None = get_contact(session, target, contact) if contact else None
@@ -133,7 +137,7 @@ def log_event(
     values: dict[str, Any] = {
         "kind": kind_,
         "title": title_,
-        "body": optional_text("body", body, 100_000),
+        "body": optional_text("body", body, MAX_BODY),
         "at": moment,
         "status": status_,
         "priority": priority_,

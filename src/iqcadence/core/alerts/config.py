@@ -8,6 +8,7 @@ the `alerts` block. Every change is audited by `settings.put_block`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -83,8 +84,7 @@ class AlertConfig:
 
 def load_alert_config(session: Session, client_id: int) -> AlertConfig:
     scoring = settings.load_scoring_config(session, client_id)
-    block = settings.get_block(session, client_id, ALERTS_KEY) or {}
-    values = {key: _coerce(key, block.get(key, spec[0])) for key, spec in ALERT_KEYS.items()}
+    values = parse_alert_block(settings.get_block(session, client_id, ALERTS_KEY) or {})
     return AlertConfig(
         quiet_after=scoring.quiet_after,
         momentum_points=scoring.momentum_points,
@@ -94,6 +94,12 @@ def load_alert_config(session: Session, client_id: int) -> AlertConfig:
         thresholds=dict(scoring.thresholds),
         **values,
     )
+
+
+def parse_alert_block(block: Mapping[str, Any]) -> dict[str, Any]:
+    """Every alert key's value from a stored `alerts` block (defaults for the
+    missing ones); a bad value raises InvalidValue naming its key."""
+    return {key: _coerce(key, block.get(key, spec[0])) for key, spec in ALERT_KEYS.items()}
 
 
 def _coerce(key: str, value: Any) -> Any:

@@ -127,17 +127,23 @@ def get_connection(session: Session, client_id: int, name: str) -> Connection:
     return found
 
 
+def check_connection_name(name: str) -> str:
+    """A connection's name with its spaces collapsed, if it is one iqcadence accepts."""
+    display = " ".join(name.split())
+    if not _NAME.match(display):
+        raise InvalidValue(
+            f"connection name {name!r}: use 1–48 letters, digits, spaces, '.', '_' or '-'."
+        )
+    return display
+
+
 def add_connection(
     session: Session, actor: Actor, name: str, *, kind: str, target: str
 ) -> Connection:
     """Save a channel. The URL of a Slack/Teams/webhook channel goes to the
     keyring first; nothing is written when the keyring refuses it."""
     actor.require_write("add connections")
-    display = " ".join(name.split())
-    if not _NAME.match(display):
-        raise InvalidValue(
-            f"connection name {name!r}: use 1–48 letters, digits, spaces, '.', '_' or '-'."
-        )
+    display = check_connection_name(name)
     if kind not in KINDS:
         raise InvalidValue(f"connection kind: {kind!r} is not one of {', '.join(KINDS)}.")
     if find_connection(session, actor.client_id, display) is not None:

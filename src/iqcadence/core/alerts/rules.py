@@ -156,6 +156,14 @@ def get_rule(session: Session, client_id: int, name: str) -> AlertRule:
     return rule
 
 
+def check_rule_name(name: str) -> str:
+    """A rule's name with its spaces collapsed, if it is 1–80 characters."""
+    display = " ".join(name.split())
+    if not display or len(display) > 80:
+        raise InvalidValue("rule name: must be 1–80 characters.")
+    return display
+
+
 def _new_rule(
     session: Session,
     actor: Actor,
@@ -167,9 +175,7 @@ def _new_rule(
     scope: str,
 ) -> AlertRule:
     actor.require_write("manage rules")
-    display = " ".join(name.split())
-    if not display or len(display) > 80:
-        raise InvalidValue("rule name: must be 1–80 characters.")
+    display = check_rule_name(name)
     if (
         session.exec(
             select(AlertRule.id).where(
