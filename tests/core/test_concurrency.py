@@ -29,6 +29,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 
 from iqcadence.core.store import db, dialect
+from tests.memory_keyring import memory_keyring  # noqa: F401
 
 ROUNDS = 6  # commands per writing process
 LOGGERS = 2  # processes running `log`, as in the issue's script
@@ -297,6 +298,49 @@ def test_run_write_never_repeats_a_call_that_committed_part_of_its_work(
     with pytest.raises(OperationalError):
         database.run_write(two_steps, patience=5)
     assert tries == [1]
+
+
+def test_a_notification_being_sent_holds_no_lock(
+    database: db.Database,
+    db_path: Path,
+    httpserver: Any,
+    memory_keyring: Any,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`automations run` in a write session: while a slow endpoint answers,
+    other programs write as usual (the claim is committed before the send)."""
+    from werkzeug import Request, Response
+
+    from iqcadence.core.accounts import customers
+    from iqcadence.core.alerts import connections, outbox, rules
+    from iqcadence.core.store.users import resolve_actor
+
+    writes_meanwhile: list[str] = []
+
+    def slow(_request: Request) -> Response:
+        other = sqlite3.connect(db_path, timeout=0.2, isolation_level=None)
+        try:
+            other.execute("UPDATE client SET name = name")
+            writes_meanwhile.append("written")
+        except sqlite3.OperationalError as exc:
+            writes_meanwhile.append(str(exc))
+        finally:
+            other.close()
+        return Response("ok")
+
+    httpserver.expect_request("/hook").respond_with_handler(slow)
+    monkeypatch.setenv("IQCADENCE_SEND_ON_CHANGE", "0")
+    with database.session(write=True) as session:
+        actor = resolve_actor(session)
+        connections.add_connection(
+            session, actor, "hook", kind="webhook", target=httpserver.url_for("/hook")
+        )
+        customers.apply_changes(session, actor, "Acme", {"logins": 30, "adoption": 90, "nps": 9})
+        rules.add_rule(session, actor, "r", events=["became_at_risk"], channels=["hook"])
+        customers.apply_changes(session, actor, "Acme", {"logins": 1, "adoption": 5, "nps": 2})
+    report = database.run_write(lambda s: outbox.run(s, resolve_actor(s)))
+    assert report.sent == 1
+    assert writes_meanwhile == ["written"]
 
 
 def test_the_busy_sentence_does_not_guess_the_cause() -> None:

@@ -36,7 +36,7 @@ from iqcadence.core.alerts.rules import last_due
 from iqcadence.core.base import clock
 from iqcadence.core.base.actor import Actor
 from iqcadence.core.base.errors import Conflict, InvalidValue, IQError, NotFound
-from iqcadence.core.store import audit
+from iqcadence.core.store import audit, dialect
 from iqcadence.core.store.models.alerts import AlertRule, OutboxEntry
 
 STATUSES: tuple[str, ...] = ("held", "digested", "pending", "sent", "failed", "dead")
@@ -231,6 +231,9 @@ def deliver(
         if not claim(session, entry_id, worker, now, config):
             report.skipped += 1
             continue
+        # the claim is committed: read and send holding no lock, so other
+        # writers go on however slow the endpoint is
+        session.connection(execution_options=dialect.no_write_lock_options(session.get_bind()))
         entry = session.get(OutboxEntry, entry_id)
         if entry is None:
             continue
