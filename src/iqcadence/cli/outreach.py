@@ -246,7 +246,7 @@ def smtp_test_command(
     ctx: typer.Context,
     to: str = typer.Argument(..., help="Address to send a test message to."),
 ) -> None:
-    """Send a short test message through the configured server.
+    """Send a short test message through the configured server (not as a viewer).
 
     Example:
 
@@ -256,14 +256,7 @@ def smtp_test_command(
     from iqcadence.core.store import mail
 
     with common.session_as(ctx, write=False) as (session, actor):
-        smtp = mail.require_settings(session, actor.client_id)
-        message = mail.new_message(
-            smtp,
-            to=[to],
-            subject="iqcadence SMTP test",
-            body=f"This test message was sent by {actor.email} to check the SMTP settings.",
-        )
-        mail.send_with(smtp, message)
+        smtp = mail.send_test_message(session, actor, to)
     common.console().print(f"Test message delivered to {smtp.host}:{smtp.port} for {to}.")
 
 
