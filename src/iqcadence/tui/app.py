@@ -188,6 +188,41 @@ class IQCadenceApp(App[None]):
 
         self.run_worker(job, thread=True, group=group, exclusive=exclusive)
 
+    def write_db(
+        self,
+        fn: Callable[[Session], T],
+        done: Callable[[T], None] | None = None,
+        *,
+        success: str | None = None,
+    ) -> None:
+        """Run a core call that writes, in a worker thread, after the app's
+        earlier writes (runner.write). While another program keeps the
+        database busy the write waits its turn, and the user is told so,
+        instead of failing; `done(result)` then runs on the UI thread.
+        Leaving the screen does not cancel it."""
+
+        def waiting() -> None:
+            self.call_from_thread(
+                self.notify,
+                "Another program is writing to the database; "
+                "your change is saved as soon as it has finished.",
+                title="Waiting",
+                timeout=6,
+            )
+
+        def job() -> None:
+            try:
+                result = runner.write(self.database, fn, on_wait=waiting)
+            except runner.Failed as failure:
+                self.call_from_thread(self.report_error, failure.message)
+                return
+            if done is not None:
+                self.call_from_thread(self._deliver, done, result)
+            if success:
+                self.call_from_thread(self.notify, success)
+
+        self.run_worker(job, thread=True, group="db-write")
+
     def _deliver(self, done: Callable[[Any], None], result: Any) -> None:
         """Hand a result to its screen, unless that screen has gone meanwhile
         (e.g. a record deleted while it was being re-read)."""

@@ -1,5 +1,11 @@
 """Running core calls from the app: a session per call, off the UI thread,
-and every failure turned into one plain sentence for a notification."""
+and every failure turned into one plain sentence for a notification.
+
+Reads run in read sessions (they never wait for a writer). Writes run in
+write sessions, one at a time in the order they were asked for, and a write
+that finds the database busy past the busy timeout (another program's long
+import or restore) is tried again rather than lost, for up to
+WRITE_PATIENCE seconds."""
 
 from __future__ import annotations
 
@@ -34,7 +40,7 @@ def friendly(exc: BaseException) -> str:
 
 
 def call(database: Database, fn: Callable[[Session], T]) -> T:
-    """Run `fn` with a fresh session; raise `Failed` with a plain message."""
+    """Run `fn` with a fresh read session; raise `Failed` with a plain message."""
     try:
         with database.session() as session:
             try:
@@ -42,6 +48,32 @@ def call(database: Database, fn: Callable[[Session], T]) -> T:
             except BaseException:
                 session.rollback()
                 raise
+    except Failed:
+        raise
+    except Exception as exc:  # every failure becomes a notification, never a crash
+        raise Failed(friendly(exc)) from exc
+
+
+# s: how long an app write keeps trying a database another program keeps busy
+WRITE_PATIENCE = 120.0
+# The app's writes take turns: the next one starts when the last has ended.
+_write_turn = threading.Lock()
+
+
+def write(
+    database: Database,
+    fn: Callable[[Session], T],
+    *,
+    on_wait: Callable[[], None] | None = None,
+    patience: float = WRITE_PATIENCE,
+) -> T:
+    """Run `fn` with a fresh write session, after the app's earlier writes;
+    raise `Failed` with a plain message. While another program holds the
+    write lock the write waits, and tries again, for up to `patience`
+    seconds (Database.run_write); `on_wait` is called once if it has to."""
+    try:
+        with _write_turn:
+            return database.run_write(fn, patience=patience, on_lock_wait=on_wait)
     except Failed:
         raise
     except Exception as exc:  # every failure becomes a notification, never a crash

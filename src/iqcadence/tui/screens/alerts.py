@@ -272,7 +272,9 @@ class AlertsScreen(BaseScreen):
             self.selected.clear()
             self.refresh_data()
 
-        app.run_db(lambda s: alert_state.alert_action(s, app.actor, targets, action, period), done)
+        app.write_db(
+            lambda s: alert_state.alert_action(s, app.actor, targets, action, period), done
+        )
 
     def apply(self, action: str, period: str | None = None) -> None:
         count = len(self.targets())

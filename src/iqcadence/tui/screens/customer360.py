@@ -346,7 +346,7 @@ class Customer360Screen(BaseScreen):
             self.notify(f"{name} saved.")
             self.load()
 
-        app.run_db(write, saved, group="c360-save")
+        app.write_db(write, saved)
 
     def close_editor(self) -> None:
         editor = self.query_one("#editor", Horizontal)
@@ -393,7 +393,7 @@ class Customer360Screen(BaseScreen):
 
         def go(yes: bool | None) -> None:
             if yes:
-                app.run_db(
+                app.write_db(
                     lambda s: customers.set_status(s, app.actor, name, action),
                     lambda _c: self.load(),
                     success=f"{name}: {action}d.",
@@ -415,7 +415,7 @@ class Customer360Screen(BaseScreen):
 
         def go(yes: bool | None) -> None:
             if yes:
-                app.run_db(
+                app.write_db(
                     lambda s: customers.delete_customer(s, app.actor, name),
                     lambda _r: self.app.pop_screen(),
                     success=f"{name} and all its records were deleted.",

@@ -560,4 +560,4 @@ class CustomersScreen(BaseScreen):
             self.selected.clear()
             self.reload(counts=True, keep_cursor=True)
 
-        app.run_db(lambda s: bulk.bulk_apply(s, app.actor, ids, action, value), done, group="bulk")
+        app.write_db(lambda s: bulk.bulk_apply(s, app.actor, ids, action, value), done)

@@ -60,7 +60,7 @@ def _contact_names(screen: Customer360Screen) -> tuple[str, ...]:
 
 def _write(screen: Customer360Screen, fn: Any, success: str) -> None:
     """Run a Customer 360 service, then re-read the record."""
-    screen.iq.run_db(fn, lambda _r: screen.load(), success=success)
+    screen.iq.write_db(fn, lambda _r: screen.load(), success=success)
 
 
 def log_entry(screen: Customer360Screen, kind: str) -> None:

@@ -242,7 +242,7 @@ class ScoreScreen(BaseScreen):
             )
             self.check_name(outcome.customer.name)
 
-        app.run_db(
+        app.write_db(
             lambda s: customers.apply_changes(s, app.actor, name, values, cause="score"), saved
         )
 

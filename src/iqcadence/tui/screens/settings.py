@@ -208,7 +208,7 @@ class SettingsScreen(BaseScreen):
             self.config = result
             self.notify("Scoring model saved. Rescore all (ctrl+r) to apply it to every customer.")
 
-        app.run_db(lambda s: settings.save_scoring_config(s, app.actor, config), saved)
+        app.write_db(lambda s: settings.save_scoring_config(s, app.actor, config), saved)
 
     def action_load_profile(self) -> None:
         value = self.query_one("#profile", Select).value
@@ -230,7 +230,7 @@ class SettingsScreen(BaseScreen):
             if not values:
                 return
             name = values["name"]
-            app.run_db(
+            app.write_db(
                 lambda s: settings.save_profile(s, app.actor, name, weights),
                 lambda _p: self.refresh_data(),
                 success=f"Profile {name!r} saved.",
@@ -271,7 +271,7 @@ class SettingsScreen(BaseScreen):
                 self.query_one("#rescore-result", Static).update(result)
                 self.notify(result)
 
-            app.run_db(rescore, done, group="rescore")
+            app.write_db(rescore, done)
 
         app.push_screen(ConfirmModal("Rescore every customer with the saved model?"), go)
 
