@@ -19,7 +19,6 @@ Derived from the timeline (nothing is stored):
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -34,7 +33,7 @@ from iqcadence.core.accounts.owners import (
 from iqcadence.core.base import clock
 from iqcadence.core.base.actor import Actor
 from iqcadence.core.base.errors import Conflict, InvalidValue, NotFound
-from iqcadence.core.scoring.fields import is_blank, parse_choice
+from iqcadence.core.scoring.fields import is_blank, is_email, parse_choice, parse_name
 from iqcadence.core.scoring.formula import band_for, round_score
 from iqcadence.core.store import audit, settings
 from iqcadence.core.store.models import Customer
@@ -60,7 +59,6 @@ ROLE_ALIASES: dict[str, str] = {
     "tech": "technical",
     "admin": "technical",
 }
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def resolve_customer(session: Session, actor: Actor, customer: str | Customer) -> Customer:
@@ -77,18 +75,13 @@ def parse_email(value: Any) -> str | None:
     if is_blank(value):
         return None
     email = str(value).strip().lower()
-    if not _EMAIL.match(email):
+    if not is_email(email):
         raise InvalidValue(f"email: {str(value).strip()!r} is not an e-mail address.")
     return email
 
 
 def _clean_name(value: Any) -> str:
-    name = " ".join(str(value or "").split())
-    if not name:
-        raise InvalidValue("contact name: must not be empty.")
-    if len(name) > 200:
-        raise InvalidValue("contact name: must be at most 200 characters.")
-    return name
+    return parse_name("contact name", value or "")
 
 
 def find_contact(session: Session, customer_id: int, name_or_email: str) -> Contact | None:

@@ -25,7 +25,14 @@ from sqlmodel import Session, col, select
 from iqcadence.core.base import clock
 from iqcadence.core.base.actor import Actor
 from iqcadence.core.base.errors import Conflict, InvalidValue, NotFound
-from iqcadence.core.scoring.fields import FIELDS, is_blank, parse_date, parse_number
+from iqcadence.core.scoring.fields import (
+    FIELDS,
+    NUMBER_MAX,
+    check_line,
+    is_blank,
+    parse_date,
+    parse_number,
+)
 from iqcadence.core.store import audit
 from iqcadence.core.store.models import Customer
 from iqcadence.core.store.models.crm import (
@@ -197,12 +204,12 @@ def parse_value(definition: CustomFieldDefinition, raw: Any) -> str | None:
         return None
     name = definition.key
     if definition.type == "text":
-        text = str(raw).strip()
+        text = check_line(name, str(raw).strip(), limit=None)
         if len(text) > 2000:
             raise InvalidValue(f"{name}: must be at most 2000 characters.")
         return text
     if definition.type == "number":
-        number = parse_number(name, raw)
+        number = parse_number(name, raw, minimum=-NUMBER_MAX, maximum=NUMBER_MAX)
         assert number is not None
         as_float = float(number)
         return str(int(as_float)) if as_float.is_integer() else repr(as_float)

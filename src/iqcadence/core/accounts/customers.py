@@ -20,7 +20,7 @@ from iqcadence.core.accounts import changes
 from iqcadence.core.base import clock
 from iqcadence.core.base.actor import Actor
 from iqcadence.core.base.errors import Conflict, InvalidValue, NotFound
-from iqcadence.core.scoring.fields import FIELDS, parse_field
+from iqcadence.core.scoring.fields import FIELDS, parse_field, parse_name
 from iqcadence.core.scoring.formula import (
     SIGNALS,
     ScoreResult,
@@ -42,12 +42,7 @@ def name_key(name: str) -> str:
 
 
 def clean_name(name: str) -> str:
-    cleaned = " ".join(str(name).split())
-    if not cleaned:
-        raise InvalidValue("name: must not be empty.")
-    if len(cleaned) > 200:
-        raise InvalidValue("name: must be at most 200 characters.")
-    return cleaned
+    return parse_name("name", name)
 
 
 def find_customer(session: Session, client_id: int, name: str) -> Customer | None:

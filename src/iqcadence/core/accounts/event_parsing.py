@@ -10,7 +10,14 @@ from typing import Any
 
 from iqcadence.core.base import clock
 from iqcadence.core.base.errors import InvalidValue
-from iqcadence.core.scoring.fields import is_blank
+from iqcadence.core.scoring.fields import (
+    DATE_MIN,
+    check_date,
+    check_line,
+    check_multiline,
+    check_whole,
+    is_blank,
+)
 from iqcadence.core.store.models.customer360 import EVENT_KINDS
 
 LOGGABLE_KINDS: tuple[str, ...] = tuple(k for k in EVENT_KINDS if k != "health_change")
@@ -79,6 +86,7 @@ def parse_at(value: Any, field: str = "at") -> datetime:
             ) from None
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC).replace(tzinfo=None)
+    check_date(field, moment.date())
     return moment
 
 
@@ -91,7 +99,9 @@ def parse_since(value: str | date | datetime, today: date | None = None) -> date
         match = _RELATIVE.match(value.strip())
         if match:
             days = int(match.group(1)) * (7 if match.group(2).lower() == "w" else 1)
-            return clock.start_of((today or clock.today()) - timedelta(days=days))
+            start = today or clock.today()
+            check_whole("--since", days, 0, (start - DATE_MIN).days)
+            return clock.start_of(start - timedelta(days=days))
     try:
         return parse_at(value, "since")
     except InvalidValue:
@@ -114,6 +124,10 @@ def optional_text(field: str, value: Any, limit: int) -> str | None:
     if is_blank(value):
         return None
     cleaned = str(value).strip()
+    if field == "body":  # the one text of an event that may span lines
+        cleaned = check_multiline(field, cleaned)
+    else:
+        check_line(field, cleaned, limit=None)
     if len(cleaned) > limit:
         raise InvalidValue(f"{field}: must be at most {limit} characters.")
     return cleaned

@@ -20,7 +20,16 @@ from sqlmodel import Session, col, select
 from iqcadence.core.base import clock
 from iqcadence.core.base.actor import Actor
 from iqcadence.core.base.errors import Conflict, InvalidValue, NotFound
-from iqcadence.core.scoring.fields import parse_choice, parse_email, parse_text
+from iqcadence.core.scoring.fields import (
+    is_blank,
+    parse_choice,
+    parse_email,
+    parse_name,
+    parse_notes,
+    parse_record_id,
+    parse_text,
+    parse_website,
+)
 from iqcadence.core.store import audit
 from iqcadence.core.store.models import Customer
 from iqcadence.core.store.models.crm import LEAD_STATUSES, Lead
@@ -40,14 +49,15 @@ def _parse(values: Mapping[str, Any]) -> dict[str, Any]:
                 raise InvalidValue(f"status: must be one of {', '.join(LEAD_STATUSES)}.")
             out[key] = status
         elif key == "name":
-            name = " ".join(str(raw or "").split())
-            if not name:
+            if is_blank(raw):
                 raise InvalidValue("name: a lead needs a name.")
-            if len(name) > 200:
-                raise InvalidValue("name: must be at most 200 characters.")
-            out[key] = name
+            out[key] = parse_name("name", raw)
         elif key == "email":  # the customer's rule, so a promotion never refuses it
             out[key] = parse_email(key, raw)
+        elif key == "website":
+            out[key] = parse_website(key, raw)
+        elif key == "notes":
+            out[key] = parse_notes(key, raw)
         else:
             out[key] = parse_text(key, raw)
     return out
@@ -75,8 +85,9 @@ def find_lead_id(session: Session, actor: Actor, ref: str | int) -> int:
     """A lead's number from its number or its name (any case). A name shared
     by several leads is refused with their numbers."""
     text = str(ref).strip()
-    if text.lstrip("#").isdigit():
-        return int(text.lstrip("#"))
+    number = parse_record_id("lead", text)
+    if number is not None:
+        return number
     wanted = " ".join(text.split()).casefold()
     if not wanted:
         raise InvalidValue("lead: give its number or name.")

@@ -19,7 +19,14 @@ from sqlmodel import Session, col, select
 from iqcadence.core.base import clock
 from iqcadence.core.base.actor import Actor
 from iqcadence.core.base.errors import Conflict, InvalidValue, NotFound
-from iqcadence.core.scoring.fields import parse_choice, parse_date, parse_money, parse_text
+from iqcadence.core.scoring.fields import (
+    is_blank,
+    parse_choice,
+    parse_date,
+    parse_money,
+    parse_name,
+    parse_notes,
+)
 from iqcadence.core.store import audit
 from iqcadence.core.store.models import Customer
 from iqcadence.core.store.models.crm import (
@@ -47,10 +54,9 @@ def _parse(values: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, raw in values.items():
         if key == "name":
-            name = parse_text("name", raw)
-            if not name:
+            if is_blank(raw):
                 raise InvalidValue("name: an opportunity needs a name.")
-            out[key] = name
+            out[key] = parse_name("name", raw)
         elif key == "amount":
             if isinstance(raw, str):
                 raw = raw.strip().lstrip("$€£").strip()
@@ -64,7 +70,7 @@ def _parse(values: Mapping[str, Any]) -> dict[str, Any]:
                 raise InvalidValue(f"stage: must be one of {', '.join(OPPORTUNITY_STAGES)}.")
             out[key] = stage
         elif key == "notes":
-            out[key] = parse_text("notes", raw)
+            out[key] = parse_notes("notes", raw)
         else:
             raise InvalidValue(
                 f"unknown opportunity field {key!r}; fields are {', '.join(EDITABLE)}."

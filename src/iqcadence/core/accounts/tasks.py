@@ -26,7 +26,7 @@ from iqcadence.core.accounts.contacts import require_edit, resolve_customer
 from iqcadence.core.base import clock
 from iqcadence.core.base.actor import Actor
 from iqcadence.core.base.errors import Conflict, InvalidValue, NotFound
-from iqcadence.core.scoring.fields import is_blank, parse_date
+from iqcadence.core.scoring.fields import check_multiline, is_blank, parse_date, parse_name
 from iqcadence.core.store import audit
 from iqcadence.core.store.models import Customer
 from iqcadence.core.store.models.customer360 import TASK_STATUSES, Playbook, PlaybookRun, Task
@@ -44,7 +44,9 @@ def _clean(field: str, value: Any, limit: int, *, required: bool = False) -> str
         if required:
             raise InvalidValue(f"{field}: must not be empty.")
         return None
-    text = " ".join(str(value).split()) if field == "title" else str(value).strip()
+    if field == "title":
+        return parse_name(field, value, limit=limit)
+    text = check_multiline(field, str(value).strip())
     if len(text) > limit:
         raise InvalidValue(f"{field}: must be at most {limit} characters.")
     return text

@@ -8,6 +8,7 @@ the `alerts` block. Every change is audited by `settings.put_block`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -16,6 +17,7 @@ from sqlmodel import Session
 
 from iqcadence.core.base.actor import Actor
 from iqcadence.core.base.errors import InvalidValue
+from iqcadence.core.scoring.fields import COUNT_MAX
 from iqcadence.core.scoring.formula import DEFAULT_CADENCE, DEFAULT_RENEWAL_WINDOWS, ScoringConfig
 from iqcadence.core.store import settings
 
@@ -169,6 +171,8 @@ def _set_scoring_key(scoring: dict[str, Any], key: str, raw: str) -> None:
             scoring[key] = float(text)
         except ValueError:
             raise InvalidValue(f"{key}: expected a number, got {text!r}.") from None
+        if not math.isfinite(scoring[key]) or scoring[key] > COUNT_MAX:
+            raise InvalidValue(f"{key}: must be a number up to {COUNT_MAX:,}, got {text!r}.")
         if scoring[key] < 0:
             raise InvalidValue(f"{key}: must not be negative, got {text!r}.")
 
@@ -180,6 +184,8 @@ def _whole(key: str, text: str) -> int:
         raise InvalidValue(f"{key}: expected a whole number of days, got {text!r}.") from None
     if not value.is_integer() or value < 0:
         raise InvalidValue(f"{key}: expected a whole number of days, got {text!r}.")
+    if value > COUNT_MAX:
+        raise InvalidValue(f"{key}: must be at most {COUNT_MAX:,} days, got {text!r}.")
     return int(value)
 
 

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from iqcadence.core.base.errors import InvalidValue
+from iqcadence.core.base.text import describe_character, unsafe_character
 from iqcadence.core.scoring.formula import (
     GROWTH_VALUES,
     LIFECYCLES,
@@ -21,6 +22,19 @@ from iqcadence.core.scoring.formula import (
     SIGNAL_BOUNDS,
     TIERS,
 )
+
+# The limits every path shares (`score`, `customers edit`, CSV import, the TUI
+# forms, the CLI's whole-number options) and restore checks a backup against:
+# a value beyond them is refused with one sentence, never stored.
+NAME_MAX_CHARS = 200  # a customer's, contact's, lead's or opportunity's name
+LINE_MAX_CHARS = 1_000  # any other single-line text: website, phone, manager, a title
+NOTES_MAX_BYTES = 64 * 1024  # notes and other multi-line text, as UTF-8
+MONEY_MAX = 10**12  # mrr, arr, an opportunity's amount
+COUNT_MAX = 10**9  # logins, tickets, days since contact
+NUMBER_MAX = 10**15  # any other number, either sign (a custom number field)
+RECORD_ID_MAX = 2**63 - 1  # record ids, --limit and --offset (a 64-bit SQL integer)
+DATE_MIN = date(1900, 1, 1)  # any date or time a person gives
+DATE_MAX = date(2199, 12, 31)
 
 TIER_ALIASES: dict[str, str] = {
     "smb": "smb",
@@ -67,10 +81,91 @@ def is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def parse_text(field: str, value: Any) -> str | None:
+def check_line(field: str, text: str, *, limit: int | None = LINE_MAX_CHARS) -> str:
+    """Trimmed single-line `text` as it may be stored: no control characters
+    (ESC, NUL, tab, line breaks, U+202E, ...) and at most `limit` characters."""
+    bad = unsafe_character(text)
+    if bad is not None:
+        raise InvalidValue(
+            f"{field}: must be one line of text without control characters "
+            f"(found {describe_character(bad)})."
+        )
+    if limit is not None and len(text) > limit:
+        raise InvalidValue(f"{field}: must be at most {limit:,} characters, got {len(text):,}.")
+    return text
+
+
+def check_multiline(field: str, text: str) -> str:
+    """Multi-line `text` as it may be stored: line breaks as `\\n`, no control
+    characters but tab and newline, at most NOTES_MAX_BYTES of UTF-8."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    bad = unsafe_character(text, multiline=True)
+    if bad is not None:
+        raise InvalidValue(
+            f"{field}: must not contain control characters (found {describe_character(bad)})."
+        )
+    size = len(text.encode("utf-8"))
+    if size > NOTES_MAX_BYTES:
+        raise InvalidValue(
+            f"{field}: must be at most {NOTES_MAX_BYTES // 1024} KiB, got {size / 1024:,.0f} KiB."
+        )
+    return text
+
+
+def parse_text(field: str, value: Any, *, limit: int = LINE_MAX_CHARS) -> str | None:
+    """Single-line text, trimmed; blank is None."""
     if is_blank(value):
         return None
-    return str(value).strip()
+    return check_line(field, str(value).strip(), limit=limit)
+
+
+def parse_notes(field: str, value: Any) -> str | None:
+    """Multi-line text, trimmed; blank is None."""
+    if is_blank(value):
+        return None
+    return check_multiline(field, str(value).strip())
+
+
+_LINE_BREAKS = str.maketrans("\t\n\r\v\f", "     ")
+
+
+def parse_name(field: str, value: Any, *, limit: int = NAME_MAX_CHARS) -> str:
+    """A name (or a title): required, whitespace and line breaks collapsed to
+    single spaces, no other control characters, at most `limit` characters."""
+    text = check_line(field, str(value).translate(_LINE_BREAKS), limit=None)
+    cleaned = " ".join(text.split())
+    if not cleaned:
+        raise InvalidValue(f"{field}: must not be empty.")
+    if len(cleaned) > limit:
+        raise InvalidValue(f"{field}: must be at most {limit} characters.")
+    return cleaned
+
+
+def check_whole(field: str, value: int, minimum: int, maximum: int = RECORD_ID_MAX) -> int:
+    """A whole number someone typed (an id, a --limit) within its bounds."""
+    if not minimum <= value <= maximum:
+        raise InvalidValue(
+            f"{field}: must be between {minimum:,} and {maximum:,}, got {shown_number(value)}."
+        )
+    return value
+
+
+def parse_record_id(field: str, value: Any) -> int | None:
+    """`12` or `#12` → 12 (a record's number); None when it is not a number."""
+    text = str(value).strip().lstrip("#")
+    if not (text.isascii() and text.isdigit()):
+        return None
+    if len(text) > 19:  # more digits than any 64-bit id: no int() of a huge string
+        raise InvalidValue(f"{field}: must be between 1 and {RECORD_ID_MAX:,}, got {text[:30]}.")
+    return check_whole(field, int(text), 1)
+
+
+def shown_number(value: float) -> str:
+    """A number in a message: grouped digits when whole, else short."""
+    if float(value).is_integer() and abs(value) < 1e21:
+        whole = int(value)
+        return f"{whole:,}" if abs(whole) >= 10_000 else str(whole)
+    return f"{value:g}"
 
 
 def parse_choice(
@@ -98,13 +193,19 @@ def parse_number(
     minimum: float | None = None,
     maximum: float | None = None,
     integer: bool = False,
+    cap: float | None = None,
 ) -> float | int | None:
+    """A number within minimum..maximum (its meaning) and under `cap` (a limit
+    against absurd values, for quantities with no natural maximum)."""
     if is_blank(value):
         return None
     if isinstance(value, bool):
         raise InvalidValue(f"{field}: expected a number, got {value!r}.")
     if isinstance(value, int | float):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an int beyond any float
+            raise InvalidValue(f"{field}: expected a finite number, got {value:.3e}.") from None
     else:
         text = str(value).strip().replace(",", "").replace("_", "")
         if text.endswith("%"):
@@ -117,12 +218,20 @@ def parse_number(
         raise InvalidValue(f"{field}: expected a finite number, got {value!r}.")
     if integer and not number.is_integer():
         raise InvalidValue(f"{field}: expected a whole number, got {value!r}.")
+    low = None if minimum is None else shown_number(minimum)
+    high = None if maximum is None else shown_number(maximum)
     if minimum is not None and maximum is not None and not minimum <= number <= maximum:
-        raise InvalidValue(f"{field}: must be between {minimum:g} and {maximum:g}, got {number:g}.")
+        raise InvalidValue(
+            f"{field}: must be between {low} and {high}, got {shown_number(number)}."
+        )
     if minimum is not None and number < minimum:
-        raise InvalidValue(f"{field}: must be at least {minimum:g}, got {number:g}.")
+        raise InvalidValue(f"{field}: must be at least {low}, got {shown_number(number)}.")
     if maximum is not None and number > maximum:
-        raise InvalidValue(f"{field}: must be at most {maximum:g}, got {number:g}.")
+        raise InvalidValue(f"{field}: must be at most {high}, got {shown_number(number)}.")
+    if cap is not None and number > cap:
+        raise InvalidValue(
+            f"{field}: must be at most {shown_number(cap)}, got {shown_number(number)}."
+        )
     if integer:
         return int(number)
     return number
@@ -138,27 +247,41 @@ def parse_money(field: str, value: Any) -> float | None:
         multiplier = _MONEY_SUFFIX.get(text[-1:].lower())
         if multiplier is not None and text[:-1].strip()[-1:].isdigit():
             scaled = parse_number(field, text[:-1], minimum=0)
-            return None if scaled is None else round(float(scaled) * multiplier, 2)
-        value = text
-    number = parse_number(field, value, minimum=0)
+            if scaled is None:
+                return None
+            value = round(float(scaled) * multiplier, 2)
+        else:
+            value = text
+    number = parse_number(field, value, minimum=0, cap=MONEY_MAX)
     return None if number is None else float(number)
+
+
+def check_date(field: str, day: date) -> date:
+    """A date within DATE_MIN..DATE_MAX (a year 9999 is a typo, and date
+    arithmetic on it overflows)."""
+    if not DATE_MIN <= day <= DATE_MAX:
+        raise InvalidValue(
+            f"{field}: must be between {DATE_MIN.isoformat()} and {DATE_MAX.isoformat()}, "
+            f"got {day.isoformat()}."
+        )
+    return day
 
 
 def parse_date(field: str, value: Any) -> date | None:
     if is_blank(value):
         return None
     if isinstance(value, datetime):
-        return value.date()
+        return check_date(field, value.date())
     if isinstance(value, date):
-        return value
+        return check_date(field, value)
     text = str(value).strip()
     try:
-        return date.fromisoformat(text)
+        return check_date(field, date.fromisoformat(text))
     except ValueError:
         pass
     for fmt in ("%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y", "%b %d %Y", "%Y/%m/%d"):
         try:
-            return datetime.strptime(text, fmt).date()
+            return check_date(field, datetime.strptime(text, fmt).date())
         except ValueError:
             continue
     raise InvalidValue(f"{field}: {text!r} is not a date; use YYYY-MM-DD.")
@@ -173,7 +296,7 @@ def parse_tags(field: str, value: Any) -> list[str]:
         parts = re.split(r"[|,]", str(value))
     seen: dict[str, str] = {}
     for part in parts:
-        tag = part.strip()
+        tag = check_line(field, part.strip(), limit=NAME_MAX_CHARS)
         if tag and tag.casefold() not in seen:
             seen[tag.casefold()] = tag
     return list(seen.values())
@@ -184,7 +307,9 @@ def parse_signal(signal: str, value: Any) -> Any:
     if signal == "growth":
         return parse_choice("growth", value, GROWTH_VALUES, GROWTH_ALIASES)
     minimum, maximum, integer = SIGNAL_BOUNDS[signal]
-    return parse_number(signal, value, minimum=minimum, maximum=maximum, integer=integer)
+    return parse_number(
+        signal, value, minimum=minimum, maximum=maximum, integer=integer, cap=COUNT_MAX
+    )
 
 
 @dataclass(frozen=True)
@@ -205,14 +330,49 @@ def _text(name: str, help_text: str) -> FieldSpec:
     return FieldSpec(name, "text", lambda v: parse_text(name, v), help_text)
 
 
+# A mailbox, then a domain of dotted labels; no spaces, quotes, brackets or
+# angle brackets anywhere (`<script>@x.com` is not an address).
+_EMAIL = re.compile(r"[^\s<>()\[\]\\,;:\"@]+@[\w-]+(?:\.[\w-]+)+")
+# A URL scheme (`https:`, `javascript:`), unless it is a host and a port.
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):(?!\d)(//)?")
+_HOST = re.compile(r"[\w-]+(?:\.[\w-]+)+\.?(?::\d{1,5})?")
+
+
+def is_email(text: str) -> bool:
+    return _EMAIL.fullmatch(text) is not None
+
+
 def parse_email(field: str, value: Any) -> str | None:
-    """An e-mail address: one @ with text on both sides and no spaces."""
+    """An e-mail address: a mailbox, one @ and a dotted domain."""
     text = parse_text(field, value)
     if text is None:
         return None
-    local, at, domain = text.rpartition("@")
-    if not at or not local or "." not in domain.strip(".") or any(c.isspace() for c in text):
+    if not is_email(text):
         raise InvalidValue(f"{field}: {text!r} is not an e-mail address (like ana@example.com).")
+    return text
+
+
+def website_problem(text: str) -> str | None:
+    """Why `text` is not a web address (http, https or a bare domain), or None."""
+    rest = text
+    scheme = _SCHEME.match(text)
+    if scheme is not None:
+        if scheme.group(1).lower() not in ("http", "https") or not scheme.group(2):
+            return "is not a web address; use https://… or a domain like example.com"
+        rest = text[scheme.end() :]
+    host = re.split(r"[/?#]", rest, maxsplit=1)[0].rpartition("@")[2]
+    if _HOST.fullmatch(host) is None:
+        return "has no domain like example.com"
+    return None
+
+
+def parse_website(field: str, value: Any) -> str | None:
+    text = parse_text(field, value)
+    if text is None:
+        return None
+    problem = website_problem(text)
+    if problem is not None:
+        raise InvalidValue(f"{field}: {text!r} {problem}.")
     return text
 
 
@@ -232,13 +392,18 @@ def _score(value: Any) -> float | None:
 FIELDS: dict[str, FieldSpec] = {
     spec.name: spec
     for spec in (
-        _text("name", "the customer's name (unique, case-insensitive)"),
-        _text("website", "https://…"),
+        FieldSpec(
+            "name",
+            "text",
+            lambda v: None if is_blank(v) else parse_name("name", v),
+            "the customer's name (unique, case-insensitive)",
+        ),
+        FieldSpec("website", "text", lambda v: parse_website("website", v), "https://…"),
         _text("domain", "example.com"),
         FieldSpec("email", "text", lambda v: parse_email("email", v), "main contact e-mail"),
         _text("phone", "main phone"),
         _text("industry", "free text"),
-        _text("notes", "free text"),
+        FieldSpec("notes", "text", lambda v: parse_notes("notes", v), "free text"),
         _choice("tier", TIERS, TIER_ALIASES),
         _choice("lifecycle", LIFECYCLES, LIFECYCLE_ALIASES),
         _text("manager", "the primary CSM"),

@@ -23,6 +23,9 @@ path shares):
   `Mar 15, 2027`, `2027/03/15`, `15-Mar-2027`; `date_format` (strptime) for
   anything else. All-numeric day/month forms like `03/04/2027` are ambiguous and
   refused unless `date_format` says which.
+* text: a leading apostrophe before `= + - @` is the spreadsheet escape an
+  export adds, and is dropped; control characters are refused, and the limits
+  of `core.scoring.fields` (name, notes, money, counts, dates) apply.
 """
 
 from __future__ import annotations
@@ -34,22 +37,23 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from iqcadence.core.accounts.customers import clean_name
-from iqcadence.core.base.errors import InvalidValue
-from iqcadence.core.scoring.fields import GROWTH_ALIASES, LIFECYCLE_ALIASES, TIER_ALIASES
+# CellError and domain_key are imported from here by the importers.
+from iqcadence.core.io.imports.cells import NULL_WORDS, TextCells, cell_text, checked
+from iqcadence.core.io.imports.cells import CellError as CellError
+from iqcadence.core.io.imports.cells import domain_key as domain_key
+from iqcadence.core.scoring.fields import (
+    COUNT_MAX,
+    DATE_MAX,
+    DATE_MIN,
+    GROWTH_ALIASES,
+    LIFECYCLE_ALIASES,
+    MONEY_MAX,
+    TIER_ALIASES,
+    check_line,
+    shown_number,
+)
 from iqcadence.core.scoring.formula import LIFECYCLES, SENTIMENTS, SIGNAL_BOUNDS, TIERS
 
-
-class CellError(Exception):
-    """A cell that cannot be read; `reason` completes "FIELD: reason (value)"."""
-
-    def __init__(self, reason: str, field: str | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.field = field
-
-
-NULL_WORDS = frozenset({"", "-", "--", "—", "n/a", "na", "null", "none", "nil", "#n/a", "nan"})
 NPS_WORDS: dict[str, int] = {"promoter": 10, "passive": 8, "neutral": 8, "detractor": 0}
 EXTRA_TIERS: dict[str, str] = {
     "startup": "smb",
@@ -112,28 +116,15 @@ _THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d*)?$")
 _THOUSANDS_DOT = re.compile(r"^\d{1,3}(\.\d{3})+(,\d*)?$")
 _CURRENCY = re.compile(r"^(?:[A-Za-z]{3}\s*)?[$€£¥₹]?\s*|\s*(?:[$€£¥₹]|[A-Za-z]{3})?$")
 _AMBIGUOUS_DATE = re.compile(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}$")
+Day = date  # in Normalizer, `date` is the reading method
 _MULTIPLIERS = {"k": 1e3, "m": 1e6, "mm": 1e6, "b": 1e9, "bn": 1e9}
-
-
-def domain_key(value: str) -> str | None:
-    """The comparable form of a domain or URL: `https://www.Acme.com/x` → `acme.com`."""
-    text = value.strip().lower()
-    text = re.sub(r"^[a-z][a-z0-9+.-]*://", "", text)
-    text = text.split("/", 1)[0].split("?", 1)[0].split(":", 1)[0]
-    if "@" in text:
-        text = text.rsplit("@", 1)[1]
-    if text.startswith("www."):
-        text = text[4:]
-    if "." not in text or not re.fullmatch(r"[a-z0-9.-]+", text):
-        return None
-    return text
 
 
 def _key(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.casefold())
 
 
-class Normalizer:
+class Normalizer(TextCells):
     """Builds the per-field reading functions for one import."""
 
     def __init__(
@@ -163,9 +154,7 @@ class Normalizer:
                 return None
             value = slow
         if not math.isfinite(value):
-            if text.strip().casefold() in NULL_WORDS:
-                return None
-            raise CellError("expected a number")
+            raise CellError("expected a finite number")
         return value
 
     def _slow_number(self, text: str, *, money: bool) -> float | None:
@@ -207,6 +196,8 @@ class Normalizer:
         self, field: str, *, integer: bool, minimum: float | None, maximum: float | None
     ) -> Callable[[str], Any]:
         number = self.number
+        if maximum is None:
+            maximum = COUNT_MAX
 
         def read(text: str) -> int | float | None:
             if integer:
@@ -216,17 +207,17 @@ class Normalizer:
                     pass
                 else:
                     if minimum is not None and whole < minimum:
-                        raise CellError(f"must be at least {minimum:g}")
+                        raise CellError(f"must be at least {shown_number(minimum)}")
                     if maximum is not None and whole > maximum:
-                        raise CellError(f"must be at most {maximum:g}")
+                        raise CellError(f"must be at most {shown_number(maximum)}")
                     return whole
             value = number(text)
             if value is None:
                 return None
             if minimum is not None and value < minimum:
-                raise CellError(f"must be at least {minimum:g}")
+                raise CellError(f"must be at least {shown_number(minimum)}")
             if maximum is not None and value > maximum:
-                raise CellError(f"must be at most {maximum:g}")
+                raise CellError(f"must be at most {shown_number(maximum)}")
             if integer:
                 if not value.is_integer():
                     raise CellError("expected a whole number")
@@ -240,6 +231,8 @@ class Normalizer:
         value = self.number(text, money=True)
         if value is not None and value < 0:
             raise CellError("must not be negative")
+        if value is not None and value > MONEY_MAX:
+            raise CellError(f"must be at most {shown_number(MONEY_MAX)}")
         return value
 
     def nps(self, text: str) -> int | None:
@@ -295,62 +288,14 @@ class Normalizer:
             raise CellError("not one of strong, mild, none, n/a")
         return found
 
-    # -- text ---------------------------------------------------------------
-
-    @staticmethod
-    def text(value: str) -> str | None:
-        stripped = value.strip()
-        return stripped or None
-
-    @staticmethod
-    def name(value: str) -> str | None:
-        if not value.strip():
-            return None
-        try:
-            return clean_name(value)
-        except InvalidValue as exc:
-            raise CellError(str(exc).split(": ", 1)[-1].rstrip(".")) from None
-
-    @staticmethod
-    def email(value: str) -> str | None:
-        """Stored as written (trimmed); matching by e-mail ignores case."""
-        stripped = value.strip()
-        if stripped.casefold() in NULL_WORDS:
-            return None
-        if stripped.lower().startswith("mailto:"):
-            stripped = stripped[7:].strip()
-        local, at, host = stripped.rpartition("@")
-        if not at or not local or "." not in host.strip(".") or " " in stripped:
-            raise CellError("not an e-mail address")
-        return stripped
-
-    @staticmethod
-    def domain(value: str) -> str | None:
-        """Stored as written (trimmed); must look like a domain or a URL."""
-        stripped = value.strip()
-        if stripped.casefold() in NULL_WORDS:
-            return None
-        if domain_key(stripped) is None:
-            raise CellError("not a domain like example.com")
-        return stripped
-
-    @staticmethod
-    def tags(value: str) -> str:
-        if not value.strip():
-            return ""
-        seen: dict[str, str] = {}
-        for part in re.split(r"[|,]", value):
-            tag = part.strip()
-            if tag and tag.casefold() not in seen:
-                seen[tag.casefold()] = tag
-        return "|".join(seen.values())
+    # -- text (see TextCells) ------------------------------------------------
 
     def profile(self, value: str) -> str | None:
-        stripped = value.strip()
+        stripped = cell_text(value)
         if not stripped:
             return None
         if self.profiles is None:
-            return stripped
+            return checked(lambda: check_line("scoring_profile", stripped))
         found = self.profiles.get(stripped.casefold())
         if found is None:
             known = ", ".join(sorted(self.profiles.values())) or "none defined"
@@ -361,9 +306,17 @@ class Normalizer:
 
     def date(self, text: str) -> str | None:
         """An ISO date string (YYYY-MM-DD), or None when blank."""
+        day = self._day(text)
+        if day is None:
+            return None
+        if not DATE_MIN <= day <= DATE_MAX:
+            raise CellError(f"must be between {DATE_MIN} and {DATE_MAX}")
+        return day.isoformat()
+
+    def _day(self, text: str) -> Day | None:
         if len(text) == 10 and text[4] == "-":
             try:
-                return date.fromisoformat(text).isoformat()
+                return date.fromisoformat(text)
             except ValueError:
                 pass
         stripped = text.strip()
@@ -371,20 +324,20 @@ class Normalizer:
             return None
         if self.date_format:
             try:
-                return datetime.strptime(stripped, self.date_format).date().isoformat()
+                return datetime.strptime(stripped, self.date_format).date()
             except ValueError:
                 pass
         try:
-            return date.fromisoformat(stripped).isoformat()
+            return date.fromisoformat(stripped)
         except ValueError:
             pass
         try:
-            return datetime.fromisoformat(stripped.replace("Z", "+00:00")).date().isoformat()
+            return datetime.fromisoformat(stripped.replace("Z", "+00:00")).date()
         except ValueError:
             pass
         for fmt in DATE_FORMATS:
             try:
-                return datetime.strptime(stripped, fmt).date().isoformat()
+                return datetime.strptime(stripped, fmt).date()
             except ValueError:
                 continue
         if self.date_format:
@@ -443,6 +396,10 @@ class Normalizer:
             return self.email
         if field == "domain":
             return self.domain
+        if field == "website":
+            return self.website
+        if field == "notes":  # the one text that may span lines
+            return self.notes
         if field == "scoring_profile":
             return self.profile
         return self.text
