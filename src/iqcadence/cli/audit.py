@@ -17,7 +17,12 @@ def audit_command(
         "--action",
         help="An action (customer.edit) or a prefix of one (customer, config, user).",
     ),
-    limit: int = typer.Option(50, "--limit", help="At most N entries, newest first."),
+    limit: int = typer.Option(
+        50,
+        "--limit",
+        help="At most N entries, newest first.",
+        callback=common.whole_number("--limit", 1),
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the entries as JSON."),
 ) -> None:
     """Show the audit log: every change to data or configuration, newest first.

@@ -82,7 +82,9 @@ def list_command(
     status: str | None = typer.Option(
         None, "--status", help="pending | sent | failed | dead | held | digested."
     ),
-    limit: int = typer.Option(100, "--limit", help="How many, newest first."),
+    limit: int = typer.Option(
+        100, "--limit", help="How many, newest first.", callback=common.whole_number("--limit", 0)
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
 ) -> None:
     """List outbox entries, newest first.
@@ -130,7 +132,9 @@ def list_command(
 @outbox_app.command("retry")
 def retry_command(
     ctx: typer.Context,
-    entry_id: int = typer.Argument(..., metavar="ID", help="Outbox entry id."),
+    entry_id: int = typer.Argument(
+        ..., metavar="ID", help="Outbox entry id.", callback=common.whole_number("ID", 1)
+    ),
 ) -> None:
     """Revive a failed or dead entry: due now with a fresh set of attempts.
 

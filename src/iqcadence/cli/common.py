@@ -8,8 +8,9 @@ Heavy modules (sqlmodel, the core) are imported inside functions so that
 from __future__ import annotations
 
 import json
+import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -102,9 +103,7 @@ def console() -> Console:
     """Standard output for people; silent under --quiet (see `quiet_mode`)."""
     global _console
     if _console is None:
-        from rich.console import Console
-
-        _console = Console(highlight=False)
+        _console = _printable_console(highlight=False)
     _console.quiet = quiet_mode.active()
     return _console
 
@@ -112,10 +111,23 @@ def console() -> Console:
 def err_console() -> Console:
     global _err_console
     if _err_console is None:
-        from rich.console import Console
-
-        _err_console = Console(stderr=True, highlight=False)
+        _err_console = _printable_console(stderr=True, highlight=False)
     return _err_console
+
+
+def _printable_console(**options: Any) -> Console:
+    """A rich Console that drops control characters from every string it
+    renders (printed text and table cells alike), so stored text cannot move
+    the cursor, clear the screen or reverse a line (ESC, U+202E, ...)."""
+    from rich.console import Console
+
+    from iqcadence.core.base.text import printable
+
+    class PrintableConsole(Console):
+        def render_str(self, text: str, **kwargs: Any) -> Any:
+            return super().render_str(printable(text), **kwargs)
+
+    return PrintableConsole(**options)
 
 
 def _default(value: Any) -> Any:
@@ -126,8 +138,17 @@ def _default(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
+# Characters JSON may carry raw that a terminal would act on (C1 controls,
+# bidi overrides, line separators) or cannot print (lone surrogates).
+_JSON_HIDDEN = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, default=_default, ensure_ascii=False, indent=2) + "\n")
+    """The data as stored; JSON escapes C0 controls itself, and the
+    characters above are written as \\u escapes too (the same JSON value)."""
+    text = json.dumps(data, default=_default, ensure_ascii=False, indent=2)
+    text = _JSON_HIDDEN.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
+    sys.stdout.write(text + "\n")
 
 
 def fmt_money(value: float | None) -> str:
@@ -178,3 +199,21 @@ def fail(message: str, code: int = 1) -> typer.Exit:
         f"[red]error:[/] {escape(message)}", markup=True, highlight=False, soft_wrap=True
     )
     return typer.Exit(code)
+
+
+def whole_number(
+    name: str, minimum: int, maximum: int | None = None
+) -> Callable[[int | None], int | None]:
+    """A Typer callback bounding a whole-number option or argument (an id, a
+    --limit): beyond its bounds it is one sentence and exit 2, not an
+    overflow inside the database. `maximum` defaults to the largest id."""
+
+    def check(value: int | None) -> int | None:
+        if value is None:
+            return None
+        from iqcadence.core.scoring.fields import RECORD_ID_MAX, check_whole
+
+        return check_whole(name, value, minimum, RECORD_ID_MAX if maximum is None else maximum)
+
+    check.bounds = (minimum, maximum)  # type: ignore[attr-defined]  # checked by the tests
+    return check

@@ -205,7 +205,10 @@ def csat_command(
     ctx: typer.Context,
     state: str = typer.Argument(..., metavar="on|off", help="Turn CSAT scoring on or off."),
     weight: int | None = typer.Option(
-        None, "--weight", help="CSAT's weight when on (default: its current one, else 10)."
+        None,
+        "--weight",
+        help="CSAT's weight when on (default: its current one, else 10).",
+        callback=common.whole_number("--weight", 0, 100),
     ),
 ) -> None:
     """Turn the CSAT signal on (with its own weight) or off.

@@ -68,7 +68,12 @@ def import_command(
 
 def history_command(
     ctx: typer.Context,
-    limit: int = typer.Option(50, "--limit", help="At most N changes, newest first."),
+    limit: int = typer.Option(
+        50,
+        "--limit",
+        help="At most N changes, newest first.",
+        callback=common.whole_number("--limit", 1),
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the changes as JSON."),
 ) -> None:
     """Show changes to the configuration, newest first, with who made them.

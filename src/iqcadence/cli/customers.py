@@ -34,8 +34,14 @@ def list_command(
         None,
         "--limit",
         help="At most N customers (0 = all). Default: 50 in the table, all with --json.",
+        callback=common.whole_number("--limit", 0),
     ),
-    offset: int = typer.Option(0, "--offset", help="Skip the first N customers."),
+    offset: int = typer.Option(
+        0,
+        "--offset",
+        help="Skip the first N customers.",
+        callback=common.whole_number("--offset", 0),
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON array of customers."),
 ) -> None:
     """List customers, filtered and sorted; archived and trashed ones are hidden
@@ -186,7 +192,10 @@ def show_command(
     ctx: typer.Context,
     name: str = typer.Argument(..., help="Customer name (any case)."),
     history_limit: int = typer.Option(
-        10, "--history", help="How many recent score snapshots to include."
+        10,
+        "--history",
+        help="How many recent score snapshots to include.",
+        callback=common.whole_number("--history", 0),
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the customer as one JSON object."),
 ) -> None:

@@ -13,9 +13,19 @@ from iqcadence.cli import common
 def demo(
     ctx: typer.Context,
     customers: int = typer.Option(
-        250, "--customers", metavar="N", help="How many customers (1 to 1,000,000)."
+        250,
+        "--customers",
+        metavar="N",
+        help="How many customers (1 to 1,000,000).",
+        callback=common.whole_number("--customers", 1, 1_000_000),
     ),
-    seed: int = typer.Option(7, "--seed", metavar="S", help="Same seed, same portfolio."),
+    seed: int = typer.Option(
+        7,
+        "--seed",
+        metavar="S",
+        help="Same seed, same portfolio.",
+        callback=common.whole_number("--seed", 0),
+    ),
     no_tui: bool = typer.Option(False, "--no-tui", help="Print a summary instead of the app."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:

@@ -8,6 +8,7 @@ rejected, 4 permission denied.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -24,6 +25,7 @@ class IQGroup(TyperGroup):
         from iqcadence.core.base.errors import IQError
 
         try:
+            _check_arguments([*getattr(ctx, "_protected_args", []), *ctx.args])
             return super().invoke(ctx)
         except IQError as exc:
             raise common.fail(str(exc), exc.exit_code) from None
@@ -37,6 +39,22 @@ class IQGroup(TyperGroup):
             quiet_mode.set_active(False)  # --quiet lasts one command
             if isinstance(ctx.obj, common.GlobalOptions):
                 ctx.obj.close()
+
+
+def _check_arguments(args: list[str]) -> None:
+    """Bytes the terminal's encoding cannot decode arrive as lone surrogates,
+    which no database or output can hold: refused before any work (but a
+    file's name may be any bytes)."""
+    from iqcadence.core.base.errors import InvalidValue
+    from iqcadence.core.base.text import describe_character
+
+    for arg in args:
+        bad = next((char for char in arg if "\ud800" <= char <= "\udfff"), None)
+        if bad is not None and not os.path.lexists(arg):
+            raise InvalidValue(
+                f"argument {arg!r} holds bytes that are not valid text in this "
+                f"terminal's encoding ({describe_character(bad)}); pass it as UTF-8."
+            )
 
 
 app = typer.Typer(

@@ -95,7 +95,9 @@ def list_command(
 @opportunities_app.command("edit")
 def edit_command(
     ctx: typer.Context,
-    opportunity_id: int = typer.Argument(..., metavar="ID", help="Opportunity number."),
+    opportunity_id: int = typer.Argument(
+        ..., metavar="ID", help="Opportunity number.", callback=common.whole_number("ID", 1)
+    ),
     name: str | None = typer.Option(None, "--name", help="New name."),
     amount: str | None = typer.Option(None, "--amount", help="New amount."),
     close: str | None = typer.Option(None, "--close", help="Expected close, YYYY-MM-DD."),
@@ -138,7 +140,9 @@ def edit_command(
 @opportunities_app.command("close")
 def close_command(
     ctx: typer.Context,
-    opportunity_id: int = typer.Argument(..., metavar="ID", help="Opportunity number."),
+    opportunity_id: int = typer.Argument(
+        ..., metavar="ID", help="Opportunity number.", callback=common.whole_number("ID", 1)
+    ),
     won: bool = typer.Option(False, "--won", help="The deal was won."),
     lost: bool = typer.Option(False, "--lost", help="The deal was lost."),
     as_json: bool = typer.Option(False, "--json", help="Print the opportunity as JSON."),

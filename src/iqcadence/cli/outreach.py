@@ -140,7 +140,10 @@ def smtp_set_command(
     ctx: typer.Context,
     host: str = typer.Option(..., "--host", help="SMTP server host name."),
     port: int | None = typer.Option(
-        None, "--port", help="Port (default 587 STARTTLS, 465 SSL, 25 none)."
+        None,
+        "--port",
+        help="Port (default 587 STARTTLS, 465 SSL, 25 none).",
+        callback=common.whole_number("--port", 1, 65535),
     ),
     user: str | None = typer.Option(None, "--user", help="Login user (none = no login)."),
     sender: str = typer.Option(..., "--from", metavar="ADDRESS", help="From address."),

@@ -165,7 +165,9 @@ def render_runs(rows: list[dict[str, Any]]) -> None:
 @playbooks_app.command("cancel")
 def cancel_command(
     ctx: typer.Context,
-    run_id: int = typer.Argument(..., metavar="RUN_ID", help="The run's id."),
+    run_id: int = typer.Argument(
+        ..., metavar="RUN_ID", help="The run's id.", callback=common.whole_number("RUN_ID", 1)
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the run as JSON."),
 ) -> None:
     """Cancel an active run; its open tasks are cancelled too.

@@ -329,7 +329,8 @@ def schedule_list(
 
 @schedule_app.command("remove")
 def schedule_remove(
-    ctx: typer.Context, schedule_id: int = typer.Argument(..., metavar="ID")
+    ctx: typer.Context,
+    schedule_id: int = typer.Argument(..., metavar="ID", callback=common.whole_number("ID", 1)),
 ) -> None:
     """Remove a scheduled report.
 

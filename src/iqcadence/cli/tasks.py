@@ -111,7 +111,9 @@ def render_tasks(rows: list[dict[str, Any]]) -> None:
 @tasks_app.command("done")
 def done_command(
     ctx: typer.Context,
-    task_id: int = typer.Argument(..., metavar="ID", help="The task's id."),
+    task_id: int = typer.Argument(
+        ..., metavar="ID", help="The task's id.", callback=common.whole_number("ID", 1)
+    ),
     outcome: str | None = typer.Option(None, "--outcome", help="What came of it."),
     as_json: bool = typer.Option(False, "--json", help="Print the task as JSON."),
 ) -> None:
@@ -135,7 +137,9 @@ def done_command(
 @tasks_app.command("reopen")
 def reopen_command(
     ctx: typer.Context,
-    task_id: int = typer.Argument(..., metavar="ID", help="The task's id."),
+    task_id: int = typer.Argument(
+        ..., metavar="ID", help="The task's id.", callback=common.whole_number("ID", 1)
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the task as JSON."),
 ) -> None:
     """Open a done or cancelled task again.

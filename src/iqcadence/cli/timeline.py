@@ -127,7 +127,12 @@ def timeline_command(
     ),
     until: str | None = typer.Option(None, "--until", help="YYYY-MM-DD (inclusive)."),
     author: str | None = typer.Option(None, "--author", help="Only events logged by EMAIL."),
-    limit: int = typer.Option(50, "--limit", help="At most N events (0 = all)."),
+    limit: int = typer.Option(
+        50,
+        "--limit",
+        help="At most N events (0 = all).",
+        callback=common.whole_number("--limit", 0),
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON array of events."),
 ) -> None:
     """Show a customer's timeline, newest first.
