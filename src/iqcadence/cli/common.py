@@ -42,6 +42,8 @@ class GlobalOptions:
 
             wiring.install()
             self._database = open_database(resolve_location(self.db_path), acting_user=self.as_user)
+            if sys.stderr.isatty():  # a person is watching; cron mails any output
+                self._database.on_lock_wait = _say_waiting
             if self._database.upgraded_from is not None:
                 saved = self._database.backup_path
                 err_console().print(
@@ -66,6 +68,15 @@ class GlobalOptions:
         if self._database is not None:
             self._database.dispose()
             self._database = None
+
+
+def _say_waiting() -> None:
+    err_console().print(
+        "Waiting for another program to finish writing to the database…",
+        style="dim",
+        soft_wrap=True,
+        markup=False,
+    )
 
 
 def options(ctx: typer.Context) -> GlobalOptions:
