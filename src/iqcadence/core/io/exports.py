@@ -5,6 +5,10 @@ memory) and every header is a name `import csv` recognises: computed columns
 (band, priority, cadence status, ...) are known there and ignored, so an
 export re-imports cleanly and changes nothing.
 
+Text cells that start like a spreadsheet formula (`=`, `+`, `-`, `@`, tab,
+CR) are written with a leading apostrophe (OWASP's rule against CSV
+injection); `import csv` drops it, so the bulksheet still round-trips.
+
 Computed columns of `export csv`:
 
 * `score_source`: `manual` for an override, else `computed`.
@@ -33,6 +37,7 @@ from sqlmodel import Session
 from iqcadence.core.accounts.history import scores_as_of
 from iqcadence.core.base import clock
 from iqcadence.core.base.actor import Actor
+from iqcadence.core.base.text import spreadsheet_cell
 from iqcadence.core.read.customer_pages import SORTS, CustomerFilter, filter_sql
 from iqcadence.core.scoring.formula import ScoringConfig, effective_days
 from iqcadence.core.store import settings
@@ -197,7 +202,11 @@ def _stamp(value: Any) -> str | None:
 
 
 def cell(value: Any) -> str:
-    """A value as CSV text that reads back to the same value."""
+    """A value as CSV text that reads back to the same value. Text a
+    spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab or CR first)
+    gets a leading apostrophe, which `import csv` drops again."""
+    if isinstance(value, str):
+        return spreadsheet_cell(value)
     if value is None:
         return ""
     if isinstance(value, bool):

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from iqcadence.core.base.text import spreadsheet_cell
 from iqcadence.core.reports.pdf import RGB, ReportPDF
 
 
@@ -148,11 +149,22 @@ def _draw(pdf: ReportPDF, block: Block) -> None:
 
 
 def render_csv(report: Report) -> str:
+    """The rows as CSV; text a spreadsheet would run as a formula (a customer
+    named `=HYPERLINK(...)`) is written with a leading apostrophe."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(report.csv_header)
     for row in report.csv_rows:
-        writer.writerow(["" if value is None else value for value in row])
+        writer.writerow(
+            [
+                ""
+                if value is None
+                else spreadsheet_cell(value)
+                if isinstance(value, str)
+                else value
+                for value in row
+            ]
+        )
     return buffer.getvalue()
 
 
