@@ -54,11 +54,19 @@ def test_users_work_in_the_clients_they_are_assigned_to(cli: Any) -> None:
     only = cli("users", "assign", "sam@example.com", "South", "--replace")
     assert only.stdout.strip() == "sam@example.com works in: South."
     assert _names(cli, *sam) == ["Southern Co"]  # the first of sam's clients
-    users = {u["email"]: u["clients"] for u in json.loads(cli("users", "list", "--json").stdout)}
-    assert users == {
+
+    def listed(*client: str) -> dict[str, list[str]]:
+        shown = json.loads(cli(*client, "users", "list", "--json").stdout)
+        return {u["email"]: u["clients"] for u in shown}
+
+    # users list shows who works in the client the command works in
+    assert listed() == {"admin@example.com": ["Default", "North", "South"]}
+    assert listed("--client", "South") == {
         "admin@example.com": ["Default", "North", "South"],
         "sam@example.com": ["South"],
     }
+    # and names only the clients the one asking may see
+    assert listed(*sam, "--client", "South")["admin@example.com"] == ["South"]
     not_admin = cli(*sam, "--client", "South", "clients", "add", "Mine")
     assert not_admin.exit_code == 4
 

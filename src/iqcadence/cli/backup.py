@@ -42,6 +42,7 @@ def backup(
     or *token* is left out. `--sqlite PATH` instead copies the SQLite file
     itself, safely while other programs use it. Neither ever writes over the
     database, nor over an existing file without --force; files are 0600.
+    Both hold every client: with several clients, only an admin may take one.
 
     Example:
 
@@ -53,6 +54,10 @@ def backup(
     if sqlite is not None and out is not None:
         raise common.fail("give --out or --sqlite, not both.", 2)
     opts = common.options(ctx)
+    from iqcadence.core.store.clients import require_every_client
+
+    with common.session_as(ctx, write=False) as (session, actor):
+        require_every_client(session, actor, "a backup")
     if sqlite is not None:
         from iqcadence.core.io.db_upkeep import copy_sqlite_database
         from iqcadence.core.store.db import resolve_location

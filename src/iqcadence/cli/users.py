@@ -22,25 +22,27 @@ def list_command(
     ctx: typer.Context,
     as_json: bool = typer.Option(False, "--json", help="Print the users as JSON."),
 ) -> None:
-    """List users and their roles.
+    """List the users who may work in the client you are in (admins work in
+    all), with their roles and the clients you can see them in.
 
     Example:
 
     \b
       iqcadence users list
     """
-    from iqcadence.core.store import clients, users
+    from iqcadence.core.store import clients
 
-    with common.session_as(ctx, write=False) as (session, _actor):
+    with common.session_as(ctx, write=False) as (session, actor):
+        visible = {c.name for c in clients.list_clients(session, actor)}
         items = [
             {
                 "email": u.email,
                 "name": u.name,
                 "role": u.role,
                 "created_at": u.created_at.isoformat(timespec="seconds"),
-                "clients": clients.clients_of(session, u),
+                "clients": [n for n in clients.clients_of(session, u) if n in visible],
             }
-            for u in users.list_users(session)
+            for u in clients.users_of(session, actor.client_id)
         ]
     if as_json:
         common.print_json(items)

@@ -21,7 +21,7 @@ from sqlalchemy import Table, delete, func, insert, text
 from sqlmodel import Session, SQLModel, col, select
 
 from iqcadence.core.base.actor import Actor
-from iqcadence.core.base.errors import Conflict, InvalidValue, NotFound
+from iqcadence.core.base.errors import Conflict, InvalidValue, NotFound, PermissionDenied
 from iqcadence.core.store import audit
 from iqcadence.core.store.models import Client, Customer, User
 from iqcadence.core.store.models.api import UserClient
@@ -275,6 +275,27 @@ def _client_tables() -> list[tuple[Table, str]]:
 
 
 # --- users' clients --------------------------------------------------------------------
+
+
+def users_of(session: Session, client_id: int) -> list[User]:
+    """The users who may act in a client (admins act in every one)."""
+    found = []
+    for user in session.exec(select(User).order_by(col(User.email))).all():
+        if user.id is not None and client_id in allowed_client_ids(session, user.id, user.role):
+            found.append(user)
+    return found
+
+
+def require_every_client(session: Session, actor: Actor, what: str) -> None:
+    """A copy of the whole database holds every client's records: with more
+    than one client, only an admin (who may act in all) may take one."""
+    if actor.is_admin:
+        return
+    if session.exec(select(func.count()).select_from(Client)).one() > 1:
+        raise PermissionDenied(
+            f"{what} holds every client's records; only an admin may take one "
+            f"({actor.email} is a {actor.role})."
+        )
 
 
 def clients_of(session: Session, user: User) -> list[str]:
