@@ -9,6 +9,7 @@ import pytest
 
 from iqcadence.core.base.errors import InvalidValue, RefusedFile
 from iqcadence.core.io.imports.detect import detect_delimiter, detect_encoding, open_csv
+from iqcadence.core.io.imports.encoding import UnclearEncoding
 
 DATA = Path(__file__).parent.parent / "data" / "import"
 HEADER = ["Customer", "Manager", "MRR", "Logins", "Adoption", "NPS", "Tier", "Renewal Date"]
@@ -58,11 +59,13 @@ def test_quoting_keeps_delimiters_newlines_and_quotes_inside_fields() -> None:
     assert second[0] == 'The "Best" Co'
 
 
-def test_utf16_without_bom_and_latin1_fallback() -> None:
+def test_utf16_without_bom_and_no_latin1_fallback() -> None:
     text = "name,mrr\nÉcole,5\n"
     assert detect_encoding(text.encode("utf-16-le")) == "utf-16-le"
     assert detect_encoding(text.encode("utf-16-be")) == "utf-16-be"
-    assert detect_encoding("name\nCafé\x81,1\n".encode("latin-1")) == "latin-1"
+    # Latin-1 decodes any byte, 0x81 into a control character: not a reading
+    with pytest.raises(UnclearEncoding, match="no encoding reads it as plain text"):
+        detect_encoding("name\nCafé\x81,1\n".encode("latin-1"))
 
 
 def test_cp1252_byte_after_the_sample_is_still_detected(tmp_path: Path) -> None:

@@ -253,6 +253,7 @@ def _render_customers(data: dict[str, Any]) -> None:
         out.print(
             "Ignored columns: " + escape(", ".join(c or "(blank)" for c in data["ignored_columns"]))
         )
+    _print_encoding(data)
     verb = "Would import" if data["dry_run"] else ("Imported" if data["written"] else "Checked")
     if not data["written"] and not data["dry_run"]:
         verb = "Nothing written; read"
@@ -308,6 +309,16 @@ def _render_customers(data: dict[str, Any]) -> None:
             out.print(f"... and {more:,} more updated customers (--json lists up to 1,000).")
     if data["dry_run"]:
         out.print("Dry run: nothing was written.")
+
+
+def _print_encoding(data: dict[str, Any]) -> None:
+    """Which encoding a file that is not UTF-8 was read as, and why."""
+    if data.get("encoding_note"):
+        from rich.markup import escape
+
+        common.console().print(
+            f"Read as {data['encoding']}: {escape(data['encoding_note'])}.", soft_wrap=True
+        )
 
 
 def _num(value: Any) -> str:
@@ -391,6 +402,7 @@ def _render_history(data: dict[str, Any]) -> None:
         out.print(_mapping_table(data["columns"]))
     elif data["ignored_columns"]:
         out.print("Ignored columns: " + escape(", ".join(data["ignored_columns"])))
+    _print_encoding(data)
     verb = "Would write" if data["dry_run"] else ("Wrote" if data["written"] else "Did not write")
     span = f" from {data['first_date']} to {data['last_date']}" if data["first_date"] else ""
     out.print(

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from iqcadence.core.io.imports.common import RowProblem
 from iqcadence.core.io.imports.customer_plan import MISSING, Chunk
 from iqcadence.core.io.imports.customer_state import ImporterState
+from iqcadence.core.io.imports.detect import BrokenRecord
 from iqcadence.core.io.imports.normalize import CellError, domain_key
 
 CHUNK_ROWS = 2000
@@ -53,7 +54,7 @@ class RowReader(ImporterState):
         )
 
     def chunks(self) -> Iterator[Chunk]:
-        records = self.source.rows()
+        records = self.source.rows(broken_records=True)
         while raw := list(islice(records, CHUNK_ROWS)):
             yield self.read_chunk(raw)
 
@@ -68,7 +69,10 @@ class RowReader(ImporterState):
         if lengths != {width}:
             for pos, row in enumerate(rows):
                 count = len(row)
-                if count > width:
+                if isinstance(row, BrokenRecord):
+                    bad[pos] = [RowProblem(name, raw[pos][0], "row", row.reason, '"')]
+                    rows[pos] = [""] * width
+                elif count > width:
                     if any(cell.strip() for cell in row[width:]):
                         bad[pos] = [
                             RowProblem(

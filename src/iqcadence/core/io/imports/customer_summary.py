@@ -34,6 +34,7 @@ class ImportSummary:
     preview: list[dict[str, Any]] = field(default_factory=list)
     scoring: dict[str, Any] = field(default_factory=dict)
     manual_overrides: int = 0
+    encoding_note: str | None = None  # why, when the encoding was detected (not UTF-8)
 
     @property
     def ignored_columns(self) -> list[str]:
@@ -43,6 +44,7 @@ class ImportSummary:
         return {
             "file": self.file,
             "encoding": self.encoding,
+            "encoding_note": self.encoding_note,
             "delimiter": self.delimiter,
             "key": self.key,
             "dry_run": self.dry_run,

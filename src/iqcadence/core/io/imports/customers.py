@@ -110,6 +110,7 @@ def import_customers(
     summary = ImportSummary(
         file=source.name,
         encoding=source.encoding,
+        encoding_note=source.encoding_note,
         delimiter=source.delimiter_name,
         key=options.key,
         dry_run=options.dry_run,

@@ -3,9 +3,15 @@
 Files are streamed, never read whole. Detection looks at the first 64 KiB
 (the byte-order mark, NUL patterns of UTF-16, whether the bytes decode as
 UTF-8) and, for files on disk, checks the rest of the file decodes as UTF-8
-before settling on it, so a stray Windows-1252 byte deep in a file picks
-cp1252 instead of failing half-way. The delimiter is the candidate that splits
-the first lines into the same number of fields (more than one).
+before settling on it, so a stray Windows-1252 byte deep in a file is found
+instead of failing half-way. Bytes that are not UTF-8 go to the detector of
+`encoding` (which says why it chose, or why it cannot: then the file is
+refused with a request for `--encoding`). The delimiter is the candidate that
+splits the first lines into the same number of fields (more than one).
+
+Quoting is read strictly: a quote that is never closed (or closes in the
+middle of a value) is a broken record reported with its first line, never a
+merge of the rows after it into one value.
 """
 
 from __future__ import annotations
@@ -20,8 +26,14 @@ from pathlib import Path
 from typing import BinaryIO
 
 from iqcadence.core.base.errors import InvalidValue, RefusedFile
+from iqcadence.core.io.imports.encoding import (
+    SAMPLE_BYTES,
+    UnclearEncoding,
+    first_non_utf8,
+    not_utf8,
+    window_at,
+)
 
-SAMPLE_BYTES = 64 * 1024
 DELIMITERS: tuple[str, ...] = (",", ";", "\t", "|")
 DELIMITER_NAMES: dict[str, str] = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 DELIMITER_WORDS: dict[str, str] = {
@@ -59,27 +71,28 @@ class _CountingReader(io.RawIOBase):
 
 
 def detect_encoding(sample: bytes) -> str:
-    """The encoding of a file from its first bytes (BOM, NULs, UTF-8 test)."""
+    """The encoding of a file from its first bytes (BOM, NULs, UTF-8 test,
+    else the detector); raises UnclearEncoding when it cannot be told."""
+    return _detect(sample)[0]
+
+
+def _detect(sample: bytes) -> tuple[str, str | None]:
+    """(encoding, why it was chosen when the bytes are not UTF-8)."""
     if sample.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
+        return "utf-8-sig", None
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
+        return "utf-16", None
     if len(sample) >= 4:
         even_nuls = sample[0:200:2].count(0)
         odd_nuls = sample[1:200:2].count(0)
         half = min(len(sample), 200) // 2
         if odd_nuls > half * 0.3 and even_nuls == 0:
-            return "utf-16-le"
+            return "utf-16-le", None
         if even_nuls > half * 0.3 and odd_nuls == 0:
-            return "utf-16-be"
+            return "utf-16-be", None
     if _decodes(sample, "utf-8", final=False):
-        return "utf-8"
-    return _single_byte(sample)
-
-
-def _single_byte(sample: bytes) -> str:
-    # cp1252 leaves five bytes undefined; Latin-1 decodes anything.
-    return "cp1252" if _decodes(sample, "cp1252", final=True) else "latin-1"
+        return "utf-8", None
+    return not_utf8(sample)
 
 
 def _decodes(data: bytes, encoding: str, *, final: bool) -> bool:
@@ -91,17 +104,28 @@ def _decodes(data: bytes, encoding: str, *, final: bool) -> bool:
     return True
 
 
-def _whole_file_is_utf8(stream: BinaryIO) -> bool:
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        while True:
-            chunk = stream.read(1 << 20)
-            if not chunk:
-                decoder.decode(b"", final=True)
-                return True
-            decoder.decode(chunk)
-    except UnicodeDecodeError:
-        return False
+class BrokenRecord(list[str]):
+    """A record the CSV reader could not split (broken quoting): no fields,
+    and `reason`, which completes "FILE:LINE: row: ..."."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+
+def _quoting_problem(exc: csv.Error, start: int, stop: int) -> str:
+    """What is wrong with a record the reader refused, in words."""
+    if "unexpected end of data" in str(exc):
+        return (
+            f"a quote opened on line {start} is never closed "
+            "(it would run to the end of the file); close it or remove it"
+        )
+    if "expected after" in str(exc):
+        return (
+            f"a quoted value ends before the delimiter on line {stop}; "
+            "quote whole values and double any quote inside one"
+        )
+    return f"cannot read the CSV ({exc})"
 
 
 def detect_delimiter(text: str) -> str:
@@ -174,6 +198,7 @@ class CsvSource:
     header_line: int = 1
     _line_num: int = field(default=0)
     path: Path | None = None  # set when the rows can be read again
+    encoding_note: str | None = None  # why the encoding was chosen, when detected
 
     @property
     def bytes_read(self) -> int:
@@ -183,21 +208,33 @@ class CsvSource:
     def delimiter_name(self) -> str:
         return DELIMITER_NAMES.get(self.delimiter, self.delimiter)
 
-    def rows(self) -> Iterator[tuple[int, list[str]]]:
-        """(first line number of the record, its fields), blank lines skipped."""
+    def rows(self, *, broken_records: bool = False) -> Iterator[tuple[int, list[str]]]:
+        """(first line number of the record, its fields), blank lines skipped.
+
+        A record with broken quoting refuses the file, or with
+        `broken_records` comes as a `BrokenRecord` (no fields, and why) and
+        the rows after it follow."""
         reader = self._reader
         previous = reader.line_num  # type: ignore[attr-defined]
-        try:
-            for row in reader:
-                start = previous + 1
-                previous = reader.line_num  # type: ignore[attr-defined]
-                if not row or (len(row) == 1 and not row[0].strip()):
-                    continue
-                yield start, row
-        except UnicodeDecodeError as exc:
-            raise RefusedFile(_not_text(self.name, self.encoding, exc, previous)) from None
-        except csv.Error as exc:
-            raise RefusedFile(f"{self.name}:{previous + 1}: cannot read the CSV ({exc}).") from None
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except UnicodeDecodeError as exc:
+                raise RefusedFile(_not_text(self.name, self.encoding, exc, previous)) from None
+            except csv.Error as exc:
+                start, previous = previous + 1, reader.line_num  # type: ignore[attr-defined]
+                reason = _quoting_problem(exc, start, previous)
+                if not broken_records:
+                    raise RefusedFile(f"{self.name}:{start}: {reason}.") from None
+                yield start, BrokenRecord(reason)
+                continue
+            start = previous + 1
+            previous = reader.line_num  # type: ignore[attr-defined]
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue
+            yield start, row
 
     def reread(self, lines: Collection[int]) -> dict[int, list[str]]:
         """The records starting on `lines`, read again from the file (for a
@@ -209,7 +246,7 @@ class CsvSource:
         with open_csv(
             self.path, name=self.name, encoding=self.encoding, delimiter=self.delimiter
         ) as again:
-            for line, row in again.rows():
+            for line, row in again.rows(broken_records=True):
                 if line in wanted:
                     found[line] = row
                     if len(found) == len(wanted):
@@ -259,16 +296,25 @@ def open_csv(
         display = name or "stdin"
     try:
         sample = stream.read(SAMPLE_BYTES)
+        note: str | None = None
         if encoding:
             chosen = check_encoding(encoding)
             if chosen == "utf-8" and sample.startswith(codecs.BOM_UTF8):
                 chosen = "utf-8-sig"
         else:
-            chosen = detect_encoding(sample)
-            if chosen == "utf-8" and owned is not None and len(sample) == SAMPLE_BYTES:
-                if not _whole_file_is_utf8(stream):
-                    chosen = _single_byte(sample)
-                stream.seek(len(sample))
+            try:
+                chosen, note = _detect(sample)
+                if chosen == "utf-8" and owned is not None and len(sample) == SAMPLE_BYTES:
+                    bad = first_non_utf8(stream)
+                    if bad is not None:
+                        chosen, note = not_utf8(window_at(stream, bad))
+                    stream.seek(len(sample))
+            except UnclearEncoding as exc:
+                raise RefusedFile(
+                    f"{display}: the text is not UTF-8 and its encoding is not clear "
+                    f"({exc.why}); pass --encoding with the file's encoding "
+                    "(such as cp1252, iso8859_2 or shift_jis)."
+                ) from None
         raw = _CountingReader(sample, stream)
         text = io.TextIOWrapper(
             io.BufferedReader(raw, buffer_size=1 << 16), encoding=chosen, newline=""
@@ -282,7 +328,7 @@ def open_csv(
         if not sample_text.strip():
             raise RefusedFile(f"{display}: the file is empty (expected a header row).")
         delim = parse_delimiter(delimiter) if delimiter else detect_delimiter(sample_text)
-        reader = csv.reader(text, delimiter=delim, skipinitialspace=False)
+        reader = csv.reader(text, delimiter=delim, skipinitialspace=False, strict=True)
         try:
             header: list[str] | None = None
             for row in reader:
@@ -292,13 +338,16 @@ def open_csv(
         except UnicodeDecodeError as exc:
             raise RefusedFile(_not_text(display, chosen, exc, 0)) from None
         except csv.Error as exc:
-            raise RefusedFile(f"{display}:1: cannot read the header ({exc}).") from None
+            line = reader.line_num
+            reason = _quoting_problem(exc, 1, line)
+            raise RefusedFile(f"{display}:1: cannot read the header: {reason}.") from None
         if header is None:
             raise RefusedFile(f"{display}: the file is empty (expected a header row).")
         header = [cell.strip().lstrip("\ufeff").strip() for cell in header]
         return CsvSource(
             name=display,
             encoding=chosen,
+            encoding_note=note,
             delimiter=delim,
             header=header,
             size=size,

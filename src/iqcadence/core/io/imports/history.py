@@ -80,11 +80,13 @@ class HistorySummary:
     last_date: str | None = None
     problems: list[RowProblem] = field(default_factory=list)
     problems_total: int = 0
+    encoding_note: str | None = None  # why, when the encoding was detected (not UTF-8)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "file": self.file,
             "encoding": self.encoding,
+            "encoding_note": self.encoding_note,
             "delimiter": self.delimiter,
             "dry_run": self.dry_run,
             "written": self.written,
@@ -132,6 +134,7 @@ def import_history(
     summary = HistorySummary(
         file=source.name,
         encoding=source.encoding,
+        encoding_note=source.encoding_note,
         delimiter=source.delimiter_name,
         dry_run=options.dry_run,
         columns=columns,
