@@ -161,7 +161,7 @@ def _score(session: Any, actor: Any, name: str, **values: Any) -> Any:
     return apply_changes(session, actor, name, values)
 
 
-def test_derive_alerts_sorts_and_filters(session: Any, actor: Any) -> None:
+def test_derive_alerts_sorts_and_filters(engine_db: Any, session: Any, actor: Any) -> None:
     from iqcadence.core.alerts.derive import derive_alerts
 
     _score(
@@ -196,7 +196,9 @@ def test_derive_alerts_sorts_and_filters(session: Any, actor: Any) -> None:
     assert [(a.customer, a.severity) for a in only] == [("Small", "critical")]
 
 
-def test_engagement_compares_with_previous_snapshot(session: Any, actor: Any) -> None:
+def test_engagement_compares_with_previous_snapshot(
+    engine_db: Any, session: Any, actor: Any
+) -> None:
     from iqcadence.core.alerts.derive import derive_alerts
 
     _score(session, actor, "Drop", logins=20, adoption=50, days=1)
@@ -207,7 +209,9 @@ def test_engagement_compares_with_previous_snapshot(session: Any, actor: Any) ->
     assert derive_alerts(session, actor.client_id, category="engagement") == []
 
 
-def test_momentum_from_snapshots(session: Any, actor: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_momentum_from_snapshots(
+    engine_db: Any, session: Any, actor: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from iqcadence.core.alerts.derive import derive_alerts
 
     monkeypatch.setenv("IQCADENCE_TODAY", "2026-11-18")
@@ -219,7 +223,7 @@ def test_momentum_from_snapshots(session: Any, actor: Any, monkeypatch: pytest.M
 
 
 def test_snooze_dismiss_wake_over_time(
-    session: Any, actor: Any, monkeypatch: pytest.MonkeyPatch
+    engine_db: Any, session: Any, actor: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from iqcadence.core.alerts import state
     from iqcadence.core.alerts.derive import derive_alerts

@@ -124,7 +124,7 @@ def test_parse_event() -> None:
             parse_event(bad)
 
 
-def test_every_change_path_reaches_the_rules(session: Any, actor: Any) -> None:
+def test_every_change_path_reaches_the_rules(engine_db: Any, session: Any, actor: Any) -> None:
     """A bulk rescore (set-based path) is seen like a single change."""
     from sqlmodel import select
 

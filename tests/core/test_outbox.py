@@ -142,6 +142,7 @@ def test_email_channel_through_smtp(
 
 
 def test_failures_retry_with_backoff_then_succeed_exactly_once(
+    engine_db: Any,
     session: Any,
     actor: Any,
     httpserver: HTTPServer,
@@ -196,6 +197,7 @@ def test_failures_retry_with_backoff_then_succeed_exactly_once(
 
 
 def test_dead_after_the_limit_and_retry_revives(
+    engine_db: Any,
     session: Any,
     actor: Any,
     memory_keyring: MemoryKeyring,  # noqa: F811
@@ -266,6 +268,7 @@ def test_per_event_webhook_and_scope(
 
 
 def test_daily_digest_assembled_at_its_time(
+    engine_db: Any,
     session: Any,
     actor: Any,
     httpserver: HTTPServer,
@@ -300,6 +303,7 @@ def test_daily_digest_assembled_at_its_time(
 
 
 def test_custom_rule_fires_when_it_becomes_true(
+    engine_db: Any,
     session: Any,
     actor: Any,
     memory_keyring: MemoryKeyring,  # noqa: F811
@@ -338,6 +342,7 @@ def test_custom_rule_fires_when_it_becomes_true(
 
 
 def test_time_alone_fires_no_contact_once_per_crossing(
+    engine_db: Any,
     session: Any,
     actor: Any,
     memory_keyring: MemoryKeyring,  # noqa: F811

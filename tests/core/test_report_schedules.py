@@ -59,6 +59,7 @@ def _smtp(session: Any, actor: Any, port: int) -> None:
 
 
 def test_scheduled_report_is_emailed_once_per_period(
+    engine_db: Any,
     session: Any,
     actor: Any,
     smtp_server: Inbox,
@@ -95,6 +96,7 @@ def test_scheduled_report_is_emailed_once_per_period(
 
 
 def test_failed_delivery_is_retried_with_the_same_report(
+    engine_db: Any,
     session: Any,
     actor: Any,
     smtp_server: Inbox,
