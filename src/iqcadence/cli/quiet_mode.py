@@ -37,7 +37,9 @@ def echo(text: str) -> None:
     """A plain line on stdout, unless --quiet (for lines not printed through
     `common.console()`, which is silenced by itself)."""
     if not _active:
-        typer.echo(text)
+        from iqcadence.core.base.text import printable
+
+        typer.echo(printable(text))  # stored text loses control characters, as in console()
 
 
 def add_to_every_command(app: typer.Typer) -> None:

@@ -15,6 +15,8 @@ from typing import Any
 
 from fpdf import FPDF
 
+from iqcadence.core.base.text import printable
+
 FONT_DIR = Path(__file__).parent / "fonts"
 FONT = "DejaVu"
 
@@ -66,11 +68,16 @@ class ReportPDF(FPDF):
         self.add_font(FONT, "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
         self.set_auto_page_break(auto=True, margin=18)
         self.set_margins(15, 15, 15)
-        self.set_title(f"{company} — {title}")
+        self.set_title(printable(f"{company} — {title}"))
         self.set_creator("iqcadence")
         self.set_creation_date(generated_at)
         self.alias_nb_pages()
         self.add_page()
+
+    def normalize_text(self, text: str) -> str:
+        """Every string fpdf draws or measures passes here: stored text loses
+        the control characters an older version let in (ESC, NUL, U+202E...)."""
+        return str(super().normalize_text(printable(text)))
 
     # --- page furniture ---------------------------------------------------------
 

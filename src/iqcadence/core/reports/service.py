@@ -12,7 +12,7 @@ from iqcadence.core.base.errors import InvalidValue
 from iqcadence.core.reports.catalog import build_report
 from iqcadence.core.reports.data import ReportScope
 from iqcadence.core.reports.model import Report, render_csv, render_pdf
-from iqcadence.core.scoring.fields import parse_date
+from iqcadence.core.scoring.fields import parse_date, parse_name
 from iqcadence.core.store import settings
 
 REPORTS_KEY = "reports"
@@ -42,9 +42,7 @@ def company_name(session: Session, client_id: int) -> str:
 
 def set_company(session: Session, actor: Actor, name: str) -> None:
     actor.require_admin("change report branding")
-    cleaned = " ".join(name.split())
-    if not cleaned:
-        raise InvalidValue("company name: must not be empty.")
+    cleaned = parse_name("company name", name)
     block = settings.get_block(session, actor.client_id, REPORTS_KEY) or {}
     block["company_name"] = cleaned
     settings.put_block(session, actor, REPORTS_KEY, block, action="config.reports")

@@ -18,6 +18,7 @@ from textual.worker import get_current_worker
 
 from iqcadence.core.accounts.bulk import BulkOutcome
 from iqcadence.core.alerts import state as alert_state
+from iqcadence.core.base.text import printable
 from iqcadence.core.read import alert_board
 from iqcadence.tui import runner
 from iqcadence.tui.modals.choice import ChoiceModal
@@ -159,8 +160,8 @@ class AlertsScreen(BaseScreen):
                     Text("●", style="bold magenta") if key in self.selected else " ",
                     Text(alert.severity, style=SEVERITY_STYLES.get(alert.severity, "")),
                     Text(alert.category),
-                    Text(alert.customer),  # as typed: a '[' in a name is not markup
-                    Text(alert.reason),
+                    Text(printable(alert.customer)),  # as typed: a '[' is not markup
+                    Text(printable(alert.reason)),
                     Text(money(alert.mrr)),
                     Text(state, style="dim"),
                     key=key,
@@ -191,7 +192,7 @@ class AlertsScreen(BaseScreen):
     def group_cells(slot: int, label: str) -> list[Text]:
         """A group's heading row: its name under the column it is grouped by."""
         cells = [Text("") for _ in COLUMNS]
-        cells[slot] = Text(label, style="bold underline")
+        cells[slot] = Text(printable(label), style="bold underline")
         return cells
 
     def update_status(self) -> None:

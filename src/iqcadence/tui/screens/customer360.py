@@ -14,6 +14,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Sparkline, Static
 
 from iqcadence.core.accounts import custom_fields, customers
+from iqcadence.core.base.text import printable
 from iqcadence.core.read import customer360
 from iqcadence.core.scoring.fields import FIELDS
 from iqcadence.core.scoring.formula import GROWTH_VALUES, LIFECYCLES, SENTIMENTS, TIERS
@@ -119,7 +120,7 @@ class Customer360Screen(BaseScreen):
     def show(self, record: customer360.Record) -> None:
         self.record = record
         data = record.data
-        self.sub_title = data["name"]
+        self.sub_title = printable(data["name"])
         self.set_class(not record.can_edit, "read-only")
         self.query_one("#c360-head", Static).update(self.header_text(record))
         self.show_fields(record)
@@ -138,7 +139,7 @@ class Customer360Screen(BaseScreen):
         if data.get("score_source") == "manual":
             text.append(" (manual)", style="dim")
         text.append("   ")
-        text.append(data["name"], style="bold")
+        text.append(printable(data["name"]), style="bold")
         text.append(f"   {data.get('lifecycle')}")
         if data.get("status") != "active":
             text.append(f" · {data.get('status')}", style="bold yellow")
@@ -148,10 +149,10 @@ class Customer360Screen(BaseScreen):
             text.append(f"   renews {data['renewal_date']} ({days:+d} d)")
         primary = next((o for o in record.owners if o["role"] == "primary"), None)
         owner = primary["name"] or primary["email"] if primary else data.get("manager")
-        text.append(f"   owner {owner or '—'}")
+        text.append(f"   owner {printable(owner or '—')}")
         co = [o["name"] or o["email"] for o in record.owners if o["role"] == "co_owner"]
         if co:
-            text.append(f" · co-owners {', '.join(co)}")
+            text.append(f" · co-owners {printable(', '.join(co))}")
         if not record.can_edit:
             text.append("   read-only", style="bold yellow")
         return text
@@ -164,12 +165,14 @@ class Customer360Screen(BaseScreen):
         for name in customer360.RECORD_FIELDS:
             value = customer360.field_value(record, name)
             table.add_row(
-                Text(name, style="bold " + dim), Text(plain(value), style=dim), key=f"std:{name}"
+                Text(name, style="bold " + dim),
+                Text(printable(plain(value)), style=dim),
+                key=f"std:{name}",
             )
         for item in record.custom_fields:
             table.add_row(
-                Text(item["label"], style="italic " + dim),
-                Text(item["text"] or "—", style=dim),
+                Text(printable(item["label"]), style="italic " + dim),
+                Text(printable(item["text"] or "—"), style=dim),
                 key=f"cf:{item['key']}",
             )
         if table.row_count:
@@ -185,8 +188,8 @@ class Customer360Screen(BaseScreen):
             health = contact.get("health_score")
             name = str(contact.get("name") or "—")
             table.add_row(
-                Text(name, style="bold reverse" if name.casefold() == chosen else ""),
-                plain(contact.get("role")),
+                Text(printable(name), style="bold reverse" if name.casefold() == chosen else ""),
+                printable(plain(contact.get("role"))),
                 last[:10] if last else "—",
                 "—" if health is None else f"{health:g} {contact.get('health') or ''}",
                 key=f"contact:{index}",
@@ -201,10 +204,10 @@ class Customer360Screen(BaseScreen):
         table.clear()
         for event in record.timeline:
             what = Text(f"{event.get('kind')}: ", style="bold")
-            what.append(event.get("title") or "")
+            what.append(printable(event.get("title") or ""))
             extra = [x for x in (event.get("contact"), event.get("author")) if x]
             if extra:
-                what.append(" · " + ", ".join(extra), style="dim")
+                what.append(" · " + printable(", ".join(extra)), style="dim")
             table.add_row(str(event.get("at", ""))[:10], what)
         if not record.timeline:
             table.add_row("", Text("nothing logged yet (n: note)", style="dim"))
@@ -237,18 +240,19 @@ class Customer360Screen(BaseScreen):
         self.query_one("#trend-text", Static).update(
             f"{points[0]:g} → {points[-1]:g} over {len(points)} d" if points else "no history yet"
         )
+        running = "\n".join(
+            f"• {p.get('playbook')}: {p.get('tasks_done')}/{p.get('tasks_total')} tasks done"
+            for p in record.playbooks
+        )
         self.query_one("#playbooks", Static).update(
-            "\n".join(
-                f"• {p.get('playbook')}: {p.get('tasks_done')}/{p.get('tasks_total')} tasks done"
-                for p in record.playbooks
-            )
-            or Text("none running (p: start one)", style="dim")
+            printable(running) or Text("none running (p: start one)", style="dim")
         )
         self.query_one("#signals7", Static).update(
-            "\n".join(f"• {s}" for s in record.recent_signals) or Text("nothing new", style="dim")
+            printable("\n".join(f"• {s}" for s in record.recent_signals))
+            or Text("nothing new", style="dim")
         )
         self.query_one("#next-action", Static).update(
-            record.next_action or Text("no suggestion", style="dim")
+            printable(record.next_action or "") or Text("no suggestion", style="dim")
         )
 
     # --- inline editing ------------------------------------------------------------

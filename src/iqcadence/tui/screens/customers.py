@@ -20,6 +20,7 @@ from textual.widget import MountError
 from textual.widgets import DataTable, Footer, Header, Input, Static, Tab, Tabs
 
 from iqcadence.core.accounts import bulk
+from iqcadence.core.base.text import printable
 from iqcadence.core.read import customer_list
 from iqcadence.core.read.customer_pages import CustomerFilter
 from iqcadence.core.scoring.formula import LIFECYCLES, TIERS
@@ -292,12 +293,12 @@ class CustomersScreen(BaseScreen):
         # and no cell is parsed for markup.
         return [
             Text("●", style="bold magenta") if row["id"] in self.selected else Text(" "),
-            Text(row["name"]),
+            Text(printable(row["name"])),
             score_text(row.get("score"), row.get("band"), bool(row.get("score_manual"))),
             band_text(row.get("band")),
             Text(money(row.get("mrr"))),
             Text(plain(row.get("tier"))),
-            Text(plain(row.get("manager"))),
+            Text(printable(plain(row.get("manager")))),
             Text("—", style="dim")
             if renewal is None
             else Text(renewal.isoformat(), style="red" if (renewal - today).days <= 30 else ""),

@@ -17,6 +17,7 @@ from textual.widget import MountError
 from textual.widgets import Footer, Header, Label, OptionList
 from textual.widgets.option_list import Option
 
+from iqcadence.core.base.text import printable
 from iqcadence.core.read import kpis as kpi_figures
 from iqcadence.core.read import my_day
 from iqcadence.tui.screens.base import BaseScreen
@@ -174,9 +175,9 @@ class MyDayScreen(BaseScreen):
             widget.add_options(
                 Option(
                     Text.assemble(
-                        (item.name, BAND_STYLES.get(item.band or "", "bold")),
+                        (printable(item.name), BAND_STYLES.get(item.band or "", "bold")),
                         "  ",
-                        item.detail,
+                        printable(item.detail),
                         no_wrap=True,
                         overflow="ellipsis",
                     ),
