@@ -122,7 +122,17 @@ def create_db_engine(location: DatabaseLocation) -> Engine:
     url = location.url
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True)
+    try:
+        return create_engine(url, pool_pre_ping=True)
+    except ModuleNotFoundError as exc:  # the driver is an optional extra
+        if url.startswith("postgresql"):
+            raise StorageError(
+                f"{location.describe()}: PostgreSQL needs the postgres extra "
+                f"(the {exc.name} driver is not installed): pip install 'iqcadence[postgres]'."
+            ) from None
+        raise StorageError(
+            f"{location.describe()}: the database driver {exc.name!r} is not installed."
+        ) from None
 
 
 _COMMITTED = "iqcadence_committed"
