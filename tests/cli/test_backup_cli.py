@@ -8,17 +8,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from iqcadence.core.store import migrations
 from tests.factories import dump
 
 
-def names(path: Path) -> list[str]:
-    conn = sqlite3.connect(path)
-    try:
-        return sorted(row[0] for row in conn.execute("SELECT name FROM customer"))
-    finally:
-        conn.close()
+def names(database: Any) -> list[str]:
+    """Customer names in an open database (either engine), or a SQLite file."""
+    if isinstance(database, Path):
+        conn = sqlite3.connect(database)
+        try:
+            return sorted(row[0] for row in conn.execute("SELECT name FROM customer"))
+        finally:
+            conn.close()
+    with database.engine.connect() as conn:
+        return sorted(conn.execute(text("SELECT name FROM customer")).scalars())
 
 
 @pytest.fixture
@@ -89,11 +94,13 @@ def test_restore_needs_yes_without_a_terminal(saved: Path, with_data: Any, db_pa
     assert dump(db_path) == before
 
 
-def test_restore_with_yes(saved: Path, with_data: Any, db_path: Path, tmp_path: Path) -> None:
+def test_restore_with_yes(
+    engine_db: Any, saved: Path, with_data: Any, database: Any, tmp_path: Path
+) -> None:
     with_data("score", "Initech", "--logins", "9")
     result = with_data("restore", saved, "--yes")
     assert result.exit_code == 0, result.output
-    assert names(db_path) == ["Acme Corp", "Globex"]
+    assert names(database) == ["Acme Corp", "Globex"]
     safety = next((tmp_path / "data" / "backups").glob("iqcadence-pre-restore-*.json"))
     assert str(safety) in result.stdout.replace("\n", "")
     assert "Initech" in safety.read_text(encoding="utf-8")
@@ -126,14 +133,16 @@ def test_restore_asks_on_a_terminal(
     assert names(db_path) == ["Acme Corp", "Globex"]
 
 
-def test_tampered_file_is_refused(saved: Path, with_data: Any, db_path: Path) -> None:
+def test_tampered_file_is_refused(
+    engine_db: Any, saved: Path, with_data: Any, database: Any
+) -> None:
     saved.write_text(saved.read_text(encoding="utf-8").replace("Globex", "Globox"), "utf-8")
-    before = dump(db_path)
+    before = dump(database)
     result = with_data("restore", saved, "--yes")
     assert result.exit_code == 1
     message = " ".join(result.stderr.split())
     assert "does not match its sha256 checksum" in message and "nothing was restored" in message
-    assert dump(db_path) == before
+    assert dump(database) == before
 
 
 def test_truncated_file_is_refused(saved: Path, with_data: Any, db_path: Path) -> None:
@@ -153,7 +162,10 @@ def test_restore_is_admin_only(saved: Path, with_data: Any, db_path: Path) -> No
     assert dump(db_path) == before
 
 
-def test_round_trip_through_the_cli(saved: Path, with_data: Any, tmp_path: Path) -> None:
+def test_round_trip_through_the_cli(
+    engine_db: Any, saved: Path, with_data: Any, tmp_path: Path
+) -> None:
+    """A backup of either engine restores into a new SQLite file and backs up the same."""
     target = tmp_path / "empty.db"
     first = json.loads(saved.read_text(encoding="utf-8"))
     restored = with_data("--db", target, "restore", saved, "--yes", db=False)
