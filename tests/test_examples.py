@@ -3,10 +3,12 @@ temporary folder)."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -73,12 +75,19 @@ def test_cron_commands_run(tmp_path: Path, template_db: Path) -> None:
         logs = {p.name: p.read_text() for p in (tmp_path / "log").glob("*.log")}
         assert done.returncode == 0, (command, done.stdout, done.stderr, logs)
     assert '"created": 2' in (tmp_path / "log" / "import.log").read_text()
-    assert list((tmp_path / "reports").glob("digest-*.pdf"))
-    assert (tmp_path / "log" / "automations.log").read_text().strip()
+    (digest,) = (tmp_path / "reports").glob("digest-*.pdf")  # one: the re-run replaced it
+    assert digest.read_bytes().startswith(b"%PDF")
+    ran = json.loads((tmp_path / "log" / "automations.log").read_text())
+    assert {k: ran[k] for k in ("queued", "sent", "failed", "errors")} == {
+        "queued": 0,  # no rules yet, so nothing to send
+        "sent": 0,
+        "failed": 0,
+        "errors": [],
+    }
 
 
 @pytest.mark.parametrize("path", sorted((ROOT / "examples" / "playbooks").glob("*.toml")))
 def test_example_playbooks_load(path: Path) -> None:
     from iqcadence.core.accounts.playbooks import load_playbook_file
 
-    assert load_playbook_file(path).name
+    assert load_playbook_file(path).name == tomllib.loads(path.read_text())["name"]
