@@ -19,7 +19,12 @@ api_app = typer.Typer(
 @api_app.command("log")
 def log_command(
     ctx: typer.Context,
-    limit: int = typer.Option(50, "--limit", help="At most N calls (newest first)."),
+    limit: int = typer.Option(
+        50,
+        "--limit",
+        help="At most N calls (newest first).",
+        callback=common.whole_number("--limit", 1),
+    ),
     key: str | None = typer.Option(None, "--key", metavar="NAME", help="Only this key's calls."),
     as_json: bool = typer.Option(False, "--json", help="Print the calls as JSON."),
 ) -> None:
@@ -71,7 +76,12 @@ def limits_command(
     rate: float | None = typer.Option(
         None, "--rate", help="Requests a second each key may send, on average."
     ),
-    burst: int | None = typer.Option(None, "--burst", help="Requests a key may send at once."),
+    burst: int | None = typer.Option(
+        None,
+        "--burst",
+        help="Requests a key may send at once.",
+        callback=common.whole_number("--burst", 1, 1_000_000),
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the limits as JSON."),
 ) -> None:
     """Show, or set (admins), the requests each API key of this client may
