@@ -61,12 +61,14 @@ class ApiMiddleware:
         action = str(notes.get("action") or _route(scope))
         key_name = notes.get("key_name")
         method = str(scope.get("method", ""))
+        # the line shows the path: an action is added when it says more (/api-inbound)
+        said = "-" if action.startswith(f"{method} ") else action
         log.info(
             "%s %s %s %s %d %.1fms",
             key_name or "-",
             method,
             scope.get("path", ""),
-            notes.get("action") or "-",
+            said,
             status,
             seconds * 1000,
         )

@@ -29,7 +29,7 @@ from iqcadence.core.scoring.formula import (
     compute_score,
     effective_days,
 )
-from iqcadence.core.store import audit, settings
+from iqcadence.core.store import audit, dialect, settings
 from iqcadence.core.store.models import Customer, ScoreSnapshot
 
 RISK_BANDS = ("critical", "at_risk")
@@ -155,6 +155,7 @@ def apply_changes(
     parsed = {key: parse_field(key, value) for key, value in values.items()}
     config = settings.load_scoring_config(session, actor.client_id)
 
+    dialect.lock_name(session.connection(), actor.client_id, name_key(name))
     customer = find_customer(session, actor.client_id, name)
     created = customer is None
     if customer is None:

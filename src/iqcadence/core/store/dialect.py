@@ -127,6 +127,21 @@ def _leave_wal(conn: Connection) -> None:
         conn.connection.info[_RESTORE_WAL] = True
 
 
+def lock_name(conn: Connection, space: int, name: str) -> None:
+    """Take turns with every other transaction writing `name` in `space` (a
+    client): on PostgreSQL an advisory lock held until the transaction ends,
+    which serialises two writers of one record even before it exists (two
+    creating it at once would otherwise clash on its unique name, and two
+    updating it would each score it from a stale read). SQLite writers hold
+    the database's write lock already (see write_lock_options)."""
+    if is_sqlite(conn):
+        return
+    conn.execute(
+        text("SELECT pg_advisory_xact_lock(:space, hashtext(:name))"),
+        {"space": space, "name": name},
+    )
+
+
 def write_lock_options(
     bind: Engine | Connection, *, on_wait: Callable[[], None] | None = None
 ) -> dict[str, Any]:
