@@ -36,10 +36,22 @@ def postgres_admin_url() -> Iterator[str]:
     data = Path(tempfile.mkdtemp(prefix="iqcadence-pg-"))
     server: Any = pgserver.get_server(data, cleanup_mode="stop")
     try:
+        _without_durability(server.get_uri())
         yield server.get_uri()
     finally:
         server.cleanup()
         shutil.rmtree(data, ignore_errors=True)
+
+
+def _without_durability(url: str) -> None:
+    """A throwaway server need not survive a power cut: without fsync, each
+    test's CREATE DATABASE and DROP DATABASE take a fraction of the time."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        for setting in ("fsync", "full_page_writes", "synchronous_commit"):
+            conn.execute(f"ALTER SYSTEM SET {setting} = off")
+        conn.execute("SELECT pg_reload_conf()")
 
 
 def _with_database(url: str, name: str) -> str:
