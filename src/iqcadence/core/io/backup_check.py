@@ -3,8 +3,12 @@
 Nothing is touched until the whole file passes: JSON, format, checksum,
 schema revision (an older one restores into the current schema: columns it
 lacks get their defaults), known tables and columns, every value's type,
-required fields, unique keys and foreign keys. Any problem refuses the file
-with one sentence saying why.
+required fields, every value against the rules commands and imports apply
+(`row_rules`: ranges, vocabularies, lengths, JSON shapes), unique keys,
+foreign keys, and the rules over rows (names unique in any case, at least
+one admin, ...). The checksum only catches accidents: anyone can recompute
+it, so only these checks keep a hand-edited file out. Any problem refuses
+the file with one sentence naming the table, the row and the column.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ from sqlalchemy import types as satypes
 
 from iqcadence.core.base.errors import RefusedFile
 from iqcadence.core.io.backup import FORMAT, FORMAT_VERSION, all_tables, canonical_json
+from iqcadence.core.io.row_checks import Refused as _Refused
+from iqcadence.core.io.row_checks import RowLabels, check_rows, check_values
 from iqcadence.core.store import migrations
 
 Decoder = Callable[[Any], Any]
@@ -45,10 +51,6 @@ class LoadedBackup:
     @property
     def counts(self) -> dict[str, int]:
         return {name: len(rows) for name, (_columns, rows) in self.tables.items()}
-
-
-class _Refused(Exception):
-    """A reason the file is refused (becomes one RefusedFile sentence)."""
 
 
 def _decoder(column: Column[Any]) -> tuple[Decoder, str]:
@@ -243,7 +245,9 @@ def _read_backup(path: Path) -> LoadedBackup:
             loaded.tables[table.name] = _check_table(table, tables.pop(table.name))
     if not loaded.tables.get("client", ([], []))[1]:
         raise _Refused("has no client record (every iqcadence database has at least one)")
+    check_values(loaded.tables)
     _check_keys(loaded)
+    check_rows(loaded.tables)
     return loaded
 
 
@@ -266,17 +270,17 @@ def _check_table(table: Table, entry: Any) -> tuple[list[str], list[tuple[Any, .
     columns = [table.columns[name] for name in names]
     decoders = [_decoder(column) for column in columns]
     required = [not column.nullable for column in columns]
-    id_name = _row_label_column(table, names)
+    labels = RowLabels()
     width = len(names)
     for index, row in enumerate(rows):
         if not isinstance(row, list) or len(row) != width:
-            raise _Refused(f"{where}, row {index + 1}: expected a list of {width} values")
+            raise _Refused(f"{table.name} row {index + 1}: expected a list of {width} values")
         decoded: list[Any] = []
         for position, value in enumerate(row):
             if value is None:
                 if required[position] and not _is_autoincrement(columns[position]):
                     raise _Refused(
-                        f"{where}, {_row_label(index, row, id_name)}, column "
+                        f"{labels.label(table.name, index, names, row)}: "
                         f"{names[position]}: a value is required"
                     )
                 decoded.append(None)
@@ -286,7 +290,7 @@ def _check_table(table: Table, entry: Any) -> tuple[list[str], list[tuple[Any, .
                 decoded.append(decode(value))
             except (ValueError, TypeError):
                 raise _Refused(
-                    f"{where}, {_row_label(index, row, id_name)}, column {names[position]}: "
+                    f"{labels.label(table.name, index, names, row)}: {names[position]}: "
                     f"{_describe(value)} is not {allowed}"
                 ) from None
         rows[index] = tuple(decoded)  # decoded in place: one copy in memory
@@ -295,18 +299,6 @@ def _check_table(table: Table, entry: Any) -> tuple[list[str], list[tuple[Any, .
 
 def _is_autoincrement(column: Column[Any]) -> bool:
     return column.primary_key and column.autoincrement is not False and _is_int(column)
-
-
-def _row_label_column(table: Table, names: list[str]) -> int | None:
-    pks = [column.name for column in table.primary_key.columns]
-    return names.index(pks[0]) if len(pks) == 1 and pks[0] in names else None
-
-
-def _row_label(index: int, row: list[Any], id_position: int | None) -> str:
-    label = f"row {index + 1}"
-    if id_position is not None:
-        label += f" (id {_describe(row[id_position])})"
-    return label
 
 
 def _key_values(
@@ -348,6 +340,7 @@ def _unique_keys(table: Table) -> list[tuple[list[str], tuple[str, str] | None]]
 def _check_keys(loaded: LoadedBackup) -> None:
     """Primary and unique keys are unique; every foreign key finds its row."""
     known = {table.name: table for table in all_tables()}
+    labels = RowLabels()
     for name, (names, rows) in loaded.tables.items():
         for key, only in _unique_keys(known[name]):
             if not key or not all(k in names for k in key):
@@ -361,7 +354,7 @@ def _check_keys(loaded: LoadedBackup) -> None:
                     continue
                 if values in seen:
                     raise _Refused(
-                        f"table {name}, row {index + 1}: {', '.join(key)} "
+                        f"{labels.label(name, index, names, rows[index])}: {', '.join(key)} "
                         f"{_describe(list(values) if len(values) > 1 else values[0])} "
                         f"appears twice{among}"
                     )
@@ -390,7 +383,7 @@ def _check_keys(loaded: LoadedBackup) -> None:
                 if None in values or values in present:
                     continue
                 raise _Refused(
-                    f"table {name}, row {index + 1}, column {', '.join(local)}: "
+                    f"{labels.label(name, index, names, rows[index])}: {', '.join(local)}: "
                     f"{_describe(values[0] if len(values) == 1 else list(values))} refers to "
                     f"a {target} that is not in the backup"
                 )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -79,6 +80,56 @@ def last_due(every: str, now: datetime) -> datetime:
     return datetime.combine(date(year, month, int(day_part)), time(h, m))
 
 
+def _check_report_type(report_type: str) -> None:
+    if report_type not in REPORTS:
+        raise InvalidValue(f"report type {report_type!r} is not one of {', '.join(REPORTS)}.")
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise InvalidValue(f"--format: {fmt!r} is not one of {', '.join(FORMATS)}.")
+
+
+def _check_filters(report_type: str, clean: Mapping[str, str]) -> None:
+    unknown = sorted(set(clean) - set(FILTER_KEYS))
+    if unknown:
+        raise InvalidValue(f"filter {unknown[0]!r} is not one of {', '.join(FILTER_KEYS)}.")
+    if "tier" in clean and clean["tier"] not in TIERS:
+        raise InvalidValue(f"--tier: {clean['tier']!r} is not one of {', '.join(TIERS)}.")
+    if REPORTS[report_type].needs_customer and "customer" not in clean:
+        raise InvalidValue(f"the {report_type} report needs --customer NAME.")
+
+
+def check_stored_schedule(values: Mapping[str, Any]) -> None:
+    """A stored schedule must be one `add_schedule` could have written (restore
+    checks each row with this); the sentence starts with the column."""
+
+    def stored(parsed: Any, value: Any) -> None:
+        if parsed != value:
+            raise InvalidValue(f"{value!r} is not in the form iqcadence stores ({parsed!r}).")
+
+    filters = values.get("filters") or {}
+    checks: tuple[tuple[str, Callable[[], object]], ...] = (
+        ("report_type", lambda: _check_report_type(values["report_type"])),
+        ("format", lambda: _check_format(values.get("format", "pdf"))),
+        ("every", lambda: stored(parse_every(values["every"]), values["every"])),
+        (
+            "recipients",
+            lambda: stored(parse_addresses(", ".join(values["recipients"])), values["recipients"]),
+        ),
+        ("filters", lambda: _check_filters(values["report_type"], filters)),
+    )
+    for column, check in checks:
+        try:
+            check()
+        except InvalidValue as exc:
+            raise InvalidValue(f"{column}: {exc.message}") from None
+    if any(not isinstance(v, str) or v != v.strip() or not v for v in filters.values()):
+        raise InvalidValue(
+            f"filters: {filters!r} holds a value that is not trimmed, non-empty text."
+        )
+
+
 def add_schedule(
     session: Session,
     actor: Actor,
@@ -90,18 +141,10 @@ def add_schedule(
     filters: dict[str, str | None] | None = None,
 ) -> ReportSchedule:
     actor.require_write()
-    if report_type not in REPORTS:
-        raise InvalidValue(f"report type {report_type!r} is not one of {', '.join(REPORTS)}.")
-    if fmt not in FORMATS:
-        raise InvalidValue(f"--format: {fmt!r} is not one of {', '.join(FORMATS)}.")
+    _check_report_type(report_type)
+    _check_format(fmt)
     clean = {k: v.strip() for k, v in (filters or {}).items() if v and v.strip()}
-    unknown = sorted(set(clean) - set(FILTER_KEYS))
-    if unknown:
-        raise InvalidValue(f"filter {unknown[0]!r} is not one of {', '.join(FILTER_KEYS)}.")
-    if "tier" in clean and clean["tier"] not in TIERS:
-        raise InvalidValue(f"--tier: {clean['tier']!r} is not one of {', '.join(TIERS)}.")
-    if REPORTS[report_type].needs_customer and "customer" not in clean:
-        raise InvalidValue(f"the {report_type} report needs --customer NAME.")
+    _check_filters(report_type, clean)
     schedule = ReportSchedule(
         client_id=actor.client_id,
         report_type=report_type,

@@ -1,6 +1,8 @@
-"""Wiring: who hears about changes, and who delivers what the lower layers
-cannot render. Every entry point (CLI, app, API, tests) calls `install()`
-once before it changes anything; it is idempotent and cheap.
+"""Wiring: who hears about changes, who delivers what the lower layers
+cannot render, and which restore rules come from above `io` (a report
+schedule is checked by `reports`). Every entry point (CLI, app, API,
+tests) calls `install()` once before it changes anything; it is
+idempotent and cheap.
 
 Order of the change handlers is part of the behaviour: the timeline records
 a health change first, playbooks then see the customer as changed, and the
@@ -10,6 +12,7 @@ started.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +22,7 @@ from iqcadence.core.accounts import changes, health_changes, playbook_triggers
 from iqcadence.core.alerts import connections, outbox
 from iqcadence.core.alerts import engine as alert_engine
 from iqcadence.core.base.actor import Actor
+from iqcadence.core.io import row_rules
 
 if TYPE_CHECKING:
     from iqcadence.core.accounts.changes import BulkChange
@@ -72,11 +76,19 @@ def _queue_reports(session: Session, client_id: int, now: datetime) -> int:
     return schedules.queue_due(session, client_id, now=now)
 
 
+def _check_restored_schedule(row: Mapping[str, Any]) -> None:
+    from iqcadence.core.reports import schedules
+
+    schedules.check_stored_schedule(row)
+
+
 def install() -> None:
-    """Subscribe the change handlers and register the senders (idempotent)."""
+    """Subscribe the change handlers, register the senders and the restore
+    rules that live above `io` (idempotent)."""
     changes.subscribe("timeline", one=_timeline_one, bulk=_timeline_bulk)
     changes.subscribe("playbooks", one=_playbooks_one, bulk=_playbooks_bulk)
     changes.subscribe("alerts", one=_alerts_one, bulk=_alerts_bulk)
     connections.register_sender("report", _send_report)
     outbox.register_due_producer(_queue_reports)
+    row_rules.register_row_hook("report_schedule", _check_restored_schedule)
     changes.mark_installed()

@@ -197,6 +197,15 @@ def load_limits(session: Session, client_id: int) -> ApiLimits:
     )
 
 
+def check_limits(rate: float, burst: int) -> ApiLimits:
+    """Limits `api limits set` accepts (restore checks a stored block with this)."""
+    if not 0 < rate <= MAX_RATE:
+        raise InvalidValue(f"rate: must be above 0 and at most {MAX_RATE:g}, got {rate:g}.")
+    if not 1 <= burst <= 1_000_000:
+        raise InvalidValue(f"burst: must be between 1 and 1000000, got {burst}.")
+    return ApiLimits(rate, burst)
+
+
 def save_limits(
     session: Session, actor: Actor, *, rate: float | None = None, burst: int | None = None
 ) -> ApiLimits:
@@ -205,11 +214,7 @@ def save_limits(
     current = load_limits(session, actor.client_id)
     new_rate = current.rate_per_second if rate is None else float(rate)
     new_burst = current.burst if burst is None else int(burst)
-    if not 0 < new_rate <= MAX_RATE:
-        raise InvalidValue(f"rate: must be above 0 and at most {MAX_RATE:g}, got {new_rate:g}.")
-    if not 1 <= new_burst <= 1_000_000:
-        raise InvalidValue(f"burst: must be between 1 and 1000000, got {new_burst}.")
-    limits = ApiLimits(new_rate, new_burst)
+    limits = check_limits(new_rate, new_burst)
     settings.put_block(session, actor, LIMITS_KEY, limits.to_dict(), action="config.api_limits")
     session.commit()
     return limits
