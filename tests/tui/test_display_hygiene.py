@@ -48,6 +48,12 @@ async def test_no_screen_shows_stored_control_characters(make: Any, legacy_id: i
         app.open_customer(legacy_id)
         await settle(pilot)
         shown["customer 360"] = screen_text(app)
+        await pilot.press("ctrl+k")
+        await settle(pilot)
+        await pilot.press(*"glo")
+        await pilot.pause(0.5)
+        await settle(pilot)
+        shown["jump to a customer"] = screen_text(app)
     for name, text in shown.items():
         assert "Glo[2Jbex" in text, name
         for char in HIDDEN:

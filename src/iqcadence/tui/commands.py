@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from iqcadence.core.base.text import printable
 from iqcadence.core.read import customer_list
 from iqcadence.tui import runner
 from iqcadence.tui.widgets.common import band_label
@@ -36,12 +37,13 @@ class CustomerProvider(Provider):
         hits = await asyncio.to_thread(self._lookup, query)
         matcher = self.matcher(query)
         for rank, hit in enumerate(hits):
-            score = max(matcher.match(hit.name), 0.5 - rank / 100)
+            name = printable(hit.name)  # stored text may hold control characters
+            score = max(matcher.match(name), 0.5 - rank / 100)
             yield Hit(
                 score,
-                matcher.highlight(hit.name),
+                matcher.highlight(name),
                 partial(self.iq.open_customer, hit.id),
-                text=hit.name,
+                text=name,
                 help=_describe(hit),
             )
 
