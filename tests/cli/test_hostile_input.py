@@ -132,9 +132,19 @@ def legacy_name(db_path: Path, old: str, new: str) -> None:
     conn.close()
 
 
-def test_stored_control_characters_never_reach_the_terminal(steady: Any, db_path: Path) -> None:
+def test_stored_control_characters_never_reach_the_terminal(
+    steady: Any, db_path: Path, tmp_path: Path
+) -> None:
     legacy_name(db_path, "Steady", "Stea\x1b[2Jdy\u202e\x00")
     for args in (
+        [
+            "report",
+            "customer",
+            "--customer",
+            "stea\x1b[2jdy\u202e\x00",
+            "--out",
+            tmp_path / "r.pdf",
+        ],
         ["customers", "list"],
         ["customers", "show", "stea\x1b[2jdy\u202e\x00"],
         ["score", "stea\x1b[2jdy\u202e\x00", "--logins", "12"],

@@ -101,7 +101,7 @@ def _make_command(kind: str, description: str) -> None:
         if not quiet:
             count = rendered.pages or len(rendered.content.splitlines()) - 1
             unit = ("page" if fmt == "pdf" else "row") + ("" if count == 1 else "s")
-            typer.echo(f"{path} ({count} {unit}) — {rendered.summary}")
+            quiet_mode.echo(f"{path} ({count} {unit}) — {rendered.summary}")
 
     command.__doc__ = (
         f"{description}\n\nExample:\n\n  iqcadence report {kind} --format pdf --out {kind}.pdf"
