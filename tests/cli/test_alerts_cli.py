@@ -107,7 +107,7 @@ def test_alerts_list_json_shape_and_filters(cli: Any) -> None:
     )
     assert [(d["customer"], d["severity"], d["mrr"]) for d in one] == [("Globex", "warning", 500.0)]
     grouped = cli("alerts", "list", "--group-by", "category")
-    assert grouped.exit_code == 0 and "tickets (2)" in grouped.stdout
+    assert grouped.exit_code == 0 and "Tickets (2)" in grouped.stdout
     bad = cli("alerts", "list", "--severity", "high")
     assert bad.exit_code == 2 and "severity: 'high' is not one of" in bad.stderr
 

@@ -69,7 +69,7 @@ def test_list_filters_sorts_and_pages(seeded: Any) -> None:
 def test_list_for_people_has_a_count_line(seeded: Any) -> None:
     result = seeded("customers", "list")
     assert result.exit_code == 0
-    for text in ("name", "score", "band", "MRR", "Acme Corp", "$9,000", "Expansion", "Sarah"):
+    for text in ("Name", "Score", "Band", "MRR", "Acme Corp", "$9,000", "Expansion", "Sarah"):
         assert text in result.stdout
     assert "3 customers." in result.stdout
     paged = seeded("customers", "list", "--limit", "2")
@@ -124,7 +124,7 @@ def test_show_json_has_breakdown_and_history(seeded: Any, monkeypatch: pytest.Mo
 def test_show_for_people(seeded: Any) -> None:
     result = seeded("customers", "show", "initech")
     assert result.exit_code == 0
-    for text in ("Initech", "tier", "smb", "Breakdown", "tier avg", "Recent scores"):
+    for text in ("Initech", "Tier", "SMB", "Breakdown", "tier avg", "Recent scores"):
         assert text in result.stdout
 
 
@@ -134,9 +134,9 @@ def test_edit_prints_changes_and_audits(seeded: Any) -> None:
         "--set", "notes=renewal call booked",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "tier: mid → enterprise" in result.stdout
-    assert "adoption: 30.0 → 90.0" in result.stdout
-    assert "lifecycle: atrisk → active" not in result.stdout  # Watch does not recover
+    assert "Tier: Mid-Market → Enterprise" in result.stdout
+    assert "Adoption: 30.0 → 90.0" in result.stdout
+    assert "Lifecycle: At Risk → Active" not in result.stdout  # Watch does not recover
     data = json.loads(seeded("customers", "show", "Globex", "--json").stdout)
     assert data["tier"] == "enterprise" and data["notes"] == "renewal call booked"
     audit = json.loads(seeded("audit", "--customer", "globex", "--json").stdout)
@@ -218,7 +218,7 @@ def test_edit_sets_custom_fields_with_standard_ones(seeded: Any, db_path: Path) 
 
     only_custom = seeded("customers", "edit", "Acme Corp", "--set", "cf.plan=silver")
     assert only_custom.exit_code == 0, only_custom.output
-    assert "plan: gold → silver" in only_custom.stdout
+    assert "Plan: gold → silver" in only_custom.stdout
 
     before = dump(db_path)
     bad = seeded("customers", "edit", "Acme Corp", "--set", "plan=bronze", "--set", "nps=3")
@@ -245,6 +245,6 @@ def test_list_fits_80_columns_without_breaking_values(
     assert len(lines) == 1 + 4 + 1  # header, one line per customer, count line
     assert all(len(line.rstrip()) <= 80 for line in lines)
     umbrella = next(line for line in lines if line.startswith("Umbrella"))
-    for whole in ("10.0", "Critical", "$1,234,567", "enterprise", "2027-01-01"):
+    for whole in ("10.0", "Critical", "$1,234,567", "Enterprise", "2027-01-01"):
         assert whole in umbrella
     assert "2027-01-10" in next(line for line in lines if line.startswith("Acme Corp"))

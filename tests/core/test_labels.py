@@ -6,6 +6,7 @@ import pytest
 
 from iqcadence.core.accounts.custom_fields import CUSTOM_FIELD_TYPES
 from iqcadence.core.alerts.derive import CATEGORIES, SEVERITIES
+from iqcadence.core.alerts.events import EVENT_TYPES
 from iqcadence.core.base.actor import ROLES
 from iqcadence.core.base.labels import LABELS, custom_field_label, humanize, label
 from iqcadence.core.scoring.conditions.fields import CADENCE_STATUSES
@@ -42,6 +43,7 @@ VOCABULARIES = {
     "event_kind": EVENT_KINDS,
     "severity": SEVERITIES,
     "category": CATEGORIES,
+    "alert_event": tuple(EVENT_TYPES),
     "cadence": CADENCE_STATUSES,
     "renewal_window": tuple(DEFAULT_RENEWAL_WINDOWS),
     "contact_role": CONTACT_ROLES,

@@ -85,7 +85,7 @@ def test_slack_teams_webhook_payload_shapes(
     bodies = {req.path: (req, json.loads(req.data)) for req, _resp in httpserver.log}
     slack_req, slack = bodies["/slack"]
     assert slack["blocks"][0]["type"] == "header"
-    assert "Acme" in slack["text"] and "health below 50" in slack["text"]
+    assert "Acme" in slack["text"] and "Health below 50" in slack["text"]
     assert "dropped below 50" in slack["blocks"][1]["text"]["text"]
     key = slack_req.headers["Idempotency-Key"]
     assert key in slack["blocks"][2]["elements"][0]["text"]

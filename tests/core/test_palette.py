@@ -98,3 +98,11 @@ def test_hex_values_are_well_formed() -> None:
     assert hex_rgb("#D32F2F") == (211, 47, 47)
     with pytest.raises(ValueError):
         hex_rgb("#FFF")
+
+
+def test_every_severity_has_a_colour_of_its_urgency() -> None:
+    from iqcadence.core.alerts.derive import SEVERITIES
+
+    colours = [palette.severity_colour(severity) for severity in SEVERITIES]
+    assert len(set(colours)) == len(SEVERITIES) and UNSCORED not in colours
+    assert palette.severity_colour("critical") == BAND_COLOURS["critical"]

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from iqcadence.cli import common
+from iqcadence.core.base.labels import label
 
 alerts_app = typer.Typer(
     help=(
@@ -23,13 +24,6 @@ alerts_config_app = typer.Typer(
     ),
     no_args_is_help=True,
 )
-
-SEVERITY_STYLES = {
-    "critical": "bold red",
-    "warning": "dark_orange",
-    "attention": "blue",
-    "opportunity": "green",
-}
 
 
 @alerts_app.command("list")
@@ -70,6 +64,7 @@ def list_command(
             f"--group-by: {group_by!r} is not one of category, severity, customer.", 2
         )
     with common.session_as(ctx, write=False) as (session, actor):
+        currency = common.currency_of(session, actor)
         ids = None
         if customer:
             found = get_customer(session, actor, customer)
@@ -93,11 +88,22 @@ def list_command(
         out.print("No alerts right now.")
         return
     groups = derive.group_alerts(alerts, group_by) if group_by else {"": alerts}
-    for title, items in groups.items():
-        out.print(_table(items, title=f"{title} ({len(items)})" if title else None))
+    for key, items in groups.items():
+        title = _group_title(group_by, key)
+        out.print(
+            _table(items, title=f"{title} ({len(items)})" if title else None, currency=currency)
+        )
 
 
-def _table(items: list[Any], *, title: str | None) -> Any:
+def _group_title(group_by: str | None, key: str) -> str:
+    from rich.markup import escape
+
+    if group_by in ("category", "severity"):
+        return label(group_by, key)  # type: ignore[arg-type]  # both are label kinds
+    return escape(key)
+
+
+def _table(items: list[Any], *, title: str | None, currency: str) -> Any:
     from rich.markup import escape
     from rich.table import Table
 
@@ -108,7 +114,7 @@ def _table(items: list[Any], *, title: str | None) -> Any:
     table.add_column("severity", no_wrap=True)
     table.add_column("category", no_wrap=True)
     table.add_column("customer", no_wrap=True, overflow="ellipsis", max_width=22)
-    table.add_column("mrr", justify="right", no_wrap=True)
+    table.add_column("MRR", justify="right", no_wrap=True)
     table.add_column("reason", ratio=1, min_width=24)
     if wide:
         table.add_column("state", no_wrap=True)
@@ -118,12 +124,11 @@ def _table(items: list[Any], *, title: str | None) -> Any:
             state = "dismissed"
         elif alert.snoozed_until is not None:
             state = f"snoozed until {alert.snoozed_until:%Y-%m-%d %H:%M}"
-        style = SEVERITY_STYLES.get(alert.severity, "")
         table.add_row(
-            f"[{style}]{alert.severity}[/]",
-            alert.category,
+            f"[{common.severity_style(alert.severity)}]{label('severity', alert.severity)}[/]",
+            label("category", alert.category),
             escape(alert.customer),
-            common.fmt_money(alert.mrr),
+            common.fmt_money(alert.mrr, currency),
             escape(alert.reason) + (f" [dim]({state})[/]" if state and not wide else ""),
             *([state] if wide else []),
         )
@@ -150,7 +155,9 @@ def snooze_command(
         row = state.snooze(session, actor, customer, category, for_period=for_period, until=until)
         assert row.snoozed_until is not None
         shown = row.snoozed_until.strftime("%Y-%m-%d %H:%M")
-    common.console().print(f"Snoozed the {row.category} alert of {customer} until {shown} UTC.")
+    common.console().print(
+        f"Snoozed the {label('category', row.category)} alert of {customer} until {shown} UTC."
+    )
 
 
 @alerts_app.command("dismiss")
@@ -170,7 +177,7 @@ def dismiss_command(
 
     with common.session_as(ctx) as (session, actor):
         row = state.dismiss(session, actor, customer, category)
-    common.console().print(f"Dismissed the {row.category} alert of {customer}.")
+    common.console().print(f"Dismissed the {label('category', row.category)} alert of {customer}.")
 
 
 @alerts_app.command("wake")
@@ -190,7 +197,8 @@ def wake_command(
 
     with common.session_as(ctx) as (session, actor):
         state.wake(session, actor, customer, category)
-    common.console().print(f"Woke the {check_category(category)} alert of {customer}.")
+    woken = label("category", check_category(category))
+    common.console().print(f"Woke the {woken} alert of {customer}.")
 
 
 @alerts_app.command("exposure")
@@ -212,6 +220,7 @@ def exposure_command(
 
     with common.session_as(ctx, write=False) as (session, actor):
         data = exposure(session, actor.client_id, manager=manager)
+        currency = common.currency_of(session, actor)
     if as_json:
         common.print_json(data)
         return
@@ -219,15 +228,19 @@ def exposure_command(
 
     out = common.console()
     out.print(
-        f"MRR exposure: [bold]{common.fmt_money(data['total_mrr'])}[/] "
+        f"MRR exposure: [bold]{common.fmt_money(data['total_mrr'], currency)}[/] "
         f"across {data['customers']} customer(s)."
     )
     table = Table(box=None, pad_edge=False)
     table.add_column("category")
-    table.add_column("mrr", justify="right")
+    table.add_column("MRR", justify="right")
     table.add_column("customers", justify="right")
     for category, item in data["by_category"].items():
-        table.add_row(category, common.fmt_money(item["mrr"]), str(item["customers"]))
+        table.add_row(
+            label("category", category),
+            common.fmt_money(item["mrr"], currency),
+            str(item["customers"]),
+        )
     if data["by_category"]:
         out.print(table)
 

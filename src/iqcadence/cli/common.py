@@ -19,6 +19,9 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from iqcadence.cli import quiet_mode
+from iqcadence.core.base.labels import label
+from iqcadence.core.base.money import DEFAULT_CURRENCY, money
+from iqcadence.core.base.palette import Colour, band_colour, severity_colour
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -162,32 +165,49 @@ def print_json(data: Any) -> None:
     sys.stdout.write(text + "\n")
 
 
-def fmt_money(value: float | None) -> str:
-    if value is None:
-        return "—"
-    whole = abs(value) >= 100 or float(value).is_integer()
-    return f"${value:,.0f}" if whole else f"${value:,.2f}"
+def fmt_money(value: float | None, currency: str = DEFAULT_CURRENCY) -> str:
+    """An amount as every surface shows it (`base.money`); columns of them
+    are right-aligned (`MONEY`)."""
+    return money(value, currency=currency)
+
+
+def currency_of(session: Session, actor: Actor) -> str:
+    """The client's currency symbol (`config currency set`), read in the
+    command's session and handed to whatever renders amounts."""
+    from iqcadence.core.store import display
+
+    return display.currency(session, actor.client_id)
+
+
+# Table columns of amounts and counts line up on the right.
+MONEY = "right"
 
 
 def fmt_score(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f}"
 
 
-BAND_STYLES = {
-    "critical": "bold red",
-    "at_risk": "dark_orange",
-    "watch": "yellow",
-    "healthy": "green",
-    "expansion": "bold cyan",
-}
+def band_style(band: str | None) -> str:
+    """The band's colour from core's palette (see `colour_style`)."""
+    return colour_style(band_colour(band))
+
+
+def severity_style(severity: str | None) -> str:
+    """An alert severity's colour: the band colour of the same urgency."""
+    return colour_style(severity_colour(severity))
+
+
+def colour_style(colour: Colour) -> str:
+    """A palette colour as a rich style: its hex value on a truecolor
+    terminal, its 256-colour fallback elsewhere (rich maps that further
+    down on a 16-colour one)."""
+    truecolor = console().color_system == "truecolor"
+    return colour.hex if truecolor else f"color({colour.xterm})"
 
 
 def band_text(band: str | None) -> str:
-    from iqcadence.core.scoring.formula import BAND_LABELS
-
-    if band is None:
-        return "[dim]unscored[/]"
-    return f"[{BAND_STYLES.get(band, '')}]{BAND_LABELS.get(band, band)}[/]"
+    """The band's label in its colour, as markup ("At Risk", "Unscored")."""
+    return f"[{band_style(band)}]{label('band', band)}[/]"
 
 
 def warn_plaintext_keyring(secret: str | None) -> None:

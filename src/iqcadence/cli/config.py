@@ -5,7 +5,8 @@ and its history.
 This module owns the `config` group, `config show`, and the weights,
 thresholds and CSAT commands; `register` adds the profiles
 (`config_profiles`), the cadence, renewal windows and signal thresholds
-(`config_cadence`) and export, import and history (`config_files`) to it.
+(`config_cadence`), export, import and history (`config_files`) and the
+currency amounts are shown in (`config_display`) to it.
 Every change is validated as a whole before anything is saved; a refused
 change names the reason and leaves the stored model as it was.
 `config_app` is public so other capabilities can add their own `config`
@@ -18,7 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from iqcadence.cli import common, config_cadence, config_files, config_profiles
+from iqcadence.cli import (
+    common,
+    config_cadence,
+    config_display,
+    config_files,
+    config_profiles,
+)
 from iqcadence.cli.config_changes import (
     RESCORE_HINT,
     Pairs,
@@ -28,6 +35,7 @@ from iqcadence.cli.config_changes import (
     parse_pairs,
     whole,
 )
+from iqcadence.core.base.labels import label
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -38,7 +46,8 @@ if TYPE_CHECKING:
 config_app = typer.Typer(
     help=(
         "Show and change the scoring model: weights, CSAT, thresholds, profiles, "
-        "contact cadence, renewal windows.\n\nExample:\n\n"
+        "contact cadence, renewal windows; and the currency amounts are shown in."
+        "\n\nExample:\n\n"
         "  iqcadence config weights set logins=30 adoption=20"
     ),
     no_args_is_help=True,
@@ -95,27 +104,34 @@ def render_config(data: dict[str, Any]) -> None:
     from iqcadence.core.scoring.formula import SIGNALS, THRESHOLD_KEYS
 
     out = common.console()
+    # Beside each label, the key `config ... set` takes (dim).
     weights = Table(title="Weights", title_justify="left", box=None, pad_edge=False)
     weights.add_column("signal")
+    weights.add_column("key", style="dim")
     weights.add_column("weight", justify="right")
     for name in SIGNALS:
         value = data["weights"].get(name, 0)
         note = " (CSAT off)" if name == "csat" and not data["csat_enabled"] else ""
-        weights.add_row(name, f"{value}{note}")
+        weights.add_row(label("signal", name), name, f"{value}{note}")
     out.print(weights)
     out.print(f"CSAT: {'on' if data['csat_enabled'] else 'off'}")
     bands = Table(title="Band thresholds", title_justify="left", box=None, pad_edge=False)
     bands.add_column("band")
+    bands.add_column("key", style="dim")
     bands.add_column("from score", justify="right")
-    bands.add_row(common.band_text("critical"), "0")
+    bands.add_row(common.band_text("critical"), "", "0")
     for key in THRESHOLD_KEYS:
-        bands.add_row(common.band_text(key), f"{data['thresholds'][key]:g}")
+        bands.add_row(common.band_text(key), key, f"{data['thresholds'][key]:g}")
     out.print(bands)
     cadence = Table(title="Contact cadence (days)", title_justify="left", box=None, pad_edge=False)
-    for column in ("tier", "due soon", "overdue"):
-        cadence.add_column(column, justify="left" if column == "tier" else "right")
+    for column in ("tier", "key", "due soon", "overdue"):
+        cadence.add_column(
+            column,
+            justify="left" if column in ("tier", "key") else "right",
+            style="dim" if column == "key" else None,
+        )
     for tier, (due, overdue) in data["cadence"].items():
-        cadence.add_row(tier, str(due), str(overdue))
+        cadence.add_row(label("tier", tier), tier, str(due), str(overdue))
     out.print(cadence)
     windows = data["renewal_windows"]
     out.print(
@@ -130,7 +146,7 @@ def render_config(data: dict[str, Any]) -> None:
         profiles = Table(title="Scoring profiles", title_justify="left", box=None, pad_edge=False)
         profiles.add_column("profile")
         for name in SIGNALS:
-            profiles.add_column(name, justify="right")
+            profiles.add_column(label("signal", name), justify="right")
         for name, profile in data["profiles"].items():
             profiles.add_row(escape(name), *(str(profile["weights"].get(s, 0)) for s in SIGNALS))
         out.print(profiles)
@@ -262,4 +278,5 @@ def register(app: typer.Typer) -> None:
     config_profiles.register(config_app)
     config_cadence.register(config_app)
     config_files.register(config_app)
+    config_display.register(config_app)
     app.add_typer(config_app, name="config")

@@ -7,6 +7,7 @@ from typing import Any
 import typer
 
 from iqcadence.cli import common
+from iqcadence.core.base.labels import label
 
 contacts_app = typer.Typer(
     help=(
@@ -96,7 +97,7 @@ def render_contacts(rows: list[dict[str, Any]]) -> None:
         )
         table.add_row(
             _e(row["name"]),
-            row["role"] or "—",
+            label("contact_role", row["role"]),
             _e(row["email"] or "—"),
             _e(row["phone"] or "—"),
             last,

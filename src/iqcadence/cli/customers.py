@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from iqcadence.cli import common, filters
+from iqcadence.cli import common, customer_views, filters
 
 customers_app = typer.Typer(
     help=(
@@ -83,6 +83,7 @@ def list_command(
             offset=offset,
         )
         momentum = history.momentum_for(session, rows)
+        currency = common.currency_of(session, actor)
         # People get a count line: a short page already tells the total, a
         # full one needs a count. Scripts (--json) do not pay for it.
         total = offset + len(rows)
@@ -96,95 +97,7 @@ def list_command(
     if as_json:
         common.print_json(items)
         return
-    render_list(items, total=total, offset=offset)
-
-
-def momentum_text(value: float | None) -> str:
-    if value is None:
-        return "[dim]·[/]"
-    if value > 0:
-        return f"[green]▲ {value:+.1f}[/]"
-    if value < 0:
-        return f"[red]▼ {value:+.1f}[/]"
-    return "[dim]▶ 0.0[/]"
-
-
-def score_text(score: float | None, band: str | None, manual: bool = False) -> str:
-    if score is None:
-        return "[dim]—[/]"
-    style = common.BAND_STYLES.get(band or "", "")
-    mark = "*" if manual else ""
-    return f"[{style}]{score:.1f}{mark}[/]" if style else f"{score:.1f}{mark}"
-
-
-def render_list(items: list[dict[str, Any]], *, total: int, offset: int) -> None:
-    from rich.markup import escape
-    from rich.table import Table
-
-    out = common.console()
-    if not items:
-        out.print(
-            "No customers match." if total == 0 else f"No customers past {offset} ({total} in all)."
-        )
-        return
-    headers = ("name", "score", "band", "MRR", "tier", "manager", "renewal", "7d", "lifecycle")
-    rows = [
-        [
-            escape(item["name"]),
-            score_text(item["score"], item["band"], item["score_source"] == "manual"),
-            common.band_text(item["band"]),
-            common.fmt_money(item["mrr"]),
-            item["tier"] or "—",
-            escape(item["manager"] or "—"),
-            item["renewal_date"] or "—",
-            momentum_text(item["momentum"]),
-            item["lifecycle"],
-        ]
-        for item in items
-    ]
-    widths = fit_widths(headers, rows, out.width)
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    for index, header in enumerate(headers[: len(widths)]):
-        table.add_column(
-            header,
-            justify="right" if header in ("score", "MRR", "7d") else "left",
-            width=widths[index],
-            no_wrap=True,
-            overflow="ellipsis",
-        )
-    for row in rows:
-        table.add_row(*row[: len(widths)])
-    out.print(table)
-    first, last = offset + 1, offset + len(items)
-    noun = "customer" if total == 1 else "customers"
-    if first == 1 and last == total:
-        out.print(f"{total} {noun}.")
-    else:
-        out.print(f"Showing {first}–{last} of {total} {noun}.")
-    if any(item["score_source"] == "manual" for item in items):
-        out.print("[dim]* manual override[/]")
-
-
-def fit_widths(headers: tuple[str, ...], rows: list[list[str]], width: int) -> list[int]:
-    """Column widths that fit `width`: every value but the name (first column)
-    and the manager (sixth) stays whole; those two shrink with an ellipsis, and
-    the last column (lifecycle) gives way first when even that is too little."""
-    from rich.text import Text
-
-    natural = [
-        max([len(header)] + [Text.from_markup(row[i]).cell_len for row in rows])
-        for i, header in enumerate(headers)
-    ]
-    gap = 2
-    if sum(natural) + gap * (len(natural) - 1) <= width:
-        return natural
-    widths = natural[:-1]
-    fixed = sum(w for i, w in enumerate(widths) if i not in (0, 5))
-    room = width - fixed - gap * (len(widths) - 1)
-    manager = min(widths[5], max(7, room // 3))
-    widths[5] = manager
-    widths[0] = max(8, min(widths[0], room - manager))
-    return widths
+    customer_views.render_list(items, total=total, offset=offset, currency=currency)
 
 
 @customers_app.command("show")
@@ -208,14 +121,6 @@ def show_command(
       iqcadence customers show "Acme Corp"
       iqcadence customers show "Acme Corp" --json
     """
-    data = customer_detail(ctx, name, history_limit)
-    if as_json:
-        common.print_json(data)
-        return
-    render_show(data)
-
-
-def customer_detail(ctx: typer.Context, name: str, history_limit: int = 10) -> dict[str, Any]:
     from iqcadence.core.accounts import customers
     from iqcadence.core.base.errors import InvalidValue
     from iqcadence.core.read import customer360
@@ -224,86 +129,13 @@ def customer_detail(ctx: typer.Context, name: str, history_limit: int = 10) -> d
         raise InvalidValue(f"--history: must be 0 or more, got {history_limit}.")
     with common.session_as(ctx, write=False) as (session, actor):
         customer = customers.get_customer(session, actor, name)
-        return customer360.detail(session, actor, customer, history_limit=history_limit)
-
-
-SHOW_FIELDS = (
-    ("tier", "tier"),
-    ("lifecycle", "lifecycle"),
-    ("status", "status"),
-    ("manager", "manager"),
-    ("mrr", "MRR"),
-    ("arr", "ARR"),
-    ("renewal_date", "renewal"),
-    ("days_to_renewal", "days to renewal"),
-    ("tags", "tags"),
-    ("sentiment", "sentiment"),
-    ("scoring_profile", "scoring profile"),
-    ("website", "website"),
-    ("domain", "domain"),
-    ("email", "email"),
-    ("phone", "phone"),
-    ("industry", "industry"),
-    ("customer_since", "customer since"),
-    ("next_touch", "next touch"),
-    ("last_contact_date", "last contact"),
-    ("notes", "notes"),
-    ("scored_at", "scored at"),
-    ("updated_at", "updated at"),
-)
-
-
-def render_show(data: dict[str, Any]) -> None:
-    from rich.markup import escape
-    from rich.table import Table
-
-    from iqcadence.cli.scoring_cmds import breakdown_table
-
-    out = common.console()
-    manual = " (manual override)" if data["score_source"] == "manual" else ""
-    out.print(
-        f"[bold]{escape(data['name'])}[/]  score {score_text(data['score'], data['band'])} "
-        f"{common.band_text(data['band'])}{manual}  7d {momentum_text(data['momentum'])}"
-    )
-    fields = Table(box=None, pad_edge=False, show_header=False)
-    fields.add_column("field", style="dim")
-    fields.add_column("value")
-    for key, label in SHOW_FIELDS:
-        value = data.get(key)
-        if key in ("mrr", "arr"):
-            text = common.fmt_money(value)
-        elif key == "tags":
-            text = ", ".join(value) if value else "—"
-        else:
-            text = "—" if value is None or value == "" else str(value)
-        fields.add_row(label, escape(text))
-    for key, value in data.get("custom_fields", {}).items():
-        fields.add_row(key, escape("—" if value is None else str(value)))
-    if data.get("owners"):
-        who = ", ".join(f"{o['email']} ({o['role']})" for o in data["owners"])
-        fields.add_row("owners", escape(who))
-    pipeline = data.get("open_pipeline") or {}
-    if pipeline.get("open_count"):
-        fields.add_row(
-            "open pipeline",
-            f"{pipeline['open_count']} open, {common.fmt_money(pipeline['open_amount'])}",
-        )
-    out.print(fields)
-    out.print(breakdown_table(data["breakdown"]))
-    if data["history"]:
-        table = Table(title="Recent scores", title_justify="left", box=None, pad_edge=False)
-        for column in ("taken at", "score", "band", "source"):
-            table.add_column(column, justify="right" if column == "score" else "left")
-        for snap in data["history"]:
-            table.add_row(
-                snap["taken_at"].replace("T", " "),
-                score_text(snap["score"], snap["band"]),
-                common.band_text(snap["band"]),
-                snap["source"],
-            )
-        out.print(table)
-    else:
-        out.print("[dim]No score snapshots yet.[/]")
+        data = customer360.detail(session, actor, customer, history_limit=history_limit)
+        currency = common.currency_of(session, actor)
+        custom = customer_views.custom_labels(session, actor)
+    if as_json:
+        common.print_json(data)
+        return
+    customer_views.render_show(data, currency=currency, custom=custom)
 
 
 @customers_app.command("edit")
@@ -371,18 +203,12 @@ def edit_command(
                 "from": outcome.lifecycle_auto[0],
                 "to": outcome.lifecycle_auto[1],
             }
+        currency = common.currency_of(session, actor)
+        custom = customer_views.custom_labels(session, actor)
     if as_json:
         common.print_json(data)
         return
-    from rich.markup import escape
-
-    out = common.console()
-    if not changed:
-        out.print(f"Nothing changed for [bold]{escape(data['name'])}[/].")
-        return
-    out.print(f"Updated [bold]{escape(data['name'])}[/]:")
-    for key, pair in changed.items():
-        out.print(f"  {key}: {escape(_fmt(pair['from']))} → {escape(_fmt(pair['to']))}")
+    customer_views.render_changes(data["name"], changed, currency=currency, custom=custom)
 
 
 HIDDEN_CHANGES = ("name_key", "days_as_of", "client_id")
@@ -396,16 +222,6 @@ def _plain(value: Any) -> Any:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value
-
-
-def _fmt(value: Any) -> str:
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, bool):
-        return "manual" if value else "computed"
-    if isinstance(value, str) and "|" in value:
-        return ", ".join(value.split("|"))
-    return str(value)
 
 
 def _status_command(action: str, verb: str, summary: str, example: str) -> Any:

@@ -7,6 +7,7 @@ from typing import Any
 import typer
 
 from iqcadence.cli import common
+from iqcadence.core.base import labels
 
 fields_app = typer.Typer(
     help=(
@@ -51,7 +52,8 @@ def add_command(
         return
     extra = f" ({', '.join(data['options'])})" if data["options"] else ""
     common.console().print(
-        f"Added custom field [bold]{data['key']}[/] “{data['label']}”: {data['type']}{extra}."
+        f"Added custom field [bold]{data['key']}[/] “{data['label']}”: "
+        f"{labels.label('field_type', data['type']).lower()}{extra}."
     )
 
 
@@ -88,7 +90,10 @@ def list_command(
         table.add_column(column)
     for item in items:
         table.add_row(
-            item["key"], escape(item["label"]), item["type"], escape(", ".join(item["options"]))
+            item["key"],
+            escape(item["label"]),
+            labels.label("field_type", item["type"]),
+            escape(", ".join(item["options"])),
         )
     common.console().print(table)
 

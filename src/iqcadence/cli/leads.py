@@ -7,6 +7,7 @@ from typing import Any
 import typer
 
 from iqcadence.cli import common
+from iqcadence.core.base.labels import label
 
 STATUS_HELP = "new | contacted | qualified | disqualified."
 
@@ -160,7 +161,9 @@ def _done(data: dict[str, Any], as_json: bool, verb: str) -> None:
     if as_json:
         common.print_json(data)
         return
-    common.console().print(f"{verb} lead #{data['id']} {data['name']} ({data['status']}).")
+    common.console().print(
+        f"{verb} lead #{data['id']} {data['name']} ({label('lead_status', data['status'])})."
+    )
 
 
 def _render(data: list[dict[str, Any]]) -> None:
@@ -178,7 +181,7 @@ def _render(data: list[dict[str, Any]]) -> None:
         table.add_row(
             str(item["id"]),
             escape(item["name"]),
-            item["status"],
+            label("lead_status", item["status"]),
             escape(item["website"] or "—"),
             escape(item["email"] or "—"),
             escape(item["industry"] or "—"),

@@ -7,6 +7,7 @@ from typing import Any
 import typer
 
 from iqcadence.cli import common
+from iqcadence.core.base.labels import label
 
 
 def myday_command(
@@ -30,14 +31,15 @@ def myday_command(
     from iqcadence.core.read import my_day as myday
 
     with common.session_as(ctx, write=False) as (session, actor):
-        data = myday.build(session, actor, everyone=everyone).to_dict()
+        day = myday.build(session, actor, everyone=everyone)
+    data = day.to_dict()
     if as_json:
         common.print_json(data)
         return
-    render_myday(data)
+    render_myday(data, currency=day.currency)
 
 
-def render_myday(data: dict[str, Any]) -> None:
+def render_myday(data: dict[str, Any], *, currency: str) -> None:
     from rich.markup import escape
     from rich.table import Table
 
@@ -45,23 +47,30 @@ def render_myday(data: dict[str, Any]) -> None:
     scope = "the whole portfolio" if data["scope"] == "everyone" else "my accounts"
     out.print(f"[bold]My day[/] — {escape(data['user'])}, {data['date']} ({scope})")
     kpis = data["kpis"]
-    bands = ", ".join(f"{band.replace('_', ' ')} {n}" for band, n in kpis["by_band"].items() if n)
+    bands = ", ".join(
+        f"{common.band_text(None if band == 'unscored' else band)} {n}"
+        for band, n in kpis["by_band"].items()
+        if n
+    )
     out.print(
         f"{kpis['accounts']} account{'' if kpis['accounts'] == 1 else 's'} ({bands or 'none'}); "
-        f"MRR {common.fmt_money(kpis['total_mrr'])}, "
-        f"at risk {common.fmt_money(kpis['revenue_at_risk'])}, expansion "
-        f"{common.fmt_money(kpis['expansion_opportunity'])} ({kpis['expansion_pct']:g}%)."
+        f"MRR {common.fmt_money(kpis['total_mrr'], currency)}, "
+        f"at risk {common.fmt_money(kpis['revenue_at_risk'], currency)}, expansion "
+        f"{common.fmt_money(kpis['expansion_opportunity'], currency)} "
+        f"({kpis['expansion_pct']:g}%)."
     )
     if data["scope"] == "mine" and not data["accounts"]:
         out.print("[dim]You own no accounts yet; `myday --all` shows the whole portfolio.[/]")
 
-    def section(title: str, columns: list[str], rows: list[list[str]]) -> None:
+    def section(
+        title: str, columns: list[str], rows: list[list[str]], right: tuple[str, ...] = ()
+    ) -> None:
         if not rows:
             out.print(f"\n[bold]{title}[/]: none.")
             return
         table = Table(title=title, title_justify="left", box=None, pad_edge=False)
         for column in columns:
-            table.add_column(column)
+            table.add_column(column, justify="right" if column in right else "left")
         for row in rows:
             table.add_row(*row)
         out.print()
@@ -86,12 +95,13 @@ def render_myday(data: dict[str, Any]) -> None:
                 escape(r["customer"]),
                 r["renewal_date"],
                 str(r["days"]),
-                r["window"] or "—",
-                common.fmt_money(r["mrr"]),
+                label("renewal_window", r["window"]),
+                common.fmt_money(r["mrr"], currency),
                 common.band_text(r["band"]),
             ]
             for r in data["renewals"]
         ],
+        right=("days", "MRR"),
     )
     section(
         "Past contact cadence",
@@ -99,12 +109,13 @@ def render_myday(data: dict[str, Any]) -> None:
         [
             [
                 escape(c["customer"]),
-                c["tier"] or "—",
+                label("tier", c["tier"]) if c["tier"] else "—",
                 str(c["days_since_contact"]),
-                c["status"].replace("_", " "),
+                label("cadence", c["status"]),
             ]
             for c in data["cadence"]
         ],
+        right=("days since contact",),
     )
     section(
         "Biggest score drops (7 days)",
@@ -113,6 +124,7 @@ def render_myday(data: dict[str, Any]) -> None:
             [escape(d["customer"]), common.fmt_score(d["score"]), f"{d['momentum']:+.1f}"]
             for d in data["score_drops"]
         ],
+        right=("score", "change"),
     )
     if data["alerts"]:
         section(
@@ -120,7 +132,7 @@ def render_myday(data: dict[str, Any]) -> None:
             ["severity", "customer", "reason"],
             [
                 [
-                    str(a.get("severity", "")),
+                    label("severity", a.get("severity")),
                     escape(str(a.get("customer", ""))),
                     escape(str(a.get("reason", ""))),
                 ]

@@ -7,6 +7,7 @@ from typing import Any
 import typer
 
 from iqcadence.cli import common
+from iqcadence.core.base.labels import label
 
 STAGES_HELP = "discovery | proposal | negotiation | committed | won | lost."
 
@@ -54,12 +55,13 @@ def add_command(
         data = opportunities.opportunity_to_dict(
             opp, customers.customer_by_id(session, actor, opp.customer_id)
         )
+        currency = common.currency_of(session, actor)
     if as_json:
         common.print_json(data)
         return
     common.console().print(
         f"Added opportunity #{data['id']} “{data['name']}” for {data['customer']}: "
-        f"{common.fmt_money(data['amount'])}, {data['stage']}."
+        f"{common.fmt_money(data['amount'], currency)}, {label('stage', data['stage'])}."
     )
 
 
@@ -86,10 +88,11 @@ def list_command(
             session, actor, customer=customer, open_only=open_only, stage=stage
         )
         data = [opportunities.opportunity_to_dict(o, c) for o, c in rows]
+        currency = common.currency_of(session, actor)
     if as_json:
         common.print_json(data)
         return
-    _render(data)
+    _render(data, currency)
 
 
 @opportunities_app.command("edit")
@@ -134,7 +137,8 @@ def edit_command(
         data = opportunities.opportunity_to_dict(
             opp, customers.customer_by_id(session, actor, opp.customer_id)
         )
-    _done(data, as_json, "Updated")
+        currency = common.currency_of(session, actor)
+    _done(data, as_json, "Updated", currency)
 
 
 @opportunities_app.command("close")
@@ -163,20 +167,21 @@ def close_command(
         data = opportunities.opportunity_to_dict(
             opp, customers.customer_by_id(session, actor, opp.customer_id)
         )
-    _done(data, as_json, "Closed")
+        currency = common.currency_of(session, actor)
+    _done(data, as_json, "Closed", currency)
 
 
-def _done(data: dict[str, Any], as_json: bool, verb: str) -> None:
+def _done(data: dict[str, Any], as_json: bool, verb: str, currency: str) -> None:
     if as_json:
         common.print_json(data)
         return
     common.console().print(
         f"{verb} opportunity #{data['id']} “{data['name']}” ({data['customer']}): "
-        f"{common.fmt_money(data['amount'])}, {data['stage']}."
+        f"{common.fmt_money(data['amount'], currency)}, {label('stage', data['stage'])}."
     )
 
 
-def _render(data: list[dict[str, Any]]) -> None:
+def _render(data: list[dict[str, Any]], currency: str) -> None:
     from rich.markup import escape
     from rich.table import Table
 
@@ -195,18 +200,19 @@ def _render(data: list[dict[str, Any]]) -> None:
     ):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for item in data:
+        stage = label("stage", item["stage"])
         table.add_row(
             str(item["id"]),
             escape(item["customer"] or ""),
             escape(item["name"]),
-            common.fmt_money(item["amount"]),
+            common.fmt_money(item["amount"], currency),
             item["expected_close"] or "—",
-            item["stage"] if item["open"] else f"[dim]{item['stage']}[/]",
+            stage if item["open"] else f"[dim]{stage}[/]",
         )
     out.print(table)
     open_items = [i for i in data if i["open"]]
     total = sum(i["amount"] for i in open_items)
-    out.print(f"{len(open_items)} open, {common.fmt_money(total)} in the pipeline.")
+    out.print(f"{len(open_items)} open, {common.fmt_money(total, currency)} in the pipeline.")
 
 
 def register(app: typer.Typer) -> None:

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from iqcadence.cli import common
+from iqcadence.core.base.labels import label
 
 owners_app = typer.Typer(
     help=(
@@ -92,7 +93,9 @@ def _render(customer: str, data: list[dict[str, Any]]) -> None:
     for column in ("role", "email", "name"):
         table.add_column(column)
     for item in data:
-        table.add_row(item["role"].replace("_", "-"), escape(item["email"]), escape(item["name"]))
+        table.add_row(
+            label("owner_role", item["role"]), escape(item["email"]), escape(item["name"])
+        )
     out.print(table)
 
 

@@ -7,6 +7,7 @@ from typing import Any
 import typer
 
 from iqcadence.cli import common
+from iqcadence.core.base.labels import label
 
 playbooks_app = typer.Typer(
     help=(
@@ -154,7 +155,7 @@ def render_runs(rows: list[dict[str, Any]]) -> None:
             str(row["id"]),
             _e(row["playbook"] or ""),
             _e(row["customer"] or ""),
-            row["status"],
+            label("run_status", row["status"]),
             f"{row['tasks_done']}/{row['tasks_total']}",
             row["started_at"][:10],
             _e(row["started_by"]) + (" (trigger)" if row["trigger"] != "manual" else ""),

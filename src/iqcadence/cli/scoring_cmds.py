@@ -8,6 +8,7 @@ from typing import Any
 import typer
 
 from iqcadence.cli import common
+from iqcadence.core.base.labels import label
 
 
 def score(
@@ -124,7 +125,10 @@ def render_score(data: dict[str, Any], previous: float | None, created: bool) ->
     )
     if "lifecycle_changed" in data:
         moved = data["lifecycle_changed"]
-        out.print(f"Lifecycle moved {moved['from']} → {moved['to']}.")
+        out.print(
+            f"Lifecycle moved {label('lifecycle', moved['from'])} → "
+            f"{label('lifecycle', moved['to'])}."
+        )
     if data.get("status") in ("archived", "trashed"):
         undo = "unarchive" if data["status"] == "archived" else "restore"
         out.print(
@@ -152,8 +156,8 @@ def breakdown_table(breakdown: dict[str, Any]) -> Any:
         if line["weight"] == 0 and line["value"] is None:
             continue
         cells = [
-            line["signal"],
-            "—" if line["value"] is None else str(line["value"]),
+            label("signal", line["signal"]),
+            signal_value(line["signal"], line["value"]),
             "—" if line["subscore"] is None else f"{line['subscore']:.1f}",
             str(line["weight"]),
             "excluded" if not line["present"] else f"{line['contribution']:.2f}",
@@ -299,17 +303,20 @@ def _moves_table(changes: list[dict[str, Any]]) -> Any:
         table.add_column(column, justify="left" if column == "signal" else "right")
     for move in changes:
         table.add_row(
-            move["signal"],
-            _value(move["from"]),
-            _value(move["to"]),
+            label("signal", move["signal"]),
+            signal_value(move["signal"], move["from"]),
+            signal_value(move["signal"], move["to"]),
             "—" if move["delta"] is None else f"{move['delta']:+g}",
             "—" if move["score_effect"] is None else f"{move['score_effect']:+.1f}",
         )
     return table
 
 
-def _value(value: Any) -> str:
-    return "—" if value is None else str(value)
+def signal_value(signal: str, value: Any) -> str:
+    """A signal's value in words: growth is a word ("Strong"), the rest numbers."""
+    if value is None:
+        return "—"
+    return label("growth", value) if signal == "growth" else str(value)
 
 
 def register(app: typer.Typer) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 import typer
 
 from iqcadence.cli import common
+from iqcadence.core.base.labels import label
 
 tasks_app = typer.Typer(
     help=(
@@ -102,7 +103,7 @@ def render_tasks(rows: list[dict[str, Any]]) -> None:
             _e(row["title"]),
             _e(row["customer"] or ""),
             _e(row["owner"] or ""),
-            row["status"],
+            label("task_status", row["status"]),
             _e(row["playbook"] or ""),
         )
     out.print(table)

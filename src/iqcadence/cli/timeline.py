@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from iqcadence.cli import common
+from iqcadence.core.base.labels import humanize, label
 
 KIND_STYLES = {
     "email": "cyan",
@@ -97,10 +98,14 @@ def log_command(
     out = common.console()
     if not result.created:
         verb = "Updated" if result.updated else "Already logged"
-        out.print(f"{verb}: {data['kind']} {_e(data['title'])} (event {data['id']}).")
+        out.print(
+            f"{verb}: {kind_label(data['kind']).lower()} {_e(event_title(data))} "
+            f"(event {data['id']})."
+        )
         return
     out.print(
-        f"Logged {data['kind']} [bold]{_e(data['title'])}[/] on {_e(data['customer'])} "
+        f"Logged {kind_label(data['kind']).lower()} [bold]{_e(event_title(data))}[/] on "
+        f"{_e(data['customer'])} "
         f"at {data['at'][:16].replace('T', ' ')}."
     )
     if result.contact_reset:
@@ -184,19 +189,42 @@ def render_timeline(rows: list[dict[str, Any]]) -> None:
     table.add_column("status", no_wrap=True)
     for row in rows:
         style = KIND_STYLES.get(row["kind"], "")
-        status = " ".join(x for x in (row["status"], row["priority"]) if x) or ""
-        title = _e(row["title"])
+        status = event_status(row)
+        title = _e(event_title(row))
         if row["body"]:
             title += f"\n[dim]{_e(_short(row['body']))}[/]"
         table.add_row(
             row["at"][:16].replace("T", " "),
-            f"[{style}]{row['kind']}[/]" if style else row["kind"],
+            f"[{style}]{kind_label(row['kind'])}[/]" if style else kind_label(row["kind"]),
             title,
             _e(row["contact"] or ""),
             *([_e(row["author"] or "")] if wide else []),
             status,
         )
     out.print(table)
+
+
+def kind_label(kind: str) -> str:
+    return label("event_kind", kind)
+
+
+def event_title(row: dict[str, Any]) -> str:
+    """The title as people read it: a product event's name in words."""
+    if row["kind"] == "product_event":
+        return label("product_event", row["title"])
+    return str(row["title"])
+
+
+def event_status(row: dict[str, Any]) -> str:
+    """A ticket's status and priority (or a task's status) in words."""
+    if row["kind"] == "ticket":
+        parts = [
+            label("ticket_status", row["status"]) if row["status"] else "",
+            label("ticket_priority", row["priority"]) if row["priority"] else "",
+        ]
+    else:
+        parts = [humanize(str(row["status"])) if row["status"] else "", row["priority"] or ""]
+    return " ".join(part for part in parts if part)
 
 
 def _short(text: str, width: int = 100) -> str:

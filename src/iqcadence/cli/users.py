@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from iqcadence.cli import common
+from iqcadence.core.base.labels import label
 
 users_app = typer.Typer(
     help=(
@@ -55,7 +56,12 @@ def list_command(
         table.add_column(column)
     for item in items:
         shown = "all" if item["role"] == "admin" else ", ".join(item["clients"])
-        table.add_row(escape(item["email"]), escape(item["name"]), item["role"], escape(shown))
+        table.add_row(
+            escape(item["email"]),
+            escape(item["name"]),
+            label("user_role", item["role"]),
+            escape(shown),
+        )
     common.console().print(table)
 
 

@@ -37,7 +37,10 @@ from sqlmodel import Session
 
 from iqcadence.core.alerts.config import AlertConfig, load_alert_config
 from iqcadence.core.base import clock
-from iqcadence.core.scoring.formula import BAND_LABELS, effective_days
+from iqcadence.core.base.labels import label
+from iqcadence.core.base.money import DEFAULT_CURRENCY, money
+from iqcadence.core.scoring.formula import effective_days
+from iqcadence.core.store import display
 
 CATEGORIES: tuple[str, ...] = (
     "health",
@@ -52,7 +55,6 @@ CATEGORIES: tuple[str, ...] = (
 SEVERITIES: tuple[str, ...] = ("critical", "warning", "attention", "opportunity")
 SEVERITY_RANK: dict[str, int] = {name: rank for rank, name in enumerate(SEVERITIES)}
 EXPOSURE_SEVERITIES: tuple[str, ...] = ("critical", "warning")
-TIER_LABELS = {"enterprise": "enterprise", "mid": "mid-market", "smb": "SMB"}
 
 
 @dataclass
@@ -121,8 +123,10 @@ def alerts_for_row(
     *,
     momentum: float | None = None,
     previous_logins: int | None = None,
+    currency: str = DEFAULT_CURRENCY,
 ) -> list[Alert]:
-    """Every alert one customer (a row of column values) has today."""
+    """Every alert one customer (a row of column values) has today; amounts
+    in its reasons are shown with `currency`."""
     if row.get("status", "active") != "active" or row.get("lifecycle") == "churned":
         return []
     found: list[Alert] = []
@@ -147,7 +151,7 @@ def alerts_for_row(
         add(
             "health",
             "critical" if band == "critical" else "warning",
-            f"{name} is {BAND_LABELS[band]} with a score of {score:.1f}.",
+            f"{name} is {label('band', band)} with a score of {score:.1f}.",
             score=score,
             band=band,
         )
@@ -216,7 +220,7 @@ def alerts_for_row(
                 "quiet",
                 "warning",
                 f"no contact for {days} days, past the "
-                f"{TIER_LABELS.get(str(tier), tier)} cadence of {overdue} days.",
+                f"{label('tier', str(tier))} cadence of {overdue} days.",
                 days=days,
                 overdue_after=overdue,
             )
@@ -256,7 +260,8 @@ def alerts_for_row(
     if band == "expansion" and row.get("growth") == "strong":
         mrr = row.get("mrr")
         estimate = round(mrr * config.expansion_pct / 100, 2) if mrr else None
-        extra = f"; estimated expansion ${estimate:,.0f}/month" if estimate else ""
+        amount = money(round(estimate), currency=currency) if estimate else ""
+        extra = f"; estimated expansion {amount}/month" if estimate else ""
         add(
             "expansion",
             "opportunity",
@@ -307,11 +312,17 @@ def derive_alerts(
     momentum = momentum_of(session, client_id, rows, today, whole_client=whole)
     previous = previous_logins(session, rows, client_id=client_id if whole else None)
     states = _states(session, client_id, ids)
+    currency = display.currency(session, client_id)
     out: list[Alert] = []
     for row in rows:
         cid = int(row["id"])
         for alert in alerts_for_row(
-            row, config, today, momentum=momentum.get(cid), previous_logins=previous.get(cid)
+            row,
+            config,
+            today,
+            momentum=momentum.get(cid),
+            previous_logins=previous.get(cid),
+            currency=currency,
         ):
             if category is not None and alert.category != category:
                 continue

@@ -15,6 +15,9 @@ from sqlmodel import Session, col, select
 from iqcadence.core.alerts.connections import name_key
 from iqcadence.core.alerts.scan import IN_LIST
 from iqcadence.core.base import clock
+from iqcadence.core.base.labels import label
+from iqcadence.core.base.money import DEFAULT_CURRENCY, money
+from iqcadence.core.store import display
 from iqcadence.core.store.models.alerts import AlertRule, OutboxEntry
 
 if TYPE_CHECKING:
@@ -32,28 +35,32 @@ def notification_payload(
     stamp: datetime,
     today: date,
     key: str,
+    currency: str = DEFAULT_CURRENCY,
 ) -> dict[str, Any]:
-    """The stored payload: a title, plain lines (Slack/Teams/email) and the
-    data the generic webhook receives."""
+    """The stored payload: a title, plain lines (Slack/Teams/email) in words
+    and the client's currency, and the data (tokens) the generic webhook
+    receives."""
     from iqcadence.core.accounts.shape import customer_to_dict
 
     customer = customer_to_dict(dict(row), today=today)
-    label = (
-        event.spec.label() if event.spec.type != "custom" else f"rule {rule.name if rule else ''}"
-    )
+    spec = event.spec
+    if spec.type == "custom":
+        what = f"rule {rule.name if rule else ''}"
+    else:
+        what = label("alert_event", spec.type) + ("" if spec.param is None else f" {spec.param:g}")
     score = customer.get("score")
     band = customer.get("band")
     mrr = customer.get("mrr")
     details = [
-        f"Score {score:.1f} ({band})" if score is not None else "Unscored",
-        f"MRR ${mrr:,.0f}" if mrr is not None else None,
+        f"Score {score:.1f} ({label('band', band)})" if score is not None else "Unscored",
+        f"MRR {money(mrr, currency=currency)}" if mrr is not None else None,
         f"Manager {customer['manager']}" if customer.get("manager") else None,
     ]
     lines = [f"{customer['name']}: {event.reason}", " · ".join(d for d in details if d)]
     if rule is not None:
         lines.append(f"Rule: {rule.name}")
     return {
-        "title": f"{customer['name']} — {label.replace('_', ' ').replace(':', ' ')}",
+        "title": f"{customer['name']} — {what}",
         "lines": lines,
         "data": {
             "idempotency_key": key,
@@ -85,6 +92,7 @@ def queue_notifications(
     if a concurrent writer wins a key meanwhile, rows go in one at a time."""
     rows: dict[str, dict[str, Any]] = {}  # by idempotency key, first one kept
     now = clock.now()
+    currency = display.currency(session, client_id) if fired else DEFAULT_CURRENCY
     for rule, event, row in fired:
         cid = int(row["id"])
         origin = f"rule{rule.id}" if rule is not None else "webhook"
@@ -110,7 +118,9 @@ def queue_notifications(
                 "customer_id": cid,
                 "customer_name": str(row["name"]),
                 "event_at": stamp,
-                "payload": notification_payload(rule, event, row, stamp, today, key),
+                "payload": notification_payload(
+                    rule, event, row, stamp, today, key, currency=currency
+                ),
                 "status": "held" if held else "pending",
                 "digest_id": None,
                 "attempts": 0,

@@ -56,11 +56,26 @@ BAND_COLOURS: Mapping[str, Colour] = MappingProxyType(
     }
 )
 UNSCORED = Colour("#808080", 244)  # grey: no score, no band
+# Alert severities borrow the band colour of the same urgency, so red means
+# the same thing on every screen.
+SEVERITY_COLOURS: Mapping[str, Colour] = MappingProxyType(
+    {
+        "critical": BAND_COLOURS["critical"],
+        "warning": BAND_COLOURS["at_risk"],
+        "attention": BAND_COLOURS["watch"],
+        "opportunity": BAND_COLOURS["expansion"],
+    }
+)
 
 
 def band_colour(band: str | None) -> Colour:
     """The colour of `band`; grey for an unscored customer (or an unknown band)."""
     return BAND_COLOURS.get(band or "", UNSCORED)
+
+
+def severity_colour(severity: str | None) -> Colour:
+    """The colour of an alert severity (grey for an unknown one)."""
+    return SEVERITY_COLOURS.get(severity or "", UNSCORED)
 
 
 def hex_rgb(value: str) -> RGB:

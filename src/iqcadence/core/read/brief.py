@@ -22,8 +22,9 @@ from sqlmodel import Session
 from iqcadence.core.accounts import breakdown, history
 from iqcadence.core.base import clock
 from iqcadence.core.base.actor import Actor
-from iqcadence.core.scoring.formula import BAND_LABELS
-from iqcadence.core.store import settings
+from iqcadence.core.base.labels import label
+from iqcadence.core.base.money import DEFAULT_CURRENCY, money
+from iqcadence.core.store import display, settings
 from iqcadence.core.store.models import Customer
 
 WEAK_SUBSCORE = 50.0
@@ -109,7 +110,7 @@ def build_brief(
         "health": {
             "score": customer.score,
             "band": customer.band,
-            "band_label": BAND_LABELS.get(customer.band or "", "Unscored"),
+            "band_label": label("band", customer.band),
             "momentum": momentum.get(customer.id),
             "lifecycle": customer.lifecycle,
             "sentiment": customer.sentiment,
@@ -143,7 +144,7 @@ def build_brief(
     from iqcadence.core.alerts.next_action import suggest
 
     data["next_action"] = suggest(session, customer, today=today).to_dict()
-    data["text"] = render_text(data)
+    data["text"] = render_text(data, currency=display.currency(session, actor.client_id))
     return data
 
 
@@ -311,28 +312,27 @@ def questions(customer: Customer, data: dict[str, Any]) -> list[Question]:
 # --- plain text ----------------------------------------------------------------------
 
 
-def _money(value: float | None) -> str:
-    return "—" if value is None else f"${value:,.0f}"
-
-
-def render_text(data: dict[str, Any]) -> str:
+def render_text(data: dict[str, Any], *, currency: str = DEFAULT_CURRENCY) -> str:
     """The brief as readable plain text (CLI, TUI, e-mail, or an LLM prompt)."""
     health, renewal = data["health"], data["renewal"]
     score = "unscored" if health["score"] is None else f"{health['score']:.1f}"
     lines = [f"Brief: {data['customer']} ({data['generated_at'].replace('T', ' ')})", ""]
     momentum = health["momentum"]
     trend = "" if momentum is None else f", {momentum:+.1f} in 7 days"
-    lines.append(f"Health: {score} {health['band_label']}{trend}; lifecycle {health['lifecycle']}.")
+    lifecycle = label("lifecycle", health["lifecycle"])
+    lines.append(f"Health: {score} {health['band_label']}{trend}; lifecycle {lifecycle}.")
     if health["days_since_contact"] is not None:
         lines.append(f"Last contact: {health['days_since_contact']} days ago.")
     weak = ", ".join(
-        f"{w['signal']} {w['value']} ({w['subscore']:.0f}/100)" for w in health["weakest_signals"]
+        f"{label('signal', w['signal'])} {w['value']} ({w['subscore']:.0f}/100)"
+        for w in health["weakest_signals"]
     )
     if weak:
         lines.append(f"Weakest signals: {weak}.")
     if renewal["date"]:
         lines.append(
-            f"Renewal: {renewal['date']} ({renewal['days']} days), MRR {_money(renewal['mrr'])}."
+            f"Renewal: {renewal['date']} ({renewal['days']} days), "
+            f"MRR {money(renewal['mrr'], currency=currency)}."
         )
     lines.append("")
     lines.append("Last e-mails:")
@@ -349,7 +349,8 @@ def render_text(data: dict[str, Any]) -> str:
     ticket = data["last_ticket"]
     lines.append(
         f"Last ticket: {ticket['at'][:10]} {ticket['title']} "
-        f"({ticket['status']}, {ticket['priority']})"
+        f"({label('ticket_status', ticket['status'])}, "
+        f"{label('ticket_priority', ticket['priority'])})"
         if ticket
         else "Last ticket: none"
     )

@@ -21,6 +21,7 @@ from iqcadence.core.accounts.customers import get_customer, signals_of, weights_
 from iqcadence.core.accounts.history import history
 from iqcadence.core.base import clock
 from iqcadence.core.base.actor import Actor
+from iqcadence.core.base.labels import label
 from iqcadence.core.scoring.formula import SIGNALS, ScoreResult, ScoringConfig, compute_score
 from iqcadence.core.store import settings
 from iqcadence.core.store.models import Customer, ScoreSnapshot
@@ -180,17 +181,25 @@ def signal_flags(
         value = current.get(name)
         if value is None:
             flags.append(
-                Flag("missing", name, f"{name} has no value, so it is left out of the score.")
+                Flag(
+                    "missing",
+                    name,
+                    f"{label('signal', name)} has no value, so it is left out of the score.",
+                )
             )
         elif name == "growth" and value == "na":
             flags.append(
-                Flag("not_applicable", name, "growth is n/a, so it is left out of the score.")
+                Flag(
+                    "not_applicable",
+                    name,
+                    "Growth is not applicable, so it is left out of the score.",
+                )
             )
     days = current.get("days")
     if days is not None:
         limit = overdue_after(config, customer.tier)
         if days > limit:
-            tier = customer.tier or "no tier"
+            tier = label("tier", customer.tier) if customer.tier else "accounts without a tier"
             flags.append(
                 Flag(
                     "overdue_contact",

@@ -35,10 +35,12 @@ from iqcadence.core.accounts import history, tasks
 from iqcadence.core.alerts.derive import derive_alerts
 from iqcadence.core.base import clock
 from iqcadence.core.base.actor import Actor
+from iqcadence.core.base.labels import label
+from iqcadence.core.base.money import DEFAULT_CURRENCY, money
 from iqcadence.core.read.kpis import Kpis, day_kpis
 from iqcadence.core.read.scope import scope_sql
 from iqcadence.core.scoring.formula import ScoringConfig
-from iqcadence.core.store import dialect, settings
+from iqcadence.core.store import dialect, display, settings
 
 LIST_LIMIT = 25
 DROPS_LIMIT = 5
@@ -57,6 +59,7 @@ class MyDay:
     cadence: list[dict[str, Any]] = field(default_factory=list)
     score_drops: list[dict[str, Any]] = field(default_factory=list)
     alerts: list[dict[str, Any]] = field(default_factory=list)
+    currency: str = DEFAULT_CURRENCY  # the client's symbol, for the lines people read
 
     def to_dict(self) -> dict[str, Any]:
         """`myday --json`."""
@@ -86,7 +89,13 @@ def build(
     config = settings.load_scoring_config(session, actor.client_id)
     figures, mine_only = day_kpis(session, actor, config, everyone=everyone)
     where, params = scope_sql(session, actor, everyone=not mine_only)
-    day = MyDay(user=actor.email, date=today, mine_only=mine_only, kpis=figures)
+    day = MyDay(
+        user=actor.email,
+        date=today,
+        mine_only=mine_only,
+        kpis=figures,
+        currency=display.currency(session, actor.client_id),
+    )
     overdue = tasks.list_tasks(session, actor, mine=True, due="overdue", today=today)
     due_today = tasks.list_tasks(session, actor, mine=True, due="today", today=today)
     day.tasks_overdue = tasks.task_dicts(session, overdue)
@@ -302,22 +311,20 @@ def day_lines(day: MyDay, *, limit: int = 12) -> DayLines:
             DayItem(task["customer_id"], task["customer"] or "?", f"{task['title']} ({when})")
         )
     for alert in day.alerts[:limit]:
-        detail = f"{alert['severity']}: {alert['reason']}"
+        detail = f"{label('severity', alert['severity'])}: {alert['reason']}"
         lines.alerts.append(DayItem(int(alert["customer_id"]), str(alert["customer"]), detail))
     for item in day.renewals[:limit]:
-        detail = f"renews in {item['days']} d ({item['window']}) · MRR {_money(item['mrr'])}"
+        window = label("renewal_window", item["window"])
+        amount = money(item["mrr"], currency=day.currency)
+        detail = f"renews in {item['days']} d ({window}) · MRR {amount}"
         lines.renewals.append(_item(item, detail))
     for item in day.cadence[:limit]:
-        status = str(item["status"]).replace("_", " ")
+        status = label("cadence", item["status"])
         detail = f"{item['days_since_contact']} d without contact ({status})"
         lines.quiet.append(_item(item, detail))
     for item in day.score_drops[:limit]:
         lines.drops.append(_item(item, _drop_text(item)))
     return lines
-
-
-def _money(value: Any) -> str:
-    return "—" if value is None else f"{float(value):,.0f}"
 
 
 def _drop_text(item: dict[str, Any]) -> str:

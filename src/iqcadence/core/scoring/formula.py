@@ -20,16 +20,12 @@ from operator import add
 from typing import Any
 
 from iqcadence.core.base.errors import InvalidValue
+from iqcadence.core.base.labels import label
 
 SIGNALS: tuple[str, ...] = ("logins", "adoption", "tickets", "nps", "csat", "days", "growth")
 BANDS: tuple[str, ...] = ("critical", "at_risk", "watch", "healthy", "expansion")
-BAND_LABELS: dict[str, str] = {
-    "critical": "Critical",
-    "at_risk": "At Risk",
-    "watch": "Watch",
-    "healthy": "Healthy",
-    "expansion": "Expansion",
-}
+# The words for them come from the one label table (`base.labels`).
+BAND_LABELS: dict[str, str] = {band: label("band", band) for band in BANDS}
 THRESHOLD_KEYS: tuple[str, ...] = ("at_risk", "watch", "healthy", "expansion")
 GROWTH_VALUES: tuple[str, ...] = ("strong", "mild", "none", "na")
 GROWTH_SUBSCORES: dict[str, float] = {"strong": 100.0, "mild": 60.0, "none": 20.0}
