@@ -77,6 +77,8 @@ def test_integers_past_64_bits_are_one_sentence(
         (["log", "Steady", "--kind", "note", "--title", f"QBR {ESC_CLEAR}"], "title: must be one"),
         (["contacts", "add", "Steady", f"Dana {ESC_CLEAR}"], "contact name: must be one line"),
         (["leads", "add", f"Globex {ESC_CLEAR}"], "name: must be one line"),
+        (["fields", "add", "region", "--label", f"Re{ESC_CLEAR}"], "--label: must be one line"),
+        (["reports", "company", f"North{ESC_CLEAR}"], "company name: must be one line"),
         (
             ["opportunities", "add", "Steady", f"Seats {ESC_CLEAR}", "--amount", "1"],
             "name: must be one line",

@@ -27,10 +27,12 @@ from iqcadence.core.base.actor import Actor
 from iqcadence.core.base.errors import Conflict, InvalidValue, NotFound
 from iqcadence.core.scoring.fields import (
     FIELDS,
+    NAME_MAX_CHARS,
     NUMBER_MAX,
     check_line,
     is_blank,
     parse_date,
+    parse_name,
     parse_number,
 )
 from iqcadence.core.store import audit
@@ -82,7 +84,7 @@ def define_field(
     actor.require_admin("define custom fields")
     key = key.strip().lower()
     cleaned = check_definition(key, type, options or [])
-    label = " ".join((label or key.replace("_", " ").capitalize()).split())
+    label = parse_name("--label", label or key.replace("_", " ").capitalize())
     existing = list_fields(session, actor.client_id)
     for other in existing:
         if other.key == key:
@@ -178,7 +180,7 @@ def _unknown(name: str, definitions: Sequence[CustomFieldDefinition]) -> str:
 def _clean_options(options: Iterable[str]) -> list[str]:
     seen: dict[str, str] = {}
     for option in options:
-        text = " ".join(str(option).split())
+        text = " ".join(check_line("--options", str(option), limit=NAME_MAX_CHARS).split())
         if text and text.casefold() not in seen:
             seen[text.casefold()] = text
     return list(seen.values())
