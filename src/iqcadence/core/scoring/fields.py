@@ -15,6 +15,9 @@ from typing import Any
 
 from iqcadence.core.base.errors import InvalidValue
 from iqcadence.core.base.text import describe_character, unsafe_character
+from iqcadence.core.scoring.aliases import GROWTH_ALIASES as GROWTH_ALIASES
+from iqcadence.core.scoring.aliases import LIFECYCLE_ALIASES as LIFECYCLE_ALIASES
+from iqcadence.core.scoring.aliases import TIER_ALIASES as TIER_ALIASES
 from iqcadence.core.scoring.formula import (
     GROWTH_VALUES,
     LIFECYCLES,
@@ -35,42 +38,6 @@ NUMBER_MAX = 10**15  # any other number, either sign (a custom number field)
 RECORD_ID_MAX = 2**63 - 1  # record ids, --limit and --offset (a 64-bit SQL integer)
 DATE_MIN = date(1900, 1, 1)  # any date or time a person gives
 DATE_MAX = date(2199, 12, 31)
-
-TIER_ALIASES: dict[str, str] = {
-    "smb": "smb",
-    "small": "smb",
-    "smallbusiness": "smb",
-    "mid": "mid",
-    "midmarket": "mid",
-    "mm": "mid",
-    "mid-market": "mid",
-    "enterprise": "enterprise",
-    "ent": "enterprise",
-}
-LIFECYCLE_ALIASES: dict[str, str] = {
-    "onboarding": "onboarding",
-    "active": "active",
-    "atrisk": "atrisk",
-    "risk": "atrisk",
-    "won": "won",
-    "wonupsold": "won",
-    "upsold": "won",
-    "churned": "churned",
-    "churn": "churned",
-}
-GROWTH_ALIASES: dict[str, str] = {
-    "strong": "strong",
-    "high": "strong",
-    "mild": "mild",
-    "moderate": "mild",
-    "medium": "mild",
-    "none": "none",
-    "no": "none",
-    "low": "none",
-    "na": "na",
-    "n/a": "na",
-    "notapplicable": "na",
-}
 
 
 def _key(text: str) -> str:
