@@ -1,4 +1,5 @@
-"""Backup (one checksummed JSON of every table) and restore (validated, all or nothing)."""
+"""Backup (one checksummed JSON of every table) and restore (validated, all or nothing).
+Restores on each engine are in test_restore_engines.py."""
 
 from __future__ import annotations
 
@@ -141,16 +142,6 @@ def saved(filled_template: Path) -> Path:
     return filled_template.parent / "saved.json"
 
 
-@pytest.fixture
-def fresh(template_db: Path, tmp_path: Path) -> Database:
-    """Another database, as just created (Default client and admin only)."""
-    target = tmp_path / "fresh.db"
-    shutil.copyfile(template_db, target)
-    database = open_database(resolve_location(target))
-    yield database  # type: ignore[misc]
-    database.dispose()
-
-
 # --- writing --------------------------------------------------------------------------
 
 
@@ -279,98 +270,6 @@ def test_sqlite_copy_refuses_other_engines_and_missing_files(tmp_path: Path) -> 
     with pytest.raises(StorageError, match="no database file"):
         db_upkeep.copy_sqlite_database(missing, tmp_path / "x.db")
     assert not (tmp_path / "missing.db").exists()
-
-
-# --- round trip -------------------------------------------------------------------------
-
-
-def test_round_trip_into_an_empty_database(saved: Path, fresh: Database, tmp_path: Path) -> None:
-    summary = restore.restore_backup(fresh, admin(fresh), saved, safety_dir=tmp_path / "safety")
-    again = backup.create_backup(fresh, tmp_path / "again.json")
-
-    first, second = read_doc(saved), read_doc(tmp_path / "again.json")
-    audit_after = second["tables"]["audit_entry"]
-    restore_rows = [r for r in rows_of(second, "audit_entry") if r["action"] == "restore"]
-    assert len(restore_rows) == 1 and restore_rows[0]["details"]["sha256"] == summary.sha256
-    # the restore itself is audited: apart from that one entry, the payloads are identical
-    restore_index = audit_after["rows"].index(
-        next(row for row in audit_after["rows"] if "restore" in row)
-    )
-    del audit_after["rows"][restore_index]
-    assert second["tables"] == first["tables"]
-    assert backup.canonical_json(second["tables"]) == backup.canonical_json(first["tables"])
-    assert again.counts["customer"] == 3
-    assert summary.counts == {name: len(e["rows"]) for name, e in first["tables"].items()}
-
-
-def test_restore_replaces_data_and_keeps_a_safety_backup(
-    saved: Path, filled: Database, tmp_path: Path
-) -> None:
-    from iqcadence.core.accounts import customers
-
-    actor = admin(filled)
-    with filled.session() as session:
-        customers.apply_changes(session, actor, "Newcomer Inc", {"logins": 5})
-    summary = restore.restore_backup(filled, actor, saved, safety_dir=tmp_path / "safety")
-
-    assert summary.safety_backup.parent == tmp_path / "safety"
-    safety = backup_check.read_backup(summary.safety_backup)  # a valid backup itself
-    safety_names = {
-        row[safety.tables["customer"][0].index("name")] for row in safety.tables["customer"][1]
-    }
-    assert "Newcomer Inc" in safety_names
-    conn = sqlite3.connect(filled.location.path)  # type: ignore[arg-type]
-    try:
-        names = sorted(row[0] for row in conn.execute("SELECT name FROM customer"))
-        # the search index was rebuilt for the restored rows
-        found = conn.execute(
-            "SELECT c.name FROM customer_fts f JOIN customer c ON c.id = f.rowid "
-            "WHERE customer_fts MATCH ?",
-            ('"acme"*',),
-        ).fetchall()
-        stale = conn.execute(
-            "SELECT rowid FROM customer_fts WHERE customer_fts MATCH ?", ('"newcomer"*',)
-        ).fetchall()
-        audit = conn.execute(
-            "SELECT user_email, details FROM audit_entry WHERE action = 'restore'"
-        ).fetchall()
-    finally:
-        conn.close()
-    assert names == ["Acme Corp", "Manual Ltd", "Zoë Café Ünïcode"]
-    assert found == [("Acme Corp",)] and stale == []
-    assert len(audit) == 1 and audit[0][0] == "admin@example.com"
-    assert json.loads(audit[0][1])["safety_backup"] == str(summary.safety_backup)
-
-
-def test_restore_from_an_older_revision_fills_defaults(
-    saved: Path, fresh: Database, tmp_path: Path
-) -> None:
-    doc = read_doc(saved)
-    spine = {
-        "client",
-        "user",
-        "customer",
-        "score_snapshot",
-        "setting",
-        "scoring_profile",
-        "audit_entry",
-    }
-    doc["tables"] = {name: entry for name, entry in doc["tables"].items() if name in spine}
-    doc["schema_revision"] = migrations.KNOWN_REVISIONS[0]
-    customer = doc["tables"]["customer"]
-    drop = customer["columns"].index("score_manual")  # pretend it came later
-    customer["columns"].pop(drop)
-    for row in customer["rows"]:
-        row.pop(drop)
-    path = write_doc(tmp_path / "old.json", resign(doc))
-
-    restore.restore_backup(fresh, admin(fresh), path, safety_dir=tmp_path)
-    conn = sqlite3.connect(fresh.location.path)  # type: ignore[arg-type]
-    try:
-        flags = conn.execute("SELECT name, score_manual FROM customer ORDER BY name").fetchall()
-    finally:
-        conn.close()
-    assert flags == [("Acme Corp", 0), ("Manual Ltd", 0), ("Zoë Café Ünïcode", 0)]
 
 
 # --- refusals: the database is left exactly as it was ------------------------------------------
@@ -521,59 +420,3 @@ def test_restore_is_admin_only(saved: Path, filled: Database, tmp_path: Path) ->
     with pytest.raises(PermissionDenied, match="only an admin can restore a backup"):
         restore.restore_backup(filled, csm, saved, safety_dir=tmp_path / "safety")
     assert dump(filled.location.path) == before  # type: ignore[arg-type]
-
-
-def test_failure_during_the_write_rolls_everything_back(
-    saved: Path, filled: Database, tmp_path: Path, monkeypatch: Any
-) -> None:
-    from iqcadence.core.store import search_index
-
-    def broken(conn: Any) -> None:
-        raise RuntimeError("disk on fire")
-
-    before = dump(filled.location.path)  # type: ignore[arg-type]
-    monkeypatch.setattr(search_index, "rebuild_search_index", broken)
-    with pytest.raises(RuntimeError, match="disk on fire"):
-        restore.restore_backup(filled, admin(filled), saved, safety_dir=tmp_path / "safety")
-    assert dump(filled.location.path) == before  # type: ignore[arg-type]
-    assert list((tmp_path / "safety").glob("*.json")) == []
-
-
-def test_example_backup_restores(fresh: Database, tmp_path: Path) -> None:
-    """examples/backup-sample.json (written by `iqcadence backup`, then laid out
-    one row per line: the checksum covers the canonical form, not the layout)."""
-    example = Path(__file__).parents[2] / "examples" / "backup-sample.json"
-    loaded = backup_check.read_backup(example)
-    assert loaded.counts["customer"] == 3
-    restore.restore_backup(fresh, admin(fresh), loaded, safety_dir=tmp_path)
-    conn = sqlite3.connect(fresh.location.path)  # type: ignore[arg-type]
-    try:
-        names = [row[0] for row in conn.execute("SELECT name FROM customer ORDER BY name")]
-    finally:
-        conn.close()
-    assert names == ["Acme Corp", "Globex", "Initech"]
-
-
-def test_round_trip_through_postgresql(saved: Path, tmp_path: Path, postgres_url: str) -> None:
-    """SQLite backup → PostgreSQL → backup gives the same tables; ids continue after
-    the restored ones (sequences were moved)."""
-    from iqcadence.core.accounts import customers
-
-    url = postgres_url
-    location = type(resolve_location(None))(url=url, path=None, source="IQCADENCE_DATABASE_URL")
-    database = open_database(location)
-    try:
-        actor = admin(database)
-        restore.restore_backup(database, actor, saved, safety_dir=tmp_path)
-        again = backup.create_backup(database, tmp_path / "pg.json")
-        with database.session() as session:
-            created = customers.apply_changes(session, actor, "After Restore", {"logins": 1})
-        first, second = read_doc(saved), read_doc(tmp_path / "pg.json")
-        audit = second["tables"]["audit_entry"]
-        action = audit["columns"].index("action")
-        audit["rows"] = [row for row in audit["rows"] if row[action] != "restore"]
-        assert second["tables"] == first["tables"]
-        assert again.counts["customer"] == 3
-        assert created.customer.id == 1 + max(row["id"] for row in rows_of(first, "customer"))
-    finally:
-        database.dispose()
