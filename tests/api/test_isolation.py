@@ -75,6 +75,7 @@ READS: dict[str, list[str]] = {
     "brief": ["Shared Co", "--json"],
     "clients list": ["--json"],
     "config alerts show": ["--json"],
+    "config currency show": ["--json"],
     "config export": ["-"],
     "config history": ["--json"],
     "config profiles list": ["--json"],
@@ -98,6 +99,7 @@ READS: dict[str, list[str]] = {
     "playbooks list": ["--json"],
     "playbooks runs": ["Shared Co", "--json"],
     "report list": ["--json"],
+    "reports brand show": ["--json"],
     "reports schedule list": ["--json"],
     "rules list": ["--json"],
     "smtp show": ["--json"],
@@ -112,7 +114,8 @@ REPORTS = ("portfolio", "at-risk", "renewals", "csm", "segments", "trend", "chur
 NOT_READS = {
     "alerts dismiss", "alerts snooze", "alerts wake", "api-keys create", "api-keys revoke",
     "automations run", "backup", "clients add", "clients remove", "clients rename",
-    "config alerts set", "config cadence set", "config csat", "config import",
+    "config alerts set", "config cadence set", "config csat", "config currency set",
+    "config import",
     "config profiles delete", "config profiles set", "config renewal-windows set",
     "config signals set", "config thresholds set", "config weights set", "connections add",
     "connections remove", "connections test", "contacts add", "contacts edit",
@@ -122,7 +125,8 @@ NOT_READS = {
     "import events", "import history", "leads add", "leads edit", "leads promote", "log",
     "meeting", "opportunities add", "opportunities close", "opportunities edit",
     "outbox retry", "owners set", "playbooks add", "playbooks cancel", "playbooks disable",
-    "playbooks enable", "playbooks start", "qbr", "report customer", "reports company",
+    "playbooks enable", "playbooks start", "qbr", "report customer", "reports brand set",
+    "reports company",
     "reports schedule add", "reports schedule remove", "rescore", "restore", "rules add",
     "rules custom add", "rules disable", "rules edit", "rules enable", "rules remove",
     "rules show", "score", "serve", "smtp set", "smtp test", "tasks add", "tasks done",
@@ -256,6 +260,9 @@ def test_the_api_of_client_a_never_shows_client_b(api: Api, cli: Any, two_client
     for response in responses:
         assert response.status_code in (200, 201), response.text
         _clean(response.text, response.request.url.path)
+    mine = responses[0].json()
+    page = api.get("/v1/customers", params={"limit": 1}).json()
+    assert page["total"] == mine["total"] == len(mine["customers"]) == 2  # A's two
     # B's ids and names: 404 (never 403) for every action and route
     for response in (
         api.act("get_customer", {"id": b_customer}),
