@@ -29,8 +29,8 @@ from iqcadence.core.scoring.formula import (
 # The limits every path shares (`score`, `customers edit`, CSV import, the TUI
 # forms, the CLI's whole-number options) and restore checks a backup against:
 # a value beyond them is refused with one sentence, never stored.
-NAME_MAX_CHARS = 200  # a customer's, contact's, lead's or opportunity's name
-LINE_MAX_CHARS = 1_000  # any other single-line text: website, phone, manager, a title
+NAME_MAX_CHARS = 200  # a name: customer, contact, lead, opportunity, company, field label
+LINE_MAX_CHARS = 1_000  # other single-line text: website, phone, manager (titles: 500)
 NOTES_MAX_BYTES = 64 * 1024  # notes and other multi-line text, as UTF-8
 MONEY_MAX = 10**12  # mrr, arr, an opportunity's amount
 COUNT_MAX = 10**9  # logins, tickets, days since contact
