@@ -34,7 +34,7 @@ def test_unsafe_character_in_a_line_and_in_notes() -> None:
         assert unsafe_character(f"a{char}b", multiline=True) == char
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=60, deadline=None, derandomize=True)
 @given(st.text(alphabet=st.sampled_from("'=+-@\t\rab 1"), max_size=8) | st.text(max_size=20))
 def test_spreadsheet_escape_round_trips(text: str) -> None:
     cell = spreadsheet_cell(text)
