@@ -131,8 +131,13 @@ def _value(choice: Any) -> Any:
 def get_customer(
     session: Session, actor: Actor, customer_id: int | None, name: str | None
 ) -> Outcome:
-    customer = find(session, actor, customer_id, name)
-    return _about({"customer": customer_object(session, customer)}, customer)
+    row = customer_pages.customer_row(session, actor.client_id, customer_id=customer_id, name=name)
+    if row is None:
+        find(session, actor, customer_id, name)  # says what is missing, as the CLI does
+        raise AssertionError("a customer read as missing was found")
+    moved = history.momentum_for(session, [row])
+    shown = shape.customer_to_dict(row, momentum=moved.get(int(row["id"])))
+    return Outcome({"customer": shown}, int(row["id"]), str(row["name"]))
 
 
 def customer_record(session: Session, actor: Actor, customer_id: int) -> Outcome:

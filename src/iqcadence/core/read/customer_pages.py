@@ -608,3 +608,30 @@ def _only_client(session: Session, client_id: int) -> bool:
     """Whether the database holds no client but this one."""
     low, high = session.connection().execute(text("SELECT MIN(id), MAX(id) FROM client")).one()
     return bool(low == high == client_id)
+
+
+def customer_row(
+    session: Session, client_id: int, *, customer_id: int | None = None, name: str | None = None
+) -> dict[str, Any] | None:
+    """One customer of the client as a plain row, by id or by name (any
+    case), or None: the API's one-customer reads, without building an ORM
+    object."""
+    params: dict[str, Any]
+    if customer_id is not None:
+        where, params = "customer.id = :id", {"id": customer_id}
+    elif name is not None:
+        from iqcadence.core.accounts.customers import name_key
+
+        where, params = "customer.name_key = :key", {"key": name_key(name)}
+    else:
+        return None
+    found = (
+        session.connection()
+        .execute(
+            text(f"SELECT customer.* FROM customer WHERE {where} AND customer.client_id = :c"),
+            {**params, "c": client_id},
+        )
+        .mappings()
+        .first()
+    )
+    return typed_row(dict(found)) if found is not None else None

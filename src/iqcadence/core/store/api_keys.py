@@ -136,19 +136,20 @@ def _find(session: Session, client_id: int, name: str) -> ApiKey | None:
     return None
 
 
+# Every API request runs this: built once, compiled once.
+_FIND_KEY = text(
+    "SELECT k.id, k.name, k.role, k.client_id, c.name, k.key_hash, k.last_used_at "
+    "FROM api_key k JOIN client c ON c.id = k.client_id WHERE k.prefix = :prefix"
+).columns(last_used_at=satypes.DateTime())
+
+
 def authenticate(session: Session, raw: str | None) -> KeyHolder | None:
     """The holder of a key, or None for a missing, malformed, wrong or
     revoked one (one indexed read; the hash is compared in constant time)."""
     if not raw or not raw.startswith(KEY_START) or len(raw) > MAX_KEY_LENGTH:
         return None
     digest = hash_key(raw)
-    rows = session.connection().execute(
-        text(
-            "SELECT k.id, k.name, k.role, k.client_id, c.name, k.key_hash, k.last_used_at "
-            "FROM api_key k JOIN client c ON c.id = k.client_id WHERE k.prefix = :prefix"
-        ).columns(last_used_at=satypes.DateTime()),
-        {"prefix": raw[:PREFIX_LENGTH]},
-    )
+    rows = session.connection().execute(_FIND_KEY, {"prefix": raw[:PREFIX_LENGTH]})
     found = None
     for key_id, name, role, client_id, client_name, stored, last_used in rows:
         if hmac.compare_digest(str(stored), digest):
