@@ -62,6 +62,17 @@ def test_serve_over_http_with_two_workers_then_stop(
 
         check_nothing_lost(send_load([server.url], key), cli, server.output())
 
+        # a revoked key is refused at once by every worker (a connection each)
+        temporary = {"x-api-key": _key(cli, "viewer")}
+
+        def statuses() -> set[int]:
+            return {httpx.get(f"{server.url}/v1/customers", headers=temporary).status_code
+                    for _ in range(8)}  # fmt: skip
+
+        assert statuses() == {200}
+        assert cli("api-keys", "revoke", "viewer-key").exit_code == 0
+        assert statuses() == {401}
+
         # a request in flight when SIGTERM comes is answered before the server stops
         body = json.dumps(
             {"action": "update_health", "data": {"name": "Acme Corp", "field": "nps", "value": 9}}
