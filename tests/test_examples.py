@@ -58,8 +58,15 @@ def test_cron_commands_run(tmp_path: Path, template_db: Path) -> None:
         'Acme Corp,Sarah,"$5,000",22,75%,9\n'
         "Globex,Miguel,1.2k,3,10%,4\n"
     )
+    # `date` answers one fixed day, so both digest runs name the same file even
+    # when the test runs across midnight
+    shims = tmp_path / "bin"
+    shims.mkdir()
+    (shims / "date").write_text("#!/bin/sh\necho 2026-11-23\n")
+    (shims / "date").chmod(0o755)
     env = {**os.environ, "IQCADENCE_DB": str(db), "IQCADENCE_USER": "admin@example.com"}
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env_lines.get('PATH', '')}"
+    path = [str(shims), str(Path(sys.executable).parent), env_lines.get("PATH", "")]
+    env["PATH"] = os.pathsep.join(path)
     assert env_lines["IQCADENCE_DB"] and env_lines["IQCADENCE_USER"]
     # the digest twice: a re-run the same day replaces that day's file
     for _fields, command in [*jobs, jobs[1]]:
@@ -76,6 +83,7 @@ def test_cron_commands_run(tmp_path: Path, template_db: Path) -> None:
         assert done.returncode == 0, (command, done.stdout, done.stderr, logs)
     assert '"created": 2' in (tmp_path / "log" / "import.log").read_text()
     (digest,) = (tmp_path / "reports").glob("digest-*.pdf")  # one: the re-run replaced it
+    assert digest.name == "digest-2026-11-23.pdf"
     assert digest.read_bytes().startswith(b"%PDF")
     ran = json.loads((tmp_path / "log" / "automations.log").read_text())
     assert {k: ran[k] for k in ("queued", "sent", "failed", "errors")} == {
