@@ -16,10 +16,8 @@ from tests.smtp_server import Inbox, smtp_server  # noqa: F401
 VIEWER = "viewer@example.com"
 
 
-@pytest.fixture(autouse=True)
-def no_background_sender(monkeypatch: pytest.MonkeyPatch) -> None:
-    """These tests run `automations run` themselves."""
-    monkeypatch.setenv("IQCADENCE_SEND_ON_CHANGE", "0")
+# these tests run `automations run` themselves
+pytestmark = pytest.mark.usefixtures("no_background_sender")
 
 
 def queue_two_notifications(cli: Any, url: str) -> None:
