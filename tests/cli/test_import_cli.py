@@ -7,6 +7,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from tests.factories import dump
+
 DATA = Path(__file__).parent.parent / "data" / "import"
 
 
@@ -74,7 +76,7 @@ def test_skip_invalid_exits_3_and_writes_the_error_file(
 
 def test_dry_run_shows_mapping_and_changes_and_writes_nothing(cli: Any, db_path: Path) -> None:
     cli("import", "csv", DATA / "messy.csv")
-    before = count(db_path, "audit_entry")
+    before = dump(db_path)
     path = db_path.parent / "edit.csv"
     path.write_text("Account,NPS\nGlobex,Promoter\nNewco,9\n")
     r = cli("import", "csv", path, "--dry-run")
@@ -84,7 +86,7 @@ def test_dry_run_shows_mapping_and_changes_and_writes_nothing(cli: Any, db_path:
     assert (
         "Globex" in r.stdout and "nps" in r.stdout and "Dry run: nothing was written." in r.stdout
     )
-    assert count(db_path) == 3 and count(db_path, "audit_entry") == before
+    assert dump(db_path) == before
     data = json.loads(cli("import", "csv", path, "--dry-run", "--json").stdout)
     assert data["preview"][0] == {"line": 2, "name": "Globex", "nps": 10}
     assert "First rows" in r.stdout

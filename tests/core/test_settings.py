@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
 
 from iqcadence.core.base.actor import Actor
 from iqcadence.core.base.errors import (
@@ -19,14 +18,7 @@ from iqcadence.core.base.errors import (
 )
 from iqcadence.core.scoring.formula import DEFAULT_WEIGHTS, SIGNALS, ScoringConfig
 from iqcadence.core.store import settings
-
-
-def stored(session: Any) -> dict[str, list[tuple[Any, ...]]]:
-    conn = session.connection()
-    return {
-        table: [tuple(r) for r in conn.execute(text(f"SELECT * FROM {table} ORDER BY 1")).all()]
-        for table in ("setting", "scoring_profile", "audit_entry")
-    }
+from tests.factories import dump
 
 
 def csm(session: Any, admin: Actor) -> Actor:
@@ -83,23 +75,23 @@ def test_save_and_load_round_trip_with_audit(session: Any, actor: Actor) -> None
     ],
 )
 def test_bad_config_saves_nothing(
-    session: Any, actor: Actor, change: dict[str, Any], message: str
+    session: Any, actor: Actor, db_path: Path, change: dict[str, Any], message: str
 ) -> None:
-    before = stored(session)
+    before = dump(db_path)
     with pytest.raises(InvalidValue, match=message):
         settings.save_scoring_config(session, actor, replace(ScoringConfig(), **change))
     session.rollback()
-    assert stored(session) == before
+    assert dump(db_path) == before
 
 
-def test_only_admins_change_the_model(session: Any, actor: Actor) -> None:
+def test_only_admins_change_the_model(session: Any, actor: Actor, db_path: Path) -> None:
     user = csm(session, actor)
-    before = stored(session)
+    before = dump(db_path)
     with pytest.raises(PermissionDenied, match="only an admin"):
         settings.save_scoring_config(session, user, ScoringConfig())
     with pytest.raises(PermissionDenied):
         settings.save_profile(session, user, "p", dict(DEFAULT_WEIGHTS))
-    assert stored(session) == before
+    assert dump(db_path) == before
 
 
 @pytest.mark.parametrize("csat_weight", [0, 1, 10, 15, 33, 50, 99])
@@ -196,16 +188,16 @@ def test_toml_round_trip(session: Any, actor: Actor, tmp_path: Path) -> None:
     ],
 )
 def test_bad_toml_changes_nothing(
-    session: Any, actor: Actor, tmp_path: Path, content: str, message: str
+    session: Any, actor: Actor, db_path: Path, tmp_path: Path, content: str, message: str
 ) -> None:
     path = tmp_path / "bad.toml"
     path.write_text(content, encoding="utf-8")
-    before = stored(session)
+    before = dump(db_path)
     with pytest.raises(RefusedFile, match=message) as info:
         settings.import_toml(session, actor, path)
     assert str(path) in str(info.value)
     session.rollback()
-    assert stored(session) == before
+    assert dump(db_path) == before
 
 
 def test_missing_toml_file_is_refused(session: Any, actor: Actor, tmp_path: Path) -> None:
@@ -235,15 +227,15 @@ def test_a_directory_is_refused_not_crashed(session: Any, actor: Actor, tmp_path
     ],
 )
 def test_malformed_sections_are_refused_with_the_key(
-    session: Any, actor: Actor, tmp_path: Path, content: str, message: str
+    session: Any, actor: Actor, db_path: Path, tmp_path: Path, content: str, message: str
 ) -> None:
     path = tmp_path / "bad.toml"
     path.write_text(content, encoding="utf-8")
-    before = stored(session)
+    before = dump(db_path)
     with pytest.raises(RefusedFile, match=message):
         settings.import_toml(session, actor, path)
     session.rollback()
-    assert stored(session) == before
+    assert dump(db_path) == before
 
 
 def test_profile_descriptions_survive_the_toml_round_trip(
