@@ -135,7 +135,8 @@ def test_edit_prints_changes_and_audits(seeded: Any) -> None:
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "Tier: Mid-Market → Enterprise" in result.stdout
-    assert "Adoption: 30.0 → 90.0" in result.stdout
+    assert "Adoption: 30 → 90" in result.stdout
+    assert "Band: Critical → Watch" in result.stdout
     assert "Lifecycle: At Risk → Active" not in result.stdout  # Watch does not recover
     data = json.loads(seeded("customers", "show", "Globex", "--json").stdout)
     assert data["tier"] == "enterprise" and data["notes"] == "renewal call booked"

@@ -112,3 +112,26 @@ def test_custom_field_labels() -> None:
     assert custom_field_label("region", "Sales region") == "Sales region"
     assert custom_field_label("contract_type", None) == "Contract type"
     assert custom_field_label("contract_type", "  ") == "Contract type"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ("tier", "smb", "SMB"),
+        ("lifecycle", "atrisk", "At Risk"),
+        ("band", "at_risk", "At Risk"),
+        ("band", None, "Unscored"),
+        ("score_source", True, "Manual override"),
+        ("mrr", 3500.0, "€3,500"),
+        ("arr", None, "—"),
+        ("tags", ["vip", "emea"], "vip, emea"),
+        ("tags", "vip|emea", "vip, emea"),
+        ("adoption", 30.0, "30"),
+        ("renewal_date", None, "—"),
+        ("notes", "as typed_here", "as typed_here"),
+    ],
+)
+def test_field_values_people_read(field: str, value: object, expected: str) -> None:
+    from iqcadence.core.base.labels import field_value_text
+
+    assert field_value_text(field, value, currency="€") == expected

@@ -106,3 +106,13 @@ def test_every_severity_has_a_colour_of_its_urgency() -> None:
     colours = [palette.severity_colour(severity) for severity in SEVERITIES]
     assert len(set(colours)) == len(SEVERITIES) and UNSCORED not in colours
     assert palette.severity_colour("critical") == BAND_COLOURS["critical"]
+
+
+@pytest.mark.parametrize("band", [*BANDS, None])
+def test_fallback_is_what_a_256_colour_terminal_shows_for_the_hex(band: str | None) -> None:
+    """The app draws the hex value; on a 256-colour terminal that becomes the
+    fallback the CLI names, so both front ends show the same colour."""
+    from rich.color import Color, ColorSystem
+
+    colour = palette.band_colour(band)
+    assert Color.parse(colour.hex).downgrade(ColorSystem.EIGHT_BIT).number == colour.xterm

@@ -44,7 +44,7 @@ class TestFields:
         async with app.run_test(size=(140, 45)) as pilot:
             screen = await open_record(pilot, "Acme Corp")
             head = str(screen.query_one("#c360-head").render())
-            assert "Acme Corp" in head and "ARR 60k" in head and "renews 2026-12-20" in head
+            assert "Acme Corp" in head and "ARR $60,000" in head and "renews 2026-12-20" in head
             signals = [line["signal"] for line in screen.record.breakdown["signals"]]
             assert signals[:2] == ["logins", "adoption"]
             assert screen.query_one("#breakdown").row_count == 7
@@ -150,7 +150,7 @@ class TestActions:
             await pilot.press("x")
             await settle(pilot)
             assert isinstance(app.screen, TextModal)
-            assert "logins" in app.screen.body
+            assert "Logins" in app.screen.body
             await pilot.press("escape")
             await settle(pilot)
 
@@ -220,7 +220,7 @@ class TestRecordActions:
             await pilot.press("ctrl+s")
             await settle(pilot)
             assert screen.record.timeline == []
-            assert "type=task" in str(screen.query_one("#timeline-title").render())
+            assert "Timeline (Task)" in str(screen.query_one("#timeline-title").render())
         with portfolio_db.session() as session:
             actor = resolve_actor(session)
             events = timeline.list_events(session, actor, "Initech")
@@ -323,7 +323,7 @@ async def test_enter_on_a_contact_filters_the_timeline(make: Any, portfolio_db: 
         await settle(pilot)
         assert screen.timeline_filter == {"contact": "Mindy Simmons"}
         assert [e["title"] for e in screen.record.timeline] == ["Mindy note"]
-        assert "contact=Mindy Simmons" in str(screen.query_one("#timeline-title").render())
+        assert "with Mindy Simmons" in str(screen.query_one("#timeline-title").render())
         # Enter on the same contact again: everyone's timeline.
         await pilot.press("enter")
         await settle(pilot)

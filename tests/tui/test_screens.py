@@ -64,7 +64,7 @@ class TestAlerts:
         async with app.run_test(size=(140, 40)) as pilot:
             screen = await self.open(pilot)
             exposure = str(screen.query_one("#exposure").render())
-            assert "MRR exposure 17k across 3 customers" in exposure  # Acme renews soon
+            assert "MRR exposure $17,000 across 3 customers" in exposure  # Acme renews soon
             assert {a.category for a in screen.board.alerts} >= {"health", "quiet"}
             await pilot.press("g")
             assert screen.grouping == "severity"

@@ -8,24 +8,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from iqcadence.cli import common
-from iqcadence.core.base.labels import LabelKind, custom_field_label, humanize, label
+from iqcadence.core.base.labels import custom_field_label, field_value_text, humanize, label
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
     from iqcadence.core.base.actor import Actor
-
-# Fields whose value is a token of a vocabulary, and which one.
-VALUE_KINDS: dict[str, LabelKind] = {
-    "tier": "tier",
-    "lifecycle": "lifecycle",
-    "status": "status",
-    "sentiment": "sentiment",
-    "growth": "growth",
-    "score_source": "score_source",
-}
-MONEY_FIELDS = ("mrr", "arr")
-
 
 def custom_labels(session: Session, actor: Actor) -> dict[str, str]:
     """Each custom field's label by key, as its definition names it."""
@@ -43,21 +31,7 @@ def field_label(key: str, custom: dict[str, str]) -> str:
 
 def field_text(key: str, value: Any, currency: str) -> str:
     """A field's value as people read it (a label, an amount, a list)."""
-    if key in MONEY_FIELDS:
-        return common.fmt_money(value, currency)
-    if value is None or value == "":
-        return "—"
-    if key == "score_source" and isinstance(value, bool):  # the stored flag, in an edit
-        value = "manual" if value else "computed"
-    if key in VALUE_KINDS and isinstance(value, str):
-        return label(VALUE_KINDS[key], value)
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    if isinstance(value, list):
-        return ", ".join(str(item) for item in value) or "—"
-    if key == "tags" and isinstance(value, str):
-        return ", ".join(value.split("|"))
-    return str(value)
+    return field_value_text(key, value, currency=currency)
 
 
 def momentum_text(value: float | None) -> str:

@@ -20,7 +20,9 @@ from textual.widget import Widget
 
 from iqcadence.core.base import clock
 from iqcadence.core.base.actor import Actor
+from iqcadence.core.base.money import DEFAULT_CURRENCY
 from iqcadence.core.runtime import wiring
+from iqcadence.core.store import display
 from iqcadence.core.store.db import Database
 from iqcadence.core.store.users import resolve_actor
 from iqcadence.tui import runner
@@ -84,12 +86,21 @@ class IQCadenceApp(App[None]):
     ]
 
     def __init__(
-        self, database: Database, actor: Actor, *, today: date | None = None, start: str = "my_day"
+        self,
+        database: Database,
+        actor: Actor,
+        *,
+        today: date | None = None,
+        start: str = "my_day",
+        currency: str = DEFAULT_CURRENCY,
     ) -> None:
         if start not in self.MODES:
             raise ValueError(f"start: {start!r} is not one of {', '.join(self.MODES)}.")
         self.database = database
         self.actor = actor
+        # The client's symbol for every amount (`config currency set`); read
+        # again when the client changes.
+        self.currency = currency
         self.today_override = today
         self.start = start
         # What the first screen shows is read while Textual starts up (from
@@ -291,6 +302,8 @@ class IQCadenceApp(App[None]):
                 return
             email = self.actor.email
             self.actor = self.call_db(lambda s: resolve_actor(s, email, name))
+            client_id = self.actor.client_id
+            self.currency = self.call_db(lambda s: display.currency(s, client_id))
             self.show_who()
             while len(self.screen_stack) > 1:  # records of the other client
                 self.pop_screen()
@@ -356,4 +369,5 @@ def make_app(
     wiring.install()
     with database.session() as session:
         actor = resolve_actor(session, as_user, client)
-    return IQCadenceApp(database, actor, today=today, start=start)
+        currency = display.currency(session, actor.client_id)
+    return IQCadenceApp(database, actor, today=today, start=start, currency=currency)

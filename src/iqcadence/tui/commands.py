@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from iqcadence.core.base.labels import label
 from iqcadence.core.base.text import printable
 from iqcadence.core.read import customer_list
 from iqcadence.tui import runner
@@ -54,5 +55,5 @@ class CustomerProvider(Provider):
 
 
 def _describe(hit: customer_list.NameHit) -> str:
-    score = "unscored" if hit.score is None else f"{hit.score:g} {band_label(hit.band)}"
-    return score + ("" if hit.status == "active" else f" · {hit.status}")
+    score = band_label(None) if hit.score is None else f"{hit.score:g} {band_label(hit.band)}"
+    return score + ("" if hit.status == "active" else f" · {label('status', hit.status)}")

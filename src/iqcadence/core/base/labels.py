@@ -19,6 +19,8 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Literal
 
+from iqcadence.core.base.money import DEFAULT_CURRENCY, money
+
 LabelKind = Literal[
     "band",
     "tier",
@@ -227,3 +229,42 @@ def custom_field_label(key: str, label_text: str | None) -> str:
 
 def yes_no(value: bool | None) -> str:
     return NO_VALUE if value is None else ("Yes" if value else "No")
+
+
+# Customer fields whose value is a token of a vocabulary, and which one.
+FIELD_VOCABULARIES: Mapping[str, LabelKind] = MappingProxyType(
+    {
+        "band": "band",
+        "tier": "tier",
+        "lifecycle": "lifecycle",
+        "status": "status",
+        "sentiment": "sentiment",
+        "growth": "growth",
+        "score_source": "score_source",
+    }
+)
+MONEY_FIELDS: tuple[str, ...] = ("mrr", "arr")
+
+
+def field_value_text(field: str, value: object, *, currency: str = DEFAULT_CURRENCY) -> str:
+    """A customer field's value as people read it: a label for a token
+    ("SMB"), an amount with its currency, a list joined, "—" for nothing."""
+    if field in MONEY_FIELDS and (value is None or isinstance(value, int | float)):
+        return money(value, currency=currency)
+    if field == "band" and (value is None or isinstance(value, str)):
+        return label("band", value)  # no band reads "Unscored"
+    if value is None or value == "":
+        return NO_VALUE
+    if field == "score_source" and isinstance(value, bool):  # the stored flag
+        value = "manual" if value else "computed"
+    if field in FIELD_VOCABULARIES and isinstance(value, str):
+        return label(FIELD_VOCABULARIES[field], value)
+    if isinstance(value, bool):
+        return yes_no(value)
+    if isinstance(value, list | tuple):
+        return ", ".join(str(item) for item in value) or NO_VALUE
+    if field == "tags" and isinstance(value, str):
+        return ", ".join(part.strip() for part in value.split("|"))
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)

@@ -13,6 +13,9 @@ and white (a dark terminal, a light one, paper). The hex values also keep
 The five are far apart from each other (CIE76 colour difference ≥ 20; about
 2 is the smallest difference people notice), hue running red, orange, gold,
 green, blue from Critical to Expansion.
+
+Each fallback is the entry a 256-colour terminal gets when the hex value is
+drawn there (rich's nearest match), so a front end may give either.
 """
 
 from __future__ import annotations
@@ -51,8 +54,8 @@ BAND_COLOURS: Mapping[str, Colour] = MappingProxyType(
         "critical": Colour("#D32F2F", 160),  # red
         "at_risk": Colour("#D35400", 166),  # orange
         "watch": Colour("#9C7A00", 136),  # gold
-        "healthy": Colour("#2E7D32", 28),  # green
-        "expansion": Colour("#1976D2", 26),  # blue
+        "healthy": Colour("#2E7D32", 29),  # green
+        "expansion": Colour("#1976D2", 32),  # blue
     }
 )
 UNSCORED = Colour("#808080", 244)  # grey: no score, no band

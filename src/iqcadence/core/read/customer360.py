@@ -41,6 +41,7 @@ from iqcadence.core.alerts.derive import Alert, derive_alerts
 from iqcadence.core.alerts.next_action import Suggestion, suggest
 from iqcadence.core.base import clock
 from iqcadence.core.base.actor import Actor
+from iqcadence.core.base.labels import label
 from iqcadence.core.store import settings
 from iqcadence.core.store.models import Customer
 
@@ -212,7 +213,10 @@ def customer_record(
     )
     _load_timeline(session, actor, record, today)
     # The customer's current alerts head the last-7-day signals.
-    record.recent_signals[:0] = [f"{a.severity} {a.category}: {a.reason}" for a in alerts]
+    record.recent_signals[:0] = [
+        f"{label('severity', a.severity)} · {label('category', a.category)}: {a.reason}"
+        for a in alerts
+    ]
     return record
 
 
@@ -239,7 +243,10 @@ def _load_timeline(session: Session, actor: Actor, record: Record, today: date) 
         limit=20,
     )
     for event in timeline.event_dicts(session, recent):
-        record.recent_signals.append(f"{event['at'][:10]} {event['kind']}: {event['title']}")
+        kind, title = event["kind"], event["title"]
+        if kind == "product_event":
+            title = label("product_event", title)
+        record.recent_signals.append(f"{event['at'][:10]} {label('event_kind', kind)}: {title}")
 
 
 def trend(session: Session, customer_id: int, *, today: date, days: int = 30) -> list[float]:

@@ -14,6 +14,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, TextArea
 
+from iqcadence.core.base import labels
+from iqcadence.core.base.labels import LabelKind
+
 
 @dataclass(frozen=True)
 class FormField:
@@ -24,6 +27,7 @@ class FormField:
     options: tuple[str, ...] | None = None  # a choice: only these (or blank)
     multiline: bool = False
     required: bool = False
+    kind: LabelKind | None = None  # the options are tokens shown by their labels
 
 
 class FormModal(ModalScreen[dict[str, str] | None]):
@@ -52,7 +56,10 @@ class FormModal(ModalScreen[dict[str, str] | None]):
                     widget_id = f"field-{spec.key}"
                     if spec.options is not None:
                         yield Select(
-                            [(option, option) for option in spec.options],
+                            [
+                                (labels.label(spec.kind, option) if spec.kind else option, option)
+                                for option in spec.options
+                            ],
                             value=spec.value if spec.value in spec.options else Select.NULL,
                             id=widget_id,
                             prompt=spec.placeholder or "(any)",

@@ -18,21 +18,16 @@ from textual.worker import get_current_worker
 
 from iqcadence.core.accounts.bulk import BulkOutcome
 from iqcadence.core.alerts import state as alert_state
+from iqcadence.core.base import labels
 from iqcadence.core.base.text import printable
 from iqcadence.core.read import alert_board
 from iqcadence.tui import runner
 from iqcadence.tui.modals.choice import ChoiceModal
 from iqcadence.tui.modals.confirm import ConfirmModal
 from iqcadence.tui.screens.base import BaseScreen
-from iqcadence.tui.widgets.common import Table, money
+from iqcadence.tui.widgets.common import Table, money, money_text, severity_style
 
 GROUPINGS = ("category", "severity", "customer")
-SEVERITY_STYLES = {
-    "critical": "bold red",
-    "warning": "dark_orange",
-    "attention": "yellow",
-    "opportunity": "cyan",
-}
 SNOOZES = [("1d", "1 day"), ("7d", "7 days"), ("30d", "30 days")]
 COLUMNS = (
     ("sel", " "),
@@ -91,7 +86,7 @@ class AlertsScreen(BaseScreen):
 
     def add_columns(self, table: DataTable[Any]) -> None:
         for key, label in COLUMNS:
-            table.add_column(label, key=key)
+            table.add_column(Text(label, justify="right" if key == "mrr" else "left"), key=key)
 
     def refresh_data(self) -> None:
         app = self.iq
@@ -141,10 +136,11 @@ class AlertsScreen(BaseScreen):
         counts = board.counts.get(self.grouping, {})
         for group, items in board.groups.get(self.grouping, {}).items():
             total = counts.get(group, len(items))
+            name = self.group_name(group)
             label = (
-                f"{group} ({total:,})"
+                f"{name} ({total:,})"
                 if total == len(items)
-                else (f"{group} ({len(items):,} of {total:,} listed)")
+                else (f"{name} ({len(items):,} of {total:,} listed)")
             )
             table.add_row(*self.group_cells(slot, label), key=f"group:{group}")
             for alert in items:
@@ -158,11 +154,14 @@ class AlertsScreen(BaseScreen):
                 )
                 table.add_row(
                     Text("●", style="bold magenta") if key in self.selected else " ",
-                    Text(alert.severity, style=SEVERITY_STYLES.get(alert.severity, "")),
-                    Text(alert.category),
+                    Text(
+                        labels.label("severity", alert.severity),
+                        style=severity_style(alert.severity),
+                    ),
+                    Text(labels.label("category", alert.category)),
                     Text(printable(alert.customer)),  # as typed: a '[' is not markup
                     Text(printable(alert.reason)),
-                    Text(money(alert.mrr)),
+                    money_text(alert.mrr, self.iq.currency),
                     Text(state, style="dim"),
                     key=key,
                 )
@@ -176,17 +175,24 @@ class AlertsScreen(BaseScreen):
         exposure = board.exposure
         text = Text.assemble(
             ("MRR exposure ", "bold"),
-            (money(exposure["total_mrr"]), "bold red"),
+            (money(exposure["total_mrr"], self.iq.currency), f"bold {severity_style('critical')}"),
             f" across {exposure['customers']} customers with a critical or warning alert",
         )
         parts = [
-            f"{category} {money(item['mrr'])} ({item['customers']})"
+            f"{labels.label('category', category)} {money(item['mrr'], self.iq.currency)} "
+            f"({item['customers']})"
             for category, item in exposure["by_category"].items()
         ]
         if parts:
             text.append("\n" + " · ".join(parts), "dim")
         self.query_one("#exposure", Static).update(text)
         self.update_status()
+
+    def group_name(self, group: str) -> str:
+        """A group's heading: a category or severity in words, else the customer."""
+        if self.grouping in ("category", "severity"):
+            return labels.label("category" if self.grouping == "category" else "severity", group)
+        return group
 
     @staticmethod
     def group_cells(slot: int, label: str) -> list[Text]:

@@ -4,7 +4,7 @@ last-7-day signals, next action), with a key for every action."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from rich.text import Text
 from textual import on
@@ -14,6 +14,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Sparkline, Static
 
 from iqcadence.core.accounts import custom_fields, customers
+from iqcadence.core.base.labels import LabelKind, field_value_text, label
 from iqcadence.core.base.text import printable
 from iqcadence.core.read import customer360
 from iqcadence.core.scoring.fields import FIELDS
@@ -22,7 +23,7 @@ from iqcadence.tui.modals.confirm import ConfirmModal, TypedConfirmModal
 from iqcadence.tui.modals.text import TextModal
 from iqcadence.tui.screens import record_actions
 from iqcadence.tui.screens.base import BaseScreen
-from iqcadence.tui.widgets.common import BAND_STYLES, Table, band_label, money, plain
+from iqcadence.tui.widgets.common import Table, band_label, band_style, money, plain
 
 CHOICES: dict[str, tuple[str, ...]] = {
     "tier": TIERS,
@@ -30,6 +31,8 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "sentiment": SENTIMENTS,
     "growth": GROWTH_VALUES,
 }
+# The choices are shown by their labels; the token is what is saved.
+CHOICES_KIND: dict[str, LabelKind] = {name: cast("LabelKind", name) for name in CHOICES}
 REQUIRED = ("name", "lifecycle")
 
 
@@ -131,7 +134,7 @@ class Customer360Screen(BaseScreen):
     def header_text(self, record: customer360.Record) -> Text:
         data = record.data
         band = data.get("band")
-        style = BAND_STYLES.get(band or "", "dim")
+        style = band_style(band)
         score = "—" if data.get("score") is None else f"{data['score']:g}"
         text = Text()
         text.append(f" {score} ", style=f"reverse {style}")
@@ -140,10 +143,10 @@ class Customer360Screen(BaseScreen):
             text.append(" (manual)", style="dim")
         text.append("   ")
         text.append(printable(data["name"]), style="bold")
-        text.append(f"   {data.get('lifecycle')}")
+        text.append(f"   {label('lifecycle', data.get('lifecycle'))}")
         if data.get("status") != "active":
-            text.append(f" · {data.get('status')}", style="bold yellow")
-        text.append(f"   ARR {money(data.get('arr'))}")
+            text.append(f" · {label('status', data.get('status'))}", style="bold yellow")
+        text.append(f"   ARR {money(data.get('arr'), self.iq.currency)}")
         if data.get("renewal_date"):
             days = data.get("days_to_renewal")
             text.append(f"   renews {data['renewal_date']} ({days:+d} d)")
@@ -164,9 +167,10 @@ class Customer360Screen(BaseScreen):
         dim = "dim" if not record.can_edit else ""
         for name in customer360.RECORD_FIELDS:
             value = customer360.field_value(record, name)
+            shown = field_value_text(name, value, currency=self.iq.currency)
             table.add_row(
-                Text(name, style="bold " + dim),
-                Text(printable(plain(value)), style=dim),
+                Text(label("field", name), style="bold " + dim),
+                Text(printable(shown), style=dim),
                 key=f"std:{name}",
             )
         for item in record.custom_fields:
@@ -189,9 +193,9 @@ class Customer360Screen(BaseScreen):
             name = str(contact.get("name") or "—")
             table.add_row(
                 Text(printable(name), style="bold reverse" if name.casefold() == chosen else ""),
-                printable(plain(contact.get("role"))),
+                label("contact_role", contact.get("role")),
                 last[:10] if last else "—",
-                "—" if health is None else f"{health:g} {contact.get('health') or ''}",
+                "—" if health is None else f"{health:g} {band_label(contact.get('health'))}",
                 key=f"contact:{index}",
             )
         if not record.contacts:
@@ -203,15 +207,24 @@ class Customer360Screen(BaseScreen):
         table = self.query_one("#timeline", DataTable)
         table.clear()
         for event in record.timeline:
-            what = Text(f"{event.get('kind')}: ", style="bold")
-            what.append(printable(event.get("title") or ""))
+            kind = str(event.get("kind"))
+            title = str(event.get("title") or "")
+            what = Text(f"{label('event_kind', kind)}: ", style="bold")
+            what.append(
+                printable(label("product_event", title) if kind == "product_event" else title)
+            )
             extra = [x for x in (event.get("contact"), event.get("author")) if x]
             if extra:
                 what.append(" · " + printable(", ".join(extra)), style="dim")
             table.add_row(str(event.get("at", ""))[:10], what)
         if not record.timeline:
             table.add_row("", Text("nothing logged yet (n: note)", style="dim"))
-        parts = [f"{k}={v}" for k, v in self.timeline_filter.items() if v]
+        words = {"days": "last {} days", "contact": "with {}", "author": "by {}"}
+        parts = [
+            label("event_kind", v) if k == "type" else words.get(k, "{}").format(v)
+            for k, v in self.timeline_filter.items()
+            if v
+        ]
         self.query_one("#timeline-title", Label).update(
             "Timeline" + (f" ({', '.join(parts)})" if parts else "")
         )
@@ -228,8 +241,8 @@ class Customer360Screen(BaseScreen):
             else:
                 bench = Text(plain(avg), style="dim")
             table.add_row(
-                line["signal"],
-                plain(line["value"]),
+                label("signal", line["signal"]),
+                field_value_text(line["signal"], line["value"]),
                 plain(sub),
                 str(line["weight"]),
                 plain(line["contribution"]),
@@ -301,7 +314,7 @@ class Customer360Screen(BaseScreen):
             hint = item.get("type", "text")
         if options is not None:
             widget = Select(
-                [(o, o) for o in options],
+                [(label(CHOICES_KIND[name], o) if name in CHOICES_KIND else o, o) for o in options],
                 value=current if current in options else Select.NULL,
                 allow_blank=name not in REQUIRED,
                 id="edit-select",
@@ -314,7 +327,8 @@ class Customer360Screen(BaseScreen):
                 id="edit-input",
                 compact=True,
             )
-        editor.mount(Label(f"{name}: ", classes="edit-label"))
+        shown_name = label("field", name) if kind == "std" else str(item["label"])
+        editor.mount(Label(f"{shown_name}: ", classes="edit-label"))
         editor.mount(widget)
         editor.mount(Label("Enter saves · Esc cancels", classes="hint"))
         editor.display = True

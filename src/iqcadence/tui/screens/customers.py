@@ -20,6 +20,7 @@ from textual.widget import MountError
 from textual.widgets import DataTable, Footer, Header, Input, Static, Tab, Tabs
 
 from iqcadence.core.accounts import bulk
+from iqcadence.core.base import labels
 from iqcadence.core.base.text import printable
 from iqcadence.core.read import customer_list
 from iqcadence.core.read.customer_pages import CustomerFilter
@@ -29,7 +30,7 @@ from iqcadence.tui.modals.choice import ChoiceModal
 from iqcadence.tui.modals.confirm import ConfirmModal
 from iqcadence.tui.modals.form import FormField, FormModal
 from iqcadence.tui.screens.base import BaseScreen
-from iqcadence.tui.widgets.common import band_text, momentum_text, money, plain, score_text
+from iqcadence.tui.widgets.common import band_text, momentum_text, money_text, plain, score_text
 from iqcadence.tui.widgets.customers import WindowTable
 
 WINDOW = 100  # most rows held by the table at once (and the first page's size)
@@ -49,6 +50,7 @@ COLUMNS: tuple[tuple[str, str, str | None], ...] = (
     ("momentum", "7d", "momentum"),
     ("lifecycle", "Lifecycle", "lifecycle"),
 )
+RIGHT = ("score", "mrr", "momentum")  # numbers line up on the right
 BULK_ACTIONS: tuple[tuple[str, str], ...] = (
     ("rescore", "Rescore"),
     ("tag", "Add a tag…"),
@@ -124,7 +126,7 @@ class CustomersScreen(BaseScreen):
         table = self.query_one(WindowTable)
         for key, label, _sort in COLUMNS:
             # Plain text: no markup to parse (and no emoji table to load) before the first frame.
-            table.add_column(Text(label), key=key)
+            table.add_column(Text(label, justify="right" if key in RIGHT else "left"), key=key)
         table.focus()
         page = self.iq.take_prefetched("customers")
         if page is not None:
@@ -296,14 +298,14 @@ class CustomersScreen(BaseScreen):
             Text(printable(row["name"])),
             score_text(row.get("score"), row.get("band"), bool(row.get("score_manual"))),
             band_text(row.get("band")),
-            Text(money(row.get("mrr"))),
-            Text(plain(row.get("tier"))),
+            money_text(row.get("mrr"), self.iq.currency),
+            Text(labels.field_value_text("tier", row.get("tier"))),
             Text(printable(plain(row.get("manager")))),
             Text("—", style="dim")
             if renewal is None
             else Text(renewal.isoformat(), style="red" if (renewal - today).days <= 30 else ""),
             momentum_text(row.get("momentum")),
-            Text(plain(row.get("lifecycle"))),
+            Text(labels.field_value_text("lifecycle", row.get("lifecycle"))),
         ]
 
     def show_counts(self, counts: dict[str, int]) -> None:
@@ -472,10 +474,15 @@ class CustomersScreen(BaseScreen):
                 current,
                 options=None if names is None else tuple(names),
             ),
-            FormField("tier", "Tier", "any tier", f.tier or "", options=TIERS),
+            FormField("tier", "Tier", "any tier", f.tier or "", options=TIERS, kind="tier"),
             FormField("tag", "Tag", "any tag", f.tag or ""),
             FormField(
-                "lifecycle", "Lifecycle", "any lifecycle", f.lifecycle or "", options=LIFECYCLES
+                "lifecycle",
+                "Lifecycle",
+                "any lifecycle",
+                f.lifecycle or "",
+                LIFECYCLES,
+                kind="lifecycle",
             ),
         ]
 
@@ -526,7 +533,9 @@ class CustomersScreen(BaseScreen):
                 )
             elif action == "lifecycle":
                 self.app.push_screen(
-                    ChoiceModal("Set lifecycle to", [(x, x) for x in LIFECYCLES]),
+                    ChoiceModal(
+                        "Set lifecycle to", [(x, labels.label("lifecycle", x)) for x in LIFECYCLES]
+                    ),
                     lambda v: v and self.confirm_bulk(ids, "lifecycle", v),
                 )
             elif action:
@@ -537,7 +546,8 @@ class CustomersScreen(BaseScreen):
 
     def confirm_bulk(self, ids: list[int], action: str, value: str) -> None:
         label = dict(BULK_ACTIONS)[action].rstrip("…").lower()
-        detail = f" {value!r}" if value else ""
+        shown = labels.label("lifecycle", value) if action == "lifecycle" else value
+        detail = f" {shown!r}" if value else ""
         question = f"{label.capitalize()}{detail} on {len(ids)} customer(s)?"
 
         def run(yes: bool | None) -> None:

@@ -21,7 +21,7 @@ from iqcadence.core.base.text import printable
 from iqcadence.core.read import kpis as kpi_figures
 from iqcadence.core.read import my_day
 from iqcadence.tui.screens.base import BaseScreen
-from iqcadence.tui.widgets.common import BAND_STYLES, KpiStrip
+from iqcadence.tui.widgets.common import KpiStrip, band_style
 
 PANELS: tuple[tuple[str, str], ...] = (
     ("tasks", "Tasks overdue and due today"),
@@ -80,7 +80,7 @@ class MyDayScreen(BaseScreen):
 
     def show_kpis(self, figures: kpi_figures.Kpis, mine_only: bool) -> None:
         self.kpis = (figures, mine_only)
-        self.query_one(KpiStrip).show(figures)
+        self.query_one(KpiStrip).show(figures, self.iq.currency)
         self.sub_title = "your accounts" if mine_only else "all accounts"
         self.content_shown = True
 
@@ -156,6 +156,7 @@ class MyDayScreen(BaseScreen):
         self.refresh_data()
 
     def show(self, day: my_day.MyDay) -> None:
+        self.iq.currency = day.currency  # as set now, if it changed since the app opened
         self.show_kpis(day.kpis, day.mine_only)
         lines = my_day.day_lines(day)
         lists: dict[str, list[my_day.DayItem]] = {
@@ -175,7 +176,7 @@ class MyDayScreen(BaseScreen):
             widget.add_options(
                 Option(
                     Text.assemble(
-                        (printable(item.name), BAND_STYLES.get(item.band or "", "bold")),
+                        (printable(item.name), f"bold {band_style(item.band)}"),
                         "  ",
                         printable(item.detail),
                         no_wrap=True,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from iqcadence.core.base.labels import field_value_text, label
 from iqcadence.core.read.explain import Explanation
 from iqcadence.core.store.models.customer360 import EVENT_KINDS
 from iqcadence.tui.modals.choice import ChoiceModal
@@ -23,16 +24,17 @@ def explanation_text(explanation: Explanation) -> str:
     customer = explanation.customer
     lines = [
         f"Score {customer.score if customer.score is not None else '—'} "
-        f"({customer.band or 'unscored'}); computed {result.score} with "
+        f"({label('band', customer.band)}); computed {result.score} with "
         f"{explanation.weights_from} weights.",
         "",
-        f"{'signal':<10}{'value':>8}{'sub':>8}{'weight':>8}{'points':>9}",
+        f"{'Signal':<19}{'value':>15}{'sub':>8}{'weight':>8}{'points':>9}",
     ]
     for line in result.lines:
-        value = "—" if line.value is None else str(line.value)
+        value = field_value_text(line.signal, line.value)
         sub = "—" if line.subscore is None else f"{line.subscore:.1f}"
         points = "—" if line.contribution is None else f"{line.contribution:.2f}"
-        lines.append(f"{line.signal:<10}{value:>8}{sub:>8}{line.weight:>8}{points:>9}")
+        name = label("signal", line.signal)
+        lines.append(f"{name:<19}{value:>15}{sub:>8}{line.weight:>8}{points:>9}")
     if explanation.previous is not None:
         lines += [
             "",
@@ -40,7 +42,9 @@ def explanation_text(explanation: Explanation) -> str:
         ]
         for move in explanation.moves:
             effect = "" if move.score_effect is None else f"  ({move.score_effect:+g} points)"
-            lines.append(f"  {move.signal}: {move.before} → {move.after}{effect}")
+            before = field_value_text(move.signal, move.before)
+            after = field_value_text(move.signal, move.after)
+            lines.append(f"  {label('signal', move.signal)}: {before} → {after}{effect}")
         if not explanation.moves:
             lines.append("  no signal changed")
     if explanation.flags:
@@ -300,7 +304,9 @@ def timeline_filter(screen: Customer360Screen) -> None:
             screen.load()
 
     fields: list[Any] = [
-        FormField("type", "Type", "any type", current.get("type", ""), options=EVENT_KINDS),
+        FormField(
+            "type", "Type", "any type", current.get("type", ""), EVENT_KINDS, kind="event_kind"
+        ),
         FormField("days", "Days", "any time", current.get("days", ""), options=("7", "30", "90")),
         FormField("contact", "Contact", "anyone", current.get("contact", "")),
         FormField("author", "Author", "anyone", current.get("author", "")),

@@ -14,7 +14,9 @@ from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 
 from iqcadence.core.accounts import customers
+from iqcadence.core.base import labels
 from iqcadence.core.base.errors import IQError
+from iqcadence.core.base.labels import LabelKind
 from iqcadence.core.scoring.fields import FIELDS, parse_field
 from iqcadence.core.scoring.formula import (
     GROWTH_VALUES,
@@ -27,7 +29,7 @@ from iqcadence.core.scoring.formula import (
 )
 from iqcadence.core.store import settings
 from iqcadence.tui.screens.base import BaseScreen
-from iqcadence.tui.widgets.common import BAND_STYLES, band_label
+from iqcadence.tui.widgets.common import band_label, band_style
 
 SIGNAL_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("logins", "Logins (30 d)", "integer"),
@@ -51,6 +53,12 @@ SELECTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "lifecycle": ("Lifecycle", LIFECYCLES),
     "sentiment": ("Sentiment", SENTIMENTS),
 }
+SELECT_KINDS: dict[str, LabelKind] = {
+    "growth": "growth",
+    "tier": "tier",
+    "lifecycle": "lifecycle",
+    "sentiment": "sentiment",
+}
 
 
 def _row(key: str, label: str, kind: str) -> Horizontal:
@@ -71,7 +79,12 @@ def _select_row(key: str) -> Horizontal:
     label, options = SELECTS[key]
     return Horizontal(
         Label(label),
-        Select([(o, o) for o in options], id=f"in-{key}", prompt="—", compact=True),
+        Select(
+            [(labels.label(SELECT_KINDS[key], o), o) for o in options],
+            id=f"in-{key}",
+            prompt="—",
+            compact=True,
+        ),
         classes="field-row",
     )
 
@@ -155,13 +168,15 @@ class ScoreScreen(BaseScreen):
         if result.score is None:
             text.append("No signal yet: fill in at least one to see a score.", style="dim")
         else:
-            style = BAND_STYLES.get(result.band or "", "")
+            style = band_style(result.band)
             text.append(f" {result.score:g} ", style=f"reverse {style}")
             text.append(f"  {band_label(result.band)}\n", style=style)
             for line in result.lines:
                 if line.present and line.contribution is not None:
+                    name = labels.label("signal", line.signal)
+                    value = labels.field_value_text(line.signal, line.value)
                     text.append(
-                        f"  {line.signal:<9} {line.value!s:>7}  → {line.subscore or 0:5.1f} × "
+                        f"  {name:<18} {value:>7}  → {line.subscore or 0:5.1f} × "
                         f"{line.weight:>3}  = {line.contribution:6.2f}\n"
                     )
         self.query_one("#preview", Static).update(text)

@@ -25,6 +25,7 @@ from textual.widgets import (
 )
 
 from iqcadence.core.base.errors import InvalidValue
+from iqcadence.core.base.labels import label
 from iqcadence.core.scoring.formula import SIGNALS, THRESHOLD_KEYS, TIERS, ScoringConfig
 from iqcadence.core.store import settings
 from iqcadence.tui.modals.confirm import ConfirmModal
@@ -64,7 +65,7 @@ class SettingsScreen(BaseScreen):
                 with Vertical(classes="form-col"):
                     yield Label("Weights (must total 100)", classes="panel-title")
                     for signal in SIGNALS:
-                        yield _num(f"w-{signal}", signal)
+                        yield _num(f"w-{signal}", label("signal", signal))
                     yield Static(id="weights-total")
                     with Horizontal(classes="field-row"):
                         yield Label("CSAT on")
@@ -79,17 +80,17 @@ class SettingsScreen(BaseScreen):
                         "Band thresholds (score at which a band starts)", classes="panel-title"
                     )
                     for key in THRESHOLD_KEYS:
-                        yield _num(f"t-{key}", key.replace("_", " "), "number")
+                        yield _num(f"t-{key}", label("band", key), "number")
                     yield Label("Contact cadence: due soon / overdue (days)", classes="panel-title")
                     for tier in TIERS:
                         with Horizontal(classes="field-row"):
-                            yield Label(tier)
+                            yield Label(label("tier", tier))
                             yield Input(type="integer", id=f"c-{tier}-soon", compact=True)
                             yield Input(type="integer", id=f"c-{tier}-over", compact=True)
                     yield Label("Renewal windows (days before renewal)", classes="panel-title")
                     for window in WINDOWS:
-                        yield _num(f"r-{window}", window)
-                    yield _num("quiet-after", "quiet after")
+                        yield _num(f"r-{window}", label("renewal_window", window))
+                    yield _num("quiet-after", "Quiet after (days)")
             yield Static(id="settings-error", classes="form-error")
             with Horizontal(classes="buttons"):
                 yield Button("Save (ctrl+s)", variant="primary", id="save")

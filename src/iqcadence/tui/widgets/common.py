@@ -1,5 +1,11 @@
-"""Small pieces shared by every screen: band colours, money, the KPI strip
-and the health distribution bar."""
+"""Small pieces shared by every screen: band colours, labels and money (all
+from core: `base.palette`, `base.labels`, `base.money`), the KPI strip and
+the health distribution bar.
+
+Colours are the palette's hex values; on a terminal without truecolor they
+become the palette's 256-colour fallback (see `base.palette`). Amounts are
+right-aligned in every table and compact only in the KPI tiles, whose
+tooltips give them in full."""
 
 from __future__ import annotations
 
@@ -13,45 +19,50 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Static
 from textual.widgets.data_table import RowKey
 
+from iqcadence.core.base.labels import label
+from iqcadence.core.base.money import DEFAULT_CURRENCY
+from iqcadence.core.base.money import money as format_money
+from iqcadence.core.base.palette import band_colour, severity_colour
 from iqcadence.core.read.kpis import Kpis
-from iqcadence.core.scoring.formula import BAND_LABELS, BANDS
+from iqcadence.core.scoring.formula import BANDS
 
-BAND_STYLES: dict[str, str] = {
-    "critical": "bold red",
-    "at_risk": "dark_orange",
-    "watch": "yellow",
-    "healthy": "green",
-    "expansion": "bold cyan",
-}
+
+def band_style(band: str | None) -> str:
+    """The band's palette colour (grey when unscored)."""
+    return band_colour(band).hex
+
+
+def severity_style(severity: str | None) -> str:
+    """An alert severity's colour: the band colour of the same urgency."""
+    return severity_colour(severity).hex
 
 
 def band_label(band: str | None) -> str:
-    return BAND_LABELS.get(band or "", "Unscored")
+    return label("band", band)
 
 
 def band_text(band: str | None) -> Text:
-    return Text(band_label(band), style=BAND_STYLES.get(band or "", "dim"))
+    return Text(band_label(band), style=band_style(band))
 
 
 def score_text(score: float | None, band: str | None, manual: bool = False) -> Text:
     if score is None:
-        return Text("—", style="dim")
-    return Text(f"{score:5.1f}{'*' if manual else ''}", style=BAND_STYLES.get(band or "", ""))
+        return Text("—", style="dim", justify="right")
+    return Text(f"{score:5.1f}{'*' if manual else ''}", style=band_style(band), justify="right")
 
 
-def money(value: float | None) -> str:
-    if value is None:
-        return "—"
-    if abs(value) >= 1_000_000:
-        return f"{value / 1_000_000:.1f}M"
-    if abs(value) >= 10_000:
-        return f"{value / 1000:.0f}k"
-    return f"{value:,.0f}"
+def money(value: float | None, currency: str = DEFAULT_CURRENCY, *, compact: bool = False) -> str:
+    return format_money(value, currency=currency, compact=compact)
 
 
-def pending_money(value: float | None, style: str) -> tuple[str, str]:
-    """A KPI amount, or a dim ellipsis while it is still being read (None)."""
-    return ("…", "dim") if value is None else (money(value), style)
+def money_text(value: float | None, currency: str = DEFAULT_CURRENCY, style: str = "") -> Text:
+    """An amount for a table cell: in full, right-aligned."""
+    return Text(money(value, currency), style=style, justify="right")
+
+
+def pending_money(value: float | None, style: str, currency: str) -> tuple[str, str]:
+    """A KPI amount (compact), or a dim ellipsis while it is still being read (None)."""
+    return ("…", "dim") if value is None else (money(value, currency, compact=True), style)
 
 
 def momentum_text(value: float | None) -> Text:
@@ -93,7 +104,7 @@ def distribution_text(bands: dict[str, int], unscored: int, width: int = 40) -> 
         cells = round(count / total * width) if index < len(parts) - 1 else width - used
         cells = max(0, min(cells, width - used))
         used += cells
-        bar.append("█" * cells, style=BAND_STYLES.get(band, "grey50"))
+        bar.append("█" * cells, style=band_style(band or None))
     return bar
 
 
@@ -107,29 +118,35 @@ class KpiStrip(Horizontal):
         yield Static(id="kpi-expansion", classes="kpi")
         yield Static(id="kpi-bar", classes="kpi kpi-bar")
 
-    def show(self, kpis: Kpis) -> None:
+    def show(self, kpis: Kpis, currency: str = DEFAULT_CURRENCY) -> None:
         self.query_one("#kpi-accounts", Static).update(
             Text.assemble(("Accounts\n", "dim"), (f"{kpis.accounts:,}", "bold"))
         )
-        self.query_one("#kpi-mrr", Static).update(
-            Text.assemble(("Total MRR\n", "dim"), pending_money(kpis.total_mrr, "bold"))
+        amounts = (
+            ("#kpi-mrr", "Total MRR", kpis.total_mrr, "bold"),
+            (
+                "#kpi-risk",
+                "Revenue at risk",
+                kpis.revenue_at_risk,
+                f"bold {band_style('critical')}",
+            ),
+            (
+                "#kpi-expansion",
+                "Expansion opportunity",
+                kpis.expansion_opportunity,
+                f"bold {band_style('expansion')}",
+            ),
         )
-        self.query_one("#kpi-risk", Static).update(
-            Text.assemble(
-                ("Revenue at risk\n", "dim"), pending_money(kpis.revenue_at_risk, "bold red")
-            )
-        )
-        self.query_one("#kpi-expansion", Static).update(
-            Text.assemble(
-                ("Expansion opportunity\n", "dim"),
-                pending_money(kpis.expansion_opportunity, "bold cyan"),
-            )
-        )
+        for selector, title, value, style in amounts:
+            tile = self.query_one(selector, Static)
+            tile.update(Text.assemble((f"{title}\n", "dim"), pending_money(value, style, currency)))
+            # The tile is compact ("$1.2M"); hovering gives the amount in full.
+            tile.tooltip = None if value is None else f"{title}: {money(value, currency)}"
         legend = Text()
         for band in BANDS:
-            legend.append(f"{BAND_LABELS[band]} {kpis.bands.get(band, 0)}  ", BAND_STYLES[band])
+            legend.append(f"{band_label(band)} {kpis.bands.get(band, 0)}  ", band_style(band))
         if kpis.unscored:
-            legend.append(f"Unscored {kpis.unscored}", "grey50")
+            legend.append(f"{band_label(None)} {kpis.unscored}", band_style(None))
         self.query_one("#kpi-bar", Static).update(
             Text.assemble(distribution_text(kpis.bands, kpis.unscored), "\n", legend)
         )
