@@ -122,3 +122,14 @@ def test_backups_carry_the_currency(book: Any, tmp_path: Path) -> None:
     restored = book("restore", saved, "--yes")
     assert restored.exit_code == 0, restored.output
     assert "CHF 3,500" in book("customers", "list").stdout
+
+
+def test_import_dry_run_changes_speak_words(book: Any, tmp_path: Path) -> None:
+    path = tmp_path / "edit.csv"
+    path.write_text("Account,Tier,MRR\nPinecone,enterprise,5000\n", encoding="utf-8")
+    result = book("import", "csv", path, "--dry-run")
+    assert result.exit_code == 0, result.output
+    changes = result.stdout[result.stdout.index("Changes") :]
+    assert "Tier" in changes and "SMB" in changes and "Enterprise" in changes
+    assert "$3,500" in changes and "$5,000" in changes
+    assert raw_tokens_in(changes) == []

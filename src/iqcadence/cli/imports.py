@@ -13,6 +13,7 @@ import typer
 
 from iqcadence.cli import common, quiet_mode
 from iqcadence.cli.import_group import ensure_registered
+from iqcadence.core.base.labels import field_value_text, label
 
 if TYPE_CHECKING:
     from iqcadence.core.io.imports.common import ImportOptions
@@ -163,11 +164,12 @@ def csv_command(
             _progress(not as_json, "Importing") as progress,
         ):
             summary = import_customers(session, actor, source, options, progress=progress)
+            currency = common.currency_of(session, actor)
     data = summary.to_dict()
     if as_json:
         common.print_json(data)
     else:
-        _render_customers(data)
+        _render_customers(data, currency)
     _print_problems(data, as_json)
     raise typer.Exit(_exit_code(data, skip_invalid))
 
@@ -236,11 +238,11 @@ def _preview_table(rows: list[dict[str, Any]]) -> Any:
     for name in fields:
         table.add_column(name, overflow="fold")
     for row in rows:
-        table.add_row(*(escape(_shown(row.get(name))) for name in fields))
+        table.add_row(*(escape(_stored(row.get(name))) for name in fields))
     return table
 
 
-def _render_customers(data: dict[str, Any]) -> None:
+def _render_customers(data: dict[str, Any], currency: str) -> None:
     from rich.markup import escape
     from rich.table import Table
 
@@ -265,7 +267,7 @@ def _render_customers(data: dict[str, Any]) -> None:
     )
     scoring = data["scoring"]
     if scoring and scoring.get("scored"):
-        moves = ", ".join(f"{k.replace('->', ' → ')} {v}" for k, v in scoring["band_moves"].items())
+        moves = ", ".join(f"{_band_move(k)} {v}" for k, v in scoring["band_moves"].items())
         out.print(
             f"Scored {scoring['scored']:,}: {scoring['changed']:,} changed"
             + (f"; band moves: {moves}" if moves else "")
@@ -289,8 +291,8 @@ def _render_customers(data: dict[str, Any]) -> None:
                     (
                         "score",
                         {
-                            "from": f"{_num(score['from'])} {band['from'] or 'unscored'}",
-                            "to": f"{_num(score['to'])} {band['to'] or 'unscored'}",
+                            "from": f"{_num(score['from'])} {label('band', band['from'])}",
+                            "to": f"{_num(score['to'])} {label('band', band['to'])}",
                         },
                     )
                 )
@@ -298,9 +300,9 @@ def _render_customers(data: dict[str, Any]) -> None:
                 table.add_row(
                     str(change["line"]) if first else "",
                     escape(change["name"]) if first else "",
-                    field_name,
-                    escape(_shown(move["from"])),
-                    escape(_shown(move["to"])),
+                    label("field", field_name),
+                    escape(_shown(field_name, move["from"], currency)),
+                    escape(_shown(field_name, move["to"], currency)),
                 )
                 first = False
         out.print(table)
@@ -325,7 +327,8 @@ def _num(value: Any) -> str:
     return "—" if value is None else f"{value:.1f}"
 
 
-def _shown(value: Any) -> str:
+def _stored(value: Any) -> str:
+    """A value as it will be stored (the preview checks the normalisation)."""
     if value is None or value == "" or value == []:
         return "—"
     if isinstance(value, list):
@@ -333,6 +336,21 @@ def _shown(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+def _shown(field: str, value: Any, currency: str) -> str:
+    """A value as people read it; the score line is already words."""
+    if field == "score":
+        return str(value)
+    return field_value_text(field, value, currency=currency)
+
+
+def _band_move(move: str) -> str:
+    """`healthy->watch` as "Healthy → Watch" ("None" is unscored)."""
+    old, _, new = move.partition("->")
+    return " → ".join(
+        label("band", None if b in ("", "None", "unscored") else b) for b in (old, new)
+    )
 
 
 def history_command(
