@@ -31,6 +31,14 @@ class TestSnapshots:
         """Home: KPI strip with the health distribution bar and the day's lists."""
         assert snap_compare(make(), terminal_size=(120, 34), run_before=_settle)
 
+    def test_getting_started(self, database: Any, snap_compare: Any) -> None:
+        """An empty database at 80×24: the getting-started steps, no empty boxes."""
+        from iqcadence.tui.app import make_app
+        from tests.tui.conftest import TODAY
+
+        app = make_app(database, today=TODAY)
+        assert snap_compare(app, terminal_size=(80, 24), run_before=_settle)
+
     def test_customers(self, make: Any, snap_compare: Any) -> None:
         """Customers: band tabs with counts, coloured scores, one row selected."""
 

@@ -14,12 +14,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Grid, Vertical
 from textual.css.query import NoMatches
 from textual.widget import MountError
-from textual.widgets import Footer, Header, Label, OptionList
+from textual.widgets import Footer, Header, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from iqcadence.core.base.text import printable
+from iqcadence.core.read import getting_started, my_day
 from iqcadence.core.read import kpis as kpi_figures
-from iqcadence.core.read import my_day
 from iqcadence.tui.screens.base import BaseScreen
 from iqcadence.tui.widgets.common import KpiStrip, band_style
 
@@ -56,11 +56,16 @@ class MyDayScreen(BaseScreen):
         start-up as much. The first frame shows the counts; the MRR figures
         are read right after it and fill in the strip (see fill_mrr)."""
         actor = app.actor
-        return lambda session: kpi_figures.day_kpis(session, actor, mrr=False, everyone=None)
+        return lambda session: (
+            *kpi_figures.day_kpis(session, actor, mrr=False, everyone=None),
+            getting_started.is_empty(session, actor.client_id),
+        )
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield KpiStrip(id="kpis")
+        # Shown in place of the KPIs and lists while the database is empty.
+        yield Static(getting_started_text(), id="getting-started")
         # The first frame shows the KPIs (read while the app started, when
         # this is the first screen); the panels with their titles and lists
         # are mounted right after it (bordered panels in a grid make the
@@ -72,7 +77,8 @@ class MyDayScreen(BaseScreen):
         self.title = "My day"
         first = self.iq.take_prefetched("my_day")
         if first is not None:
-            figures, mine_only = first
+            figures, mine_only, empty = first
+            self.set_class(empty, "-empty")
             self.show_kpis(figures, mine_only)
         # The first frame goes out before the rest is built.
         self.call_after_refresh(self.fill_mrr)
@@ -145,15 +151,25 @@ class MyDayScreen(BaseScreen):
         if not self.built:  # lists_ready reads the data once the lists exist
             return
         app = self.iq
+
+        def read(session: Any) -> tuple[my_day.MyDay, bool]:
+            day = my_day.build(session, app.actor, everyone=None, today=app.today)
+            return day, getting_started.is_empty(session, app.actor.client_id)
+
         self.iq.run_db(
-            lambda s: my_day.build(s, app.actor, everyone=None, today=app.today),
-            self.show,
+            read,
+            self.show_day,
             group="my-day",
             exclusive=True,
         )
 
     def action_reload(self) -> None:
         self.refresh_data()
+
+    def show_day(self, result: tuple[my_day.MyDay, bool]) -> None:
+        day, empty = result
+        self.set_class(empty, "-empty")
+        self.show(day)
 
     def show(self, day: my_day.MyDay) -> None:
         self.iq.currency = day.currency  # as set now, if it changed since the app opened
@@ -194,3 +210,26 @@ class MyDayScreen(BaseScreen):
     def open_item(self, event: OptionList.OptionSelected) -> None:
         if event.option.id:
             self.iq.open_customer(int(event.option.id.rsplit(":", 1)[1]))
+
+
+def getting_started_text() -> Text:
+    """The getting-started view: each step with its key and its command."""
+    text = Text.assemble(
+        (getting_started.TITLE, "bold"), "\n", (getting_started.INTRO, "dim"), "\n"
+    )
+    for number, step in enumerate(getting_started.STEPS, 1):
+        title = f"{step.title} (later)" if step.later else step.title
+        text.append(f"\n{number}. {title}\n", "bold dim" if step.later else "bold")
+        text.append(f"   {step.how}\n")
+        if step.later:
+            text.append(f"   {step.command}\n", "dim italic")
+            continue
+        if step.key:
+            text.append("   press ")
+            text.append(f" {step.key} ", "bold reverse")
+            text.append(f" (or alt+{step.key}) here\n   or run ")
+        else:
+            text.append("   run ")
+        text.append(step.command, "bold")
+        text.append("\n")
+    return text
