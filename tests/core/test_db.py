@@ -118,18 +118,25 @@ def test_fresh_database_seeds_default_client_and_admin(tmp_path: Path) -> None:
         assert users == [("admin@example.com", "admin")]
 
 
-def test_admin_falls_back_to_the_login_name(
+def test_nobody_named_makes_an_admin_never_the_login_name(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The machine's account is not a person of the team: a first run with
+    nobody named makes "admin", and later runs act as it (the one user)."""
+    import getpass
+
     from iqcadence.core.store.models import User
+    from iqcadence.core.store.users import resolve_actor
 
     monkeypatch.delenv("IQCADENCE_USER")
-    monkeypatch.setattr(db.getpass, "getuser", lambda: "osuser")
+    monkeypatch.setattr(getpass, "getuser", lambda: "osuser")
     database = db.open_database(db.resolve_location(tmp_path / "login.db"))
     with database.session() as session:
-        users = [(u.email, u.role) for u in session.exec(select(User)).all()]
+        users = [(u.email, u.name, u.role) for u in session.exec(select(User)).all()]
+        actor = resolve_actor(session)
     database.dispose()
-    assert users == [("osuser", "admin")]
+    assert users == [("admin", "Admin", "admin")]
+    assert (actor.email, actor.role) == ("admin", "admin")
 
 
 def test_acting_user_argument_wins(tmp_path: Path) -> None:

@@ -65,11 +65,14 @@ def _open_app(path: Any, as_user: str | None) -> bool:
         from iqcadence.tui.app import make_app
     except ImportError:
         return False
+    from iqcadence.core.demo.portfolio import demo_user, welcome
     from iqcadence.core.store.db import open_database, resolve_location
 
     database = open_database(resolve_location(path), acting_user=as_user)
     try:
-        make_app(database, as_user=as_user).run()
+        app = make_app(database, as_user=demo_user(as_user))
+        app.greeting = welcome(app.actor.name, app.actor.email, app.actor.role)
+        app.run()
     finally:
         database.dispose()
     return True

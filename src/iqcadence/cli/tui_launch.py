@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+import click
 import typer
 
 from iqcadence.cli import common
@@ -21,5 +22,24 @@ def open_app(ctx: typer.Context) -> None:
     except ImportError:
         typer.echo(ctx.get_help())
         raise typer.Exit(0) from None
+    from iqcadence.core.store.users import UserNotChosen
+
     opts = common.options(ctx)
-    make_app(opts.database(), as_user=opts.as_user, client=opts.client).run()
+    database = opts.database()
+    try:
+        app = make_app(database, as_user=opts.as_user, client=opts.client)
+    except UserNotChosen as unchosen:
+        app = make_app(database, as_user=pick_user(unchosen.users), client=opts.client)
+    app.run()
+
+
+def pick_user(users: list[tuple[str, str, str]]) -> str:
+    """Ask which of the database's users is opening the app (nobody was named
+    with --as or IQCADENCE_USER)."""
+    typer.echo("This database has several users. Which one are you?")
+    for number, (email, name, role) in enumerate(users, 1):
+        who = f"{name} <{email}>" if name and name != email else email
+        typer.echo(f"  {number:>2}. {who} · {role}")
+    typer.echo("(Next time, name yourself with --as EMAIL or IQCADENCE_USER.)")
+    chosen = typer.prompt("Number", type=click.IntRange(1, len(users)))
+    return users[chosen - 1][0]

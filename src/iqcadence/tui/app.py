@@ -157,8 +157,13 @@ class IQCadenceApp(App[None]):
     def today(self) -> date:
         return self.today_override or clock.today()
 
+    # Said once as the app opens (the demo says who you are in it).
+    greeting: str | None = None
+
     def on_mount(self) -> None:
         self.show_who()
+        if self.greeting:
+            self.notify(self.greeting, title="Welcome", timeout=12)
         if self.freeze_after_start:
             self.call_after_refresh(gc.freeze)
 
@@ -285,7 +290,7 @@ class IQCadenceApp(App[None]):
     def show_who(self) -> None:
         """Who is acting, in which client (the header's second line)."""
         actor = self.actor
-        self.sub_title = f"{actor.email} · {actor.role} · {actor.client_name}"
+        self.sub_title = f"{actor.name or actor.email} · {actor.role} · {actor.client_name}"
 
     def action_switch_client(self) -> None:
         """Work in another of the user's clients: every screen reads again."""

@@ -32,7 +32,7 @@ from iqcadence.core.demo.c360 import build_customer360
 from iqcadence.core.demo.context import DemoContext, Section
 from iqcadence.core.demo.customers import build_customers, build_profiles, build_users
 from iqcadence.core.demo.history import build_history
-from iqcadence.core.demo.vocabulary import PROFILES
+from iqcadence.core.demo.vocabulary import MANAGERS, PROFILES
 from iqcadence.core.scoring.formula import BANDS
 from iqcadence.core.store import settings
 from iqcadence.core.store.db import (
@@ -47,6 +47,27 @@ from iqcadence.core.store.users import resolve_actor
 DEMO_FILE = "demo.db"
 DEMO_KEY = "demo"
 MAX_CUSTOMERS = 1_000_000
+# Who the demo opens as, unless --as or IQCADENCE_USER names someone: one of
+# its CSMs, so My day shows a CSM's own tasks, renewals and alerts.
+DEMO_USER_NAME, DEMO_USER = MANAGERS[0]
+
+
+def demo_user(named: str | None) -> str:
+    """The user to open the demo as: the one named, else DEMO_USER."""
+    from iqcadence.core.store.db import given_user_identity
+
+    return given_user_identity(named) or DEMO_USER
+
+
+def welcome(name: str, email: str, role: str) -> str:
+    """What the app says as the demo opens: who you are in it."""
+    who = f"{name} ({email})" if name else email
+    if email == DEMO_USER:
+        return (
+            f"This is the demo. You are {who}, one of its CSMs: My day shows "
+            "their accounts. Open it as someone else with --as EMAIL."
+        )
+    return f"This is the demo. You are {who}, a {role}."
 
 
 @dataclass

@@ -8,7 +8,6 @@ Nothing here runs at import time. The location is resolved in this order:
 from __future__ import annotations
 
 import contextlib
-import getpass
 import os
 import sqlite3
 import time
@@ -275,16 +274,23 @@ def open_database(
         raise
 
 
-def default_user_identity(acting_user: str | None = None) -> str:
-    if acting_user:
+# The first run's admin when nobody was named: never the login name of the
+# machine's account, which is not a person of the team.
+FIRST_USER = "admin"
+
+
+def given_user_identity(acting_user: str | None = None) -> str | None:
+    """Who was named as the acting user: `acting_user` (--as), else
+    IQCADENCE_USER; None when neither names anyone."""
+    if acting_user and acting_user.strip():
         return acting_user.strip()
     env_user = os.environ.get("IQCADENCE_USER", "").strip()
-    if env_user:
-        return env_user
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "admin"
+    return env_user or None
+
+
+def default_user_identity(acting_user: str | None = None) -> str:
+    """The user a first run creates: the one named, else FIRST_USER."""
+    return given_user_identity(acting_user) or FIRST_USER
 
 
 def seed_if_empty(database: Database, *, acting_user: str | None = None) -> None:
@@ -302,7 +308,8 @@ def seed_if_empty(database: Database, *, acting_user: str | None = None) -> None
         session.add(Client(name="Default"))
         identity = default_user_identity(acting_user)
         if session.exec(select(User.id).where(User.email == identity)).first() is None:
-            session.add(User(email=identity, name=identity.split("@")[0], role="admin"))
+            name = "Admin" if identity == FIRST_USER else identity.split("@")[0]
+            session.add(User(email=identity, name=name, role="admin"))
 
 
 def _backup_before_upgrade(engine: Engine, path: Path, revision: str) -> Path | None:

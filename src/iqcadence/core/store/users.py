@@ -24,15 +24,49 @@ from iqcadence.core.store.models.api import UserClient
 T = TypeVar("T")
 
 
+class UserNotChosen(NotFound):
+    """Nobody was named and the database has several users: the caller asks
+    which one (`users`: e-mail, name and role of each)."""
+
+    def __init__(self, users: list[tuple[str, str, str]]) -> None:
+        shown = ", ".join(email for email, _name, _role in users[:6])
+        more = f" and {len(users) - 6} more" if len(users) > 6 else ""
+        super().__init__(
+            f"this database has {len(users)} users ({shown}{more}); say which one you are "
+            "with --as EMAIL or the IQCADENCE_USER environment variable."
+        )
+        self.users = users
+
+
+def only_user(session: Session) -> str:
+    """The e-mail of the database's one user; UserNotChosen when it has
+    several, NotFound when it has none."""
+    rows = (
+        session.connection()
+        .execute(text('SELECT email, name, role FROM "user" ORDER BY email'))
+        .all()
+    )
+    if len(rows) == 1:
+        return str(rows[0][0])
+    if not rows:
+        raise NotFound(
+            "this database has no user; name one with --as EMAIL or IQCADENCE_USER "
+            "(the first run creates it)."
+        )
+    raise UserNotChosen([(str(e), str(n or ""), str(r)) for e, n, r in rows])
+
+
 def resolve_actor(
     session: Session, identity: str | None = None, client: str | None = None
 ) -> Actor:
     """The acting user: `identity` (from --as), else IQCADENCE_USER, else the
-    login name. It must exist. It acts in `client` (from --client), else
-    IQCADENCE_CLIENT, else the first client it may act in (see `clients`)."""
+    database's one user (UserNotChosen when it has several: never the login
+    name of the machine's account). It must exist. It acts in `client` (from
+    --client), else IQCADENCE_CLIENT, else the first client it may act in
+    (see `clients`)."""
     from iqcadence.core.store import clients
 
-    email = dbmod.default_user_identity(identity)
+    email = dbmod.given_user_identity(identity) or only_user(session)
     # One plain SELECT (the user and its first client): every command
     # and the app start here, and an ORM query is compiled on its first use.
     rows = (
