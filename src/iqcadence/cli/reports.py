@@ -138,6 +138,80 @@ def company(
         quiet_mode.echo(current)
 
 
+brand_app = typer.Typer(
+    help=(
+        "The brand colour and logo on every report PDF.\n\nExample:\n\n"
+        "  iqcadence reports brand set --logo logo.png --color '#1F6FEB'"
+    ),
+    no_args_is_help=True,
+)
+reports_app.add_typer(brand_app, name="brand")
+
+
+@brand_app.command("set")
+def brand_set(
+    ctx: typer.Context,
+    logo: str | None = typer.Option(
+        None, "--logo", help="A PNG or SVG file (at most 256 KB), shown at the top right."
+    ),
+    color: str | None = typer.Option(
+        None, "--color", help="A hex colour like #1F6FEB for headers and tables; default resets."
+    ),
+    no_logo: bool = typer.Option(False, "--no-logo", help="Remove the logo."),
+    as_json: bool = typer.Option(False, "--json", help="Print the brand as JSON."),
+) -> None:
+    """Set the logo and brand colour used by every report PDF (admins).
+
+    Both are kept in the settings, so backups carry them.
+
+    Example:
+
+      iqcadence reports brand set --logo logo.svg --color "#0B7A75"
+    """
+    from iqcadence.core.reports import branding
+
+    with common.session_as(ctx) as (session, actor):
+        branding.set_brand(
+            session,
+            actor,
+            logo=Path(logo) if logo is not None else None,
+            colour=color,
+            clear_logo=no_logo,
+        )
+        summary = branding.brand_summary(session, actor.client_id)
+    _print_brand(summary, as_json)
+
+
+@brand_app.command("show")
+def brand_show(
+    ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print as JSON.")
+) -> None:
+    """Show the company name, brand colour and logo of report PDFs.
+
+    Example:
+
+      iqcadence reports brand show --json
+    """
+    from iqcadence.core.reports import branding
+
+    with common.session_as(ctx, write=False) as (session, actor):
+        summary = branding.brand_summary(session, actor.client_id)
+    _print_brand(summary, as_json)
+
+
+def _print_brand(summary: dict[str, object], as_json: bool) -> None:
+    if as_json:
+        common.print_json(summary)
+        return
+    logo = summary["logo"]
+    described = (
+        f"{logo['file'] or 'logo'} ({logo['format']}, {logo['bytes']:,} bytes)"
+        if isinstance(logo, dict)
+        else "none"
+    )
+    quiet_mode.echo(f"company {summary['company']}, colour {summary['color']}, logo {described}")
+
+
 def export_record(
     ctx: typer.Context,
     name: str = typer.Argument(..., help="The customer."),

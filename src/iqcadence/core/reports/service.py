@@ -1,4 +1,6 @@
-"""Rendering a report to bytes for the CLI, the scheduler and the TUI."""
+"""Rendering a report to bytes for the CLI, the scheduler and the TUI, in the
+client's brand (`branding`; `company_name` and `set_company` are kept here
+for their callers)."""
 
 from __future__ import annotations
 
@@ -9,14 +11,11 @@ from sqlmodel import Session
 from iqcadence.core.base import clock
 from iqcadence.core.base.actor import Actor
 from iqcadence.core.base.errors import InvalidValue
+from iqcadence.core.reports.branding import company_name, load_brand, set_company
 from iqcadence.core.reports.catalog import build_report
 from iqcadence.core.reports.data import ReportScope
 from iqcadence.core.reports.model import Report, render_csv, render_pdf
-from iqcadence.core.scoring.fields import parse_date, parse_name
-from iqcadence.core.store import settings
-
-REPORTS_KEY = "reports"
-DEFAULT_COMPANY = "iqcadence"
+from iqcadence.core.scoring.fields import parse_date
 
 
 @dataclass(frozen=True)
@@ -35,27 +34,14 @@ class RenderedReport:
         return f"{self.report.kind}-{clock.today().isoformat()}.{self.fmt}"
 
 
-def company_name(session: Session, client_id: int) -> str:
-    block = settings.get_block(session, client_id, REPORTS_KEY) or {}
-    return str(block.get("company_name") or DEFAULT_COMPANY)
-
-
-def set_company(session: Session, actor: Actor, name: str) -> None:
-    actor.require_admin("change report branding")
-    cleaned = parse_name("company name", name)
-    block = settings.get_block(session, actor.client_id, REPORTS_KEY) or {}
-    block["company_name"] = cleaned
-    settings.put_block(session, actor, REPORTS_KEY, block, action="config.reports")
-    session.commit()
-
-
 def branded_pdf(session: Session, client_id: int, report: Report, page_size: str) -> bytes:
-    """A report as PDF with the client's company name, stamped now."""
+    """A report as PDF with the client's name, colour and logo, stamped now."""
     return render_pdf(
         report,
         company=company_name(session, client_id),
         generated_at=clock.now(),
         page_size=page_size,
+        brand=load_brand(session, client_id),
     )
 
 
@@ -107,3 +93,6 @@ def qbr_document(
     if fmt == "md":
         return render_markdown(report).encode("utf-8")
     return branded_pdf(session, actor.client_id, report, page_size)
+
+
+__all__ = ["RenderedReport", "branded_pdf", "company_name", "render", "set_company"]
