@@ -519,4 +519,4 @@ def test_publishing_a_change_without_wiring_fails_loudly(
 def test_the_wiring_subscribes_timeline_playbooks_and_alerts_in_order() -> None:
     from iqcadence.core.accounts import changes
 
-    assert changes.subscribers() == ("timeline", "playbooks", "alerts")
+    assert changes.subscribers() == ("timeline", "playbooks", "current_alerts", "alerts")

@@ -55,7 +55,7 @@ def list_command(
       iqcadence alerts list --manager Sarah --group-by category
     """
     from iqcadence.core.accounts.customers import get_customer
-    from iqcadence.core.alerts import derive
+    from iqcadence.core.alerts import current_reads, derive
 
     cat = derive.check_category(category) if category else None
     sev = derive.check_severity(severity) if severity else None
@@ -70,7 +70,7 @@ def list_command(
             found = get_customer(session, actor, customer)
             assert found.id is not None
             ids = [found.id]
-        alerts = derive.derive_alerts(
+        alerts = current_reads.list_alerts(
             session,
             actor.client_id,
             customer_ids=ids,

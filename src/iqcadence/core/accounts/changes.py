@@ -3,9 +3,13 @@
 `customer_changed` runs after any single-customer change (score, edit,
 import of one row, timeline entry, playbook step, sync) with the state before
 and after; bulk paths (rescore, import) call `customers_changed_in_bulk`
-with the ids whose score or band moved. Capabilities that react to changes
-(timeline health-change entries, playbook triggers, alert-rule events) live
-above or beside this module, so they subscribe here instead of being called:
+with the ids whose score or band moved. Writes that change what is stored
+of customers without either (a status change, imported columns that moved
+no score, imported score history) call `customers_touched`, so that what is
+derived from customers (current alerts, what the rules last saw) follows.
+Capabilities that react to changes (timeline health-change entries, playbook
+triggers, current alerts, alert-rule events) live above or beside this
+module, so they subscribe here instead of being called:
 `iqcadence.core.runtime.wiring.install()` subscribes them once, in that
 order. Publishing before anything was installed raises, so a front end that
 forgot the wiring fails loudly instead of silently skipping alerts.
@@ -41,8 +45,18 @@ class BulkChange:
     changes_table: str | None = None
 
 
+@dataclass(frozen=True)
+class Touched:
+    """Customers whose stored values or score history were written without a
+    change event of their own (the events above may have named some too)."""
+
+    customer_ids: Sequence[int]
+    cause: str
+
+
 OneHandler = Callable[[Session, Actor, "ChangeOutcome", str], None]
 BulkHandler = Callable[[Session, Actor, BulkChange], None]
+TouchedHandler = Callable[[Session, Actor, Touched], None]
 
 
 @dataclass(frozen=True)
@@ -50,6 +64,7 @@ class Subscriber:
     name: str
     one: OneHandler
     bulk: BulkHandler
+    touched: TouchedHandler | None = None
 
 
 _subscribers: list[Subscriber] = []
@@ -60,11 +75,14 @@ class WiringMissing(RuntimeError):
     """A change was published before `runtime.wiring.install()` ran."""
 
 
-def subscribe(name: str, *, one: OneHandler, bulk: BulkHandler) -> None:
-    """Add a handler pair (called in subscription order); a name subscribes once."""
+def subscribe(
+    name: str, *, one: OneHandler, bulk: BulkHandler, touched: TouchedHandler | None = None
+) -> None:
+    """Add a handler pair, and optionally a handler of touched customers
+    (called in subscription order); a name subscribes once."""
     if any(s.name == name for s in _subscribers):
         return
-    _subscribers.append(Subscriber(name, one, bulk))
+    _subscribers.append(Subscriber(name, one, bulk, touched))
 
 
 def mark_installed() -> None:
@@ -104,6 +122,20 @@ def customers_changed_in_bulk(
     change = BulkChange(customer_ids, cause, changes_table)
     for subscriber in _subscribers:
         subscriber.bulk(session, actor, change)
+
+
+def customers_touched(
+    session: Session, actor: Actor, customer_ids: Sequence[int], *, cause: str
+) -> None:
+    """React to customers written without a change event (inside the
+    caller's transaction, after everything it wrote)."""
+    _require_wiring()
+    if not customer_ids:
+        return
+    touched = Touched(customer_ids, cause)
+    for subscriber in _subscribers:
+        if subscriber.touched is not None:
+            subscriber.touched(session, actor, touched)
 
 
 def customer_deleting(session: Session, customer: Customer) -> None:

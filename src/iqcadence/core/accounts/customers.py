@@ -363,6 +363,10 @@ def set_status(
         customer=customer,
         details={"from": before, "to": target},
     )
+    session.flush()
+    assert customer.id is not None
+    # alerts and the rules follow the customer into (or out of) the active set
+    changes.customers_touched(session, actor, [customer.id], cause=f"customer.{action}")
     if commit:
         session.commit()
     return customer

@@ -1,8 +1,9 @@
 """Where every customer change meets the rules.
 
-`changes.customer_changed` / `customers_changed_in_bulk` call `observe` with
-the changed customers (whatever caused the change: score, edit, import,
-timeline entry, playbook step, sync, rescore); `automations run` calls
+`changes.customer_changed` / `customers_changed_in_bulk` /
+`customers_touched` call `observe` with the changed customers (whatever
+caused the change: score, edit, import, timeline entry, playbook step, sync,
+rescore, status); `automations run` calls
 `sweep` over every customer so that changes brought by time alone (days
 without contact growing, a renewal coming closer, a custom condition that
 becomes true as days pass) are seen too.
@@ -87,6 +88,23 @@ def on_customers_changed(
             return _before_from_table(session, table, customer_ids)
 
     queued = observe(session, client_id, customer_ids, before_changes=before_changes)
+    _send_soon(session, client_id, acting_user)
+    return queued
+
+
+def on_customers_touched(
+    session: Session,
+    client_id: int,
+    customer_ids: Sequence[int],
+    *,
+    acting_user: str | None = None,
+) -> int:
+    """Customers written without a change event (a status change, imported
+    columns that moved no score, imported history): compared like any change
+    (one the rules never saw is only recorded)."""
+    if not customer_ids:
+        return 0
+    queued = observe(session, client_id, customer_ids)
     _send_soon(session, client_id, acting_user)
     return queued
 

@@ -38,12 +38,9 @@ def mrr_exposure(alerts: Iterable[Alert]) -> dict[str, Any]:
 
 
 def exposure(session: Any, client_id: int, *, manager: str | None = None) -> dict[str, Any]:
-    """MRR exposure of a client now. Snoozed and dismissed alerts still count:
-    hiding an alert does not take the money out of danger."""
-    from iqcadence.core.alerts.derive import derive_alerts
+    """MRR exposure of a client now, from the current alerts (the figures the
+    Alerts screen shows). Snoozed and dismissed alerts still count: hiding
+    an alert does not take the money out of danger."""
+    from iqcadence.core.alerts.current_reads import exposure as current_exposure
 
-    return mrr_exposure(
-        derive_alerts(
-            session, client_id, manager=manager, include_snoozed=True, include_dismissed=True
-        )
-    )
+    return current_exposure(session, client_id, manager=manager)

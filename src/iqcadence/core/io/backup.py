@@ -13,6 +13,9 @@ here. The document (top-level keys):
     tables            {table: {"columns": [names], "rows": [[values], ...]}}
     sha256            SHA-256 of the canonical JSON of every other key
 
+Tables marked `derived` in their `info` (worked out from the others, such
+as the current alerts) are listed with their columns and no rows.
+
 Canonical JSON: keys sorted, no spaces, UTF-8, no NaN. Values: dates and
 date-times as ISO strings, JSON columns as JSON, Numeric as strings, binary as
 base64. Rows are ordered by primary key, so two backups of the same data have
@@ -31,7 +34,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -70,6 +73,12 @@ def is_secret_column(name: str) -> bool:
     "password" or "token" (a second guard; secrets belong in the keyring)."""
     lowered = name.lower()
     return any(marker in lowered for marker in SECRET_MARKERS)
+
+
+def is_derived(table: Table) -> bool:
+    """Whether a table only holds what follows from the others (a backup
+    lists it without rows; a restore leaves it empty)."""
+    return bool(table.info.get("derived"))
 
 
 def backed_up_columns(table: Table) -> list[Column[Any]]:
@@ -174,8 +183,11 @@ def write_backup(conn: Connection, sink: IO[bytes]) -> BackupSummary:
         query = select(*columns).order_by(*order)
         count = 0
         pending: list[list[Any]] = []
+        rows: Iterable[Any] = (
+            () if is_derived(table) else conn.execute(query.execution_options(yield_per=BATCH))
+        )
         try:
-            for row in conn.execute(query.execution_options(yield_per=BATCH)):
+            for row in rows:
                 values = [
                     value if encode is None else encode(value)
                     for encode, value in zip(encoders, row, strict=True)
@@ -285,6 +297,7 @@ __all__ = [
     "canonical_json",
     "create_backup",
     "default_backup_path",
+    "is_derived",
     "is_secret_column",
     "present_tables",
     "write_backup",

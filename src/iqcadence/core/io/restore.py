@@ -1,9 +1,11 @@
 """Restoring a checked backup: every row replaced, in one transaction.
 
 The transaction takes the write lock, writes a safety backup of the current
-data, deletes every row, inserts the backup's rows, rebuilds the search
-index, fixes id sequences (PostgreSQL) and audits the restore; any failure
-leaves the database as it was and removes the safety backup.
+data, deletes every row, inserts the backup's rows (derived tables, such as
+the current alerts, stay empty: their next reader works them out from what
+was restored), rebuilds the search index, fixes id sequences (PostgreSQL)
+and audits the restore; any failure leaves the database as it was and
+removes the safety backup.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from iqcadence.core.base.errors import StorageError
 from iqcadence.core.io.backup import (
     BATCH,
     default_backup_path,
+    is_derived,
     present_tables,
     write_backup_file,
 )
@@ -87,7 +90,8 @@ def restore_backup(
             for table in reversed(existing):
                 conn.execute(table.delete())
             for table in existing:
-                if table.name not in loaded.tables:
+                # derived tables stay empty: worked out again from what is restored
+                if table.name not in loaded.tables or is_derived(table):
                     continue
                 names, rows = loaded.tables[table.name]
                 for chunk in _chunks(rows, BATCH):

@@ -91,6 +91,7 @@ def row_hook(table: str) -> RowHook:
 
 
 _SIGNALS = {name: v.signal(name) for name in SIGNAL_BOUNDS}
+_DERIVED = "derived: never restored, worked out again from the restored data"
 _TIMES = ("created_at", "updated_at")
 
 RULES: dict[str, TableRules] = {
@@ -382,5 +383,28 @@ RULES: dict[str, TableRules] = {
         typed=("id", "client_id", "enabled", "last_period", "created_at"),
         # report types, formats and periods are the reports layer's own rules
         hooked=("report_type", "every", "recipients", "format", "filters"),
+    ),
+    # Derived from the tables above: a backup lists them without rows, and a
+    # restore leaves them empty whatever the file holds (worked out again).
+    "alert_current": TableRules(
+        typed=("id", "client_id", "customer_id", "severity_rank", "category_rank"),
+        free=dict.fromkeys(
+            (
+                "category",
+                "severity",
+                "customer_name",
+                "sort_name",
+                "manager",
+                "mrr",
+                "mrr_order",
+                "reason",
+                "data",
+            ),
+            _DERIVED,
+        ),
+    ),
+    "alert_upkeep": TableRules(
+        typed=("client_id", "alerts_on", "swept_on", "updated_at"),
+        free=dict.fromkeys(("alerts_signature", "sweep_signature"), _DERIVED),
     ),
 }

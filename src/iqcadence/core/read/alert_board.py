@@ -1,18 +1,29 @@
 """The Alerts screen's read model: alerts grouped by category, severity or
-customer, with the MRR exposure, derived a chunk of customers at a time."""
+customer, with the MRR exposure, read from the current alerts
+(`alerts.current`): the counts and the exposure cover every alert, and only
+the most severe few hundred are read, a page per group, through indexes."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import and_, func, select
+from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
+from iqcadence.core.alerts import current, current_reads
+from iqcadence.core.alerts.current_reads import ALERTS, COLUMNS, JOINED, STATES
+from iqcadence.core.alerts.derive import CATEGORIES, SEVERITIES, Alert, sort_key
+from iqcadence.core.base import clock
 from iqcadence.core.base.actor import Actor
 
+# Hidden alerts are few: found from their decisions (the alerts joined to them).
+_HIDDEN = STATES.join(
+    ALERTS,
+    and_(ALERTS.c.customer_id == STATES.c.customer_id, ALERTS.c.category == STATES.c.category),
+)
 GROUPINGS: tuple[str, ...] = ("category", "severity", "customer")
 PER_GROUP = 100  # alerts listed per category or severity group
 CUSTOMER_GROUPS = 150  # customers listed when grouped by customer
@@ -29,7 +40,8 @@ class AlertBoard:
     total: int = 0  # alerts in all (listed or not)
     # grouping → group → the group's listed alerts (in display order)
     groups: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
-    # grouping → group → how many alerts the group holds in all
+    # grouping → group → how many alerts the group holds in all (customer
+    # groups: the listed customers, each listed whole)
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     customers: int = 0  # customers with an alert in all
 
@@ -38,15 +50,11 @@ class AlertBoard:
         return len(self.alerts) < self.total
 
 
-ALERT_CHUNK = 5000  # customers whose alerts are derived at a time
-
-
 def alert_board(
     session: Session,
     actor: Actor,
     *,
     show_hidden: bool = False,
-    today: date | None = None,
     per_group: int = PER_GROUP,
     customer_groups: int = CUSTOMER_GROUPS,
     progress: Callable[[int, int], None] | None = None,
@@ -56,92 +64,121 @@ def alert_board(
     severity, and every alert of the `customer_groups` customers whose
     alerts come first (most severe, then most MRR).
 
-    The alerts are derived ALERT_CHUNK customers at a time and folded into
-    the counts, the exposure and the listed few, so memory stays bounded on
-    a large portfolio; `progress(done, total)` is called after each chunk.
+    When the current alerts are stale (a new day, changed settings) they are
+    worked out first; `progress(done, total)` follows that, a chunk of
+    customers at a time.
     """
-    from iqcadence.core.alerts.derive import (
-        CATEGORIES,
-        EXPOSURE_SEVERITIES,
-        SEVERITIES,
-        derive_alerts,
-        sort_key,
-    )
+    client_id = actor.client_id
+    current.ensure_current(session, client_id, progress=progress)
+    conn = session.connection()
+    now = clock.now()
+    by_pair = _counts(conn, client_id, now, show_hidden)
+    counts: dict[str, dict[str, int]] = {"category": {}, "severity": {}, "customer": {}}
+    for (category_rank, severity_rank), count in sorted(by_pair.items()):
+        category, severity = CATEGORIES[category_rank], SEVERITIES[severity_rank]
+        counts["category"][category] = counts["category"].get(category, 0) + count
+        counts["severity"][severity] = counts["severity"].get(severity, 0) + count
+    counts["category"] = {k: counts["category"][k] for k in CATEGORIES if k in counts["category"]}
+    counts["severity"] = {k: counts["severity"][k] for k in SEVERITIES if k in counts["severity"]}
 
-    ids = [
-        int(r[0])
-        for r in session.connection().execute(
-            text(
-                "SELECT id FROM customer WHERE client_id = :client_id AND status = 'active' "
-                "AND lifecycle <> 'churned' ORDER BY id"
-            ),
-            {"client_id": actor.client_id},
-        )
-    ]
-    counts: dict[str, dict[str, int]] = {by: {} for by in GROUPINGS}
-    listed: dict[str, dict[str, list[Any]]] = {"category": {}, "severity": {}}
-    by_customer: dict[int, list[Any]] = {}  # the first customers' alerts
-    exposed: dict[int, float] = {}
-    exposed_by_category: dict[str, dict[int, float]] = {}
-    for start in range(0, len(ids), ALERT_CHUNK):
-        chunk = ids[start : start + ALERT_CHUNK]
-        found = derive_alerts(
-            session,
-            actor.client_id,
-            today=today,
-            customer_ids=chunk,
-            include_snoozed=True,
-            include_dismissed=True,
-        )
-        for alert in found:
-            if alert.severity in EXPOSURE_SEVERITIES:  # hidden alerts still count here
-                mrr = float(alert.mrr or 0.0)
-                exposed[alert.customer_id] = mrr
-                exposed_by_category.setdefault(alert.category, {})[alert.customer_id] = mrr
-            if alert.hidden and not show_hidden:
-                continue
-            for by in ("category", "severity"):
-                key = getattr(alert, by)
-                counts[by][key] = counts[by].get(key, 0) + 1
-                listed[by].setdefault(key, []).append(alert)
-            counts["customer"][alert.customer] = counts["customer"].get(alert.customer, 0) + 1
-            by_customer.setdefault(alert.customer_id, []).append(alert)
-        for per_key in listed.values():
-            for items in per_key.values():
-                items.sort(key=sort_key)
-                del items[per_group:]
-        if len(by_customer) > customer_groups:
-            first = sorted(by_customer, key=lambda cid: sort_key(by_customer[cid][0]))
-            by_customer = {cid: by_customer[cid] for cid in first[:customer_groups]}
-        if progress is not None:
-            progress(min(start + ALERT_CHUNK, len(ids)), len(ids))
-    listed["category"] = {k: listed["category"][k] for k in CATEGORIES if k in listed["category"]}
-    listed["severity"] = {k: listed["severity"][k] for k in SEVERITIES if k in listed["severity"]}
-    customers_listed = sorted(by_customer.values(), key=lambda items: sort_key(items[0]))
-    groups: dict[str, dict[str, list[Any]]] = dict(listed)
-    groups["customer"] = {items[0].customer: items for items in customers_listed}
-    kept: dict[int, Any] = {}
+    def page(*conditions: Any, limit: int) -> list[Alert]:
+        query = select(*COLUMNS).select_from(JOINED).where(ALERTS.c.client_id == client_id)
+        query = query.where(*conditions)
+        if not show_hidden:
+            query = query.where(current_reads.shown(now))
+        rows = conn.execute(current_reads.in_order(conn, query).limit(limit))
+        return [current_reads.to_alert(row, now) for row in rows]
+
+    groups: dict[str, dict[str, list[Any]]] = {
+        "category": {
+            category: page(ALERTS.c.category_rank == CATEGORIES.index(category), limit=per_group)
+            for category in counts["category"]
+        },
+        "severity": {
+            severity: page(ALERTS.c.severity_rank == SEVERITIES.index(severity), limit=per_group)
+            for severity in counts["severity"]
+        },
+    }
+    # A customer's first alert in this order is its most severe: the first
+    # rows name the first customers (at most one alert per category each).
+    first = page(limit=customer_groups * len(CATEGORIES))
+    chosen = list(dict.fromkeys(alert.customer_id for alert in first))[:customer_groups]
+    theirs: dict[int, list[Alert]] = {cid: [] for cid in chosen}
+    if chosen:
+        for alert in page(ALERTS.c.customer_id.in_(chosen), limit=len(chosen) * len(CATEGORIES)):
+            theirs[alert.customer_id].append(alert)
+    groups["customer"] = {items[0].customer: items for items in theirs.values() if items}
+    counts["customer"] = {name: len(items) for name, items in groups["customer"].items()}
+    kept: dict[tuple[int, str], Alert] = {}
     for grouped in groups.values():
         for items in grouped.values():
             for alert in items:
-                kept[id(alert)] = alert
-    exposure = {
-        "total_mrr": round(sum(exposed.values()), 2),
-        "customers": len(exposed),
-        "by_category": {
-            category: {
-                "mrr": round(sum(exposed_by_category[category].values()), 2),
-                "customers": len(exposed_by_category[category]),
-            }
-            for category in CATEGORIES
-            if category in exposed_by_category
-        },
-    }
+                kept.setdefault((alert.customer_id, alert.category), alert)
     return AlertBoard(
         alerts=sorted(kept.values(), key=sort_key),
-        exposure=exposure,
+        exposure=current_reads.exposure(session, client_id),
         total=sum(counts["severity"].values()),
         groups=groups,
         counts=counts,
-        customers=len(counts["customer"]),
+        customers=_customers(conn, client_id, now, show_hidden),
     )
+
+
+def _counts(
+    conn: Connection, client_id: int, now: Any, show_hidden: bool
+) -> dict[tuple[int, int], int]:
+    """Alerts by (category rank, severity rank): all of them from the index,
+    less the hidden ones (few) unless they are shown."""
+    found = {
+        (int(c), int(s)): int(n)
+        for c, s, n in conn.execute(
+            select(ALERTS.c.category_rank, ALERTS.c.severity_rank, func.count())
+            .where(ALERTS.c.client_id == client_id)
+            .group_by(ALERTS.c.category_rank, ALERTS.c.severity_rank)
+        )
+    }
+    if not show_hidden:
+        for c, s, n in conn.execute(
+            select(ALERTS.c.category_rank, ALERTS.c.severity_rank, func.count())
+            .select_from(_HIDDEN)
+            .where(STATES.c.client_id == client_id, current_reads.hidden(now))
+            .group_by(ALERTS.c.category_rank, ALERTS.c.severity_rank)
+        ):
+            found[(int(c), int(s))] -= int(n)
+    return {pair: count for pair, count in found.items() if count}
+
+
+def _customers(conn: Connection, client_id: int, now: Any, show_hidden: bool) -> int:
+    """Customers with an alert listed: all of them, less those whose every
+    alert is hidden (unless hidden ones are shown)."""
+    each = select(ALERTS.c.customer_id).where(ALERTS.c.client_id == client_id)
+    everyone = int(
+        conn.execute(
+            select(func.count()).select_from(each.group_by(ALERTS.c.customer_id).subquery())
+        ).scalar_one()
+    )
+    if show_hidden:
+        return everyone
+    hidden_of: dict[int, int] = {
+        int(cid): int(n)
+        for cid, n in conn.execute(
+            select(ALERTS.c.customer_id, func.count())
+            .select_from(_HIDDEN)
+            .where(STATES.c.client_id == client_id, current_reads.hidden(now))
+            .group_by(ALERTS.c.customer_id)
+        )
+    }
+    if not hidden_of:
+        return everyone
+    totals: dict[int, int] = {
+        int(cid): int(n)
+        for cid, n in conn.execute(
+            select(ALERTS.c.customer_id, func.count())
+            .where(ALERTS.c.customer_id.in_(list(hidden_of)))
+            .group_by(ALERTS.c.customer_id)
+        )
+    }
+    return everyone - len([cid for cid, n in hidden_of.items() if totals.get(cid) == n])
+
+
+__all__ = ["CUSTOMER_GROUPS", "GROUPINGS", "PER_GROUP", "AlertBoard", "alert_board"]

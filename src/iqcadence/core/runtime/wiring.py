@@ -5,9 +5,9 @@ tests) calls `install()` once before it changes anything; it is
 idempotent and cheap.
 
 Order of the change handlers is part of the behaviour: the timeline records
-a health change first, playbooks then see the customer as changed, and the
-alert rules come last, so a notification can mention what the playbooks
-started.
+a health change first, playbooks then see the customer as changed, the
+current alerts follow, and the alert rules come last, so a notification can
+mention what the playbooks started.
 """
 
 from __future__ import annotations
@@ -20,12 +20,13 @@ from sqlmodel import Session
 
 from iqcadence.core.accounts import changes, health_changes, playbook_triggers
 from iqcadence.core.alerts import connections, outbox
+from iqcadence.core.alerts import current as current_alerts
 from iqcadence.core.alerts import engine as alert_engine
 from iqcadence.core.base.actor import Actor
 from iqcadence.core.io import row_rules
 
 if TYPE_CHECKING:
-    from iqcadence.core.accounts.changes import BulkChange
+    from iqcadence.core.accounts.changes import BulkChange, Touched
     from iqcadence.core.accounts.customers import ChangeOutcome
     from iqcadence.core.alerts.connections import Notification
 
@@ -46,6 +47,19 @@ def _playbooks_bulk(session: Session, actor: Actor, change: BulkChange) -> None:
     playbook_triggers.on_customers_changed_in_bulk(session, actor, change)
 
 
+def _current_one(session: Session, actor: Actor, outcome: ChangeOutcome, cause: str) -> None:
+    del cause
+    current_alerts.on_customer_changed(session, actor, outcome)
+
+
+def _current_bulk(session: Session, actor: Actor, change: BulkChange) -> None:
+    current_alerts.on_customers_changed(session, actor, change)
+
+
+def _current_touched(session: Session, actor: Actor, touched: Touched) -> None:
+    current_alerts.on_customers_touched(session, actor, touched)
+
+
 def _alerts_one(session: Session, actor: Actor, outcome: ChangeOutcome, cause: str) -> None:
     del cause
     alert_engine.on_customer_changed(session, actor.client_id, outcome, acting_user=actor.email)
@@ -58,6 +72,12 @@ def _alerts_bulk(session: Session, actor: Actor, change: BulkChange) -> None:
         change.customer_ids,
         acting_user=actor.email,
         changes_table=change.changes_table,
+    )
+
+
+def _alerts_touched(session: Session, actor: Actor, touched: Touched) -> None:
+    alert_engine.on_customers_touched(
+        session, actor.client_id, touched.customer_ids, acting_user=actor.email
     )
 
 
@@ -87,7 +107,10 @@ def install() -> None:
     rules that live above `io` (idempotent)."""
     changes.subscribe("timeline", one=_timeline_one, bulk=_timeline_bulk)
     changes.subscribe("playbooks", one=_playbooks_one, bulk=_playbooks_bulk)
-    changes.subscribe("alerts", one=_alerts_one, bulk=_alerts_bulk)
+    changes.subscribe(
+        "current_alerts", one=_current_one, bulk=_current_bulk, touched=_current_touched
+    )
+    changes.subscribe("alerts", one=_alerts_one, bulk=_alerts_bulk, touched=_alerts_touched)
     connections.register_sender("report", _send_report)
     outbox.register_due_producer(_queue_reports)
     row_rules.register_row_hook("report_schedule", _check_restored_schedule)

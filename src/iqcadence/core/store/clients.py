@@ -197,9 +197,12 @@ def rename_client(session: Session, actor: Actor, name: str, new_name: str) -> C
 
 
 def client_data(session: Session, client_id: int) -> dict[str, int]:
-    """How many records of each kind the client holds (tables with rows only)."""
+    """How many records of each kind the client holds (tables with rows only;
+    derived tables hold no records of their own)."""
     counts: dict[str, int] = {}
     for table, where in _client_tables():
+        if table.info.get("derived"):
+            continue
         found = session.connection().execute(
             text(f"SELECT COUNT(*) FROM {table.name} WHERE {where}"), {"client_id": client_id}
         )

@@ -1,9 +1,11 @@
 """Alerts: grouped by category, severity or customer; the MRR exposed to
 critical and warning alerts; snooze, dismiss and wake one or many.
 
-Every alert is derived in a worker (seconds on a 100,000-customer
-portfolio) while the screen says so; the exposure and each group's count
-cover every alert, the table lists the most severe few hundred."""
+The board is read from the current alerts, kept up to date as customers
+change, in a worker; on the first look of a day (or after the alert
+settings changed) they are worked out again first, which the screen says.
+The exposure and each group's count cover every alert, the table lists the
+most severe few hundred."""
 
 from __future__ import annotations
 
@@ -62,13 +64,13 @@ class AlertsScreen(BaseScreen):
         self.show_hidden = False
         self.board: alert_board.AlertBoard | None = None
         self.selected: set[str] = set()
-        self.loading = False  # alerts are being derived
-        self.progress = ""  # how far the derivation is
+        self.loading = False  # the board is being read
+        self.progress = ""  # how far working the alerts out is (when they are)
         self.loads = 0  # boards shown (tests wait on it)
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("Deriving the alerts of every active customer…", id="exposure")
+        yield Static("Reading the alerts…", id="exposure")
         yield Table(id="alerts-table", cursor_type="row")
         yield Static(id="alerts-status")
         yield Footer()
@@ -81,7 +83,7 @@ class AlertsScreen(BaseScreen):
         self.refresh_data()
 
     def on_screen_resume(self) -> None:
-        if not self.loading:  # a derivation already on its way (e.g. right after mounting)
+        if not self.loading:  # a read already on its way (e.g. right after mounting)
             self.refresh_data()
 
     def add_columns(self, table: DataTable[Any]) -> None:
@@ -97,8 +99,8 @@ class AlertsScreen(BaseScreen):
         per_group, customer_groups = self.PER_GROUP, self.CUSTOMER_GROUPS
 
         def progress(done: int, total: int) -> None:
-            # A newer derivation replaced this one: stop instead of finishing
-            # work nobody will see (a thread cannot be stopped from outside).
+            # A newer read replaced this one: stop working the alerts out
+            # for nobody (a thread cannot be stopped from outside).
             if get_current_worker().is_cancelled:
                 raise runner.Cancelled
             app.call_from_thread(self.show_progress, done, total)
@@ -108,7 +110,6 @@ class AlertsScreen(BaseScreen):
                 s,
                 app.actor,
                 show_hidden=hidden,
-                today=app.today,
                 per_group=per_group,
                 customer_groups=customer_groups,
                 progress=progress,
@@ -204,7 +205,9 @@ class AlertsScreen(BaseScreen):
     def update_status(self) -> None:
         board = self.board
         if board is None:
-            text = "Deriving alerts…" + (f" {self.progress}" if self.progress else "")
+            text = "Reading alerts…" + (
+                f" working them out: {self.progress}" if self.progress else ""
+            )
         else:
             text = f"{board.total:,} alerts"
             if board.truncated:

@@ -250,6 +250,8 @@ class Importer(RowReader, NewRows, Updater, Inserter):
                 index.create(conn)
         if summary.changes:
             self._fill_scores()
+        if touched:
+            self._tell_touched(max_id)
         audit.record(
             self.session,
             self.actor,
@@ -356,6 +358,22 @@ class Importer(RowReader, NewRows, Updater, Inserter):
                     self.unique_dropped = True
                 index.drop(self.conn)
                 self.dropped_indexes.append(index)
+
+    def _tell_touched(self, max_id: int) -> None:
+        """Every customer this import created or wrote, to what is derived
+        from customers (the rescore's change event names only those whose
+        score or band moved)."""
+        from array import array
+
+        from iqcadence.core.accounts import changes
+
+        if self.fresh:
+            sql = f"SELECT id FROM customer WHERE client_id = {self.ph} AND id > {self.ph}"
+            params: tuple[Any, ...] = (self.actor.client_id, max_id)
+        else:
+            sql, params = f"SELECT id FROM {TOUCHED_TABLE}", ()
+        ids = array("q", (int(cid) for (cid,) in self.conn.exec_driver_sql(sql, params)))
+        changes.customers_touched(self.session, self.actor, ids, cause="import")
 
     def _snapshot_overrides(self) -> int:
         """Manual scores set by this import get their snapshot (rescoring keeps

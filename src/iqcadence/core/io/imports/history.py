@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session
 
+from iqcadence.core.accounts import changes
 from iqcadence.core.accounts.customers import name_key
 from iqcadence.core.base import clock
 from iqcadence.core.base.actor import Actor
@@ -296,4 +297,6 @@ def _run(
             "last_date": summary.last_date,
         },
     )
+    # momentum and the engagement drop read history: what follows from it follows
+    changes.customers_touched(session, actor, sorted(summary.customer_ids), cause="history")
     summary.written = not options.dry_run

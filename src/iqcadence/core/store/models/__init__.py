@@ -4,6 +4,7 @@
 Later capabilities add their tables in sibling modules and import them here.
 """
 
+from iqcadence.core.store.models.alert_current import AlertUpkeep, CurrentAlert  # noqa: F401
 from iqcadence.core.store.models.alerts import (  # noqa: F401
     AlertRule,
     AlertState,
