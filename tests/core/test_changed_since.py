@@ -58,3 +58,20 @@ def test_changed_since_includes_the_same_second_and_orders_ties_by_id(
     assert [r["name"] for r in oldest] == ["Same Second A", "Same Second B", "Later"]
     by_created = list_customers(session, actor.client_id, since, sort="created", desc=True)
     assert [r["name"] for r in by_created] == ["Later", "Same Second B", "Same Second A"]
+
+
+def test_changes_since_a_time_are_read_through_the_updated_at_index(
+    session: Any, actor: Any
+) -> None:
+    """A poll asks for the few newest changes: counting them must not read
+    every row of the client or of a status."""
+    from sqlalchemy import text
+
+    from iqcadence.core.read.customer_pages import filter_sql
+
+    since = CustomerFilter(updated_since=datetime(2026, 11, 27))
+    where, params = filter_sql(session, actor.client_id, since)
+    plan = session.connection().execute(
+        text(f"EXPLAIN QUERY PLAN SELECT COUNT(*) FROM customer WHERE {where}"), params
+    )
+    assert "ix_customer_updated" in str(plan.all())

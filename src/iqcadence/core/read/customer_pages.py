@@ -127,11 +127,16 @@ def _filter_parts(
     """
     filters.validate()
     page = sort is not None
-    client = _unindexed("customer.client_id", numeric=True) if page else "customer.client_id"
+    # changes since a time are few (a poller asks for what is new): the
+    # updated_at index finds them, rather than the client's or status's rows
+    recent = filters.updated_since is not None
+    client = "customer.client_id"
+    if page or recent:
+        client = _unindexed(client, numeric=True)
     clauses = [f"{client} = :client_id"]
     params: dict[str, Any] = {"client_id": client_id}
     if filters.status is not None:
-        common = page and filters.status == "active"
+        common = (page or recent) and filters.status == "active"
         status = _unindexed("customer.status") if common else "customer.status"
         clauses.append(f"{status} = :status")
         params["status"] = filters.status
