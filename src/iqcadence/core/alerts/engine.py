@@ -3,10 +3,12 @@
 `changes.customer_changed` / `customers_changed_in_bulk` /
 `customers_touched` call `observe` with the changed customers (whatever
 caused the change: score, edit, import, timeline entry, playbook step, sync,
-rescore, status); `automations run` calls
-`sweep` over every customer so that changes brought by time alone (days
-without contact growing, a renewal coming closer, a custom condition that
-becomes true as days pass) are seen too.
+rescore, status); `automations run` calls `sweep` so that changes brought by
+time alone (days without contact growing, a renewal coming closer, a custom
+condition that becomes true as days pass) are seen too. A sweep compares
+only the customers time can have moved since the last one (`sweep_plan`):
+nothing on a second run the same day, the few crossing a threshold on the
+next, everyone when the rules changed.
 
 "Before" is what the rules last observed of the customer (`customer_watch`);
 a change to a customer never observed uses the state before the change; a
@@ -35,18 +37,39 @@ The comparison itself is `observation`; reading customers chunk by chunk is
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import text
+from sqlalchemy import text, update
 from sqlmodel import Session, col, select
 
 from iqcadence.core.alerts.enqueue import REALTIME_QUEUED
-from iqcadence.core.alerts.observation import BeforeChanges, Observation, event_rules
+from iqcadence.core.alerts.observation import (
+    BeforeChanges,
+    Observation,
+    aged_facts,
+    day_of,
+    decoded_facts,
+    event_rules,
+)
+from iqcadence.core.alerts.rules import rule_events
 from iqcadence.core.alerts.scan import row_chunks, select_ids
-from iqcadence.core.alerts.webhooks import list_webhooks
+from iqcadence.core.alerts.sweep_plan import (
+    last_sweep,
+    record_sweep,
+    signature,
+    time_candidates,
+    unwatched,
+)
+from iqcadence.core.alerts.webhooks import list_webhooks, webhook_spec
 from iqcadence.core.base import clock
-from iqcadence.core.store.models.alerts import AlertRule, AlertState, Connection
+from iqcadence.core.store.models.alerts import (
+    AlertRule,
+    AlertState,
+    Connection,
+    CustomerWatch,
+    EventWebhook,
+)
 
 if TYPE_CHECKING:
     from iqcadence.core.accounts.customers import ChangeOutcome
@@ -92,11 +115,21 @@ def on_customers_changed(
     return queued
 
 
+# Causes of `changes.customers_touched` that take customers out of the
+# active set, and that bring them back (`customers.set_status`): sweeps do
+# not look at them meanwhile, so what the rules saw of them is set as it
+# stood on the last sweep when they leave, and compared as stored when they
+# come back.
+LEAVING = ("customer.archive", "customer.trash")
+RETURNING = ("customer.unarchive", "customer.restore")
+
+
 def on_customers_touched(
     session: Session,
     client_id: int,
     customer_ids: Sequence[int],
     *,
+    cause: str = "",
     acting_user: str | None = None,
 ) -> int:
     """Customers written without a change event (a status change, imported
@@ -104,9 +137,35 @@ def on_customers_touched(
     (one the rules never saw is only recorded)."""
     if not customer_ids:
         return 0
-    queued = observe(session, client_id, customer_ids)
+    if cause in LEAVING:
+        _set_as_last_swept(session, client_id, customer_ids)
+        return 0
+    queued = observe(session, client_id, customer_ids, returning=cause in RETURNING)
     _send_soon(session, client_id, acting_user)
     return queued
+
+
+def _set_as_last_swept(session: Session, client_id: int, customer_ids: Sequence[int]) -> None:
+    """Store what the rules saw of these customers as it stood on the last
+    sweep's day (what a sweep comparing everyone would have stored)."""
+    day = _last_swept(session, client_id)
+    if day is None:
+        return
+    sql = "SELECT customer_id, facts, seen_at FROM customer_watch WHERE client_id = :client_id"
+    conn = session.connection()
+    for customer_id, facts, seen_at in select_ids(
+        conn, sql, "customer_id", customer_ids, {"client_id": client_id}
+    ):
+        watch = decoded_facts(facts)
+        seen = day_of(seen_at)
+        if seen >= day:
+            continue
+        watch["events"] = aged_facts(watch.get("events", {}), seen, day)
+        conn.execute(
+            update(CustomerWatch)
+            .where(col(CustomerWatch.customer_id) == customer_id)
+            .values(facts=watch, seen_at=clock.start_of(day))
+        )
 
 
 def _send_soon(session: Session, client_id: int, acting_user: str | None) -> None:
@@ -130,10 +189,39 @@ def _before_from_table(
 
 
 def sweep(session: Session, client_id: int) -> int:
-    """Look at every customer (for changes brought by time); returns how many
-    notifications were queued. Events found by a sweep are stamped with the
-    start of today, so two sweeps on the same day queue them once."""
-    return observe(session, client_id, None, event_at=clock.start_of(clock.today()))
+    """Compare the customers time can have moved since the last sweep (see
+    `sweep_plan`); returns how many notifications were queued. Events found
+    by a sweep are stamped with the start of today, so two sweeps on the
+    same day queue them once."""
+    today = clock.today()
+    stamp = clock.start_of(today)
+    _clear_dismissals(session, client_id, None)
+    rules, hooks = _enabled(session, client_id)
+    if not rules and not hooks:
+        return 0
+    specs = [spec for rule in rules if rule.kind == "events" for spec in rule_events(rule)]
+    specs += [webhook_spec(hook) for hook in hooks]
+    custom = [rule for rule in rules if rule.kind == "custom"]
+    conn = session.connection()
+    swept_on, swept_signature = last_sweep(conn, client_id)
+    now_signature = signature(session, client_id, specs, custom)
+    aged_to = _last_swept(session, client_id)
+    if (
+        swept_on is None
+        or swept_signature != now_signature
+        or today < swept_on
+        or (custom and today > swept_on)
+    ):
+        ids: list[int] | None = None
+    else:
+        found = unwatched(conn, client_id)
+        if today > swept_on:
+            found |= time_candidates(conn, client_id, swept_on, today, specs)
+        ids = sorted(found)
+    queued = _observe(session, client_id, ids, rules, hooks, event_at=stamp, aged_to=aged_to)
+    record_sweep(session.connection(), client_id, today, now_signature)
+    session.flush()
+    return queued
 
 
 def take_write_lock(session: Session) -> None:
@@ -151,9 +239,15 @@ def observe(
     before: Mapping[int, Mapping[str, Any]] | None = None,
     before_changes: BeforeChanges | None = None,
     event_at: datetime | None = None,
+    returning: bool = False,
 ) -> int:
     """Compare the customers with what the rules last saw, queue what fires,
     remember what was seen. Runs inside the caller's transaction.
+
+    What the rules saw of a customer before the last sweep is compared as it
+    stood on that sweep's day (the sweep left alone the customers time did
+    not move: see `sweep_plan`), unless the customers are `returning` to
+    the active set, which that sweep did not look at.
 
     `customer_ids` None means every active customer of the client. Customers
     are handled `CHUNK` at a time (keyset over the ids), so memory does not
@@ -167,13 +261,51 @@ def observe(
     if customer_ids is not None and not customer_ids:
         return 0
     _clear_dismissals(session, client_id, customer_ids)
+    rules, hooks = _enabled(session, client_id)
+    if not rules and not hooks:
+        return 0
+    return _observe(
+        session,
+        client_id,
+        customer_ids,
+        rules,
+        hooks,
+        before=before,
+        before_changes=before_changes,
+        event_at=event_at,
+        aged_to=None if returning else _last_swept(session, client_id),
+    )
+
+
+def _last_swept(session: Session, client_id: int) -> date | None:
+    """The day of the client's last sweep, unless it is after today (the
+    clock went back: what was stored is compared as it is)."""
+    swept_on, _signature = last_sweep(session.connection(), client_id)
+    return swept_on if swept_on is not None and swept_on <= clock.today() else None
+
+
+def _enabled(session: Session, client_id: int) -> tuple[list[AlertRule], list[EventWebhook]]:
     rules = list(
         session.exec(
             select(AlertRule).where(AlertRule.client_id == client_id, col(AlertRule.enabled))
         ).all()
     )
-    hooks = list_webhooks(session, client_id)
-    if not rules and not hooks:
+    return rules, list_webhooks(session, client_id)
+
+
+def _observe(
+    session: Session,
+    client_id: int,
+    customer_ids: Sequence[int] | None,
+    rules: list[AlertRule],
+    hooks: list[EventWebhook],
+    *,
+    before: Mapping[int, Mapping[str, Any]] | None = None,
+    before_changes: BeforeChanges | None = None,
+    event_at: datetime | None = None,
+    aged_to: date | None = None,
+) -> int:
+    if customer_ids is not None and not customer_ids:
         return 0
     today, now = clock.today(), clock.now()
     pass_ = Observation(
@@ -190,6 +322,7 @@ def observe(
         },
         before=before,
         before_changes=before_changes,
+        aged_to=aged_to,
     )
     queued = 0
     for rows in row_chunks(session, client_id, customer_ids, full=bool(pass_.custom)):

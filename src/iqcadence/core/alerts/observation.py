@@ -76,6 +76,9 @@ class Observation:
     kinds: Mapping[str, str]
     before: Mapping[int, Mapping[str, Any]] | None
     before_changes: BeforeChanges | None
+    # Facts stored before this day are compared as they stood on it (a sweep
+    # after the rules changed: see `sweep_plan`); None compares them as stored.
+    aged_to: date | None = None
 
     def _explicit_before(self, rows: list[dict[str, Any]], unseen: list[int]) -> dict[int, Any]:
         """The state before the change of the customers never observed."""
@@ -111,7 +114,7 @@ class Observation:
         for row in rows:
             cid = int(row["id"])
             after = event_facts(row, today)
-            stored = watches.get(cid)
+            stored, seen_at = watches.get(cid, (None, None))
             if (
                 not self.custom
                 and isinstance(stored, str)
@@ -122,6 +125,8 @@ class Observation:
             explicit = explicit_of.get(cid, _NOT_GIVEN)
             if watch is not None:
                 seen: Mapping[str, Any] | None = watch.get("events", {})
+                if self.aged_to is not None and seen:
+                    seen = aged_facts(seen, day_of(seen_at), self.aged_to)
             elif explicit is not _NOT_GIVEN:
                 seen = event_facts(explicit, today) if explicit else {}
             else:
@@ -231,16 +236,44 @@ def _custom_facts(session: Session, client_id: int, rows: list[dict[str, Any]], 
     return facts
 
 
-def _watches(session: Session, client_id: int, ids: list[int]) -> dict[int, Any]:
+def _watches(session: Session, client_id: int, ids: list[int]) -> dict[int, tuple[Any, Any]]:
     """What was last observed of these customers, by customer id: the facts
     as stored (JSON text where the driver returns text, else decoded), so
-    that an unchanged customer is recognised without decoding them."""
-    sql = "SELECT customer_id, facts FROM customer_watch WHERE client_id = :client_id"
+    that an unchanged customer is recognised without decoding them, and
+    when they were observed."""
+    sql = "SELECT customer_id, facts, seen_at FROM customer_watch WHERE client_id = :client_id"
     rows = select_ids(session.connection(), sql, "customer_id", ids, {"client_id": client_id})
-    return {int(cid): facts for cid, facts in rows}
+    return {int(cid): (facts, seen_at) for cid, facts, seen_at in rows}
+
+
+def aged_facts(facts: Mapping[str, Any], seen: date, day: date) -> dict[str, Any]:
+    """Event facts observed on `seen` as they stood on a later `day`, the
+    customer unchanged meanwhile: days since contact grew by a day a day,
+    days to renewal shrank."""
+    out = dict(facts)
+    if day <= seen:
+        return out
+    if out.get("days") is not None:
+        out["days"] = int(out["days"]) + (day - seen).days
+    if out.get("renewal_date"):
+        out["renewal_days"] = (date.fromisoformat(str(out["renewal_date"])[:10]) - day).days
+    return out
+
+
+def day_of(moment: Any) -> date:
+    """The date of a stored moment (text on SQLite when read with plain SQL)."""
+    if isinstance(moment, str):
+        return date.fromisoformat(moment[:10])
+    if isinstance(moment, datetime):
+        return moment.date()
+    assert isinstance(moment, date)
+    return moment
 
 
 def _decoded(stored: Any) -> dict[str, Any] | None:
-    if stored is None:
-        return None
+    return None if stored is None else decoded_facts(stored)
+
+
+def decoded_facts(stored: Any) -> dict[str, Any]:
+    """Stored watch facts as a dict (JSON text where the driver returns text)."""
     return dict(json.loads(stored) if isinstance(stored, str | bytes) else stored)

@@ -77,7 +77,11 @@ def _alerts_bulk(session: Session, actor: Actor, change: BulkChange) -> None:
 
 def _alerts_touched(session: Session, actor: Actor, touched: Touched) -> None:
     alert_engine.on_customers_touched(
-        session, actor.client_id, touched.customer_ids, acting_user=actor.email
+        session,
+        actor.client_id,
+        touched.customer_ids,
+        cause=touched.cause,
+        acting_user=actor.email,
     )
 
 
