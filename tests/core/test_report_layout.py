@@ -1,7 +1,8 @@
 """The layout of report PDFs, read back with pypdf: cells wrap and numbers
 are never cut, nothing is left alone on a page (a heading, a legend, the
 end of a sentence), long tables stop at their row cap and say which rows
-they kept, and chart axes fit the data."""
+they kept, chart axes fit the data, and every report prints the
+definitions of its figures in its notes."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
+from iqcadence.core.reports.catalog import build_report
+from iqcadence.core.reports.data import ReportScope
 from iqcadence.core.reports.model import Report, Section, Table, Text, render_csv, render_pdf
 from iqcadence.core.reports.service import render
 from tests.factories import build_portfolio
@@ -124,3 +127,32 @@ def test_chart_axes_fit_the_data_and_name_the_thresholds(session: Any, actor: An
     build_portfolio(session, actor, days=35)
     text = "\n".join(pages_of(render(session, actor.client_id, "trend").content))
     assert re.search(r"(At Risk 25|Watch 50|Healthy 65|Expansion 80)", text)
+
+
+# Each report and the definitions its notes must print (a part of each).
+DEFINED = {
+    "portfolio": ["Revenue at risk: the MRR of the accounts in the Critical or At Risk band",
+                  "Expected MRR loss: the sum, over every scored account, of its churn estimate",
+                  "Expansion opportunity: 20 % of the MRR", "Average score: the mean score"],
+    "at-risk": ["Revenue at risk: the MRR", "Urgency (0–100): half the score's gap to 100"],
+    "churn-risk": ["Churn estimate: a documented point system", "Expected MRR loss: the sum",
+                   "Revenue at risk: the MRR"],
+    "renewals": ["Flags: low score (below 50)", "ARR: MRR × 12."],
+    "csm": ["Overdue: days since contact at or past the tier's overdue cadence"],
+    "segments": ["At risk %: the share of accounts in the Critical or At Risk band."],
+    "trend": ["Below Watch: the share of scored accounts with a score below 50"],
+    "history": ["Band flow: each account's band at the start of the period",
+                "Drops of 10+: recorded changes"],
+    "digest": ["Newly at risk: in the Critical or At Risk band now"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", sorted(DEFINED))
+def test_every_report_defines_its_figures_in_its_notes(session: Any, actor: Any, kind: str) -> None:
+    build_portfolio(session, actor, days=35)
+    built = build_report(session, actor.client_id, kind, ReportScope())
+    assert built.sections[-1].heading == "Notes"
+    pages = pages_of(render(session, actor.client_id, kind).content)
+    notes = flat(pages[-1][pages[-1].index("Notes") :])
+    for definition in DEFINED[kind]:
+        assert definition in notes, definition

@@ -33,6 +33,8 @@ def csv_rows(content: bytes) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(content.decode("utf-8"))))
 
 
+BAND_COLUMNS = "band_critical,band_at_risk,band_watch,band_healthy,band_expansion"
+
 # kind, PDF heading, CSV columns, and the CSV's row count where the fixture
 # portfolio fixes it by hand (18 scored accounts, 3 CSMs, 90 days of trend)
 REPORTS = [
@@ -44,9 +46,10 @@ REPORTS = [
      "month,name,renewal_date,days_to_renewal,arr,score,band,manager,flags", None),
     ("csm", "CSM performance",
      "manager,accounts,mrr,average_score,at_risk,at_risk_pct,average_momentum,"
-     "overdue_contacts,renewals_90d", 3),
+     "overdue_contacts,renewals_90d," + BAND_COLUMNS, 3),
     ("segments", "Segment analysis",
-     "dimension,segment,accounts,mrr,average_score,at_risk_pct,average_momentum", None),
+     "dimension,segment,accounts,mrr,average_score,at_risk_pct,average_momentum," + BAND_COLUMNS,
+     None),
     ("trend", "Trend (90 days)", "date,average_score,at_risk_share_pct,scored_accounts", 90),
     ("churn-risk", "Churn risk",
      "name,probability_pct,score,momentum_7d,mrr,days_to_renewal,manager,factors", 18),
@@ -127,11 +130,12 @@ def test_churn_estimate_is_bounded_and_explained(book: Any, actor: Any) -> None:
         assert estimate.factors[0][0].startswith("score")
 
 
-def test_long_tables_repeat_their_headings(book: Any, actor: Any) -> None:
-    _text, pages = pdf_text(render(book, actor.client_id, "history").content)
-    assert len(pages) >= 2
-    for page in pages:
-        assert "Account" in page and "Source" in page
+def test_history_of_one_account_lists_each_change(book: Any, actor: Any) -> None:
+    rows = csv_rows(render(book, actor.client_id, "history", fmt="csv", customer="Globex").content)
+    assert rows and {r["name"] for r in rows} == {"Globex"}
+    text, _ = pdf_text(render(book, actor.client_id, "history", customer="Globex").content)
+    assert "Score history: Globex" in text and "Recorded scores" in text
+    assert all(r["taken_at"] in text for r in rows)
 
 
 def test_customer_report_needs_a_customer(book: Any, actor: Any) -> None:

@@ -1,7 +1,8 @@
 """Book-level reports: portfolio summary, CSM performance, segment analysis.
 
-Revenue at risk is the MRR of accounts in the Critical or At Risk band;
-expansion opportunity is MRR × the configured expansion % of Expansion accounts.
+Their figures and definitions are the ones every report shares (see
+`definitions`): revenue at risk, expansion opportunity and expected MRR loss
+come from the same functions here as in the risk reports.
 """
 
 from __future__ import annotations
@@ -10,24 +11,31 @@ from typing import Any
 
 from sqlmodel import Session
 
+from iqcadence.core.base.labels import label
+from iqcadence.core.reports import definitions as defs
 from iqcadence.core.reports.data import (
     RISK_BANDS,
+    Account,
     ReportScope,
     load_portfolio,
 )
 from iqcadence.core.reports.fmt import (
-    TIER_LABELS,
     average,
     band_label,
-    money,
+    money_format,
     renews_within,
     score_text,
     scores_of,
     signed,
+    tier_label,
 )
-from iqcadence.core.reports.model import Bars, Donut, Report, Section, Table, Text
-from iqcadence.core.reports.pdf import BAND_COLOURS
+from iqcadence.core.reports.model import BandMix, Bars, Donut, Report, Section, Table, Text
+from iqcadence.core.reports.pdf_style import BAND_COLOURS
+from iqcadence.core.reports.risk import expected_mrr_loss
 from iqcadence.core.scoring.formula import BANDS, LIFECYCLES, TIERS
+
+# The accounts per band, as extra CSV columns of the CSM and segment reports.
+BAND_COLUMNS = [f"band_{band}" for band in BANDS]
 
 # --- portfolio -------------------------------------------------------------
 
@@ -42,13 +50,14 @@ def portfolio_report(session: Session, client_id: int, scope: ReportScope) -> Re
         subtitle=scope.describe(),
         kpis=[
             ("Accounts", f"{len(book.accounts):,}"),
-            ("Total MRR", money(book.total_mrr)),
+            ("Total MRR", book.money(book.total_mrr)),
             ("Average score", score_text(book.average_score)),
-            ("Revenue at risk", money(book.revenue_at_risk)),
-            ("Expansion opportunity", money(book.expansion_opportunity)),
+            ("Revenue at risk", book.money(book.revenue_at_risk)),
+            ("Expected MRR loss", book.money(expected_mrr_loss(book))),
+            ("Expansion opportunity", book.money(book.expansion_opportunity)),
             (
-                "Renewals in 90 days",
-                f"{len(renewals_90)} · {money(sum(a.mrr for a in renewals_90))}",
+                "Renewing in 90 days",
+                f"{len(renewals_90)} · {book.money(sum(a.mrr for a in renewals_90))}",
             ),
         ],
         csv_header=["section", "group", "accounts", "mrr", "average_score", "at_risk_accounts"],
@@ -60,7 +69,7 @@ def portfolio_report(session: Session, client_id: int, scope: ReportScope) -> Re
             [
                 band_label(band),
                 len(members),
-                money(sum(a.mrr for a in members)),
+                book.money(sum(a.mrr for a in members)),
                 score_text(average(scores_of(members))),
             ]
         )
@@ -76,7 +85,7 @@ def portfolio_report(session: Session, client_id: int, scope: ReportScope) -> Re
         )
     unscored = [a for a in book.accounts if a.band is None]
     if unscored:
-        band_rows.append(["Unscored", len(unscored), money(sum(a.mrr for a in unscored)), "—"])
+        band_rows.append(["Unscored", len(unscored), book.money(sum(a.mrr for a in unscored)), "—"])
         report.csv_rows.append(
             ["band", "unscored", len(unscored), round(sum(a.mrr for a in unscored), 2), None, 0]
         )
@@ -107,9 +116,9 @@ def portfolio_report(session: Session, client_id: int, scope: ReportScope) -> Re
         at_risk = [a for a in members if a.at_risk]
         tier_rows.append(
             [
-                TIER_LABELS.get(tier or "", "(no tier)"),
+                tier_label(tier),
                 len(members),
-                money(sum(a.mrr for a in members)),
+                book.money(sum(a.mrr for a in members)),
                 score_text(average(scores_of(members))),
                 len(at_risk),
             ]
@@ -134,7 +143,8 @@ def portfolio_report(session: Session, client_id: int, scope: ReportScope) -> Re
                         float(sum(a.mrr for a in book.accounts if (a.tier or None) == t))
                         for t in [*TIERS, None][: len(tier_rows)]
                     ],
-                    value_format="${:,.0f}",
+                    value_format=money_format(book.currency),
+                    height=26,
                 ),
                 Table(
                     ["Tier", "Accounts", "MRR", "Avg score", "At risk"],
@@ -155,9 +165,18 @@ def portfolio_report(session: Session, client_id: int, scope: ReportScope) -> Re
             len([a for a in book.accounts if a.at_risk]),
         ]
     )
+    report.sections.append(
+        defs.notes(
+            defs.AVERAGE_SCORE,
+            defs.revenue_at_risk(book.config),
+            defs.EXPECTED_MRR_LOSS,
+            defs.expansion_opportunity(book.config),
+            "Renewing in 90 days: accounts with a renewal date in the next 90 days; their MRR.",
+        )
+    )
     report.summary = (
-        f"{len(book.accounts)} accounts, {money(book.total_mrr)} MRR, average score "
-        f"{score_text(book.average_score)}; {money(book.revenue_at_risk)} MRR at risk."
+        f"{len(book.accounts)} accounts, {book.money(book.total_mrr)} MRR, average score "
+        f"{score_text(book.average_score)}; {book.money(book.revenue_at_risk)} MRR at risk."
     )
     return report
 
@@ -183,6 +202,7 @@ def csm_report(session: Session, client_id: int, scope: ReportScope) -> Report:
             "average_momentum",
             "overdue_contacts",
             "renewals_90d",
+            *BAND_COLUMNS,
         ],
     )
     rows: list[list[Any]] = []
@@ -207,7 +227,7 @@ def csm_report(session: Session, client_id: int, scope: ReportScope) -> Report:
             [
                 manager,
                 len(members),
-                money(sum(a.mrr for a in members)),
+                book.money(sum(a.mrr for a in members)),
                 score_text(avg_score),
                 len(at_risk),
                 f"{pct:.0f}%",
@@ -227,6 +247,7 @@ def csm_report(session: Session, client_id: int, scope: ReportScope) -> Report:
                 avg_move,
                 overdue,
                 renewals,
+                *band_counts(members).values(),
             ]
         )
     report.kpis = [
@@ -236,14 +257,8 @@ def csm_report(session: Session, client_id: int, scope: ReportScope) -> Report:
     ]
     report.sections.append(
         Section(
-            "Average score by manager",
-            [
-                Bars(
-                    [r[0] for r in rows],
-                    [float(r[3]) if r[3] != "—" else 0.0 for r in rows],
-                    value_format="{:.1f}",
-                ),
-            ],
+            "Band mix by manager",
+            [BandMix([(str(r[0]), band_counts(groups[r[0]])) for r in rows])],
         )
     )
     report.sections.append(
@@ -266,11 +281,6 @@ def csm_report(session: Session, client_id: int, scope: ReportScope) -> Report:
                     widths=(2, 1, 1.3, 1, 0.9, 0.9, 0.9, 0.9, 1.1),
                     align=("LEFT", *(["RIGHT"] * 8)),
                 ),
-                Text(
-                    "Overdue: accounts past their tier's overdue contact cadence. "
-                    "7d move: average momentum.",
-                    muted=True,
-                ),
             ],
         )
     )
@@ -284,6 +294,15 @@ def csm_report(session: Session, client_id: int, scope: ReportScope) -> Report:
         report.sections.append(
             Section("Suggested focus", [Text("\n".join(f"• {line}" for line in focus))])
         )
+    report.sections.append(
+        defs.notes(
+            defs.AVERAGE_SCORE,
+            defs.RISK_SHARE,
+            "7d move: the average of the accounts' 7d (score now minus 7 days earlier).",
+            defs.overdue(book.config),
+            "Renew 90d: accounts whose renewal date falls in the next 90 days.",
+        )
+    )
     report.summary = (
         f"{len(groups)} managers; best average {rows[0][0]} ({rows[0][3]})."
         if rows
@@ -309,6 +328,7 @@ def segments_report(session: Session, client_id: int, scope: ReportScope) -> Rep
             "average_score",
             "at_risk_pct",
             "average_momentum",
+            *BAND_COLUMNS,
         ],
     )
     for dimension, heading, order in (
@@ -327,12 +347,17 @@ def segments_report(session: Session, client_id: int, scope: ReportScope) -> Rep
             members = groups[key]
             pct = round(100 * sum(1 for a in members if a.at_risk) / len(members), 1)
             move = average([a.momentum for a in members if a.momentum is not None])
-            label = TIER_LABELS.get(key, key) if dimension == "tier" else key
+            if dimension == "tier":
+                name = tier_label(None if key == "(none)" else key)
+            elif dimension == "lifecycle":
+                name = label("lifecycle", key)
+            else:
+                name = key
             rows.append(
                 [
-                    label,
+                    name,
                     len(members),
-                    money(sum(a.mrr for a in members)),
+                    book.money(sum(a.mrr for a in members)),
                     score_text(average(scores_of(members))),
                     f"{pct:.0f}%",
                     signed(move),
@@ -347,16 +372,18 @@ def segments_report(session: Session, client_id: int, scope: ReportScope) -> Rep
                     average(scores_of(members)),
                     pct,
                     move,
+                    *band_counts(members).values(),
                 ]
             )
         report.sections.append(
             Section(
                 heading,
                 [
-                    Bars(
-                        [str(r[0]) for r in rows[:12]],
-                        [float(r[3]) if r[3] != "—" else 0.0 for r in rows[:12]],
-                        value_format="{:.1f}",
+                    BandMix(
+                        [
+                            (str(r[0]), band_counts(groups[k]))
+                            for r, k in zip(rows, keys, strict=True)
+                        ]
                     ),
                     Table(
                         ["Segment", "Accounts", "MRR", "Avg score", "At risk %", "7d move"],
@@ -367,5 +394,22 @@ def segments_report(session: Session, client_id: int, scope: ReportScope) -> Rep
                 ],
             )
         )
+    report.sections.append(
+        defs.notes(
+            defs.AVERAGE_SCORE,
+            defs.RISK_SHARE,
+            "7d move: the average of the accounts' 7d (score now minus 7 days earlier).",
+            "An account with several tags counts once under each.",
+        )
+    )
     report.summary = f"{len(book.accounts)} accounts across tiers, stages and tags."
     return report
+
+
+def band_counts(accounts: list[Account]) -> dict[str, int]:
+    """Accounts per band, in band order (unscored ones are left out)."""
+    counts = dict.fromkeys(BANDS, 0)
+    for account in accounts:
+        if account.band in counts:
+            counts[account.band] += 1
+    return counts

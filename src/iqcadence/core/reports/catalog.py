@@ -3,8 +3,8 @@
 Each report is built from a `Portfolio` (and snapshots where it needs
 history) into a `Report`, which renders to PDF and to CSV with the same
 figures. The builders live by theme: `book` (portfolio, CSM, segments),
-`risk` (at-risk, churn risk), `renewals`, `history` (trend, customer,
-score history) and `digest`.
+`risk` (at-risk, churn risk), `renewals`, `history` (trend, customer),
+`score_history` and `digest`.
 """
 
 from __future__ import annotations
@@ -19,10 +19,11 @@ from iqcadence.core.base.errors import InvalidValue
 from iqcadence.core.reports.book import csm_report, portfolio_report, segments_report
 from iqcadence.core.reports.data import ReportScope
 from iqcadence.core.reports.digest import digest_report
-from iqcadence.core.reports.history import customer_report, history_report, trend_report
+from iqcadence.core.reports.history import customer_report, trend_report
 from iqcadence.core.reports.model import Report
 from iqcadence.core.reports.renewals import renewals_report
 from iqcadence.core.reports.risk import at_risk_report, churn_risk_report
+from iqcadence.core.reports.score_history import history_report
 
 # --- registry --------------------------------------------------------------
 

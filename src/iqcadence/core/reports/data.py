@@ -19,8 +19,9 @@ from sqlmodel import Session
 from iqcadence.core.accounts.history import scores_as_of, snapshots_before
 from iqcadence.core.base import clock
 from iqcadence.core.base.errors import InvalidValue
+from iqcadence.core.base.money import DEFAULT_CURRENCY, money
 from iqcadence.core.scoring.formula import BANDS, TIERS, ScoringConfig, band_for, effective_days
-from iqcadence.core.store import settings
+from iqcadence.core.store import display, settings
 
 RISK_BANDS = ("critical", "at_risk")
 
@@ -85,6 +86,11 @@ class Portfolio:
     scope: ReportScope
     config: ScoringConfig
     accounts: list[Account] = field(default_factory=list)
+    currency: str = DEFAULT_CURRENCY  # the client's symbol, for amounts people read
+
+    def money(self, value: float | None) -> str:
+        """An amount in the client's currency ("$3,500", "€3,500")."""
+        return money(value, currency=self.currency)
 
     @property
     def total_mrr(self) -> float:
@@ -162,7 +168,12 @@ def load_portfolio(session: Session, client_id: int, scope: ReportScope) -> Port
         old = past.get(account.id)
         if old is not None and account.score is not None:
             account.momentum = round(account.score - old, 1)
-    return Portfolio(scope=scope, config=config, accounts=accounts)
+    return Portfolio(
+        scope=scope,
+        config=config,
+        accounts=accounts,
+        currency=display.currency(session, client_id),
+    )
 
 
 def _as_date(value: Any) -> date | None:

@@ -1,4 +1,8 @@
-"""The weekly digest: movers, newly at risk, open alerts, renewals, tasks done."""
+"""The weekly digest: movers, newly at risk, open alerts, renewals, tasks done.
+
+It opens with the week's band mix (a week ago against now); every table
+that the PDF shortens says which rows it kept and how they were chosen.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,9 @@ from sqlmodel import Session
 
 from iqcadence.core.accounts.history import snapshots_before
 from iqcadence.core.base import clock
+from iqcadence.core.base.labels import label
+from iqcadence.core.reports import definitions as defs
+from iqcadence.core.reports.book import band_counts
 from iqcadence.core.reports.data import (
     RISK_BANDS,
     Account,
@@ -20,13 +27,13 @@ from iqcadence.core.reports.data import (
 )
 from iqcadence.core.reports.fmt import (
     band_label,
-    money,
     renews_within,
     score_text,
     signed,
 )
-from iqcadence.core.reports.model import Report, Section, Table
+from iqcadence.core.reports.model import BandMix, Report, Section, Table
 from iqcadence.core.reports.risk import weakest_signal
+from iqcadence.core.scoring.formula import BANDS
 
 # --- weekly digest ---------------------------------------------------------
 
@@ -71,6 +78,16 @@ def digest_report(session: Session, client_id: int, scope: ReportScope) -> Repor
         ],
         csv_header=["section", "name", "score", "change_7d", "band", "mrr", "detail"],
     )
+    week_ago = dict.fromkeys(BANDS, 0)
+    for snap in before.values():
+        if snap["band"] in week_ago:
+            week_ago[snap["band"]] += 1
+    report.sections.append(
+        Section(
+            "Band mix, a week ago and now",
+            [BandMix([("A week ago", week_ago), ("Now", band_counts(book.accounts))])],
+        )
+    )
 
     def rows_for(
         section: str, accounts: list[Account], detail: Callable[[Account], str]
@@ -83,7 +100,7 @@ def digest_report(session: Session, client_id: int, scope: ReportScope) -> Repor
                     score_text(a.score),
                     signed(a.momentum),
                     band_label(a.band),
-                    money(a.mrr),
+                    book.money(a.mrr),
                     detail(a),
                 ]
             )
@@ -126,6 +143,7 @@ def digest_report(session: Session, client_id: int, scope: ReportScope) -> Repor
             empty=empty,
         )
         report.sections.append(Section(heading, [table]))
+    done.sort(key=lambda task: (str(task[3]), task[0]), reverse=True)
     task_rows = [[name, title, owner or "—", str(when)[:10]] for name, title, owner, when in done]
     for name, title, owner, when in done:
         report.csv_rows.append(
@@ -149,6 +167,7 @@ def digest_report(session: Session, client_id: int, scope: ReportScope) -> Repor
                     widths=(2, 3, 1.6, 1),
                     empty="No tasks were completed this week.",
                     max_rows=25,
+                    order="the most recent first",
                 )
             ],
         )
@@ -168,19 +187,39 @@ def digest_report(session: Session, client_id: int, scope: ReportScope) -> Repor
         )
     report.kpis.append(("Critical/warning alerts", f"{len(alerts)}"))
     report.sections.insert(
-        2,
+        3,
         Section(
             "Alerts open now (critical and warning)",
             [
+                _alert_counts(alerts),
                 Table(
                     ["Account", "Severity", "Category", "MRR", "Reason"],
-                    [[a.customer, a.severity, a.category, money(a.mrr), a.reason] for a in alerts],
+                    [
+                        [
+                            a.customer,
+                            label("severity", a.severity),
+                            label("category", a.category),
+                            book.money(a.mrr),
+                            a.reason,
+                        ]
+                        for a in alerts
+                    ],
                     widths=(2, 0.9, 1, 0.9, 4),
                     empty="No critical or warning alerts.",
                     max_rows=25,
-                )
+                    order="critical before warning, then the most MRR first",
+                ),
             ],
         ),
+    )
+    report.sections.append(
+        defs.notes(
+            defs.MOMENTUM,
+            defs.NEWLY_AT_RISK,
+            "Alerts: the critical and warning alerts derived from today's data (a digest "
+            "for a past week shows none); the CSV lists every one.",
+            defs.AVERAGE_SCORE,
+        )
     )
     report.summary = (
         f"Week to {day.isoformat()}: {len(alerts)} critical/warning alerts, "
@@ -189,6 +228,25 @@ def digest_report(session: Session, client_id: int, scope: ReportScope) -> Repor
         f"{len(recovered)} recovered, {len(renewals)} renewals in 30 days, {len(done)} tasks done."
     )
     return report
+
+
+def _alert_counts(alerts: list[Any]) -> Table:
+    """Every open alert counted by category and severity, so a shortened
+    list below it hides nothing."""
+    counts: dict[str, list[int]] = {}
+    for alert in alerts:
+        row = counts.setdefault(alert.category, [0, 0])
+        row[0 if alert.severity == "critical" else 1] += 1
+    return Table(
+        ["Category", "Critical", "Warning", "Alerts"],
+        [
+            [label("category", k), c, w, c + w]
+            for k, (c, w) in sorted(counts.items(), key=lambda i: -sum(i[1]))
+        ],
+        widths=(2, 1, 1, 1),
+        align=("LEFT", "RIGHT", "RIGHT", "RIGHT"),
+        empty="No critical or warning alerts.",
+    )
 
 
 def _open_alerts(session: Session, client_id: int, book: Portfolio, day: date) -> list[Any]:

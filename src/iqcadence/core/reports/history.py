@@ -1,18 +1,18 @@
-"""Reports over time: the 90-day trend, one account in depth, score history."""
+"""Reports over time: the 90-day trend and one account in depth (the score
+history report is in `score_history`)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import text
 from sqlmodel import Session
 
 from iqcadence.core.accounts.breakdown import breakdown
 from iqcadence.core.accounts.customers import find_customer
-from iqcadence.core.accounts.history import snapshots_before
-from iqcadence.core.base import clock
 from iqcadence.core.base.errors import InvalidValue, NotFound
+from iqcadence.core.base.labels import label
+from iqcadence.core.reports import definitions as defs
 from iqcadence.core.reports.data import (
     Account,
     Portfolio,
@@ -21,15 +21,15 @@ from iqcadence.core.reports.data import (
     load_portfolio,
 )
 from iqcadence.core.reports.fmt import (
-    TIER_LABELS,
     average,
     band_label,
-    money,
     score_text,
     signed,
+    tier_label,
 )
 from iqcadence.core.reports.model import Lines, Report, Section, Table, Text
-from iqcadence.core.reports.risk import churn_estimate
+from iqcadence.core.reports.record import signal_value
+from iqcadence.core.reports.risk import churn_definition, churn_estimate
 from iqcadence.core.store.models import Customer
 
 # --- trend -----------------------------------------------------------------
@@ -84,8 +84,6 @@ def trend_report(session: Session, client_id: int, scope: ReportScope) -> Report
                 Lines(
                     [d.strftime("%m-%d") for d in days],
                     [("Average score", averages)],
-                    y_min=0,
-                    y_max=100,
                     thresholds=dict(thresholds),
                 ),
             ],
@@ -97,9 +95,7 @@ def trend_report(session: Session, client_id: int, scope: ReportScope) -> Report
             [
                 Lines(
                     [d.strftime("%m-%d") for d in days],
-                    [("Below watch %", risk_share)],
-                    y_min=0,
-                    y_max=100,
+                    [("Below Watch %", risk_share)],
                 ),
             ],
         )
@@ -138,6 +134,16 @@ def trend_report(session: Session, client_id: int, scope: ReportScope) -> Report
             ],
         )
     )
+    report.sections.append(
+        defs.notes(
+            "Average score: the mean of the scored accounts' scores at the end of each day "
+            "(each account's latest score then); the axis fits the data, and the dashed "
+            "lines are the band thresholds.",
+            defs.below_watch(book.config),
+            "Improved, Declined: accounts whose score now is above, or below, their score "
+            "90 days ago.",
+        )
+    )
     report.summary = f"Average score {score_text(end_avg)} ({signed(change)} over 90 days)."
     return report
 
@@ -145,7 +151,7 @@ def trend_report(session: Session, client_id: int, scope: ReportScope) -> Report
 # --- one customer ----------------------------------------------------------
 
 
-def _one(
+def one_account(
     session: Session, client_id: int, scope: ReportScope
 ) -> tuple[Portfolio, Account, Customer]:
     if not scope.customer:
@@ -163,20 +169,20 @@ def _one(
 
 
 def customer_report(session: Session, client_id: int, scope: ReportScope) -> Report:
-    book, account, customer = _one(session, client_id, scope)
+    book, account, customer = one_account(session, client_id, scope)
     detail = breakdown(session, customer, book.config, scope.day)
     est = churn_estimate(account, book.config.quiet_after)
     report = Report(
         kind="customer",
         title=f"Customer health: {account.name}",
         subtitle=(
-            f"As of {scope.day.isoformat()} · {TIER_LABELS.get(account.tier or '', 'no tier')}"
+            f"As of {scope.day.isoformat()} · {tier_label(account.tier)}"
             f" · manager {account.manager or '—'}"
         ),
         kpis=[
             ("Score", f"{score_text(account.score)} {band_label(account.band)}"),
             ("7-day momentum", signed(account.momentum)),
-            ("MRR", money(account.mrr)),
+            ("MRR", book.money(account.mrr)),
             (
                 "Renewal",
                 f"{account.renewal_date.isoformat()} ({account.days_to_renewal} d)"
@@ -193,8 +199,8 @@ def customer_report(session: Session, client_id: int, scope: ReportScope) -> Rep
             continue
         rows.append(
             [
-                line["signal"],
-                "—" if line["value"] is None else line["value"],
+                label("signal", line["signal"]),
+                signal_value(line["signal"], line["value"]),
                 score_text(line["subscore"]),
                 line["weight"],
                 "excluded" if not line["present"] else f"{line['contribution']:.2f}",
@@ -247,141 +253,15 @@ def customer_report(session: Session, client_id: int, scope: ReportScope) -> Rep
             [Text("\n".join(f"• {name}: +{points:g}" for name, points in est.factors))],
         )
     )
+    report.sections.append(
+        defs.notes(
+            churn_definition(book.config.quiet_after),
+            "7-day momentum: the score now minus the score 7 days earlier.",
+            "Tier average: the mean sub-score of the active accounts in the same tier.",
+        )
+    )
     report.summary = (
         f"{account.name}: score {score_text(account.score)} ({band_label(account.band)}), "
         f"churn estimate {est.probability:.0f}%."
     )
     return report
-
-
-# --- score history ---------------------------------------------------------
-
-
-def history_report(session: Session, client_id: int, scope: ReportScope) -> Report:
-    day = scope.day
-    start = clock.start_of(day - timedelta(days=89))
-    end = clock.start_of(day + timedelta(days=1))
-    params: dict[str, Any] = {"client_id": client_id, "start": start, "end": end}
-    clause = ""
-    title = "Score history"
-    if scope.customer:
-        _book, account, _customer = _one(session, client_id, scope)
-        clause = " AND c.id = :customer_id"
-        params["customer_id"] = account.id
-        title = f"Score history: {account.name}"
-    else:
-        clause = " AND c.status = 'active'" + _scope_sql(scope, params)
-    rows = (
-        session.connection()
-        .execute(
-            text(
-                "SELECT c.id, c.name, s.taken_at, s.score, s.band, s.source FROM score_snapshot s "
-                "JOIN customer c ON c.id = s.customer_id WHERE c.client_id = :client_id "
-                "AND s.taken_at >= :start AND s.taken_at < :end"
-                + clause
-                + " ORDER BY c.name_key, s.taken_at, s.id"
-            ),
-            params,
-        )
-        .all()
-    )
-    prior = snapshots_before(session, sorted({int(r[0]) for r in rows}), start)
-    last: dict[int, float | None] = {cid: snap["score"] for cid, snap in prior.items()}
-    changes = []
-    for cid, name, taken_at, score, band, source in rows:
-        before = last.get(int(cid))
-        last[int(cid)] = score
-        if before is not None and score is not None and abs(score - before) < 0.05:
-            continue
-        moment = str(taken_at)[:16]
-        changes.append((name, moment, before, score, band, source))
-    report = Report(
-        kind="history",
-        title=title,
-        subtitle=scope.describe() + " · last 90 days, each recorded change",
-        kpis=[
-            ("Changes", f"{len(changes)}"),
-            ("Accounts", f"{len({c[0] for c in changes})}"),
-            (
-                "Drops of 10+",
-                f"{sum(1 for c in changes if _dropped(c[2], c[3], 10))}",
-            ),
-        ],
-        csv_header=["name", "taken_at", "from_score", "to_score", "change", "band", "source"],
-    )
-    table_rows: list[list[Any]] = []
-    bands: list[str | None] = []
-    for name, moment, before, score, band, source in changes:
-        delta = None if before is None or score is None else round(score - before, 1)
-        table_rows.append(
-            [
-                name,
-                moment,
-                score_text(before),
-                score_text(score),
-                signed(delta),
-                band_label(band),
-                source,
-            ]
-        )
-        bands.append(band)
-        report.csv_rows.append([name, moment, before, score, delta, band, source])
-    if scope.customer and changes:
-        days = sorted({c[1][:10] for c in changes})
-        report.sections.append(
-            Section(
-                "Recorded scores",
-                [
-                    Lines(
-                        [d[5:] for d in days],
-                        [
-                            (
-                                "Score",
-                                [
-                                    next(c[3] for c in reversed(changes) if c[1][:10] == d)
-                                    for d in days
-                                ],
-                            )
-                        ],
-                        y_min=0,
-                        y_max=100,
-                    ),
-                ],
-            )
-        )
-    report.sections.append(
-        Section(
-            "Changes",
-            [
-                Table(
-                    ["Account", "When", "From", "To", "Change", "Band", "Source"],
-                    table_rows,
-                    widths=(2.4, 1.6, 0.8, 0.8, 0.8, 1, 1),
-                    bands=bands,
-                    band_column=5,
-                    align=("LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "LEFT", "LEFT"),
-                    empty="No score changes in the period.",
-                ),
-            ],
-        )
-    )
-    report.summary = f"{len(changes)} score changes in 90 days."
-    return report
-
-
-def _dropped(before: float | None, after: float | None, points: float) -> bool:
-    return before is not None and after is not None and after <= before - points
-
-
-def _scope_sql(scope: ReportScope, params: dict[str, Any]) -> str:
-    clause = ""
-    if scope.manager:
-        clause += " AND LOWER(c.manager) = :manager"
-        params["manager"] = scope.manager.strip().lower()
-    if scope.tier:
-        clause += " AND c.tier = :tier"
-        params["tier"] = scope.tier
-    if scope.tag:
-        clause += " AND ('|' || LOWER(c.tags) || '|') LIKE :tag"
-        params["tag"] = f"%|{scope.tag.strip().lower()}|%"
-    return clause

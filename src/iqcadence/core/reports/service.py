@@ -87,7 +87,7 @@ def qbr_document(
 ) -> bytes:
     """QBR prep as PDF or Markdown."""
     from iqcadence.core.reports.model import render_markdown
-    from iqcadence.core.reports.record import qbr_report
+    from iqcadence.core.reports.qbr import qbr_report
 
     report = qbr_report(session, actor, name)
     if fmt == "md":
