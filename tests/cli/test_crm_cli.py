@@ -163,6 +163,9 @@ def test_myday_and_brief(cli: Any) -> None:
     assert day["kpis"]["total_mrr"] == 1000.0
     text = _ok(cli("--as", "ana@example.com", "myday")).stdout
     assert "My day" in text and "Prepare QBR" in text and "Renewals" in text
+    assert "≤ 30 d" in text and "Critical" not in text  # a window, not a band
+    assert day["renewals"][0]["window"] == "critical"  # the token stays for scripts
+    assert day["renewals"][0]["window_label"] == "≤ 30 d"
     prep = _json(cli("brief", "Acme", "--json"))
     assert prep["renewal"]["days"] == 23
     assert prep["questions"][0]["topic"] == "renewal"

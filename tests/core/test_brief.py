@@ -56,6 +56,7 @@ def test_brief_gathers_the_account(session: Any, actor: Actor) -> None:
         "date": "2026-12-20",
         "days": 23,
         "window": "critical",
+        "window_label": "≤ 30 d",
         "mrr": 1000.0,
         "arr": 12000.0,
     }

@@ -98,6 +98,13 @@ def test_renewals_cadence_and_drops(session: Any, ana: Actor) -> None:
         ("Globex Two", 75, "upcoming"),
     ]
     assert [(c["customer"], c["status"]) for c in data["cadence"]] == [("Acme", "overdue")]
+    # Windows are named by their days, never by a band word.
+    assert [r["window_label"] for r in data["renewals"]] == ["≤ 30 d", "61–90 d"]
+    renewing = myday.day_lines(myday.build(session, ana)).renewals
+    assert [line.detail.split(" · ")[0] for line in renewing] == [
+        "renews in 13 d (≤ 30 d)",
+        "renews in 75 d (61–90 d)",
+    ]
     (drop,) = data["score_drops"]
     assert drop["customer"] == "Hooli" and drop["momentum"] < -30
 
@@ -120,3 +127,11 @@ def test_everyone_scope(session: Any, ana: Actor, actor: Actor) -> None:
     assert [c["customer"] for c in data["cadence"]] == ["Initech", "Acme"]
     admin = myday.build(session, actor).to_dict()
     assert admin["accounts"] == 0 and admin["tasks"]["overdue"] == []
+
+
+def test_window_labels_follow_the_configured_days() -> None:
+    from iqcadence.core.scoring.formula import ScoringConfig
+
+    config = ScoringConfig(renewal_windows={"critical": 14, "warning": 45, "upcoming": 120})
+    labels = [myday.window_label(config, w) for w in ("critical", "warning", "upcoming", None)]
+    assert labels == ["≤ 14 d", "15–45 d", "46–120 d", None]

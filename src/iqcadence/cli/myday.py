@@ -95,7 +95,7 @@ def render_myday(data: dict[str, Any], *, currency: str) -> None:
                 escape(r["customer"]),
                 r["renewal_date"],
                 str(r["days"]),
-                label("renewal_window", r["window"]),
+                r.get("window_label") or label("renewal_window", r["window"]),
                 common.fmt_money(r["mrr"], currency),
                 common.band_text(r["band"]),
             ]

@@ -125,6 +125,7 @@ def build_brief(
             "date": customer.renewal_date.isoformat() if customer.renewal_date else None,
             "days": renewal_days,
             "window": window,
+            "window_label": myday.window_label(config, window),
             "mrr": customer.mrr,
             "arr": customer.arr,
         },

@@ -142,6 +142,20 @@ def renewal_window(config: ScoringConfig, days: int) -> str | None:
     return next((name for name, limit in windows if 0 <= days <= limit), None)
 
 
+def window_label(config: ScoringConfig, window: str | None) -> str | None:
+    """A renewal window named by its days ("≤ 30 d", "31–60 d", "61–90 d"
+    with the default windows), never by a band word: it says how near the
+    renewal is, not how healthy the account is. None for no window."""
+    if window is None or window not in config.renewal_windows:
+        return None
+    lower = 0
+    for name, limit in sorted(config.renewal_windows.items(), key=lambda kv: kv[1]):
+        if name == window:
+            return f"≤ {limit} d" if lower == 0 else f"{lower}–{limit} d"
+        lower = limit + 1
+    return None
+
+
 def renewals(
     session: Session,
     where: str,
@@ -167,6 +181,7 @@ def renewals(
                 "renewal_date": row["renewal_date"].isoformat(),
                 "days": days,
                 "window": window,
+                "window_label": window_label(config, window),
                 "mrr": row["mrr"],
                 "score": row["score"],
                 "band": row["band"],
@@ -314,7 +329,7 @@ def day_lines(day: MyDay, *, limit: int = 12) -> DayLines:
         detail = f"{label('severity', alert['severity'])}: {alert['reason']}"
         lines.alerts.append(DayItem(int(alert["customer_id"]), str(alert["customer"]), detail))
     for item in day.renewals[:limit]:
-        window = label("renewal_window", item["window"])
+        window = item.get("window_label") or label("renewal_window", item["window"])
         amount = money(item["mrr"], currency=day.currency)
         detail = f"renews in {item['days']} d ({window}) · MRR {amount}"
         lines.renewals.append(_item(item, detail))
