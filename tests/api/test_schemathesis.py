@@ -25,7 +25,7 @@ CHECKS = [
     content_type_conformance,
     response_schema_conformance,
 ]
-EXAMPLES = 30
+EXAMPLES = 15
 
 
 @pytest.fixture
