@@ -133,3 +133,27 @@ def test_import_dry_run_changes_speak_words(book: Any, tmp_path: Path) -> None:
     assert "Tier" in changes and "SMB" in changes and "Enterprise" in changes
     assert "$3,500" in changes and "$5,000" in changes
     assert raw_tokens_in(changes) == []
+
+
+def pdf_text(path: Path) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    pages = PdfReader(io.BytesIO(path.read_bytes())).pages
+    return "\n".join(page.extract_text() for page in pages)
+
+
+def test_currency_and_labels_reach_the_pdfs(book: Any, tmp_path: Path) -> None:
+    """The setting made on the CLI shows in the report PDFs; the reports and
+    the record export speak the same words as the CLI."""
+    assert book("config", "currency", "set", "€").exit_code == 0
+    report, record = tmp_path / "book.pdf", tmp_path / "pinecone.pdf"
+    assert book("report", "portfolio", "--out", report).exit_code == 0
+    assert book("customers", "export-record", "Pinecone", "--out", record).exit_code == 0
+    portfolio = pdf_text(report)
+    assert "€1,003,500" in portfolio and "$" not in portfolio
+    exported = pdf_text(record)
+    for text in (portfolio, exported):
+        assert "At Risk" in text and "SMB" in text
+        assert raw_tokens_in(text) == []
