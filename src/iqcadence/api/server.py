@@ -21,6 +21,9 @@ from iqcadence.core.store.db import DatabaseLocation, open_database, resolve_loc
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 GRACE_SECONDS = 30  # the longest a stopping server waits for requests in flight
+# How long an idle connection stays open: a client that pauses between two
+# requests (a poller, a busy machine) then rarely finds it closed under it.
+KEEP_ALIVE_SECONDS = 30
 
 LOG_CONFIG: dict[str, Any] = {
     "version": 1,
@@ -77,5 +80,6 @@ def serve(location: DatabaseLocation, *, host: str, port: int, workers: int) -> 
         access_log=False,  # the API writes its own line, without the query string
         log_config=LOG_CONFIG,
         timeout_graceful_shutdown=GRACE_SECONDS,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
         server_header=False,
     )
