@@ -70,6 +70,16 @@ async def test_customers_table_shows_labels_and_right_aligned_money(
         assert colour_of(rows["Initech"]["band"].style) == BAND_COLOURS["watch"].hex
 
 
+async def test_customers_filter_line_speaks_words(make: Any) -> None:
+    from iqcadence.core.read.customer_pages import CustomerFilter
+
+    app = make()
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = await open_customers(pilot)
+        screen.filters = CustomerFilter(tier="smb", lifecycle="atrisk", tag="vip")
+        assert screen.filters_text() == "filters: Tier SMB, Tag vip, Lifecycle At Risk"
+
+
 async def test_my_day_bar_has_five_distinct_band_colours(make: Any) -> None:
     app = make()
     async with app.run_test(size=(140, 40)) as pilot:

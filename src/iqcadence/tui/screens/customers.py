@@ -338,7 +338,7 @@ class CustomersScreen(BaseScreen):
 
     def filters_text(self) -> str:
         parts = [
-            f"{name}={value}"
+            f"{labels.label('field', name)} {labels.field_value_text(name, value)}"
             for name in ("manager", "tier", "tag", "lifecycle")
             if (value := getattr(self.filters, name))
         ]
