@@ -34,7 +34,7 @@ class TestMyDay:
             renewals = option_texts(screen, "list-renewals")
             assert renewals[0].startswith("Acme Corp") and "23 d" in renewals[0]
             quiet = option_texts(screen, "list-quiet")
-            assert [q.split("  ")[0] for q in quiet] == ["Globex", "Umbrella"]
+            assert [q.split("\n")[0] for q in quiet] == ["Globex", "Umbrella"]
             screen.query_one("#list-quiet").focus()
             await pilot.press("enter")
             await settle(pilot)

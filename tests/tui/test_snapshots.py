@@ -31,6 +31,11 @@ class TestSnapshots:
         """Home: KPI strip with the health distribution bar and the day's lists."""
         assert snap_compare(make(), terminal_size=(120, 34), run_before=_settle)
 
+    def test_my_day_80x24(self, make: Any, snap_compare: Any) -> None:
+        """Home at 80×24: the KPIs in four lines, the lists stacked, an empty
+        list one line."""
+        assert snap_compare(make(), terminal_size=(80, 24), run_before=_settle)
+
     def test_getting_started(self, database: Any, snap_compare: Any) -> None:
         """An empty database at 80×24: the getting-started steps, no empty boxes."""
         from iqcadence.tui.app import make_app

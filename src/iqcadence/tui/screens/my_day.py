@@ -22,6 +22,7 @@ from iqcadence.core.read import getting_started, my_day
 from iqcadence.core.read import kpis as kpi_figures
 from iqcadence.tui.screens.base import BaseScreen
 from iqcadence.tui.widgets.common import KpiStrip, band_style
+from iqcadence.tui.widgets.phrases import wrap_phrases
 
 PANELS: tuple[tuple[str, str], ...] = (
     ("tasks", "Tasks overdue and due today"),
@@ -30,6 +31,14 @@ PANELS: tuple[tuple[str, str], ...] = (
     ("quiet", "Quiet accounts"),
     ("drops", "Biggest drops this week"),
 )
+# What an empty list says (the panel shrinks to it on narrow terminals).
+NOTHING: dict[str, str] = {
+    "tasks": "No task due or overdue.",
+    "renewals": "No renewal in the windows.",
+    "alerts": "No alert on these accounts.",
+    "quiet": "Every account contacted in time.",
+    "drops": "No score fell this week.",
+}
 
 
 class MyDayScreen(BaseScreen):
@@ -44,6 +53,7 @@ class MyDayScreen(BaseScreen):
     # MRR figures may follow a moment later, see first_content).
     content_shown = False
     kpis: tuple[kpi_figures.Kpis, bool] | None = None  # the figures shown
+    day: my_day.MyDay | None = None  # the lists shown (drawn again when resized)
 
     @staticmethod
     def first_content(app: Any) -> Any:
@@ -171,10 +181,22 @@ class MyDayScreen(BaseScreen):
         self.set_class(empty, "-empty")
         self.show(day)
 
+    def on_resize(self) -> None:
+        if self.day is not None:  # the lines are wrapped to the lists' width
+            self.call_after_refresh(self.show_lists)
+
     def show(self, day: my_day.MyDay) -> None:
         self.iq.currency = day.currency  # as set now, if it changed since the app opened
         self.show_kpis(day.kpis, day.mine_only)
-        lines = my_day.day_lines(day)
+        self.day = day
+        self.show_lists()
+
+    def show_lists(self) -> None:
+        """Each item: the customer's name, then what to say about it, wrapped
+        between phrases to the list's width (never "renews in 8 / d")."""
+        if self.day is None:
+            return
+        lines = my_day.day_lines(self.day)
         lists: dict[str, list[my_day.DayItem]] = {
             "tasks": lines.tasks,
             "renewals": lines.renewals,
@@ -187,19 +209,12 @@ class MyDayScreen(BaseScreen):
             highlighted = widget.highlighted
             widget.clear_options()
             if not items:
-                widget.add_option(Option(Text("nothing here", style="dim"), disabled=True))
+                widget.add_option(Option(Text(NOTHING[key], style="dim"), disabled=True))
                 continue
+            # The option's padding and the scrollbar take a few cells.
+            width = max(widget.scrollable_content_region.width - 3, 12)
             widget.add_options(
-                Option(
-                    Text.assemble(
-                        (printable(item.name), f"bold {band_style(item.band)}"),
-                        "  ",
-                        printable(item.detail),
-                        no_wrap=True,
-                        overflow="ellipsis",
-                    ),
-                    id=f"{key}:{index}:{item.customer_id}",
-                )
+                Option(item_text(item, width), id=f"{key}:{index}:{item.customer_id}")
                 for index, item in enumerate(items)
             )
             widget.highlighted = (
@@ -210,6 +225,15 @@ class MyDayScreen(BaseScreen):
     def open_item(self, event: OptionList.OptionSelected) -> None:
         if event.option.id:
             self.iq.open_customer(int(event.option.id.rsplit(":", 1)[1]))
+
+
+def item_text(item: my_day.DayItem, width: int) -> Text:
+    """One item of a list: the name on its line, the detail under it."""
+    text = Text("\n".join(wrap_phrases(printable(item.name), width)))
+    text.stylize(f"bold {band_style(item.band)}")
+    for line in wrap_phrases(printable(item.detail), width - 2):
+        text.append(f"\n  {line}")
+    return text
 
 
 def getting_started_text() -> Text:
