@@ -127,6 +127,7 @@ class CustomersScreen(BaseScreen):
         for key, label, _sort in COLUMNS:
             # Plain text: no markup to parse (and no emoji table to load) before the first frame.
             table.add_column(Text(label, justify="right" if key in RIGHT else "left"), key=key)
+        table.fixed_columns = 2  # the selection mark and the name stay while scrolling sideways
         table.focus()
         page = self.iq.take_prefetched("customers")
         if page is not None:
@@ -357,8 +358,12 @@ class CustomersScreen(BaseScreen):
         self.reload(counts=True, typing=True)
 
     @on(Input.Submitted, "#search")
-    def search_done(self) -> None:
+    def search_done(self, event: Input.Submitted) -> None:
+        """enter: to the table; straight to the customer when one matches."""
         self.query_one(WindowTable).focus()
+        single = event.value.strip() == self.search and self.total_rows == len(self.rows) == 1
+        if self.search and single:
+            self.iq.open_customer(int(self.rows[0]["id"]))
 
     @on(Tabs.TabActivated, "#bands")
     def tab_changed(self, event: Tabs.TabActivated) -> None:
