@@ -1,4 +1,5 @@
-"""The app: screens as modes (1–6), Customer 360 pushed on top, the command
+"""The app: screens as modes (F1–F6 anywhere, 1–6 outside text fields), each
+header with the app's icon and name, Customer 360 pushed on top, the command
 palette with a jump-to-customer provider, and `make_app()` — the one factory
 used by the CLI, `iqcadence demo` and the tests."""
 
@@ -14,9 +15,11 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
+from textual.content import Content
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widget import Widget
+from textual.widgets import Header
 
 from iqcadence.core.base import clock
 from iqcadence.core.base.actor import Actor
@@ -50,12 +53,20 @@ SCREENS_BY_KEY: tuple[tuple[str, str, str], ...] = (
     ("5", "settings", "Settings"),
     ("6", "help", "Help"),
 )
+# A digit typed in a text field is text, so the digits switch screens only
+# outside one. F1–F6 switch from anywhere, forms included, in every terminal;
+# alt with the digit does too where the terminal sends it as such (kitty's
+# keyboard protocol: kitty, WezTerm, foot, Ghostty...), as most others send
+# alt+1 as "¡", which Textual reads as that character.
+FORM_SAFE_KEYS = ("f{digit}", "alt+{digit}")
+APP_NAME = "iqcadence"
+APP_ICON = "◆"  # top left of every header; a click opens the command palette
 
 
 class IQCadenceApp(App[None]):
     """A customer-success workbench over one database, acting as one user."""
 
-    TITLE = "iqcadence"
+    TITLE = APP_NAME
     # Shared rules only; each screen and dialog loads its own stylesheet when
     # it is first shown, so the first frame parses no other screen's CSS.
     CSS_PATH = "styles/app.tcss"
@@ -76,6 +87,18 @@ class IQCadenceApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         *(
             Binding(key, f"go('{mode}')", label, show=False)  # listed in Help and the palette
+            for key, mode, label in SCREENS_BY_KEY
+        ),
+        *(
+            # The footer names them once ("F1–F6 Screens"): they work in forms too.
+            Binding(
+                pattern.format(digit=key),
+                f"go('{mode}')",
+                "Screens" if key == "1" else label,
+                show=key == "1" and pattern == FORM_SAFE_KEYS[0],
+                key_display="F1–F6" if key == "1" else None,
+            )
+            for pattern in FORM_SAFE_KEYS
             for key, mode, label in SCREENS_BY_KEY
         ),
         Binding("question_mark", "go('help')", "Help", key_display="?"),
@@ -164,8 +187,28 @@ class IQCadenceApp(App[None]):
         self.show_who()
         if self.greeting:
             self.notify(self.greeting, title="Welcome", timeout=12)
+        self.screen_change_signal.subscribe(self, self.brand_headers)
+        self.brand_headers(self.screen)
         if self.freeze_after_start:
             self.call_after_refresh(gc.freeze)
+
+    def brand_headers(self, screen: Screen[Any]) -> None:
+        """Give the headers of `screen` the app's icon (in place of Textual's
+        placeholder), now and once the screen has been composed."""
+
+        def brand() -> None:
+            for header in screen.query(Header):
+                header.icon = APP_ICON
+
+        brand()
+        screen.call_after_refresh(brand)
+
+    def format_title(self, title: str, sub_title: str) -> Content:
+        """The header's line: the app, the screen, then who (or which record)."""
+        heading = super().format_title(title, sub_title)
+        if title == APP_NAME:
+            return heading
+        return Content.assemble((f"{APP_NAME} · ", "dim"), heading)
 
     # --- running core calls ---------------------------------------------------------
 

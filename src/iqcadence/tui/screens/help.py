@@ -15,15 +15,20 @@ HELP = """\
 A keyboard-first workbench for your customer portfolio. Every action has a key
 (shown in the footer) and is also in the command palette (**ctrl+p**).
 
-| Key | Anywhere |
-|---|---|
-| 1 2 3 4 5 6 | My day · Customers · Alerts · Score · Settings · Help |
-| ctrl+k | jump to a customer by typing part of the name |
-| ctrl+p | command palette (every action, themes) |
-| ctrl+t | light / dark |
-| Escape | back |
-| ? | this page |
-| ctrl+q | quit |
+| Key | Where | Does |
+|---|---|---|
+| F1 … F6 | everywhere, in forms too | My day · Customers · Alerts · Score · Settings · Help |
+| 1 … 6 | outside a text field | the same screens (in a field a digit is typed) |
+| alt+1 … alt+6 | everywhere, in terminals that send them | the same screens |
+| ctrl+k | outside a text field | jump to a customer by typing part of the name |
+| ctrl+p | everywhere | command palette (every action, themes) |
+| ctrl+t | everywhere | light / dark |
+| Escape | everywhere | back (in a dialog: cancel) |
+| ? | outside a text field | this page |
+| ctrl+q | everywhere | quit |
+
+In a form, **Tab** and **shift+Tab** move between fields (the field you are
+in is highlighted) and letters, digits and **?** are typed into the field.
 
 ## My day
 Your tasks due, renewals coming up, your alerts, quiet accounts, this week's
