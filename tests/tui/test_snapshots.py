@@ -67,3 +67,18 @@ class TestSnapshots:
         """Customer 360 side by side: fields, timeline, health panel."""
         target = customer(portfolio_db, "Acme Corp").id
         assert snap_compare(make(), terminal_size=(150, 40), run_before=_opening(target))
+
+
+class TestFormSnapshots:
+    def test_score_form_80x24(self, make: Any, snap_compare: Any) -> None:
+        """Score a customer at 80×24: one column, the account first, the field
+        being typed in highlighted, ARR worked out from the MRR typed."""
+
+        async def before(pilot: Any) -> None:
+            await _settle(pilot)
+            await pilot.press("4")
+            await _settle(pilot)
+            await pilot.press(*"Newco", "tab", *"5000")
+            await _settle(pilot)
+
+        assert snap_compare(make(), terminal_size=(80, 24), run_before=before)

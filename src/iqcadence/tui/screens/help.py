@@ -60,8 +60,10 @@ warning alerts. On a large portfolio the counts cover every alert and the table
 lists the most severe of each group.
 
 ## Score a customer
-Fill in the signals; the score, band and breakdown update as you type. MRR and
-ARR stay in step. **ctrl+s** saves.
+The form starts in Name; **Tab** goes through the account, then the signals,
+then Save. The score, band and breakdown update as you type. Typing MRR fills
+in ARR (× 12) and typing ARR fills in MRR; the amount you typed is the one
+saved. **ctrl+s** saves, **ctrl+n** empties the form.
 
 ## Settings
 Weights must add up to exactly 100 before they can be saved. Thresholds must

@@ -1,6 +1,7 @@
-"""Score a customer: a two-column form with a live score, band and breakdown
-preview as values change, MRR and ARR kept in step, a warning when the name
-already exists (saving then updates that customer), and save."""
+"""Score a customer: a two-column form (the account, then its signals, in
+reading order from Name) with a live score, band and breakdown preview as
+values change, MRR and ARR kept in step, a warning when the name already
+exists (saving then updates that customer), and save."""
 
 from __future__ import annotations
 
@@ -53,6 +54,8 @@ SELECTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "lifecycle": ("Lifecycle", LIFECYCLES),
     "sentiment": ("Sentiment", SENTIMENTS),
 }
+# Typing in one of these sets the other (ARR = 12 × MRR).
+MONEY_PAIR: dict[str, str] = {"mrr": "arr", "arr": "mrr"}
 SELECT_KINDS: dict[str, LabelKind] = {
     "growth": "growth",
     "tier": "tier",
@@ -73,6 +76,13 @@ def _row(key: str, label: str, kind: str) -> Horizontal:
         ),
         classes="field-row",
     )
+
+
+def amount_text(value: float) -> str:
+    """An amount as it is typed: to the cent, no trailing zeros, never in
+    exponent form (`60000`, `416.67`)."""
+    text = f"{round(value, 2):.2f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _select_row(key: str) -> Horizontal:
@@ -100,16 +110,18 @@ class ScoreScreen(BaseScreen):
         super().__init__()
         self.config = ScoringConfig()
         self.exists: str | None = None
+        # The amount the user typed last ("mrr" or "arr"): the one saved, the
+        # other being worked out from it.
+        self.money_source: str | None = None
+        # Values this screen wrote into MRR / ARR whose Changed event has not
+        # arrived yet: those events are echoes, not typing.
+        self.echoes: dict[str, list[str]] = {"mrr": [], "arr": []}
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with VerticalScroll(id="score-body"):
+        with VerticalScroll(id="score-body") as body:
+            body.can_focus = False  # Tab goes from field to field, never to the page
             with Grid(classes="form-grid"):
-                with Vertical(classes="form-col"):
-                    yield Label("Signals", classes="panel-title")
-                    for key, label, kind in SIGNAL_FIELDS:
-                        yield _row(key, label, kind)
-                    yield _select_row("growth")
                 with Vertical(classes="form-col"):
                     yield Label("Account", classes="panel-title")
                     for key, label, kind in ACCOUNT_FIELDS:
@@ -117,6 +129,11 @@ class ScoreScreen(BaseScreen):
                     yield _select_row("tier")
                     yield _select_row("lifecycle")
                     yield _select_row("sentiment")
+                with Vertical(classes="form-col"):
+                    yield Label("Signals", classes="panel-title")
+                    for key, label, kind in SIGNAL_FIELDS:
+                        yield _row(key, label, kind)
+                    yield _select_row("growth")
             yield Static(id="dup-warning", classes="form-error")
             yield Static(id="form-errors", classes="form-error")
             yield Label("Preview", classes="panel-title")
@@ -187,8 +204,8 @@ class ScoreScreen(BaseScreen):
     @on(Input.Changed)
     def changed(self, event: Input.Changed) -> None:
         key = (event.input.id or "").removeprefix("in-")
-        if key in ("mrr", "arr"):
-            self.keep_in_step(key, event.value)
+        if key in MONEY_PAIR and not self.is_echo(key, event.value):
+            self.keep_in_step(key)
         if key == "name":
             self.check_name(event.value)
         self.update_preview()
@@ -197,22 +214,32 @@ class ScoreScreen(BaseScreen):
     def select_changed(self) -> None:
         self.update_preview()
 
-    def keep_in_step(self, key: str, raw: str) -> None:
-        """Typing MRR fills ARR (× 12) and the other way round; an update that
-        would not change the other value stops the echo."""
-        other = self.query_one("#in-arr" if key == "mrr" else "#in-mrr", Input)
+    def is_echo(self, key: str, value: str) -> bool:
+        """Whether this change of `key` is one keep_in_step made (its events
+        arrive in the order it made them, after any typing already queued)."""
+        pending = self.echoes[key]
+        if value not in pending:
+            return False
+        del pending[: pending.index(value) + 1]
+        return True
+
+    def keep_in_step(self, key: str) -> None:
+        """Typing in MRR sets ARR to 12 × it, and typing in ARR sets MRR to a
+        twelfth. Only the other field is written, from the typed field's
+        value as it is now (not the event's, which may be a keystroke old),
+        so the field being typed in is never rewritten."""
+        other_key = MONEY_PAIR[key]
+        other = self.query_one(f"#in-{other_key}", Input)
+        typed = self.query_one(f"#in-{key}", Input).value
         try:
-            value = float(raw) if raw.strip() else None
-            current = float(other.value) if other.value.strip() else None
-        except ValueError:
-            return
-        if value is None:
-            if current is not None:
-                other.value = ""
-            return
-        wanted = round(value * 12 if key == "mrr" else value / 12, 2)
-        if current is None or abs(current - wanted) > 0.011:
-            other.value = f"{wanted:g}"
+            value = parse_field(key, typed) if typed.strip() else None
+        except IQError:
+            return  # the error line says why; the other field keeps its value
+        self.money_source = key if value is not None else None
+        wanted = "" if value is None else amount_text(value * 12 if key == "mrr" else value / 12)
+        if other.value != wanted:
+            self.echoes[other_key].append(wanted)
+            other.value = wanted
 
     def check_name(self, name: str) -> None:
         app = self.iq
@@ -246,15 +273,15 @@ class ScoreScreen(BaseScreen):
             self.iq.report_error("name: must not be empty.")
             return
         if "mrr" in values and "arr" in values:
-            values.pop("arr")  # kept in step with MRR already
+            # The amount typed is saved; the core works out the other from it.
+            values.pop("mrr" if self.money_source == "arr" else "arr")
         app = self.iq
 
         def saved(outcome: customers.ChangeOutcome) -> None:
             verb = "Created" if outcome.created else "Updated"
             score = outcome.customer.score
-            self.notify(
-                f"{verb} {outcome.customer.name}: score {score if score is not None else '—'}."
-            )
+            shown = "—" if score is None else f"{score:.1f}"
+            self.notify(f"{verb} {outcome.customer.name}: score {shown}.")
             self.check_name(outcome.customer.name)
 
         app.write_db(
@@ -262,8 +289,10 @@ class ScoreScreen(BaseScreen):
         )
 
     def action_clear(self) -> None:
+        """Empty every field (MRR and ARR too) and start again at Name."""
         for key, _label, _kind in SIGNAL_FIELDS + ACCOUNT_FIELDS:
             self.query_one(f"#in-{key}", Input).value = ""
+        self.money_source = None
         for key in SELECTS:
             self.query_one(f"#in-{key}", Select).clear()
         self.query_one("#in-name", Input).focus()
