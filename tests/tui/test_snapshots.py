@@ -82,3 +82,21 @@ class TestFormSnapshots:
             await _settle(pilot)
 
         assert snap_compare(make(), terminal_size=(80, 24), run_before=before)
+
+    def test_customer360_field_editor_80x24(
+        self, make: Any, portfolio_db: Any, snap_compare: Any
+    ) -> None:
+        """Customer 360's field editor at 80×24: the field's label, type and
+        what it accepts, the value typed, and the core's sentence about it."""
+        target = customer(portfolio_db, "Initech").id
+
+        async def before(pilot: Any) -> None:
+            await _opening(target)(pilot)
+            table = pilot.app.screen.query_one("#fields")
+            table.move_cursor(row=table.get_row_index("std:mrr"))
+            await pilot.press("enter")
+            await _settle(pilot)
+            await pilot.press(*"-5")
+            await _settle(pilot)
+
+        assert snap_compare(make(), terminal_size=(80, 24), run_before=before)

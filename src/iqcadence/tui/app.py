@@ -253,12 +253,15 @@ class IQCadenceApp(App[None]):
         done: Callable[[T], None] | None = None,
         *,
         success: str | None = None,
+        refused: Callable[[str], None] | None = None,
     ) -> None:
         """Run a core call that writes, in a worker thread, after the app's
         earlier writes (runner.write). While another program keeps the
         database busy the write waits its turn, and the user is told so,
         instead of failing; `done(result)` then runs on the UI thread.
-        Leaving the screen does not cancel it."""
+        A failure is an error notification, or given to `refused(sentence)`
+        (on the UI thread) when there is one. Leaving the screen does not
+        cancel it."""
 
         def waiting() -> None:
             self.call_from_thread(
@@ -273,7 +276,7 @@ class IQCadenceApp(App[None]):
             try:
                 result = runner.write(self.database, fn, on_wait=waiting)
             except runner.Failed as failure:
-                self.call_from_thread(self.report_error, failure.message)
+                self.call_from_thread(refused or self.report_error, failure.message)
                 return
             if done is not None:
                 self.call_from_thread(self._deliver, done, result)

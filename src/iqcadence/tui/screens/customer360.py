@@ -1,39 +1,28 @@
-"""Customer 360: header, fields (edit inline), contacts, the timeline, and
+"""Customer 360: header, fields (Enter edits one in a dialog), contacts, the timeline, and
 the health panel (breakdown, 30-day trend, tier benchmark, playbooks,
 last-7-day signals, next action), with a key for every action."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Sparkline, Static
+from textual.widgets import DataTable, Footer, Header, Label, Sparkline, Static
 
 from iqcadence.core.accounts import custom_fields, customers
-from iqcadence.core.base.labels import LabelKind, field_value_text, label
+from iqcadence.core.base.labels import field_value_text, label
 from iqcadence.core.base.text import printable
 from iqcadence.core.read import customer360
-from iqcadence.core.scoring.fields import FIELDS
-from iqcadence.core.scoring.formula import GROWTH_VALUES, LIFECYCLES, SENTIMENTS, TIERS
 from iqcadence.tui.modals.confirm import ConfirmModal, TypedConfirmModal
+from iqcadence.tui.modals.field_edit import Answer, FieldEditModal
 from iqcadence.tui.modals.text import TextModal
-from iqcadence.tui.screens import record_actions
+from iqcadence.tui.screens import record_actions, record_fields
 from iqcadence.tui.screens.base import BaseScreen
 from iqcadence.tui.widgets.common import Table, band_label, band_style, money, plain
-
-CHOICES: dict[str, tuple[str, ...]] = {
-    "tier": TIERS,
-    "lifecycle": LIFECYCLES,
-    "sentiment": SENTIMENTS,
-    "growth": GROWTH_VALUES,
-}
-# The choices are shown by their labels; the token is what is saved.
-CHOICES_KIND: dict[str, LabelKind] = {name: cast("LabelKind", name) for name in CHOICES}
-REQUIRED = ("name", "lifecycle")
 
 
 class Customer360Screen(BaseScreen):
@@ -58,8 +47,7 @@ class Customer360Screen(BaseScreen):
         super().__init__()
         self.customer_id = customer_id
         self.record: customer360.Record | None = None
-        self.editing: str | None = None  # "std:<field>" or "cf:<key>"
-        self.edit_initial = ""
+        self.editing: str | None = None  # "std:<field>" or "cf:<key>", while its dialog is open
         self.timeline_filter: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
@@ -69,7 +57,6 @@ class Customer360Screen(BaseScreen):
             with VerticalScroll(id="c360-left", classes="c360-col"):
                 yield Label("Fields", classes="panel-title")
                 yield Table(id="fields", cursor_type="row", show_header=False)
-                yield Horizontal(id="editor")
                 yield Label("Contacts", classes="panel-title")
                 yield Table(id="contacts", cursor_type="row")
             with Vertical(id="c360-centre", classes="c360-col"):
@@ -97,7 +84,6 @@ class Customer360Screen(BaseScreen):
         self.query_one("#breakdown", DataTable).add_columns(
             "Signal", "Value", "Sub", "Wt", "Pts", "Tier"
         )
-        self.query_one("#editor").display = False
         self.query_one("#fields", DataTable).focus()
         self.load()
 
@@ -135,7 +121,7 @@ class Customer360Screen(BaseScreen):
         data = record.data
         band = data.get("band")
         style = band_style(band)
-        score = "—" if data.get("score") is None else f"{data['score']:g}"
+        score = "—" if data.get("score") is None else f"{data['score']:.1f}"
         text = Text()
         text.append(f" {score} ", style=f"reverse {style}")
         text.append(f" {band_label(band)}", style=style)
@@ -166,8 +152,7 @@ class Customer360Screen(BaseScreen):
         table.clear()
         dim = "dim" if not record.can_edit else ""
         for name in customer360.RECORD_FIELDS:
-            value = customer360.field_value(record, name)
-            shown = field_value_text(name, value, currency=self.iq.currency)
+            shown = record_fields.shown_value(record, name, self.iq.currency)
             table.add_row(
                 Text(label("field", name), style="bold " + dim),
                 Text(printable(shown), style=dim),
@@ -292,6 +277,8 @@ class Customer360Screen(BaseScreen):
 
     @on(DataTable.RowSelected, "#fields")
     def edit_field(self, event: DataTable.RowSelected) -> None:
+        """Enter on a field: edit it in a dialog that names its type and what
+        it accepts, and checks the value with the core's parser as it is typed."""
         record = self.record
         if record is None or event.row_key.value is None:
             return
@@ -300,58 +287,26 @@ class Customer360Screen(BaseScreen):
             return
         key = str(event.row_key.value)
         kind, name = key.split(":", 1)
-        editor = self.query_one("#editor", Horizontal)
-        editor.remove_children()
-        widget: Any
         if kind == "std":
-            current = customer360.field_value(record, name)
-            options = CHOICES.get(name)
-            hint = FIELDS[name].help
+            field = record_fields.standard_field(record, name, self.iq.currency)
         else:
-            item = next(i for i in record.custom_fields if i["key"] == name)
-            current = item["text"]
-            options = tuple(item.get("options") or ()) if item.get("type") == "dropdown" else None
-            hint = item.get("type", "text")
-        if options is not None:
-            widget = Select(
-                [(label(CHOICES_KIND[name], o) if name in CHOICES_KIND else o, o) for o in options],
-                value=current if current in options else Select.NULL,
-                allow_blank=name not in REQUIRED,
-                id="edit-select",
-                compact=True,
-            )
-        else:
-            widget = Input(
-                "" if current is None else plain(current).replace("—", ""),
-                placeholder=hint,
-                id="edit-input",
-                compact=True,
-            )
-        shown_name = label("field", name) if kind == "std" else str(item["label"])
-        editor.mount(Label(f"{shown_name}: ", classes="edit-label"))
-        editor.mount(widget)
-        editor.mount(Label("Enter saves · Esc cancels", classes="hint"))
-        editor.display = True
+            field = record_fields.custom_field(record, name)
+
+        def closed(_saved: str | None) -> None:
+            self.editing = None
+
+        def save(value: str, answer: Answer) -> None:
+            self.save(name, field.label, value, answer)
+
         self.editing = key
-        self.edit_initial = "" if current is None else str(current)
-        self.call_after_refresh(widget.focus)
+        self.app.push_screen(FieldEditModal(field, save), closed)
 
-    @on(Input.Submitted, "#edit-input")
-    def input_saved(self, event: Input.Submitted) -> None:
-        self.save(event.value)
-
-    @on(Select.Changed, "#edit-select")
-    def select_saved(self, event: Select.Changed) -> None:
-        value = "" if event.value is Select.NULL else str(event.value)
-        if self.editing is None or value == self.edit_initial:
-            return  # the Select announcing its starting value
-        self.save(value)
-
-    def save(self, value: str) -> None:
-        record, key = self.record, self.editing
-        if record is None or key is None:
+    def save(self, name: str, shown_name: str, value: str, answer: Answer) -> None:
+        """Save one field through the core; `answer` gets None when it is
+        saved, or the sentence the core refused it with."""
+        record = self.record
+        if record is None:
             return
-        name = key.split(":", 1)[1]
         app = self.iq
         current_name = record.customer.name
 
@@ -360,24 +315,14 @@ class Customer360Screen(BaseScreen):
             custom_fields.edit_customer(session, app.actor, current_name, {name: value})
 
         def saved(_: None) -> None:
-            self.close_editor()
-            self.notify(f"{name} saved.")
+            answer(None)
+            self.notify(f"{shown_name} saved.")
             self.load()
 
-        app.write_db(write, saved)
-
-    def close_editor(self) -> None:
-        editor = self.query_one("#editor", Horizontal)
-        editor.remove_children()
-        editor.display = False
-        self.editing = None
-        self.query_one("#fields", DataTable).focus()
+        app.write_db(write, saved, refused=answer)
 
     def action_escape(self) -> None:
-        if self.editing is not None:
-            self.close_editor()
-        else:
-            self.app.pop_screen()
+        self.app.pop_screen()
 
     # --- actions ----------------------------------------------------------------------
 
