@@ -319,7 +319,11 @@ def render_text(data: dict[str, Any], *, currency: str = DEFAULT_CURRENCY) -> st
     score = "unscored" if health["score"] is None else f"{health['score']:.1f}"
     lines = [f"Brief: {data['customer']} ({data['generated_at'].replace('T', ' ')})", ""]
     momentum = health["momentum"]
-    trend = "" if momentum is None else f", {momentum:+.1f} in 7 days"
+    trend = ""
+    if momentum == 0:
+        trend = ", unchanged in 7 days"
+    elif momentum is not None:
+        trend = f", {momentum:+.1f} in 7 days"
     lifecycle = label("lifecycle", health["lifecycle"])
     lines.append(f"Health: {score} {health['band_label']}{trend}; lifecycle {lifecycle}.")
     if health["days_since_contact"] is not None:

@@ -49,8 +49,8 @@ bulk action (rescore, add a tag, set lifecycle, archive) after asking.
 it accepts and checks the value as you type (the sentence under it says what
 is wrong, or what will be saved). Enter saves, Escape cancels; a choice field
 lists only its options. A refused save stays open with the reason.
-**n** note, **e** e-mail, **m** meeting, **t** task, **p** start a playbook,
-**b** briefing, **x** explain the score, **a** archive (or bring back),
+**n** note, **e** e-mail, **m** meeting (at your local time), **t** task, **p** start
+a playbook, **b** briefing, **x** explain the score, **a** archive (or bring back),
 **D** delete for ever (admins; you type the name to confirm), **f** filter the
 timeline; **Enter** on a contact shows that contact's timeline alone (again
 for everyone's). Viewers see the record read-only.

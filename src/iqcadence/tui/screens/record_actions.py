@@ -4,9 +4,11 @@ briefing, the timeline filter; and the text of a score explanation."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from iqcadence.core.base import clock
 from iqcadence.core.base.labels import field_value_text, label
 from iqcadence.core.read.explain import Explanation
 from iqcadence.core.store.models.customer360 import EVENT_KINDS
@@ -41,7 +43,11 @@ def explanation_text(explanation: Explanation) -> str:
             f"Since {explanation.previous.taken_at:%Y-%m-%d} ({explanation.previous.score}):",
         ]
         for move in explanation.moves:
-            effect = "" if move.score_effect is None else f"  ({move.score_effect:+g} points)"
+            effect = ""
+            if move.score_effect == 0:
+                effect = "  (no effect on the score)"
+            elif move.score_effect is not None:
+                effect = f"  ({move.score_effect:+g} points)"
             before = field_value_text(move.signal, move.before)
             after = field_value_text(move.signal, move.after)
             lines.append(f"  {label('signal', move.signal)}: {before} → {after}{effect}")
@@ -62,6 +68,27 @@ def _contact_names(screen: Customer360Screen) -> tuple[str, ...]:
     return tuple(c["name"] for c in record.contacts) if record is not None else ()
 
 
+def meeting_slot(now: datetime) -> datetime:
+    """When a new meeting starts by default: the first half hour at least an
+    hour after `now` (naive UTC), in the user's time zone."""
+    earliest = now.replace(tzinfo=UTC).astimezone() + timedelta(hours=1)
+    slot = earliest.replace(minute=0, second=0, microsecond=0)
+    while slot < earliest:
+        slot += timedelta(minutes=30)
+    return slot
+
+
+def local_time(text: str) -> str:
+    """A meeting time as typed, read in the user's time zone unless it gives
+    its own UTC offset; text that is no time goes to the core as it is, for
+    its sentence."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return text
+    return (moment.astimezone() if moment.tzinfo is None else moment).isoformat()
+
+
 def _write(screen: Customer360Screen, fn: Any, success: str) -> None:
     """Run a Customer 360 service, then re-read the record."""
     screen.iq.write_db(fn, lambda _r: screen.load(), success=success)
@@ -74,7 +101,6 @@ def log_entry(screen: Customer360Screen, kind: str) -> None:
         return
     app = screen.iq
     people = _contact_names(screen)
-    today = app.today.isoformat()
     if kind == "note":
         fields = [
             FormField("title", "Note", "what happened", required=True),
@@ -91,9 +117,16 @@ def log_entry(screen: Customer360Screen, kind: str) -> None:
             FormField("send", "Send it now (SMTP)?", "no, only log it", options=("yes",)),
         ]
     else:
+        slot = meeting_slot(clock.now())
         fields = [
             FormField("title", "Meeting", "e.g. QBR", required=True),
-            FormField("at", "When", "YYYY-MM-DD HH:MM", f"{today} 15:00", required=True),
+            FormField(
+                "at",
+                f"When (your time, {slot.tzname()})",
+                "YYYY-MM-DD HH:MM",
+                slot.strftime("%Y-%m-%d %H:%M"),
+                required=True,
+            ),
             FormField("duration", "Length", "30m, 1h", "30m"),
             FormField("with", "With (contacts, comma-separated)", ", ".join(people[:1])),
         ]
@@ -131,7 +164,7 @@ def log_entry(screen: Customer360Screen, kind: str) -> None:
                 app.actor,
                 name,
                 title=values["title"],
-                at=values["at"],
+                at=local_time(values["at"]),
                 duration=values["duration"] or "30m",
                 with_contacts=people_,
             )
