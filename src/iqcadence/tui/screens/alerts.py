@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Header, Static
@@ -23,6 +23,7 @@ from iqcadence.core.alerts import state as alert_state
 from iqcadence.core.base import labels
 from iqcadence.core.base.text import printable
 from iqcadence.core.read import alert_board
+from iqcadence.core.read.alert_words import short_reason
 from iqcadence.tui import runner
 from iqcadence.tui.modals.choice import ChoiceModal
 from iqcadence.tui.modals.confirm import ConfirmModal
@@ -31,14 +32,15 @@ from iqcadence.tui.widgets.common import Table, money, money_text, severity_styl
 
 GROUPINGS = ("category", "severity", "customer")
 SNOOZES = [("1d", "1 day"), ("7d", "7 days"), ("30d", "30 days")]
+# The reason last: it is the long one, so MRR and State stay on screen.
 COLUMNS = (
     ("sel", " "),
     ("severity", "Severity"),
     ("category", "Category"),
     ("customer", "Customer"),
-    ("reason", "Why"),
     ("mrr", "MRR"),
     ("state", "State"),
+    ("reason", "Why"),
 )
 
 
@@ -82,7 +84,10 @@ class AlertsScreen(BaseScreen):
         table.focus()
         self.refresh_data()
 
-    def on_screen_resume(self) -> None:
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Only this handler: the base screen's would read the board a second
+        # time, at once, while the first read is on its way.
+        event.prevent_default()
         if not self.loading:  # a read already on its way (e.g. right after mounting)
             self.refresh_data()
 
@@ -161,9 +166,9 @@ class AlertsScreen(BaseScreen):
                     ),
                     Text(labels.label("category", alert.category)),
                     Text(printable(alert.customer)),  # as typed: a '[' is not markup
-                    Text(printable(alert.reason)),
                     money_text(alert.mrr, self.iq.currency),
                     Text(state, style="dim"),
+                    Text(printable(short_reason(alert.reason, alert.customer))),
                     key=key,
                 )
         listed_customers = len(board.groups.get("customer", {}))
@@ -185,7 +190,8 @@ class AlertsScreen(BaseScreen):
             for category, item in exposure["by_category"].items()
         ]
         if parts:
-            text.append("\n" + " · ".join(parts), "dim")
+            # One customer can be in several categories: these do not add up to the total.
+            text.append("\nby category (a customer can be in several): " + " · ".join(parts), "dim")
         self.query_one("#exposure", Static).update(text)
         self.update_status()
 
