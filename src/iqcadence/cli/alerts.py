@@ -107,15 +107,19 @@ def _table(items: list[Any], *, title: str | None, currency: str) -> Any:
     from rich.markup import escape
     from rich.table import Table
 
+    from iqcadence.core.read.alert_words import short_reason
+
     wide = common.console().width >= 120
     table = Table(title=title, title_justify="left", box=None, pad_edge=False)
     # Short columns never wrap; the customer shortens and the reason takes
     # the rest of the line (the state column only when there is room).
     table.add_column("severity", no_wrap=True)
     table.add_column("category", no_wrap=True)
-    table.add_column("customer", no_wrap=True, overflow="ellipsis", max_width=22)
+    # The minimum widths fit 80 columns: wider, rich crops the reason's lines
+    # ("Critical with a score / 18.3." lost its "of").
+    table.add_column("customer", no_wrap=True, overflow="ellipsis", max_width=20)
     table.add_column("MRR", justify="right", no_wrap=True)
-    table.add_column("reason", ratio=1, min_width=24)
+    table.add_column("reason", ratio=1, min_width=18)
     if wide:
         table.add_column("state", no_wrap=True)
     for alert in items:
@@ -129,7 +133,8 @@ def _table(items: list[Any], *, title: str | None, currency: str) -> Any:
             label("category", alert.category),
             escape(alert.customer),
             common.fmt_money(alert.mrr, currency),
-            escape(alert.reason) + (f" [dim]({state})[/]" if state and not wide else ""),
+            escape(short_reason(alert.reason, alert.customer))
+            + (f" [dim]({state})[/]" if state and not wide else ""),
             *([state] if wide else []),
         )
     return table
