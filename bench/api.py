@@ -15,7 +15,9 @@ each:
 * `half`     — the same mix sent at half the rate `mix` reached (requests
   leave on a schedule; latency counts from the scheduled time).
 
-Throughput (requests/s) and p50/p99 latency per phase; then every customer
+Throughput (requests/s), p50/p99 latency and the servers' CPU per request
+(read from /proc, the figure a busy machine changes least) per phase; then
+every customer
 an upsert was told it created is counted in the database (lost writes).
 Targets: get ≥ 0.4× bare throughput, p99 ≤ 50 ms in `half`, 0 errors,
 0 lost writes.
@@ -54,6 +56,7 @@ SORTS = ("score", "mrr", "name")
 class Phase:
     name: str
     seconds: float = 0.0
+    server_cpu: float = 0.0  # seconds of CPU the serving processes used
     latencies: list[float] = field(default_factory=list)  # ms
     errors: list[str] = field(default_factory=list)
 
@@ -67,12 +70,42 @@ class Phase:
         ordered = sorted(self.latencies)
         return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
+    @property
+    def cpu_ms(self) -> float:
+        """Server CPU per request: what a busy machine changes least."""
+        return self.server_cpu * 1000 / len(self.latencies) if self.latencies else float("nan")
+
     def line(self) -> str:
         median = statistics.median(self.latencies) if self.latencies else float("nan")
         return (
             f"  {self.name:<7} {self.rate:8.0f} req/s   p50 {median:6.1f} ms   "
-            f"p99 {self.percentile(0.99):6.1f} ms   errors {len(self.errors)}"
+            f"p99 {self.percentile(0.99):6.1f} ms   server CPU {self.cpu_ms:5.2f} ms/req   "
+            f"errors {len(self.errors)}"
         )
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and its children, from /proc."""
+    total = 0.0
+    pending = [pid]
+    tick = os.sysconf("SC_CLK_TCK")
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return total
+
+
+def _measured(pid: int, run: Callable[[], Phase]) -> Phase:
+    before = _cpu_seconds(pid)
+    phase = run()
+    phase.server_cpu = _cpu_seconds(pid) - before
+    return phase
 
 
 # --- the servers -------------------------------------------------------------------------
@@ -264,15 +297,22 @@ def main() -> None:
             f"API benchmark: {args.size:,} customers, {args.workers} worker(s) each, "
             f"{args.clients} clients, {args.seconds:g} s a phase"
         )
+        seconds = args.seconds
+
+        def closed(name: str, url: str, make: Request, pid: int) -> Phase:
+            return _measured(pid, lambda: asyncio.run(load.closed(name, url, make, seconds)))
+
         phases = {
-            "bare": asyncio.run(load.closed("bare", bare_url, _bare, args.seconds)),
-            "get": asyncio.run(load.closed("get", our_url, _get, args.seconds)),
-            "list": asyncio.run(load.closed("list", our_url, _list, args.seconds)),
-            "upsert": asyncio.run(load.closed("upsert", our_url, _upsert, args.seconds)),
-            "mix": asyncio.run(load.closed("mix", our_url, _mix, args.seconds)),
+            "bare": closed("bare", bare_url, _bare, reference.pid),
+            "get": closed("get", our_url, _get, server.pid),
+            "list": closed("list", our_url, _list, server.pid),
+            "upsert": closed("upsert", our_url, _upsert, server.pid),
+            "mix": closed("mix", our_url, _mix, server.pid),
         }
         half_rate = phases["mix"].rate / 2
-        phases["half"] = asyncio.run(load.paced("half", our_url, _mix, half_rate, args.seconds))
+        phases["half"] = _measured(
+            server.pid, lambda: asyncio.run(load.paced("half", our_url, _mix, half_rate, seconds))
+        )
     finally:
         _stop(server)
         _stop(reference)
@@ -290,7 +330,9 @@ def main() -> None:
     errors = sum(len(p.errors) for p in phases.values())
     ratio = phases["get"].rate / phases["bare"].rate
     p99 = phases["half"].percentile(0.99)
-    print(f"  get_customer / bare endpoint: {ratio:.2f}x (target >= {GET_RATIO_TARGET}x)")
+    print(f"  get_customer / bare endpoint: {ratio:.2f}x (target >= {GET_RATIO_TARGET}x); "
+          f"server CPU per request {phases['get'].cpu_ms / phases['bare'].cpu_ms:.1f}x the bare "
+          "endpoint's")  # fmt: skip
     print(f"  p99 at half the mix's peak ({half_rate:.0f} req/s): {p99:.1f} ms "
           f"(target <= {P99_TARGET_MS:.0f} ms)")  # fmt: skip
     print(f"  errors {errors}, writes told created {len(load.created)}, lost {lost}")

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from starlette.concurrency import run_in_threadpool
+import anyio
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
@@ -32,6 +32,10 @@ if TYPE_CHECKING:
 
 Work = Callable[["Session", Actor], Outcome]
 LIMITS_FOR = 5.0  # seconds a client's limits are reused before being read again
+# Requests of one server process using the database at once: the engine's
+# pool keeps 5 connections, and every session beyond them would open (and
+# set up) a connection of its own, only to close it again.
+AT_ONCE = 5
 NO_KEY = (
     "x-api-key: missing, wrong or revoked; send a key made with "
     "`iqcadence api-keys create NAME --role ROLE`."
@@ -45,7 +49,14 @@ class ApiState:
     database: Database
     calls: CallLog
     limiter: RateLimiter = field(default_factory=RateLimiter)
+    _at_once: anyio.CapacityLimiter | None = None
     _limits: dict[int, tuple[float, ApiLimits]] = field(default_factory=dict)
+
+    def at_once(self) -> anyio.CapacityLimiter:
+        """Made on first use: a limiter belongs to the running event loop."""
+        if self._at_once is None:
+            self._at_once = anyio.CapacityLimiter(AT_ONCE)
+        return self._at_once
 
     def limits(self, session: Session, client_id: int) -> ApiLimits:
         now = time.monotonic()
@@ -86,8 +97,9 @@ async def respond(
     """Run `work` for the key's actor and answer with its body (or an error)."""
     notes = request.scope.setdefault("state", {})
     try:
-        outcome = await run_in_threadpool(
-            _run, state_of(request), notes, raw_key, work, write, what, replay
+        api = state_of(request)
+        outcome = await anyio.to_thread.run_sync(
+            _run, api, notes, raw_key, work, write, what, replay, limiter=api.at_once()
         )
     except ApiError as exc:
         return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
@@ -135,7 +147,7 @@ async def key_is_known(request: Request) -> bool:
             notes.update(key_id=holder.id, key_name=holder.name, client_id=holder.client_id)
         return holder is not None
 
-    return await run_in_threadpool(check)
+    return await anyio.to_thread.run_sync(check, limiter=api.at_once())
 
 
 def _holder(api: ApiState, session: Session, notes: dict[str, Any], raw: str | None) -> KeyHolder:

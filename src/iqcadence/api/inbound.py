@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Query, Request, Security
+from fastapi import APIRouter, Body, Header, Request, Security
 from fastapi.security import APIKeyHeader
 from starlette.responses import JSONResponse
 
-from iqcadence.api import actions, schemas
+from iqcadence.api import actions, query, schemas
 from iqcadence.api.calls import ReplayAsk, Work, note, respond
 from iqcadence.api.errors import ApiError
 from iqcadence.core.base.errors import IQError
@@ -59,23 +59,21 @@ IdempotencyKey = Annotated[
     "/api-inbound",
     summary="List customers, or get one (Zapier polling)",
     responses={200: {"model": schemas.CustomerList | schemas.OneCustomer}, **READ_ERRORS},
+    openapi_extra=query.parameters(schemas.InboundQuery),
 )
-async def inbound_get(
-    request: Request,
-    query: Annotated[schemas.InboundQuery, Query()],
-    api_key: str | None = Security(API_KEY),
-) -> JSONResponse:
+async def inbound_get(request: Request, api_key: str | None = Security(API_KEY)) -> JSONResponse:
     """`action=list_customers` with filters, sort and page; or
     `action=get_customer` with `id` or `name`."""
-    note(request, action=query.action)
-    if query.action == "list_customers":
+    asked = query.parse(request, schemas.InboundQuery)
+    note(request, action=asked.action)
+    if asked.action == "list_customers":
         return await respond(
-            request, api_key, lambda s, a: actions.list_customers(s, a, query), write=False
+            request, api_key, lambda s, a: actions.list_customers(s, a, asked), write=False
         )
     return await respond(
         request,
         api_key,
-        lambda s, a: actions.get_customer(s, a, query.id, query.name),
+        lambda s, a: actions.get_customer(s, a, asked.id, asked.name),
         write=False,
     )
 

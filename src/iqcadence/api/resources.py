@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Path, Query, Request, Security
 from starlette.responses import JSONResponse
 
-from iqcadence.api import actions, schemas
+from iqcadence.api import actions, query, schemas
 from iqcadence.api.calls import note, respond
 from iqcadence.api.inbound import API_KEY, READ_ERRORS, WRITE_ERRORS, IdempotencyKey, replay_ask
 
@@ -21,16 +21,14 @@ CustomerId = Annotated[int, Path(ge=1, le=2**62, description="The customer's id.
     tags=["customers"],
     summary="List customers",
     responses={200: {"model": schemas.CustomerList}, **READ_ERRORS},
+    openapi_extra=query.parameters(schemas.ListFilters),
 )
-async def list_customers(
-    request: Request,
-    query: Annotated[schemas.ListFilters, Query()],
-    api_key: str | None = Security(API_KEY),
-) -> JSONResponse:
+async def list_customers(request: Request, api_key: str | None = Security(API_KEY)) -> JSONResponse:
     """Filters, sort and page as `list_customers`."""
     note(request, action="GET /v1/customers")
+    asked = query.parse(request, schemas.ListFilters)
     return await respond(
-        request, api_key, lambda s, a: actions.list_customers(s, a, query), write=False
+        request, api_key, lambda s, a: actions.list_customers(s, a, asked), write=False
     )
 
 
@@ -187,14 +185,12 @@ async def post_event(
     tags=["alerts"],
     summary="Current alerts",
     responses={200: {"model": schemas.AlertList}, **READ_ERRORS},
+    openapi_extra=query.parameters(schemas.AlertFilters),
 )
-async def list_alerts(
-    request: Request,
-    query: Annotated[schemas.AlertFilters, Query()],
-    api_key: str | None = Security(API_KEY),
-) -> JSONResponse:
+async def list_alerts(request: Request, api_key: str | None = Security(API_KEY)) -> JSONResponse:
     """As `alerts list --json`, most severe first."""
     note(request, action="GET /v1/alerts")
+    asked = query.parse(request, schemas.AlertFilters)
     return await respond(
-        request, api_key, lambda s, a: actions.list_alerts(s, a, query), write=False
+        request, api_key, lambda s, a: actions.list_alerts(s, a, asked), write=False
     )

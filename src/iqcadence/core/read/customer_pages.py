@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Select, bindparam, select, text
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
@@ -22,6 +22,7 @@ from iqcadence.core.scoring.formula import (
     TIERS,
 )
 from iqcadence.core.store import dialect, search_sql
+from iqcadence.core.store.models import Customer
 from iqcadence.core.store.rows import typed_row
 
 SORTS: dict[str, str] = {
@@ -621,22 +622,32 @@ def customer_row(
     """One customer of the client as a plain row, by id or by name (any
     case), or None: the API's one-customer reads, without building an ORM
     object."""
-    params: dict[str, Any]
+    key: int | str
     if customer_id is not None:
-        where, params = "customer.id = :id", {"id": customer_id}
+        statement, key = _ROW_BY_ID, customer_id
     elif name is not None:
         from iqcadence.core.accounts.customers import name_key
 
-        where, params = "customer.name_key = :key", {"key": name_key(name)}
+        statement, key = _ROW_BY_NAME, name_key(name)
     else:
         return None
     found = (
         session.connection()
-        .execute(
-            text(f"SELECT customer.* FROM customer WHERE {where} AND customer.client_id = :c"),
-            {**params, "c": client_id},
-        )
+        .execute(statement, {"key": key, "client": client_id})
         .mappings()
         .first()
     )
     return typed_row(dict(found)) if found is not None else None
+
+
+def _row_by(column: str) -> Select[Any]:
+    # Built once: a select over the table's columns is compiled once, and
+    # its rows come back typed without reading their description each time.
+    table = Customer.__table__  # type: ignore[attr-defined]
+    return select(table).where(
+        table.c[column] == bindparam("key"), table.c.client_id == bindparam("client")
+    )
+
+
+_ROW_BY_ID = _row_by("id")
+_ROW_BY_NAME = _row_by("name_key")

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import bindparam, column, text
 from sqlalchemy import types as satypes
 from sqlmodel import Session, col, select
 
@@ -138,9 +138,19 @@ def _find(session: Session, client_id: int, name: str) -> ApiKey | None:
 
 # Every API request runs this: built once, compiled once.
 _FIND_KEY = text(
-    "SELECT k.id, k.name, k.role, k.client_id, c.name, k.key_hash, k.last_used_at "
-    "FROM api_key k JOIN client c ON c.id = k.client_id WHERE k.prefix = :prefix"
-).columns(last_used_at=satypes.DateTime())
+    "SELECT k.id, k.name, k.role, k.client_id, c.name AS client_name, k.key_hash, "
+    "k.last_used_at FROM api_key k JOIN client c ON c.id = k.client_id "
+    "WHERE k.prefix = :prefix"
+).columns(
+    # every column typed: the result's description is then read once, not per request
+    column("id", satypes.Integer()),
+    column("name", satypes.String()),
+    column("role", satypes.String()),
+    column("client_id", satypes.Integer()),
+    column("client_name", satypes.String()),
+    column("key_hash", satypes.String()),
+    column("last_used_at", satypes.DateTime()),
+)
 
 
 def authenticate(session: Session, raw: str | None) -> KeyHolder | None:
