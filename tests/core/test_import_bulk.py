@@ -20,10 +20,9 @@ from tests.factories import dump
 def test_large_import_suspends_and_rebuilds_the_search_index(
     session: Any, actor: Actor, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from iqcadence.core.io.imports import customer_read
-    from iqcadence.core.io.imports import customers as module
+    from iqcadence.core.io.imports import customer_read, customer_state
 
-    monkeypatch.setattr(module, "SUSPEND_MIN_ROWS", 10)
+    monkeypatch.setattr(customer_state, "SUSPEND_MIN_ROWS", 10)
     monkeypatch.setattr(customer_read, "CHUNK_ROWS", 7)
     body = "name,logins,manager\n" + "".join(f"Firm {i},{i % 40},Csm{i % 3}\n" for i in range(50))
     summary = run(session, actor, body)
@@ -159,11 +158,11 @@ def test_repeated_names_in_a_bulk_import_are_rejected_like_row_by_row(
     """On the bulk path the unique name index is dropped and built once at the
     end; repeated names are still found, reported with their line and the
     file's own row, and taken out."""
-    from iqcadence.core.io.imports import customer_read
+    from iqcadence.core.io.imports import customer_read, customer_state
     from iqcadence.core.io.imports import customers as module
 
     if bulk:
-        monkeypatch.setattr(module, "SUSPEND_MIN_ROWS", 5)
+        monkeypatch.setattr(customer_state, "SUSPEND_MIN_ROWS", 5)
         monkeypatch.setattr(customer_read, "CHUNK_ROWS", 9)
     dropped: list[bool] = []
     check = module.Importer.check_unique_names

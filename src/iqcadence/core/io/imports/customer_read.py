@@ -1,5 +1,6 @@
-"""Reading a customer file: the match keys of the stored customers, and the
-file's rows in chunks, read column by column, rows with bad cells rejected."""
+"""Reading a customer file: the stored customers the rows of a chunk match,
+and the file's rows in chunks, read column by column, rows with bad cells
+rejected."""
 
 from __future__ import annotations
 
@@ -18,40 +19,78 @@ from iqcadence.core.io.imports.normalize import CellError, domain_key
 CHUNK_ROWS = 2000
 MEMO_SIZE = 20_000
 PREVIEW_ROWS = 5
+# With `--key domain|email`: the comparable key of each stored customer.
+KEYS_TABLE = "import_keys"
+KEYS_PAGE = 5000
 
 
 class RowReader(ImporterState):
-    """Loads the stored match keys and reads the file's rows."""
+    """Matches rows with stored customers and reads the file's rows."""
 
-    def load_existing(self) -> None:
-        column = {"name": "name_key", "domain": "domain", "email": "email"}[self.key]
-        result = self.conn.execute(
-            text(
-                f"SELECT {column}, id FROM customer WHERE client_id = :client_id "
-                f"AND {column} IS NOT NULL"
-            ),
-            {"client_id": self.actor.client_id},
-        )
-        existing = self.existing
-        for raw, customer_id in result:
-            if self.key == "domain":
-                key = domain_key(str(raw))
-                if key is None:
-                    continue
-            elif self.key == "email":
-                key = str(raw).strip().lower()
-            else:
-                key = raw
-            if key in existing:
-                existing[key] = -1  # two customers share it: ambiguous
-            else:
-                existing[key] = int(customer_id)
+    def prepare_matching(self, max_id: int) -> None:
+        """Count the client's customers; with `--key domain|email`, list the
+        comparable key of each (streamed, in a temporary table), so that the
+        rows of each chunk are matched with one query and no key of the whole
+        book is held in memory."""
+        self.max_id = max_id
+        self.seen_ids = bytearray(max_id + 1)
+        client = {"client_id": self.actor.client_id}
         self.existing_count = int(
             self.conn.execute(
-                text("SELECT COUNT(*) FROM customer WHERE client_id = :client_id"),
-                {"client_id": self.actor.client_id},
+                text("SELECT COUNT(*) FROM customer WHERE client_id = :client_id"), client
             ).scalar_one()
         )
+        if self.key == "name" or not self.existing_count:
+            return
+        conn, column = self.conn, self.key
+        conn.execute(text(f"DROP TABLE IF EXISTS {KEYS_TABLE}"))
+        conn.execute(text(f"CREATE TEMP TABLE {KEYS_TABLE} (key TEXT NOT NULL, id INTEGER)"))
+        after = 0
+        while True:
+            page = conn.execute(
+                text(
+                    f"SELECT id, {column} FROM customer WHERE client_id = :client_id "
+                    f"AND {column} IS NOT NULL AND id > :after ORDER BY id LIMIT {KEYS_PAGE}"
+                ),
+                {**client, "after": after},
+            ).all()
+            if not page:
+                break
+            after = int(page[-1][0])
+            keys = [(stored_key(column, str(raw)), int(cid)) for cid, raw in page]
+            found = [(key, cid) for key, cid in keys if key is not None]
+            if found:
+                conn.exec_driver_sql(
+                    f"INSERT INTO {KEYS_TABLE} (key, id) VALUES ({self.ph}, {self.ph})", found
+                )
+        conn.execute(text(f"CREATE INDEX {KEYS_TABLE}_key ON {KEYS_TABLE} (key)"))
+
+    def stored(self, keys: list[str], columns: list[str]) -> dict[str, tuple[Any, ...] | None]:
+        """The customers the keys of a chunk match, as key -> (id, *columns),
+        or None when the key matches more than one customer; customers created
+        by this import are not matched (a repeat of their key is a repeat of
+        a row of the file)."""
+        if not keys:
+            return {}
+        marks = ", ".join([self.ph] * len(keys))
+        wanted = ", ".join(f"c.{column}" for column in columns)
+        if self.key == "name":
+            sql = (
+                f"SELECT c.name_key, c.id, {wanted} FROM customer c "
+                f"WHERE c.client_id = {self.ph} AND c.name_key IN ({marks}) AND c.id <= {self.ph}"
+            )
+            params: tuple[Any, ...] = (self.actor.client_id, *keys, self.max_id)
+        else:
+            sql = (
+                f"SELECT k.key, c.id, {wanted} FROM {KEYS_TABLE} k "
+                f"JOIN customer c ON c.id = k.id WHERE k.key IN ({marks})"
+            )
+            params = tuple(keys)
+        found: dict[str, tuple[Any, ...] | None] = {}
+        for row in self.conn.exec_driver_sql(sql, params).fetchall():
+            key = row[0]
+            found[key] = None if key in found else tuple(row[1:])
+        return found
 
     def chunks(self) -> Iterator[Chunk]:
         records = self.source.rows(broken_records=True)
@@ -142,3 +181,10 @@ class RowReader(ImporterState):
             problem = RowProblem(self.source.name, raw[pos][0], field_name, exc.reason, cell)
             bad.setdefault(pos, []).append(problem)
             return None
+
+
+def stored_key(column: str, raw: str) -> str | None:
+    """The comparable form of a stored domain or e-mail (None: no key)."""
+    if column == "domain":
+        return domain_key(raw)
+    return raw.strip().lower()

@@ -1,14 +1,14 @@
 """The state an import of customers keeps while it streams a file (the
 connection, the clock, the readers of the mapped columns, the plan, the
-match keys seen), and what every part of it writes through: rejecting a row
-and running one statement for many rows."""
+match keys seen), and what every part of it writes through: rejecting a row,
+getting ready for a chunk's writes and running one statement for many rows."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Index
+from sqlalchemy import Index, inspect
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -23,14 +23,17 @@ from iqcadence.core.io.imports.common import (
     placeholder,
     stamp,
 )
-from iqcadence.core.io.imports.customer_plan import DATE_COLUMNS, Plan
+from iqcadence.core.io.imports.customer_plan import DATE_COLUMNS, UNIQUE_NAMES, Plan
 from iqcadence.core.io.imports.customer_summary import ImportSummary
 from iqcadence.core.io.imports.detect import CsvSource
 from iqcadence.core.io.imports.normalize import Normalizer
 from iqcadence.core.scoring.formula import band_for
-from iqcadence.core.store import dialect, settings
+from iqcadence.core.store import dialect, search_index, settings
+from iqcadence.core.store.models import Customer
 
 UNIQUE_FIELDS = frozenset({"name", "notes", "email", "website", "phone", "domain"})
+# Suspend per-row search-index upkeep (and rebuild once) from this many rows.
+SUSPEND_MIN_ROWS = 20_000
 
 
 class Bands(dict[float | None, str | None]):
@@ -96,12 +99,15 @@ class ImporterState:
         self.plan = Plan({f for _i, f, _r, _m in self.readers}, options.key)
         self.report = ErrorReport(source.header, options.errors_out)
         self.key = options.key
-        self.existing: dict[str, int] = {}
-        self.updated_ids: set[int] = set()
+        # the customers already matched by a row (by id, up to the largest id
+        # when the import began): a second row matching one is a repeat
+        self.max_id = 0
+        self.seen_ids = bytearray()
         self.seen_new: set[str] = set()
         self.suspended = False
         self.dropped_indexes: list[Index] = []
-        self.wrote_any = False
+        self.indexes_dropped = False
+        self.writes = 0  # rows inserted or updated so far
         self.existing_count = 0
         # Into a client without customers every row is new: rows are inserted
         # with their score, band and lifecycle computed in the INSERT, and
@@ -182,6 +188,41 @@ class ImporterState:
             conn.exec_driver_sql("RELEASE SAVEPOINT import_row")
         conn.exec_driver_sql("RELEASE SAVEPOINT import_chunk")
         return ok
+
+    def before_writing(self, count: int) -> None:
+        """Before a chunk writes `count` rows: when the rows the import is
+        on course to write (those written so far, scaled by the share of the
+        file read) reach a quarter of the client's customers, per-row search
+        index upkeep is suspended; when they reach as many as it has, the
+        indexes are dropped too (one sorted build per index afterwards is
+        several times cheaper than writing into each as rows arrive). A
+        re-import that changes a few rows keeps both."""
+        if not count:
+            return
+        self.writes += count
+        if self.indexes_dropped:
+            return
+        size, read = self.source.size, max(self.source.bytes_read, 1)
+        estimate = self.writes * (size / read) if size else self.writes
+        if not self.suspended and estimate >= max(SUSPEND_MIN_ROWS, self.existing_count // 4):
+            search_index.suspend_search_triggers(self.conn)
+            self.suspended = True
+        if estimate >= max(SUSPEND_MIN_ROWS, self.existing_count):
+            self.indexes_dropped = True
+            present = {ix["name"] for ix in inspect(self.conn).get_indexes("customer")}
+            table = Customer.__table__  # type: ignore[attr-defined]
+            for index in sorted(table.indexes, key=lambda ix: str(ix.name)):
+                if index.name not in present:
+                    continue
+                if index.name == UNIQUE_NAMES:
+                    # rows breaking it are found at the end and read again
+                    # from the file for the report, so only then; matching
+                    # by name needs it while the rows stream
+                    if not (self.fresh and self.source.path is not None):
+                        continue
+                    self.unique_dropped = True
+                index.drop(self.conn)
+                self.dropped_indexes.append(index)
 
     def column_index(self, field_name: str) -> int | None:
         for index, name, _read, _memo in self.readers:

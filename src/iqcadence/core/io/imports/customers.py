@@ -1,12 +1,14 @@
 """`import csv`: create and update customers from a spreadsheet, fast.
 
-The file is streamed in chunks; each row is read and normalised in Python,
-matched against the existing customers (the key → id map is loaded once),
-compared with what is stored, and written with `executemany` — no ORM object
-per row. Everything happens in one transaction: the search index triggers are
-suspended during a large write, every created or changed customer is scored
-set-based by `rescore.rescore_where`, and only then are the search index and
-any indexes dropped for the bulk write built again, once each.
+The file is streamed in chunks; each chunk is read and normalised in Python
+column by column, matched against the stored customers with one query (which
+also reads the values compared: no key or row of the whole book is held in
+memory), compared with what is stored column by column, and written with
+`executemany` — no ORM object per row. Everything happens in one transaction:
+when the import is on course to write many rows, the search index triggers
+are suspended (and indexes dropped); every created or changed customer is
+scored set-based by `rescore.rescore_where`, and only then are the search
+index and any indexes dropped for the bulk write built again, once each.
 
 Into a client that has no customers yet (SQLite), every row is new: rows are
 inserted with their score, band and lifecycle already worked out, column by
@@ -47,7 +49,7 @@ import json
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import inspect, text
+from sqlalchemy import text
 from sqlmodel import Session
 
 from iqcadence.core.base.actor import Actor
@@ -58,13 +60,14 @@ from iqcadence.core.io.imports.customer_new import NewRows
 from iqcadence.core.io.imports.customer_plan import (
     GIVEN_TABLE,
     MANUAL_TABLE,
+    MISSING,
     TOUCHED_TABLE,
     UNIQUE_NAMES,
     Chunk,
 )
-from iqcadence.core.io.imports.customer_read import RowReader
+from iqcadence.core.io.imports.customer_read import KEYS_TABLE, RowReader
 from iqcadence.core.io.imports.customer_summary import ImportSummary
-from iqcadence.core.io.imports.customer_update import Updater, name_key_of
+from iqcadence.core.io.imports.customer_update import Updater
 from iqcadence.core.io.imports.detect import CsvSource
 from iqcadence.core.io.imports.headers import (
     CUSTOMER_ALIASES,
@@ -73,7 +76,6 @@ from iqcadence.core.io.imports.headers import (
 )
 from iqcadence.core.scoring.formula import SIGNALS
 from iqcadence.core.store import audit, dialect, search_index
-from iqcadence.core.store.models import Customer
 
 KEYS: tuple[str, ...] = ("name", "domain", "email")
 IMPORT_FIELDS: tuple[str, ...] = tuple(CUSTOMER_ALIASES)
@@ -81,8 +83,6 @@ IMPORT_FIELDS: tuple[str, ...] = tuple(CUSTOMER_ALIASES)
 SCORE_ON_INSERT = True
 # A first load of a client from a file this large writes without the WAL.
 BULK_LOAD_MIN_BYTES = 4 << 20
-# Suspend per-row search-index upkeep (and rebuild once) from this many rows.
-SUSPEND_MIN_ROWS = 20_000
 
 
 def import_customers(
@@ -153,8 +153,8 @@ class Importer(RowReader, NewRows, Updater, Inserter):
 
     def run(self) -> None:
         conn = self.conn
-        self.load_existing()
         max_id = conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM customer")).scalar_one()
+        self.prepare_matching(int(max_id))
         for table in (TOUCHED_TABLE, MANUAL_TABLE):
             conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
             conn.execute(text(f"CREATE TEMP TABLE {table} (id INTEGER PRIMARY KEY)"))
@@ -270,7 +270,7 @@ class Importer(RowReader, NewRows, Updater, Inserter):
             },
             at=self.now,
         )
-        for table in (TOUCHED_TABLE, MANUAL_TABLE, GIVEN_TABLE):
+        for table in (TOUCHED_TABLE, MANUAL_TABLE, GIVEN_TABLE, KEYS_TABLE):
             conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
         summary.written = not self.options.dry_run and not refused
 
@@ -291,73 +291,53 @@ class Importer(RowReader, NewRows, Updater, Inserter):
                         keep.append(pos)
                 chunk = chunk.subset(keep)
             insert_rows = self.new_rows(chunk)
-            if insert_rows and not self.wrote_any:
-                self._start_writing()
+            self.before_writing(len(insert_rows))
             self.insert(insert_rows)
             return
+        keys = self.keys_of(chunk)
+        stored = self.stored(list(set(filter(None, keys))), self.stored_columns())
         creates: list[int] = []  # positions in the chunk
-        updates: list[tuple[int, list[str], dict[str, Any], int]] = []
-        key_of = name_key_of if self.key == "name" else self.key_of
-        existing = self.existing.get
-        for pos, (line, row, values) in enumerate(
-            zip(chunk.lines, chunk.rows, chunk.records(), strict=True)
-        ):
-            key = key_of(values)
+        updates: list[int] = []
+        olds: list[tuple[Any, ...]] = []
+        seen = self.seen_ids
+        given_names = chunk.columns.get("name")
+        for pos, key in enumerate(keys):
             if key is None:
+                line, row = chunk.lines[pos], chunk.rows[pos]
                 self.problem(line, row, self.key, "required to match customers", "")
                 continue
-            customer_id = existing(key)
-            if customer_id == -1:
+            old = stored.get(key, MISSING)
+            if old is None:
+                line, row = chunk.lines[pos], chunk.rows[pos]
                 self.problem(
                     line, row, self.key, "matches more than one customer; use --key name", key
                 )
-                continue
-            if customer_id is None:
+            elif old is MISSING:
                 if self.key != "name":
                     if key in self.seen_new:
+                        line, row = chunk.lines[pos], chunk.rows[pos]
                         self.problem(line, row, self.key, "appears more than once in the file", key)
                         continue
                     self.seen_new.add(key)
-                if values.get("name") is None:
+                if given_names is None or given_names[pos] is None:
+                    line, row = chunk.lines[pos], chunk.rows[pos]
                     self.problem(line, row, "name", "required to create a customer", "")
                     continue
                 creates.append(pos)
             else:
-                if customer_id in self.updated_ids:
+                assert isinstance(old, tuple)
+                if seen[old[0]]:
+                    line, row = chunk.lines[pos], chunk.rows[pos]
                     self.problem(line, row, self.key, "appears more than once in the file", key)
                     continue
-                self.updated_ids.add(customer_id)
-                updates.append((line, row, values, customer_id))
+                seen[old[0]] = 1
+                updates.append(pos)
+                olds.append(old)
         insert_rows = self.new_rows(chunk.subset(creates)) if creates else []
-        update_rows = self.compare(updates)
-        if (insert_rows or update_rows) and not self.wrote_any:
-            self._start_writing()
+        update_rows = self.compare(chunk, updates, olds)
+        self.before_writing(len(insert_rows) + len(update_rows))
         self.insert(insert_rows)
         self.update(update_rows)
-
-    def _start_writing(self) -> None:
-        self.wrote_any = True
-        size, read = self.source.size, max(self.source.bytes_read, 1)
-        estimate = self.summary.rows * (size / read) if size else self.summary.rows
-        if estimate >= max(SUSPEND_MIN_ROWS, self.existing_count // 4):
-            search_index.suspend_search_triggers(self.conn)
-            self.suspended = True
-        if estimate >= max(SUSPEND_MIN_ROWS, self.existing_count):
-            # At least doubling the table: one sorted build per index afterwards
-            # is several times cheaper than inserting into each as rows arrive.
-            present = {ix["name"] for ix in inspect(self.conn).get_indexes("customer")}
-            table = Customer.__table__  # type: ignore[attr-defined]
-            for index in sorted(table.indexes, key=lambda ix: str(ix.name)):
-                if index.name not in present:
-                    continue
-                if index.name == UNIQUE_NAMES:
-                    # rows breaking it are found at the end and read again
-                    # from the file for the report, so only then
-                    if not (self.fresh and self.source.path is not None):
-                        continue
-                    self.unique_dropped = True
-                index.drop(self.conn)
-                self.dropped_indexes.append(index)
 
     def _tell_touched(self, max_id: int) -> None:
         """Every customer this import created or wrote, to what is derived
