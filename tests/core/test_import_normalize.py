@@ -226,3 +226,67 @@ def test_every_path_reads_currency_and_thousands_suffix() -> None:
         parse_money("mrr", "k")
     with pytest.raises(InvalidValue, match="at least 0"):
         parse_money("mrr", "-1k")
+
+
+def _slow(reader: Any, value: str) -> Any:
+    """What a reader gives, or the reason it refuses, by its checks alone."""
+    try:
+        return reader(value)
+    except CellError as exc:
+        return ("refused", exc.reason)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Acme Corp",
+        "  Acme Corp",
+        "Acme Corp ",
+        "Acme  Corp",
+        "'=Acme",
+        "'Acme",
+        "Acme\tCorp",
+        "Acme\u202eCorp",
+        "Chloé SA",
+        "A" * 200,
+        "A" * 201,
+        "x",
+        " ",
+        "",
+        "ACME ' Corp",
+        "mailto:ana@example.com",
+        "ana@example.com",
+        " ana@example.com",
+        "'ana@example.com",
+        "'-ana@example.com",
+        "Ana@Example.COM",
+        "ana @example.com",
+        "ana@example",
+        "n/a",
+    ],
+)
+def test_plain_names_and_emails_read_as_the_checks_read_them(value: str) -> None:
+    """Most cells skip the checks that could change or refuse them; those
+    that skip them come out as the checks alone would give them."""
+    from iqcadence.core.accounts.customers import clean_name
+    from iqcadence.core.io.imports.cells import cell_text, checked
+    from iqcadence.core.scoring.fields import is_email
+
+    def name(text: str) -> str | None:
+        if not text.strip():
+            return None
+        return checked(lambda: clean_name(cell_text(text)))
+
+    def email(text: str) -> str | None:
+        stripped = cell_text(text)
+        if stripped.casefold() in ("", "n/a"):
+            return None
+        if stripped.lower().startswith("mailto:"):
+            stripped = stripped[7:].strip()
+        if not is_email(stripped):
+            raise CellError("not an e-mail address")
+        return stripped
+
+    normalizer = Normalizer(today=TODAY)
+    assert _slow(normalizer.name, value) == _slow(name, value)
+    assert _slow(normalizer.email, value) == _slow(email, value)

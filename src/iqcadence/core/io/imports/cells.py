@@ -53,6 +53,20 @@ def domain_key(value: str) -> str | None:
     return text
 
 
+def _plain_name(value: str) -> bool:
+    """Whether a name cell is already as `clean_name` makes it (printable
+    ASCII, one space between words, within the limit, no formula escape),
+    so most names skip the checks that could change or refuse them."""
+    return (
+        value.isascii()
+        and value.isprintable()
+        and 0 < len(value) <= NAME_MAX_CHARS
+        and value[0] not in " '"
+        and value[-1] != " "
+        and "  " not in value
+    )
+
+
 def checked(check: Callable[[], str]) -> str:
     """A `core.scoring.fields` check whose refusal becomes this cell's reason."""
     try:
@@ -84,6 +98,8 @@ class TextCells:
 
     @staticmethod
     def name(value: str) -> str | None:
+        if _plain_name(value):
+            return value
         if not value.strip():
             return None
         return checked(lambda: clean_name(cell_text(value)))
@@ -91,6 +107,8 @@ class TextCells:
     @staticmethod
     def email(value: str) -> str | None:
         """Stored as written (trimmed); matching by e-mail ignores case."""
+        if value[:1] != "'" and is_email(value):  # nothing to trim or undo
+            return value
         stripped = cell_text(value)
         if stripped.casefold() in NULL_WORDS:
             return None
