@@ -46,7 +46,7 @@ class Inserter(ImporterState):
         names = columns + [name for name, _ in extra]
         tail = tuple(value for _, value in extra)
         if self.fresh:
-            ok = self._insert_scored(names, rows, tail)
+            ok = self._insert_scored(extra, rows)
         else:
             sql = (
                 f"INSERT INTO customer ({', '.join(names)}) "
@@ -65,68 +65,82 @@ class Inserter(ImporterState):
 
     def _insert_scored(
         self,
-        names: list[str],
+        extra: list[tuple[str, Any]],
         rows: list[tuple[int, list[str], tuple[Any, ...], bool]],
-        tail: tuple[Any, ...],
     ) -> list[bool]:
         """Insert new customers numbered from `next_id` with the score, band
         and lifecycle a rescore would give them (SQLite; the client has no
         customers yet). Scores are worked out column by column in Python,
         which is cheaper than the formula in SQL per row; the lifecycle
-        follows the band in the INSERT. Records each one's given lifecycle
-        for the rescore bookkeeping."""
-        from iqcadence.core.accounts.rescore import lifecycle_sql
-
-        # numbered parameters: id, the row's values, then score, band, scored at
-        at = {name: 2 + pos for pos, name in enumerate(names)}
-        score_at = 2 + len(names)
+        follows the band in the INSERT, and the values every row shares
+        (`extra`) are written into the statement, so each row binds only its
+        own. Records each one's given lifecycle for the rescore bookkeeping."""
+        columns = self.plan.columns
+        at = {name: pos for pos, name in enumerate(columns)}  # in each row's values
         if not self.fresh_sql:
-            columns = ["id", *names]
-            values = [f"?{pos}" for pos in range(1, len(columns) + 1)]
-            values[at["lifecycle"] - 1] = lifecycle_sql(f"?{score_at + 1}", f"?{at['lifecycle']}")
-            if "score" in at:
-                values[at["score"] - 1] = f"?{score_at}"
-            else:
-                columns.append("score")
-                values.append(f"?{score_at}")
-            self.fresh_sql = (
-                f"INSERT INTO customer ({', '.join(columns)}, band, scored_at) "
-                f"VALUES ({', '.join(values)}, ?{score_at + 1}, ?{score_at + 2})"
-            )
-        start = self.next_id
-        params = [(start + pos, *new, *tail) for pos, (_l, _r, new, _m) in enumerate(rows)]
-        scores = self._scores(params, {name: pos - 1 for name, pos in at.items()})
+            self.fresh_sql = self._scored_sql(extra)
+        news = [new for _l, _r, new, _m in rows]
+        scores = self._scores(news, at)
         band_of = self.band_of
-        now = self.now_param
-        scored = [
-            (*param, score, band_of[score], None if score is None else now)
-            for param, score in zip(params, scores, strict=True)
+        start = self.next_id
+        params = [
+            (start + pos, *new, score, band_of[score])
+            for pos, (new, score) in enumerate(zip(news, scores, strict=True))
         ]
         ok = self.execute_many(
-            self.fresh_sql, scored, rows, "name", "another row of the file has this name", True
+            self.fresh_sql, params, rows, "name", "another row of the file has this name", True
         )
         # the rows that wrote are numbered in order from `start`, without gaps
-        lifecycle_at = at["lifecycle"] - 1
-        written = [param[lifecycle_at] for param, good in zip(params, ok, strict=True) if good]
+        if "lifecycle" in at:
+            lifecycle_at = at["lifecycle"]
+            written = [new[lifecycle_at] for new, good in zip(news, ok, strict=True) if good]
+        else:
+            written = ["active"] * sum(ok)
         self._note_lines(start, [row[0] for row, good in zip(rows, ok, strict=True) if good])
         self.next_id = start + len(written)
         dialect.insert_numbered(self.conn, GIVEN_TABLE, "lifecycle", start, written)
         return ok
 
-    def _scores(self, params: list[tuple[Any, ...]], at: dict[str, int]) -> list[float | None]:
-        """The score of each new row (`params` by column position `at`): a
+    def _scored_sql(self, extra: list[tuple[str, Any]]) -> str:
+        """The INSERT of `_insert_scored`: numbered parameters are the id,
+        the plan's columns, then the score and band; `extra` values are
+        written in as literals (numbers, and text without quotes)."""
+        from iqcadence.core.accounts.rescore import lifecycle_sql
+
+        columns = self.plan.columns
+        score, band = f"?{len(columns) + 2}", f"?{len(columns) + 3}"
+        names = ["id", *columns]
+        values = [f"?{pos}" for pos in range(1, len(names) + 1)]
+        for name, value in extra:
+            names.append(name)
+            values.append(_literal(value))
+        lifecycle = names.index("lifecycle")
+        values[lifecycle] = lifecycle_sql(band, values[lifecycle])
+        if "score" in columns:  # a manual score is already the row's score
+            values[names.index("score")] = score
+        else:
+            names.append("score")
+            values.append(score)
+        scored_at = f"CASE WHEN {score} IS NULL THEN NULL ELSE {_literal(self.now_param)} END"
+        return (
+            f"INSERT INTO customer ({', '.join(names)}, band, scored_at) "
+            f"VALUES ({', '.join(values)}, {band}, {scored_at})"
+        )
+
+    def _scores(self, news: list[tuple[Any, ...]], at: dict[str, int]) -> list[float | None]:
+        """The score of each new row (its values by column position `at`): a
         manual score as given, else scoring.score_columns with the weights of
         the row's profile."""
-        count = len(params)
+        count = len(news)
         columns: dict[str, list[Any]] = {
-            name: list(map(itemgetter(at[name]), params)) for name in SIGNALS if name in at
+            name: list(map(itemgetter(at[name]), news)) for name in SIGNALS if name in at
         }
         if "days_baseline" in at:
             base, as_of, today = at["days_baseline"], at["days_as_of"], self.today_iso
             columns["days"] = [
                 # most rows give days since contact as of today: no decay
                 p[base] if p[as_of] == today else self._effective_days(p[base], p[as_of])
-                for p in params
+                for p in news
             ]
         if not self.weights:
             self.weights = {
@@ -139,8 +153,8 @@ class Inserter(ImporterState):
         groups: dict[str, list[int]] = {}
         if "scoring_profile" in at and len(self.weights) > 1:
             profile = at["scoring_profile"]
-            for pos, param in enumerate(params):
-                name = param[profile]
+            for pos, new in enumerate(news):
+                name = new[profile]
                 groups.setdefault(name if name in self.weights else "", []).append(pos)
         else:
             groups[""] = list(range(count))
@@ -155,9 +169,9 @@ class Inserter(ImporterState):
                 scores[pos] = score
         if "score" in at:
             score_at, manual_at = at["score"], at["score_manual"]
-            for pos, param in enumerate(params):
-                if param[manual_at] and param[score_at] is not None:
-                    scores[pos] = param[score_at]
+            for pos, new in enumerate(news):
+                if new[manual_at] and new[score_at] is not None:
+                    scores[pos] = new[score_at]
         return scores
 
     def _note_lines(self, first_id: int, lines: list[int]) -> None:
@@ -237,3 +251,13 @@ class Inserter(ImporterState):
             f"WHERE client_id = {ph} AND name_key = {ph}",
             [(self.actor.client_id, key) for key in keys],
         )
+
+
+def _literal(value: Any) -> str:
+    """A value shared by every row of an INSERT, as SQL."""
+    if isinstance(value, bool | int):
+        return str(int(value))
+    text = str(value)
+    if "'" in text:
+        raise ValueError(f"not written as a literal: {text!r}")
+    return f"'{text}'"
