@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 SHOWN_PROBLEMS = 200
 SHOWN_CHANGES = 20
+PREVIEW_COLUMN = 16  # characters a row of the preview gets at least
 
 FILE_HELP = "The CSV file, or - to read standard input."
 MAP_HELP = 'Map a column to a field: "Column Name=field" (repeatable; =ignore drops it).'
@@ -228,17 +229,22 @@ def _mapping_table(columns: list[dict[str, Any]]) -> Any:
     return table
 
 
-def _preview_table(rows: list[dict[str, Any]]) -> Any:
-    """The first rows as they will be stored (after normalisation)."""
+def _preview_table(rows: list[dict[str, Any]], width: int) -> Any:
+    """The first rows as they will be stored (after normalisation), turned
+    on their side: a line per field and a column per row, as many rows as
+    the terminal has room for (a file has more columns than fit across)."""
     from rich.markup import escape
     from rich.table import Table
 
+    fields = [name for name in rows[0] if name != "line"]
+    room = width - max(len(name) for name in fields) - 2
+    shown = rows[: max(1, min(len(rows), room // PREVIEW_COLUMN))]
     table = Table(title="First rows", title_justify="left", box=None, pad_edge=False)
-    fields = list(rows[0])
+    table.add_column("field")
+    for row in shown:
+        table.add_column(f"line {row['line']}", overflow="fold")
     for name in fields:
-        table.add_column(name, overflow="fold")
-    for row in rows:
-        table.add_row(*(escape(_stored(row.get(name))) for name in fields))
+        table.add_row(name, *(escape(_stored(row.get(name))) for row in shown))
     return table
 
 
@@ -250,7 +256,7 @@ def _render_customers(data: dict[str, Any], currency: str) -> None:
     if data["dry_run"]:
         out.print(_mapping_table(data["columns"]))
         if data["preview"]:
-            out.print(_preview_table(data["preview"]))
+            out.print(_preview_table(data["preview"], out.width))
     elif data["ignored_columns"]:
         out.print(
             "Ignored columns: " + escape(", ".join(c or "(blank)" for c in data["ignored_columns"]))
