@@ -290,3 +290,12 @@ def test_plain_names_and_emails_read_as_the_checks_read_them(value: str) -> None
     normalizer = Normalizer(today=TODAY)
     assert _slow(normalizer.name, value) == _slow(name, value)
     assert _slow(normalizer.email, value) == _slow(email, value)
+
+
+def test_an_integer_beyond_any_float_is_one_sentence() -> None:
+    """A 400-digit integer (from JSON, e.g. the API) is refused, not an OverflowError."""
+    from iqcadence.core.base.errors import InvalidValue
+    from iqcadence.core.scoring.fields import parse_number
+
+    with pytest.raises(InvalidValue, match="logins: expected a finite number, got a 400-digit"):
+        parse_number("logins", 10**399)

@@ -172,7 +172,10 @@ def parse_number(
         try:
             number = float(value)
         except OverflowError:  # an int beyond any float
-            raise InvalidValue(f"{field}: expected a finite number, got {value:.3e}.") from None
+            digits = len(str(abs(value)))
+            raise InvalidValue(
+                f"{field}: expected a finite number, got a {digits}-digit integer."
+            ) from None
     else:
         text = str(value).strip().replace(",", "").replace("_", "")
         if text.endswith("%"):
