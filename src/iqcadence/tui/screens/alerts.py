@@ -9,6 +9,8 @@ most severe few hundred."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from itertools import islice
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -57,6 +59,7 @@ class AlertsScreen(BaseScreen):
     ]
 
     # How much the table lists (every count and the exposure cover all alerts).
+    FILL_BATCH = 50  # rows added to the table per turn of the event loop
     PER_GROUP = alert_board.PER_GROUP
     CUSTOMER_GROUPS = alert_board.CUSTOMER_GROUPS
 
@@ -68,7 +71,8 @@ class AlertsScreen(BaseScreen):
         self.selected: set[str] = set()
         self.loading = False  # the board is being read
         self.progress = ""  # how far working the alerts out is (when they are)
-        self.loads = 0  # boards shown (tests wait on it)
+        self.loads = 0  # boards listed in full (tests wait on it)
+        self.fills = 0  # boards being listed, the newest last
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -132,12 +136,35 @@ class AlertsScreen(BaseScreen):
     def show(self, board: alert_board.AlertBoard) -> None:
         self.board = board
         self.loading = False
-        self.loads += 1
+        self.fills += 1
         table = self.query_one(DataTable)
         cursor = table.cursor_row
         # Columns anew: their widths fit this grouping's rows, not an earlier one's.
         table.clear(columns=True)
         self.add_columns(table)
+        self.fill(table, self.board_rows(board), cursor, self.fills)
+        self.show_figures(board)
+
+    def fill(
+        self, table: DataTable[Any], rows: Iterator[tuple[list[Any], str]], cursor: int, fill: int
+    ) -> None:
+        """Add FILL_BATCH rows, then let the app run (keys, timers) before the
+        next ones: a board of a thousand rows added at once would hold the
+        UI for a few hundred milliseconds. A newer board stops this one."""
+        if fill != self.fills or not self.is_attached:
+            return
+        batch = list(islice(rows, self.FILL_BATCH))
+        for cells, key in batch:
+            table.add_row(*cells, key=key)
+        if len(batch) == self.FILL_BATCH:
+            self.set_timer(0.001, lambda: self.fill(table, rows, cursor, fill))
+            return
+        if table.row_count:
+            table.move_cursor(row=min(cursor, table.row_count - 1), animate=False)
+        self.loads += 1
+
+    def board_rows(self, board: alert_board.AlertBoard) -> Iterator[tuple[list[Any], str]]:
+        """The table's rows (cells, key) for the current grouping, in order."""
         slot = [key for key, _label in COLUMNS].index(self.grouping)
         counts = board.counts.get(self.grouping, {})
         for group, items in board.groups.get(self.grouping, {}).items():
@@ -148,7 +175,7 @@ class AlertsScreen(BaseScreen):
                 if total == len(items)
                 else (f"{name} ({len(items):,} of {total:,} listed)")
             )
-            table.add_row(*self.group_cells(slot, label), key=f"group:{group}")
+            yield self.group_cells(slot, label), f"group:{group}"
             for alert in items:
                 key = f"{alert.customer_id}|{alert.category}"
                 state = (
@@ -158,26 +185,28 @@ class AlertsScreen(BaseScreen):
                         f"snoozed to {alert.snoozed_until:%Y-%m-%d}" if alert.snoozed_until else ""
                     )
                 )
-                table.add_row(
-                    Text("●", style="bold magenta") if key in self.selected else " ",
-                    Text(
-                        labels.label("severity", alert.severity),
-                        style=severity_style(alert.severity),
-                    ),
-                    Text(labels.label("category", alert.category)),
-                    Text(printable(alert.customer)),  # as typed: a '[' is not markup
-                    money_text(alert.mrr, self.iq.currency),
-                    Text(state, style="dim"),
-                    Text(printable(short_reason(alert.reason, alert.customer))),
-                    key=key,
+                yield (
+                    [
+                        Text("●", style="bold magenta") if key in self.selected else " ",
+                        Text(
+                            labels.label("severity", alert.severity),
+                            style=severity_style(alert.severity),
+                        ),
+                        Text(labels.label("category", alert.category)),
+                        Text(printable(alert.customer)),  # as typed: a '[' is not markup
+                        money_text(alert.mrr, self.iq.currency),
+                        Text(state, style="dim"),
+                        Text(printable(short_reason(alert.reason, alert.customer))),
+                    ],
+                    key,
                 )
         listed_customers = len(board.groups.get("customer", {}))
         if self.grouping == "customer" and board.customers > listed_customers:
             more = board.customers - listed_customers
-            cells = self.group_cells(slot, f"… {more:,} more customers with alerts")
-            table.add_row(*cells, key="group:more")
-        if table.row_count:
-            table.move_cursor(row=min(cursor, table.row_count - 1), animate=False)
+            yield self.group_cells(slot, f"… {more:,} more customers with alerts"), "group:more"
+
+    def show_figures(self, board: alert_board.AlertBoard) -> None:
+        """The MRR exposure above the table, and the status line below it."""
         exposure = board.exposure
         text = Text.assemble(
             ("MRR exposure ", "bold"),
