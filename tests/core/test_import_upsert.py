@@ -276,3 +276,36 @@ def test_reimporting_an_export_of_a_decayed_book_changes_nothing(
     monkeypatch.setenv("IQCADENCE_TODAY", later)
     summary = run(session, actor, "name,days,renewal_date\nA,15,2027-01-31\nB,22,\n")
     assert (summary.updated, summary.unchanged) == (0, 2)
+
+
+def test_a_first_load_matched_by_email_is_scored_like_a_rescore(
+    engine_db: Any, session: Any, actor: Actor, database: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Into a client without customers, rows matched by e-mail are inserted
+    (on SQLite already scored) as the rescore path gives them."""
+    from sqlalchemy import text
+
+    from iqcadence.core.io.imports import customers as module
+
+    body = (
+        "email,name,logins,nps,score,stage\n"
+        "a@example.com,Alpha,10,9,,active\nb@example.com,Beta,,,61,\n"
+        "c@example.com,Gamma,1,2,,onboarding\nA@example.com,Alpha Two,1,1,,\n"
+    )
+    results = []
+    for on_insert in (True, False):
+        monkeypatch.setattr(module, "SCORE_ON_INSERT", on_insert)
+        summary = run(session, actor, body, key="email", skip_invalid=True)
+        state = rows(
+            database,
+            "SELECT name, score, band, lifecycle, score_manual FROM customer ORDER BY name",
+        )
+        snapshots = rows(database, "SELECT score, band, source FROM score_snapshot ORDER BY score")
+        results.append((summary.created, summary.rejected, summary.scoring, state, snapshots))
+        with database.engine.begin() as conn:
+            for table in ("score_snapshot", "audit_entry", "timeline_event", "customer"):
+                conn.execute(text(f"DELETE FROM {table}"))
+    fast, slow = results
+    assert fast == slow
+    assert fast[:2] == (3, 1) and len(fast[4]) == 3
+    assert ("Beta", 61, "watch", "active", 1) in fast[3]

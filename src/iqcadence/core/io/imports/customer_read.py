@@ -70,7 +70,7 @@ class RowReader(ImporterState):
         or None when the key matches more than one customer; customers created
         by this import are not matched (a repeat of their key is a repeat of
         a row of the file)."""
-        if not keys:
+        if not keys or not self.existing_count:
             return {}
         marks = ", ".join([self.ph] * len(keys))
         wanted = ", ".join(f"c.{column}" for column in columns)
