@@ -111,6 +111,9 @@ def _run_all(cli: Any, steps: list[tuple[str, ...]], *, default_db: bool) -> lis
 def test_a_cli_session_on_postgresql_matches_sqlite(
     cli: Any, postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The clock is fixed so that both engines' outputs (a brief's generated_at)
+    # agree whatever minute each run happens to fall in.
+    monkeypatch.setenv("IQCADENCE_NOW", "2026-11-27T09:30")
     steps = _steps(tmp_path) + _more_steps(tmp_path)
     on_sqlite = _run_all(cli, steps, default_db=True)
     monkeypatch.setenv("IQCADENCE_DATABASE_URL", postgres_url)

@@ -300,3 +300,65 @@ def test_an_upgraded_database_works_its_alerts_out_on_first_read(tmp_path: Path)
         assert table_rows(session) == 1  # the renewal of the one customer
         count = session.connection().execute(text("SELECT category FROM alert_current"))
         assert [row[0] for row in count] == ["renewal"]
+
+
+@pytest.mark.usefixtures("board")
+@pytest.mark.parametrize("listed", [1, 2, 5, 40])
+def test_the_board_lists_the_first_customers_whole(session: Any, actor: Actor, listed: int) -> None:
+    found = alert_board.alert_board(session, actor, customer_groups=listed)
+    everything = derive_alerts(session, actor.client_id)
+    first = list(dict.fromkeys(alert.customer_id for alert in everything))[:listed]
+    expected = {cid: [a.to_dict() for a in everything if a.customer_id == cid] for cid in first}
+    got = {
+        items[0].customer_id: [a.to_dict() for a in items]
+        for items in found.groups["customer"].values()
+    }
+    assert list(got) == first and got == expected
+
+
+@pytest.mark.usefixtures("board")
+def test_working_a_large_table_out_builds_its_indexes_again(
+    session: Any, actor: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import inspect
+
+    monkeypatch.setattr(current, "REBUILD_INDEXES_FROM", 1)
+    before = {ix["name"] for ix in inspect(session.connection()).get_indexes("alert_current")}
+    current.rebuild(session, actor.client_id)
+    session.commit()
+    after = {ix["name"] for ix in inspect(session.connection()).get_indexes("alert_current")}
+    assert after == before and "ix_alert_current_severity" in after
+    check(session, actor)
+
+
+def test_customers_with_many_alerts_first_are_listed_whole(
+    session: Any, actor: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The two largest customers have six warnings each, before anyone
+    else's: the first rows of the board name one customer only, and the
+    board reads on until it has the customers it lists."""
+    for name, mrr in (("Alpha", 9000), ("Beta", 8000), ("Gamma", 100)):
+        monkeypatch.setenv("IQCADENCE_TODAY", (TODAY - timedelta(days=8)).isoformat())
+        customers.apply_changes(session, actor, name, {"logins": 30, "adoption": 90, "mrr": mrr})
+        monkeypatch.setenv("IQCADENCE_TODAY", TODAY.isoformat())
+        soon = (TODAY + timedelta(days=45)).isoformat()
+        customers.apply_changes(
+            session,
+            actor,
+            name,
+            {
+                "logins": 5,
+                "adoption": 30,
+                "tickets": 3,
+                "nps": 2,
+                "days": 100,
+                "tier": "smb",
+                "renewal_date": soon,
+            },
+        )
+    current.ensure_current(session, actor.client_id)
+    alpha = [a for a in kept(session, actor) if a["customer"] == "Alpha"]
+    assert len(alpha) >= 6 and {a["severity"] for a in alpha[:6]} == {"warning"}
+    found = alert_board.alert_board(session, actor, customer_groups=2)
+    assert list(found.groups["customer"]) == ["Alpha", "Beta"]
+    assert [a.to_dict() for a in found.groups["customer"]["Alpha"]] == alpha

@@ -100,9 +100,15 @@ def alert_board(
         },
     }
     # A customer's first alert in this order is its most severe: the first
-    # rows name the first customers (at most one alert per category each).
-    first = page(limit=customer_groups * len(CATEGORIES))
-    chosen = list(dict.fromkeys(alert.customer_id for alert in first))[:customer_groups]
+    # rows name the first customers. A customer has a few alerts, so a few
+    # rows per customer wanted usually do; else read as many as it may take
+    # (one alert per category each).
+    chosen: list[int] = []
+    for per_customer in (3, len(CATEGORIES)):
+        first = page(limit=customer_groups * per_customer)
+        chosen = list(dict.fromkeys(alert.customer_id for alert in first))[:customer_groups]
+        if len(chosen) == customer_groups or len(first) < customer_groups * per_customer:
+            break
     theirs: dict[int, list[Alert]] = {cid: [] for cid in chosen}
     if chosen:
         for alert in page(ALERTS.c.customer_id.in_(chosen), limit=len(chosen) * len(CATEGORIES)):

@@ -52,7 +52,10 @@ class CurrentAlert(SQLModel, table=True):
             "mrr_order",
             "sort_name",
         ),
-        Index("ix_alert_current_customer", "client_id", "customer_id"),
+        # customers with an alert, and each one's exposed MRR, from the index alone
+        Index(
+            "ix_alert_current_customer", "client_id", "customer_id", "severity_rank", "mrr_order"
+        ),
         {"info": DERIVED},
     )
 

@@ -61,7 +61,9 @@ def upgrade() -> None:
             unique=False,
         )
         batch_op.create_index(
-            "ix_alert_current_customer", ["client_id", "customer_id"], unique=False
+            "ix_alert_current_customer",
+            ["client_id", "customer_id", "severity_rank", "mrr_order"],
+            unique=False,
         )
     op.create_table(
         "alert_upkeep",
