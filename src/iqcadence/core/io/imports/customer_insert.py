@@ -6,7 +6,6 @@ rows of the file that repeat a name."""
 from __future__ import annotations
 
 from bisect import bisect_right
-from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import text
@@ -17,6 +16,7 @@ from iqcadence.core.io.imports.customer_plan import (
     GIVEN_TABLE,
     MANUAL_TABLE,
     UNIQUE_NAMES,
+    Chunk,
     iso_date,
 )
 from iqcadence.core.io.imports.customer_state import ImporterState
@@ -28,9 +28,29 @@ class Inserter(ImporterState):
     """Writes the rows that create customers."""
 
     def insert(self, rows: list[tuple[int, list[str], tuple[Any, ...], bool]]) -> None:
+        """Insert new customers with `executemany` (into a client that has
+        customers, or on PostgreSQL)."""
         if not rows:
             return
-        columns = list(self.plan.columns)
+        extra = self._shared_values()
+        names = list(self.plan.columns) + [name for name, _ in extra]
+        tail = tuple(value for _, value in extra)
+        sql = (
+            f"INSERT INTO customer ({', '.join(names)}) "
+            f"VALUES ({', '.join([self.ph] * len(names))})"
+        )
+        params = [self.driver_params(new) + tail for _l, _r, new, _m in rows]
+        ok = self.execute_many(sql, params, rows, "name", "another row of the file has this name")
+        self.summary.created += sum(ok)
+        manual_names = [
+            name_key(new[0]) for (_l, _r, new, m), good in zip(rows, ok, strict=True) if m and good
+        ]
+        if manual_names:
+            self._mark_manual_by_name(manual_names)
+
+    def _shared_values(self) -> list[tuple[str, Any]]:
+        """The stored values every new customer starts with, besides the plan's."""
+        columns = self.plan.columns
         extra: list[tuple[str, Any]] = [
             ("client_id", self.actor.client_id),
             ("status", "active"),
@@ -43,63 +63,48 @@ class Inserter(ImporterState):
             extra.append(("tags", ""))
         if "score_manual" not in columns:
             extra.append(("score_manual", False))
-        names = columns + [name for name, _ in extra]
-        tail = tuple(value for _, value in extra)
-        if self.fresh:
-            ok = self._insert_scored(extra, rows)
-        else:
-            sql = (
-                f"INSERT INTO customer ({', '.join(names)}) "
-                f"VALUES ({', '.join([self.ph] * len(names))})"
-            )
-            params = [self.driver_params(new) + tail for _l, _r, new, _m in rows]
-            ok = self.execute_many(
-                sql, params, rows, "name", "another row of the file has this name"
-            )
-        self.summary.created += sum(ok)
-        manual_names = [
-            name_key(new[0]) for (_l, _r, new, m), good in zip(rows, ok, strict=True) if m and good
-        ]
-        if manual_names:
-            self._mark_manual_by_name(manual_names)
+        return extra
 
-    def _insert_scored(
-        self,
-        extra: list[tuple[str, Any]],
-        rows: list[tuple[int, list[str], tuple[Any, ...], bool]],
-    ) -> list[bool]:
-        """Insert new customers numbered from `next_id` with the score, band
-        and lifecycle a rescore would give them (SQLite; the client has no
-        customers yet). Scores are worked out column by column in Python,
-        which is cheaper than the formula in SQL per row; the lifecycle
-        follows the band in the INSERT, and the values every row shares
-        (`extra`) are written into the statement, so each row binds only its
-        own. Records each one's given lifecycle for the rescore bookkeeping."""
-        columns = self.plan.columns
-        at = {name: pos for pos, name in enumerate(columns)}  # in each row's values
+    def insert_scored(self, chunk: Chunk, columns: list[list[Any]], manual: list[bool]) -> None:
+        """Insert the rows of `chunk` (the plan's `columns`, column by column)
+        as new customers numbered from `next_id`, with the score, band and
+        lifecycle a rescore would give them (SQLite; the client had no
+        customers). Scores are worked out column by column in Python, which
+        is cheaper than the formula in SQL per row; the lifecycle follows the
+        band in the INSERT, and the values every row shares are written into
+        the statement, so each row binds only its own. Records each one's
+        given lifecycle for the rescore bookkeeping."""
+        count = len(chunk.lines)
+        if not count:
+            return
+        at = {name: pos for pos, name in enumerate(self.plan.columns)}
         if not self.fresh_sql:
-            self.fresh_sql = self._scored_sql(extra)
-        news = [new for _l, _r, new, _m in rows]
-        scores = self._scores(news, at)
-        band_of = self.band_of
+            self.fresh_sql = self._scored_sql(self._shared_values())
+        scores = self._scores(columns, at, count)
+        bands = list(map(self.band_of.__getitem__, scores))
         start = self.next_id
-        params = [
-            (start + pos, *new, score, band_of[score])
-            for pos, (new, score) in enumerate(zip(news, scores, strict=True))
-        ]
+        params = list(zip(range(start, start + count), *columns, scores, bands, strict=True))
         ok = self.execute_many(
-            self.fresh_sql, params, rows, "name", "another row of the file has this name", True
+            self.fresh_sql,
+            params,
+            list(zip(chunk.lines, chunk.rows, strict=True)),
+            "name",
+            "another row of the file has this name",
+            True,
         )
-        # the rows that wrote are numbered in order from `start`, without gaps
-        if "lifecycle" in at:
-            lifecycle_at = at["lifecycle"]
-            written = [new[lifecycle_at] for new, good in zip(news, ok, strict=True) if good]
-        else:
-            written = ["active"] * sum(ok)
-        self._note_lines(start, [row[0] for row, good in zip(rows, ok, strict=True) if good])
-        self.next_id = start + len(written)
-        dialect.insert_numbered(self.conn, GIVEN_TABLE, "lifecycle", start, written)
-        return ok
+        given = columns[at["lifecycle"]] if "lifecycle" in at else ["active"] * count
+        lines, flags = chunk.lines, manual
+        if not all(ok):  # the rows that wrote are numbered in order, without gaps
+            given = [value for value, good in zip(given, ok, strict=True) if good]
+            lines = [line for line, good in zip(lines, ok, strict=True) if good]
+            flags = [flag for flag, good in zip(flags, ok, strict=True) if good]
+        self._note_lines(start, lines)
+        self.next_id = start + len(given)
+        self.summary.created += len(given)
+        dialect.insert_numbered(self.conn, GIVEN_TABLE, "lifecycle", start, given)
+        manual_ids = [(start + pos,) for pos, flag in enumerate(flags) if flag]
+        if manual_ids:
+            self.conn.exec_driver_sql(f"INSERT INTO {MANUAL_TABLE} (id) VALUES (?)", manual_ids)
 
     def _scored_sql(self, extra: list[tuple[str, Any]]) -> str:
         """The INSERT of `_insert_scored`: numbered parameters are the id,
@@ -127,20 +132,21 @@ class Inserter(ImporterState):
             f"VALUES ({', '.join(values)}, {band}, {scored_at})"
         )
 
-    def _scores(self, news: list[tuple[Any, ...]], at: dict[str, int]) -> list[float | None]:
-        """The score of each new row (its values by column position `at`): a
-        manual score as given, else scoring.score_columns with the weights of
-        the row's profile."""
-        count = len(news)
-        columns: dict[str, list[Any]] = {
-            name: list(map(itemgetter(at[name]), news)) for name in SIGNALS if name in at
-        }
+    def _scores(
+        self, columns: list[list[Any]], at: dict[str, int], count: int
+    ) -> list[float | None]:
+        """The score of each new row (the plan's `columns`, by position `at`):
+        a manual score as given, else scoring.score_columns with the weights
+        of the row's profile."""
+        signals: dict[str, list[Any]] = {name: columns[at[name]] for name in SIGNALS if name in at}
         if "days_baseline" in at:
-            base, as_of, today = at["days_baseline"], at["days_as_of"], self.today_iso
-            columns["days"] = [
+            today = self.today_iso
+            signals["days"] = [
                 # most rows give days since contact as of today: no decay
-                p[base] if p[as_of] == today else self._effective_days(p[base], p[as_of])
-                for p in news
+                base if as_of == today else self._effective_days(base, as_of)
+                for base, as_of in zip(
+                    columns[at["days_baseline"]], columns[at["days_as_of"]], strict=True
+                )
             ]
         if not self.weights:
             self.weights = {
@@ -152,26 +158,24 @@ class Inserter(ImporterState):
             self.weights[""] = self.config.effective_weights(None)
         groups: dict[str, list[int]] = {}
         if "scoring_profile" in at and len(self.weights) > 1:
-            profile = at["scoring_profile"]
-            for pos, new in enumerate(news):
-                name = new[profile]
+            for pos, name in enumerate(columns[at["scoring_profile"]]):
                 groups.setdefault(name if name in self.weights else "", []).append(pos)
         else:
             groups[""] = list(range(count))
         scores: list[float | None] = [None] * count
         for name, positions in groups.items():
             if len(positions) == count:
-                part = score_columns(columns, self.weights[name], count)
-            else:
-                picked = {k: [v[pos] for pos in positions] for k, v in columns.items()}
-                part = score_columns(picked, self.weights[name], len(positions))
+                scores = score_columns(signals, self.weights[name], count)
+                continue
+            picked = {k: [v[pos] for pos in positions] for k, v in signals.items()}
+            part = score_columns(picked, self.weights[name], len(positions))
             for pos, score in zip(positions, part, strict=True):
                 scores[pos] = score
         if "score" in at:
-            score_at, manual_at = at["score"], at["score_manual"]
-            for pos, new in enumerate(news):
-                if new[manual_at] and new[score_at] is not None:
-                    scores[pos] = new[score_at]
+            given = zip(columns[at["score_manual"]], columns[at["score"]], strict=True)
+            for pos, (flag, score) in enumerate(given):
+                if flag and score is not None:
+                    scores[pos] = score
         return scores
 
     def _note_lines(self, first_id: int, lines: list[int]) -> None:

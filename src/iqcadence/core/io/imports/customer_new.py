@@ -16,9 +16,16 @@ class NewRows(ImporterState):
 
     def new_rows(self, chunk: Chunk) -> list[tuple[int, list[str], tuple[Any, ...], bool]]:
         """(line, row, stored values of the plan's columns, sets a manual score)
-        for rows creating customers, built column by column (the rules of
-        `Updater._build` for a customer that does not exist yet); rows breaking
-        a rule across columns are rejected."""
+        for rows creating customers; rows breaking a rule across columns are
+        rejected."""
+        out, manual = self.new_columns(chunk)
+        return list(zip(chunk.lines, chunk.rows, zip(*out, strict=True), manual, strict=True))
+
+    def new_columns(self, chunk: Chunk) -> tuple[list[list[Any]], list[bool]]:
+        """The stored values of the plan's columns for rows creating customers,
+        column by column (the rules of `Updater` for a customer that does not
+        exist yet), and whether each sets a manual score. Rows breaking a rule
+        across columns are rejected and taken out of `chunk` (in place)."""
         plan, count = self.plan, len(chunk.lines)
         column = chunk.columns.get
         nothing: list[Any] = [None] * count
@@ -53,12 +60,14 @@ class NewRows(ImporterState):
                 ]
             manual = [score is not None for score in scores]
             out += [scores, manual]
-        rows = list(zip(chunk.lines, chunk.rows, zip(*out, strict=True), manual, strict=True))
         if not problems:
-            return rows
+            return out, manual
         for pos, exc in sorted(problems.items()):
             self.problem(chunk.lines[pos], chunk.rows[pos], exc.field or "row", exc.reason, "")
-        return [row for pos, row in enumerate(rows) if pos not in problems]
+        keep = [pos for pos in range(count) if pos not in problems]
+        kept = chunk.subset(keep)
+        chunk.lines, chunk.rows, chunk.columns = kept.lines, kept.rows, kept.columns
+        return [[values[pos] for pos in keep] for values in out], [manual[pos] for pos in keep]
 
     def _new_money(
         self,

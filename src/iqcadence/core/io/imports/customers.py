@@ -290,9 +290,9 @@ class Importer(RowReader, NewRows, Updater, Inserter):
                     else:
                         keep.append(pos)
                 chunk = chunk.subset(keep)
-            insert_rows = self.new_rows(chunk)
-            self.before_writing(len(insert_rows))
-            self.insert(insert_rows)
+            columns, manual = self.new_columns(chunk)
+            self.before_writing(len(chunk.lines))
+            self.insert_scored(chunk, columns, manual)
             return
         keys = self.keys_of(chunk)
         stored = self.stored(list(set(filter(None, keys))), self.stored_columns())
@@ -333,8 +333,14 @@ class Importer(RowReader, NewRows, Updater, Inserter):
                 seen[old[0]] = 1
                 updates.append(pos)
                 olds.append(old)
-        insert_rows = self.new_rows(chunk.subset(creates)) if creates else []
         update_rows = self.compare(chunk, updates, olds)
+        if self.fresh:  # matched by domain or e-mail into a client without customers
+            creating = chunk.subset(creates)
+            columns, manual = self.new_columns(creating)
+            self.before_writing(len(creating.lines))
+            self.insert_scored(creating, columns, manual)
+            return
+        insert_rows = self.new_rows(chunk.subset(creates)) if creates else []
         self.before_writing(len(insert_rows) + len(update_rows))
         self.insert(insert_rows)
         self.update(update_rows)
