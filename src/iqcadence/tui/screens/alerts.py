@@ -59,7 +59,7 @@ class AlertsScreen(BaseScreen):
     ]
 
     # How much the table lists (every count and the exposure cover all alerts).
-    FILL_BATCH = 50  # rows added to the table per turn of the event loop
+    FILL_BATCH = 120  # rows added to the table per turn of the event loop
     PER_GROUP = alert_board.PER_GROUP
     CUSTOMER_GROUPS = alert_board.CUSTOMER_GROUPS
 
