@@ -206,6 +206,23 @@ def fresh_copy(source: Path, name: str) -> Path:
     return target
 
 
+def with_current_alerts(path: Path) -> Path:
+    """Work out the current alerts of a copy, as the writes of a database in
+    daily use keep them (a file built in bulk has none yet)."""
+    env()
+    from iqcadence.core.alerts import current
+    from iqcadence.core.runtime import wiring
+    from iqcadence.core.store.db import open_database, resolve_location
+    from iqcadence.core.store.users import resolve_actor
+
+    wiring.install()
+    database = open_database(resolve_location(path))
+    with database.session() as session:
+        current.ensure_current(session, resolve_actor(session).client_id)
+    database.dispose()
+    return path
+
+
 def peak_rss_mib() -> float:
     """Peak resident memory of this process in MiB.
 

@@ -17,12 +17,14 @@ Every measurement runs in a fresh child process, headless, on a cached
   the new window (target < 50 ms, median and worst printed);
 * the 7-day momentum sort (no column holds it: computed per customer by
   SQL), printed on its own, outside the sort median;
-* the Alerts screen: every alert is derived in a worker; the time until
-  the board is listed and the longest stall of the UI meanwhile;
+* the Alerts screen, opened on it and by pressing `3` on My day: the time
+  until the board is listed (target ≤ 500 ms) and the longest the UI went
+  without running a 10 ms timer meanwhile (target ≤ 50 ms);
 * peak RSS of the Customers session (target ≤ 150 MiB).
 
     python bench/tui.py                 # 100,000 customers
     python bench/tui.py --size 20000
+    python bench/tui.py --only alerts   # the Alerts screen alone
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ import _portfolio  # noqa: E402
 TARGET_PAINT_RATIO = 1.5
 TARGET_KEY_MS = 50.0
 TARGET_RSS_MIB = 150.0
+TARGET_BOARD_MS = 500.0
+TARGET_STALL_MS = 50.0
 SIZE = (120, 40)
 
 
@@ -221,6 +225,81 @@ def child_alerts(path: str) -> dict[str, Any]:
     return result
 
 
+def child_alerts_key(path: str) -> dict[str, Any]:
+    """On My day, press `3`: the time until the board is listed, and the
+    longest the UI went without running a 10 ms timer from the key on."""
+    database = _open(path)
+    from textual import events
+
+    from iqcadence.tui.app import make_app
+    from iqcadence.tui.screens.alerts import AlertsScreen
+
+    app = make_app(database, today=_portfolio.TODAY, start="my_day")
+    result: dict[str, Any] = {}
+    ticks: list[float] = []
+
+    async def pilot_run(pilot: Any) -> None:
+        await _settle(pilot)
+        pilot.app.set_interval(0.01, lambda: ticks.append(time.perf_counter()))
+        await asyncio.sleep(0.1)
+        started = time.perf_counter()
+        ticks.append(started)
+        pilot.app.post_message(events.Key("3", "3"))  # as a terminal sends it
+        deadline = started + 120
+        while time.perf_counter() < deadline:
+            screen = pilot.app.screen
+            if isinstance(screen, AlertsScreen) and screen.loads:
+                break
+            await asyncio.sleep(0.002)
+        ended = time.perf_counter()
+        result["board_ms"] = (ended - started) * 1000
+        gaps = [b - a for a, b in zip(ticks, ticks[1:], strict=False) if a >= started]
+        result["stall_ms"] = max(gaps + [ended - ticks[-1]], default=0.0) * 1000
+        result["alerts"] = pilot.app.screen.board.total
+        await _settle(pilot)
+        pilot.app.exit()
+
+    app.run(headless=True, size=SIZE, auto_pilot=pilot_run)
+    return result
+
+
+def reference_ms(path: str) -> float:
+    """Reading every active customer row with one SELECT, as bench/alerts.py
+    measures its reference (the targets were set when it took 580 ms)."""
+    from sqlalchemy import text
+
+    database = _open(path)
+    try:
+        with database.engine.connect() as conn:
+            started = time.perf_counter()
+            conn.execute(text("SELECT * FROM customer WHERE status = 'active'")).all()
+            return (time.perf_counter() - started) * 1000
+    finally:
+        database.dispose()
+
+
+def report_alerts(opened: dict[str, Any], pressed: dict[str, Any], reference: float) -> None:
+    frame = f"first frame {opened['app_ms']:.0f} ms, " if "app_ms" in opened else ""
+    print(
+        f"  Alerts screen opened on: {frame}board listed "
+        f"{opened['board_ms']:.0f} ms ({opened['listed']:,} of {opened['alerts']:,} alerts), "
+        f"longest UI stall {opened['stall_ms']:.0f} ms, peak RSS {opened['rss_mib']:.0f} MiB"
+    )
+    board_ok = "ok" if pressed["board_ms"] <= TARGET_BOARD_MS else "MISS"
+    stall_ok = "ok" if pressed["stall_ms"] <= TARGET_STALL_MS else "MISS"
+    print(
+        f"  Alerts by pressing 3 on My day: board listed {pressed['board_ms']:.0f} ms "
+        f"(target ≤ {TARGET_BOARD_MS:.0f} ms {board_ok}), longest UI stall "
+        f"{pressed['stall_ms']:.0f} ms (target ≤ {TARGET_STALL_MS:.0f} ms {stall_ok})"
+    )
+    print(
+        f"    reference: one SELECT of every customer {reference:.0f} ms now; board listed "
+        f"×{pressed['board_ms'] / reference:.2f} of it (target ×{TARGET_BOARD_MS / 580:.2f}), "
+        f"longest stall ×{pressed['stall_ms'] / reference:.3f} "
+        f"(target ×{TARGET_STALL_MS / 580:.3f})"
+    )
+
+
 # --- parent ---------------------------------------------------------------------------------
 
 
@@ -245,6 +324,7 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3, help="first-paint runs (best kept)")
     parser.add_argument("--query", default="harbor works")
+    parser.add_argument("--only", choices=["alerts"], help="measure this screen alone")
     parser.add_argument("--child", nargs="*")
     args = parser.parse_args()
     if args.child is not None:
@@ -255,15 +335,24 @@ def main() -> None:
             print(json.dumps(child_screen(rest[0], rest[1])))
         elif kind == "alerts":
             print(json.dumps(child_alerts(rest[0])))
+        elif kind == "alerts_key":
+            print(json.dumps(child_alerts_key(rest[0])))
         else:
             print(json.dumps(child_keys(rest[0], rest[1])))
         return
 
     _portfolio.env()
     source = _portfolio.cached(args.size)
-    path = str(_portfolio.fresh_copy(source, "tui.db"))
+    path = str(_portfolio.with_current_alerts(_portfolio.fresh_copy(source, "tui.db")))
     alerts_path = path
     print(f"TUI at {args.size:,} customers ({SIZE[0]}×{SIZE[1]}, headless, best of {args.runs})")
+    # The first open of a day brings scores (and the current alerts) up to
+    # date: open once so the measured opens are the day's later ones.
+    spawn("alerts", alerts_path)
+    if args.only == "alerts":
+        pressed = spawn("alerts_key", alerts_path)
+        report_alerts(spawn("alerts", alerts_path), pressed, reference_ms(alerts_path))
+        return
 
     bare = [spawn("bare") for _ in range(args.runs)]
     ref_app, ref_proc = best(bare, "app_ms"), best(bare, "process_ms")
@@ -309,12 +398,8 @@ def main() -> None:
             + ", ".join(f"{k} {ms:.0f} ms" for k, ms in keys["momentum"])
         )
     worst_rss = max(worst_rss, float(keys["rss_mib"]))
-    alerts = spawn("alerts", alerts_path)
-    print(
-        f"  Alerts screen: first frame {alerts['app_ms']:.0f} ms (deriving), board listed "
-        f"{alerts['board_ms']:.0f} ms ({alerts['listed']:,} of {alerts['alerts']:,} alerts), "
-        f"longest UI stall {alerts['stall_ms']:.0f} ms, peak RSS {alerts['rss_mib']:.0f} MiB"
-    )
+    pressed = spawn("alerts_key", alerts_path)
+    report_alerts(spawn("alerts", alerts_path), pressed, reference_ms(alerts_path))
     ok = "ok" if worst_rss <= TARGET_RSS_MIB else "MISS"
     print(
         f"  peak RSS (My day, Customers) {worst_rss:6.1f} MiB (target ≤ {TARGET_RSS_MIB:.0f} MiB {ok}); "
