@@ -71,7 +71,8 @@ class Updater(ImporterState):
         differs are returned."""
         if not positions:
             return []
-        rows = chunk.subset(positions)
+        # a re-import matches every row of a chunk: no copy of its columns
+        rows = chunk if len(positions) == len(chunk.lines) else chunk.subset(positions)
         ids = [int(row[0]) for row in stored]
         by_column = list(zip(*stored, strict=True))[1:]
         old: dict[str, list[Any]] = {
