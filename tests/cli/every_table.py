@@ -115,6 +115,7 @@ def fill(database: object) -> None:
 def every_table(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The filled database and its backup (made once per module: copy them)."""
     from iqcadence.core.io import backup
+    from iqcadence.core.runtime import freshness
     from iqcadence.core.store.db import open_database, resolve_location
 
     folder = tmp_path_factory.mktemp("every_table")
@@ -130,6 +131,9 @@ def every_table(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         database = open_database(resolve_location(path))
         try:
             fill(database)
+            # opened today, as by any command: the day's decay refresh is done,
+            # so a command that changes nothing leaves it exactly as it is
+            freshness.ensure_scores_current(database)
             backup.create_backup(database, folder / "saved.json")
         finally:
             database.dispose()

@@ -489,22 +489,6 @@ def test_large_share_rebuilds_score_indexes(
     assert tuple(top.one()) == ("N4", 66.7)
 
 
-def test_daily_decay_refresh_runs_once_a_day(session: Any, actor: Any, monkeypatch: Any) -> None:
-    from iqcadence.core.accounts import customers, rescore
-
-    customers.apply_changes(session, actor, "Quiet Co", {"days": 10, "logins": 30})
-    first = customers.get_customer(session, actor, "Quiet Co").score
-    assert rescore.refresh_decay(session, actor) is not None  # first run today
-    assert rescore.refresh_decay(session, actor) is None  # already done today
-    monkeypatch.setenv("IQCADENCE_TODAY", "2027-01-26")  # 60 days later
-    summary = rescore.refresh_decay(session, actor)
-    assert summary is not None and summary.changed == 1
-    session.expire_all()
-    later = customers.get_customer(session, actor, "Quiet Co")
-    assert later.score is not None and first is not None and later.score < first
-    assert rescore.refresh_decay(session, actor) is None
-
-
 def test_publishing_a_change_without_wiring_fails_loudly(
     session: Session, actor: Actor, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -26,9 +26,11 @@ async def export_to(pilot: Any, target: Path) -> None:
     await settle(pilot)
 
 
-async def test_the_database_is_refused(make: Any, db_path: Path) -> None:
+async def test_the_database_is_refused(make: Any, portfolio_db: Any, db_path: Path) -> None:
+    from iqcadence.core.runtime import freshness
     from iqcadence.tui.screens.customer360 import Customer360Screen
 
+    freshness.ensure_scores_current(portfolio_db)  # the day's decay refresh, done already
     app = make()
     before = dump(db_path)
     async with app.run_test(size=(140, 45)) as pilot:

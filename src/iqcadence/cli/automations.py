@@ -32,22 +32,30 @@ def run_command(
     send everything due, retry failures with backoff. Safe to run
     concurrently and repeatedly: nothing is ever sent twice.
 
-    Once a day it also rescores everyone, so stored scores follow the decay
-    of days since contact. Sending is a write: a viewer may only use --dry-run.
+    Once a day it also brings stored scores in line with the decay of days
+    since contact (as every command does when it opens the database; this
+    one waits its turn for the database instead of leaving it for later).
+    Sending is a write: a viewer may only use --dry-run.
 
     JSON: {queued, digests, sent, failed, dead, skipped, due: [...],
-    errors: [{id, channel, error}], decay_rescored (moved today, or null)}.
+    errors: [{id, channel, error}], decay_rescored (scores today's decay
+    refresh moved, when this run did it; else null)}.
 
     Example:
 
       iqcadence automations run --json
     """
-    from iqcadence.core.accounts import rescore
     from iqcadence.core.alerts import outbox
+    from iqcadence.core.runtime import freshness
 
+    refreshed = None
+    if not dry_run:
+        opts = common.options(ctx)
+        opts.refresh_on_open = False  # done here, waiting like any cron write
+        refreshed = freshness.ensure_scores_current(opts.database(), patience=None)
     with common.session_as(ctx) as (session, actor):
-        decay = None if dry_run else rescore.refresh_decay(session, actor)
         report = outbox.run(session, actor, dry_run=dry_run)
+    decay = refreshed.refreshed.get(actor.client_id) if refreshed is not None else None
     data = report.to_dict()
     data["decay_rescored"] = decay.changed if decay is not None else None
     if as_json:

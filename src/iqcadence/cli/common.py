@@ -36,6 +36,9 @@ class GlobalOptions:
     db_path: str | None = None
     as_user: str | None = None
     client: str | None = None  # --client (else IQCADENCE_CLIENT)
+    # Opening brings scores in line with today's decay (runtime.freshness);
+    # a command that does it its own way (automations run) turns this off.
+    refresh_on_open: bool = True
     _database: Database | None = None
 
     def database(self) -> Database:
@@ -56,6 +59,10 @@ class GlobalOptions:
                     soft_wrap=True,
                     markup=False,
                 )
+            if self.refresh_on_open:
+                from iqcadence.core.runtime import freshness
+
+                freshness.ensure_scores_current(self._database)
         return self._database
 
     def location(self) -> DatabaseLocation:

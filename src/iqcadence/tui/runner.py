@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Generic, TypeVar
 
+from iqcadence.core.runtime import freshness
 from iqcadence.core.store.db import Database, describe_failure
 
 if TYPE_CHECKING:
@@ -40,8 +41,13 @@ def friendly(exc: BaseException) -> str:
 
 
 def call(database: Database, fn: Callable[[Session], T]) -> T:
-    """Run `fn` with a fresh read session; raise `Failed` with a plain message."""
+    """Run `fn` with a fresh read session; raise `Failed` with a plain message.
+
+    The first read of each day brings stored scores in line with that day's
+    decay first (runtime.freshness; a date comparison on the other reads),
+    so an app left open overnight shows true scores in the morning."""
     try:
+        freshness.ensure_scores_current(database)
         with database.session() as session:
             try:
                 return fn(session)

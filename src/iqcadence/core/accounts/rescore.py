@@ -97,43 +97,6 @@ def rescore_all(
     )
 
 
-DECAY_KEY = "decay"
-
-
-def refresh_decay(session: Session, actor: Actor) -> RescoreSummary | None:
-    """Once a day, rescore everyone so stored scores follow the decay of days
-    since contact (SPEC: untouched accounts slide down by themselves).
-
-    `automations run` calls this; it does nothing when today's refresh is
-    already done or the acting user may not write. Two runners racing on
-    the same day both rescore, harmlessly: the second finds nothing moved.
-    """
-    if not actor.can_write:
-        return None
-    today = clock.today().isoformat()
-
-    def done_today() -> bool:
-        block = settings.get_block(session, actor.client_id, DECAY_KEY) or {}
-        return str(block.get("refreshed_on") or "") >= today
-
-    if done_today():
-        return None
-    # Start again as the writer (SQLite: BEGIN IMMEDIATE), so a runner started
-    # at the same moment waits for this one and then finds the day done,
-    # instead of failing when its read turns into a write.
-    session.rollback()
-    session.connection(execution_options=dialect.write_lock_options(session.get_bind()))
-    if done_today():
-        session.rollback()
-        return None
-    summary = rescore_all(session, actor, cause="decay", commit=False)
-    settings.put_block(
-        session, actor, DECAY_KEY, {"refreshed_on": today}, action="config.decay_refresh"
-    )
-    session.commit()
-    return summary
-
-
 def rescore_where(
     session: Session,
     actor: Actor,
@@ -143,6 +106,7 @@ def rescore_where(
     include_overrides: bool = False,
     cause: str,
     commit: bool = True,
+    record_unchanged: bool = True,
 ) -> RescoreSummary:
     """Rescore the customers of the actor's client matching `where_sql`.
 
@@ -151,7 +115,8 @@ def rescore_where(
     Manual overrides keep their score (their band follows the thresholds)
     unless `include_overrides`. Snapshots are written only where the score
     changed (source = `cause`); lifecycle auto-transitions are audited one by
-    one, and one `rescore` entry records the counts.
+    one, and one `rescore` entry records the counts (unless nothing changed
+    and not `record_unchanged`: upkeep that found nothing to do).
     """
     actor.require_write("rescore customers")
     session.flush()
@@ -234,6 +199,7 @@ def rescore_where(
         include_overrides=include_overrides,
         cause=cause,
         commit=commit,
+        record_unchanged=record_unchanged,
     )
 
 
@@ -249,6 +215,7 @@ def _conclude(
     include_overrides: bool,
     cause: str,
     commit: bool,
+    record_unchanged: bool = True,
 ) -> RescoreSummary:
     """Snapshots, lifecycle audit, counts, the `rescore` entry and the bulk
     change hook, all from the `rescore_dirty` table (the scores are written)."""
@@ -269,17 +236,18 @@ def _conclude(
     summary.changed = len(changed_ids)
     summary.unchanged = summary.scored - summary.changed
 
-    audit.record(
-        session,
-        actor,
-        "rescore",
-        details={
-            **summary.to_dict(),
-            "cause": cause,
-            "include_overrides": include_overrides,
-        },
-        at=now,
-    )
+    if summary.changed or record_unchanged:
+        audit.record(
+            session,
+            actor,
+            "rescore",
+            details={
+                **summary.to_dict(),
+                "cause": cause,
+                "include_overrides": include_overrides,
+            },
+            at=now,
+        )
     changes.customers_changed_in_bulk(
         session, actor, changed_ids, cause=cause, changes_table=DIRTY_TABLE
     )

@@ -12,7 +12,7 @@ The table always equals `derive.derive_alerts` for its day and settings
 * a bulk change (rescore, import) likewise, up to EAGER_LIMIT customers;
   above that the table is marked to be worked out whole on its next read,
   so a large rescore or import never waits on it;
-* the daily refresh (`rescore.refresh_decay`, its bulk change has cause
+* the daily refresh (`decay.refresh_decay`, its bulk change has cause
   `decay`) works it out whole for the new day, so what time alone moves
   (renewal windows, days without contact, the 7-day momentum) is in;
 * whatever else makes it stale (a new day with no refresh yet, changed
@@ -53,7 +53,7 @@ EAGER_LIMIT = 5000
 CHUNK = 5000  # customers derived at a time while working the table out whole
 # From this many customers a whole working out builds its indexes afterwards.
 REBUILD_INDEXES_FROM = 20_000
-# The bulk change of the daily refresh (`rescore.refresh_decay`).
+# The bulk change of the daily refresh (`decay.refresh_decay`).
 DAILY_REFRESH_CAUSE = "decay"
 # Bump when the derivation's rules or wording change: tables worked out by an
 # earlier version are then worked out again.

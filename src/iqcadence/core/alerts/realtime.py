@@ -23,6 +23,8 @@ from typing import Any
 from sqlalchemy import event
 from sqlmodel import Session
 
+from iqcadence.core.base.actor import SYSTEM_USER
+
 _PENDING = "iqcadence.send_after_commit"
 
 
@@ -62,7 +64,9 @@ def start_runner(url: Any, acting_user: str | None) -> bool:
     else:
         env["IQCADENCE_DATABASE_URL"] = url.render_as_string(hide_password=False)
         env.pop("IQCADENCE_DB", None)
-    if acting_user:
+    # The system (a decay refresh) is no user: the runner then acts as the
+    # user this program runs as (IQCADENCE_USER, else the login name).
+    if acting_user and acting_user != SYSTEM_USER:
         command += ["--as", acting_user]
     command += ["automations", "run", "--json"]
     env["IQCADENCE_SEND_ON_CHANGE"] = "0"  # the runner itself never starts another

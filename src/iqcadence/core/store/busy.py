@@ -44,6 +44,26 @@ def is_transient(exc: BaseException) -> bool:
     )
 
 
+# PostgreSQL: a lock not granted within lock_timeout; a read-only
+# transaction (a standby); a role without the right to write.
+_NOT_NOW_SQLSTATES = frozenset({"55P03", "25006", "42501"})
+
+
+def cannot_write_now(exc: BaseException) -> bool:
+    """Whether a write failed because this database cannot take it here and
+    now, rather than for a fault in the write: busy (`is_transient`), a lock
+    wait cut short, or a database or role that is read-only. Work that may
+    as well wait for a later run (see `runtime.freshness`) leaves it then."""
+    if is_transient(exc):
+        return True
+    if not isinstance(exc, DatabaseError):
+        return False
+    if getattr(exc.orig, "sqlstate", None) in _NOT_NOW_SQLSTATES:
+        return True
+    # SQLite: a file, folder or connection (query_only) it may not write to
+    return "readonly database" in str(exc.orig)
+
+
 class Once:
     """A callback that runs on its first call only."""
 
@@ -70,4 +90,4 @@ def describe_failure(exc: BaseException) -> str:
     return f"Something went wrong: {exc}"
 
 
-__all__ = ["BUSY", "Once", "describe_failure", "is_busy", "is_transient"]
+__all__ = ["BUSY", "Once", "cannot_write_now", "describe_failure", "is_busy", "is_transient"]

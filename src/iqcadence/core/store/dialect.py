@@ -55,7 +55,11 @@ def install_sqlite_pragmas(engine: Engine) -> None:
         if options.get(BULK_LOAD_OPTION) and on_disk:
             _leave_wal(conn)
         if options.get(WRITE_LOCK_OPTION) or options.get(BULK_LOAD_OPTION):
-            _begin_immediate(conn, options.get(LOCK_WAIT_OPTION))
+            patience = options.get(LOCK_PATIENCE_OPTION)
+            if patience is not None:
+                _begin_immediate_within(conn, int(patience))
+            else:
+                _begin_immediate(conn, options.get(LOCK_WAIT_OPTION))
         else:
             conn.exec_driver_sql("BEGIN")
 
@@ -70,6 +74,7 @@ def install_sqlite_pragmas(engine: Engine) -> None:
 
 WRITE_LOCK_OPTION = "iqcadence_write_lock"
 LOCK_WAIT_OPTION = "iqcadence_on_lock_wait"
+LOCK_PATIENCE_OPTION = "iqcadence_lock_patience_ms"
 BULK_LOAD_OPTION = "iqcadence_bulk_load"
 _RESTORE_WAL = "iqcadence_restore_wal"
 # How long a writer waits for the write lock before it is told it is waiting.
@@ -96,6 +101,19 @@ def _begin_immediate(conn: Connection, on_wait: Callable[[], None] | None) -> No
                 raise
         on_wait()
         raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS - LOCK_NOTICE_AFTER_MS}")
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    finally:
+        raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+
+def _begin_immediate_within(conn: Connection, patience_ms: int) -> None:
+    """BEGIN IMMEDIATE, waiting at most `patience_ms` for the write lock
+    (then "database is locked"); the rest of the transaction keeps the usual
+    busy timeout."""
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    raw.execute(f"PRAGMA busy_timeout = {max(0, patience_ms)}")
+    try:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
     finally:
         raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -143,7 +161,10 @@ def lock_name(conn: Connection, space: int, name: str) -> None:
 
 
 def write_lock_options(
-    bind: Engine | Connection, *, on_wait: Callable[[], None] | None = None
+    bind: Engine | Connection,
+    *,
+    on_wait: Callable[[], None] | None = None,
+    patience_ms: int | None = None,
 ) -> dict[str, Any]:
     """Execution options making a transaction take the write lock when it
     begins (SQLite BEGIN IMMEDIATE), so what it reads cannot change before it
@@ -151,13 +172,28 @@ def write_lock_options(
     when its read turns into a write (SQLite refuses that at once, busy
     timeout or not, once another writer has committed since the read).
     `on_wait` is called once when the lock is not free within
-    LOCK_NOTICE_AFTER_MS (the wait goes on). Other engines lock rows as they go."""
+    LOCK_NOTICE_AFTER_MS (the wait goes on). With `patience_ms` the wait
+    ends after that long instead of the busy timeout ("database is
+    locked"), for work that had better be left for later than wait.
+    Other engines lock rows as they go (see `limit_lock_waits`)."""
     if not is_sqlite(bind):
         return {}
     options: dict[str, Any] = {WRITE_LOCK_OPTION: True}
-    if on_wait is not None:
+    if patience_ms is not None:
+        options[LOCK_PATIENCE_OPTION] = patience_ms
+    elif on_wait is not None:
         options[LOCK_WAIT_OPTION] = on_wait
     return options
+
+
+def limit_lock_waits(conn: Connection, patience_ms: int) -> None:
+    """PostgreSQL: for the rest of this transaction, a lock not granted
+    within `patience_ms` fails the statement (SQLSTATE 55P03) instead of
+    waiting for it. SQLite takes its one lock as the transaction begins
+    (`write_lock_options(patience_ms=...)`)."""
+    if is_sqlite(conn):
+        return
+    conn.execute(text(f"SET LOCAL lock_timeout = {max(1, int(patience_ms))}"))
 
 
 def no_write_lock_options(bind: Engine | Connection) -> dict[str, Any]:
