@@ -61,7 +61,8 @@ async def test_a_write_waits_for_another_program_and_is_saved(
         await settle(pilot)
         await pilot.press("a")
         await settle(pilot)
-        with another_writer(db_path, for_seconds=1.0):
+        # long enough that a loaded machine still checks while the lock is held
+        with another_writer(db_path, for_seconds=3.0):
             await pilot.press("y")
             await pilot.pause(0.3)
             assert customer(portfolio_db, "Globex").status == "active"  # still waiting
