@@ -11,6 +11,7 @@ import pytest
 from iqcadence.core.accounts import breakdown, customers, history, shape
 from iqcadence.core.base.actor import Actor
 from iqcadence.core.base.errors import Conflict, InvalidValue, NotFound, PermissionDenied
+from iqcadence.core.read import customer_counts
 from iqcadence.core.read import customer_pages as queries
 from tests.factories import dump
 
@@ -255,7 +256,7 @@ def test_list_sorts_and_pages(session: Any, actor: Actor) -> None:
         "Globex",
     ]
     filters = queries.CustomerFilter(tier="enterprise")
-    assert queries.count_customers(session, actor.client_id, filters) == 2
+    assert customer_counts.count_customers(session, actor.client_id, filters) == 2
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ from iqcadence.core.alerts import derive
 from iqcadence.core.base import clock
 from iqcadence.core.base.actor import Actor
 from iqcadence.core.base.errors import InvalidValue
-from iqcadence.core.read import customer360, customer_pages
+from iqcadence.core.read import customer360, customer_counts, customer_pages, customer_row
 from iqcadence.core.scoring.fields import FIELDS
 from iqcadence.core.scoring.formula import SIGNALS
 
@@ -118,7 +118,7 @@ def list_customers(session: Session, actor: Actor, query: schemas.ListFilters) -
     if 0 < len(items) < query.limit or (not items and query.offset == 0 and query.limit):
         total = query.offset + len(items)  # the list ends on this page: no count needed
     else:
-        total = customer_pages.count_customers(session, actor.client_id, chosen)
+        total = customer_counts.count_customers(session, actor.client_id, chosen)
     return Outcome(
         {"customers": items, "total": total, "limit": query.limit, "offset": query.offset}
     )
@@ -131,7 +131,7 @@ def _value(choice: Any) -> Any:
 def get_customer(
     session: Session, actor: Actor, customer_id: int | None, name: str | None
 ) -> Outcome:
-    row = customer_pages.customer_row(session, actor.client_id, customer_id=customer_id, name=name)
+    row = customer_row.customer_row(session, actor.client_id, customer_id=customer_id, name=name)
     if row is None:
         find(session, actor, customer_id, name)  # says what is missing, as the CLI does
         raise AssertionError("a customer read as missing was found")

@@ -99,9 +99,7 @@ def rename_command(
 def remove_command(
     ctx: typer.Context,
     name: str = typer.Argument(..., help="The client to remove."),
-    yes: bool = typer.Option(
-        False, "--yes", help="Confirm removing a client that holds records."
-    ),
+    yes: bool = typer.Option(False, "--yes", help="Confirm removing a client that holds records."),
 ) -> None:
     """Remove a client (admins only). A client holding records needs --yes and
     its name typed again: every record of it is deleted for good. The client

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
     from iqcadence.core.base.actor import Actor
 
+
 def custom_labels(session: Session, actor: Actor) -> dict[str, str]:
     """Each custom field's label by key, as its definition names it."""
     from iqcadence.core.accounts import custom_fields

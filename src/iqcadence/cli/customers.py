@@ -56,6 +56,7 @@ def list_command(
     from iqcadence.core.accounts import history, shape
     from iqcadence.core.base import clock
     from iqcadence.core.base.errors import InvalidValue
+    from iqcadence.core.read import customer_counts
     from iqcadence.core.read import customer_pages as queries
 
     if limit is None:
@@ -88,7 +89,7 @@ def list_command(
         # full one needs a count. Scripts (--json) do not pay for it.
         total = offset + len(rows)
         if not as_json and ((limit and len(rows) == limit) or (not rows and offset)):
-            total = queries.count_customers(session, actor.client_id, chosen)
+            total = customer_counts.count_customers(session, actor.client_id, chosen)
         today = clock.today()
         items = [
             shape.customer_to_dict(row, today=today, momentum=momentum.get(int(row["id"])))

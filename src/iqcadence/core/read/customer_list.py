@@ -19,9 +19,9 @@ from iqcadence.core.accounts import customers
 from iqcadence.core.accounts.history import momentum_for
 from iqcadence.core.base import clock
 from iqcadence.core.base.errors import InvalidValue
+from iqcadence.core.read.customer_counts import count_customers
 from iqcadence.core.read.customer_pages import (
     CustomerFilter,
-    count_customers,
     filter_sql,
     list_customers,
 )

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select, text
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
@@ -22,7 +22,6 @@ from iqcadence.core.scoring.formula import (
     TIERS,
 )
 from iqcadence.core.store import dialect, search_sql
-from iqcadence.core.store.models import Customer
 from iqcadence.core.store.rows import typed_row
 
 SORTS: dict[str, str] = {
@@ -596,58 +595,3 @@ def _whole_rows(conn: Connection, keys: list[dict[str, Any]]) -> list[dict[str, 
         .all()
     }
     return [found[int(row["id"])] for row in keys]
-
-
-def count_customers(session: Session, client_id: int, filters: CustomerFilter) -> int:
-    where, params = filter_sql(session, client_id, filters)
-    if _only_client(session, client_id):
-        # every customer is this client's: without that test, a count by
-        # status reads the (status, band) index alone instead of every row
-        where = where.replace("customer.client_id = :client_id", "1 = 1", 1)
-    result = session.connection().execute(
-        text(f"SELECT COUNT(*) FROM customer WHERE {where}"), params
-    )
-    return int(result.scalar_one())
-
-
-def _only_client(session: Session, client_id: int) -> bool:
-    """Whether the database holds no client but this one."""
-    low, high = session.connection().execute(text("SELECT MIN(id), MAX(id) FROM client")).one()
-    return bool(low == high == client_id)
-
-
-def customer_row(
-    session: Session, client_id: int, *, customer_id: int | None = None, name: str | None = None
-) -> dict[str, Any] | None:
-    """One customer of the client as a plain row, by id or by name (any
-    case), or None: the API's one-customer reads, without building an ORM
-    object."""
-    key: int | str
-    if customer_id is not None:
-        statement, key = _ROW_BY_ID, customer_id
-    elif name is not None:
-        from iqcadence.core.accounts.customers import name_key
-
-        statement, key = _ROW_BY_NAME, name_key(name)
-    else:
-        return None
-    found = (
-        session.connection()
-        .execute(statement, {"key": key, "client": client_id})
-        .mappings()
-        .first()
-    )
-    return typed_row(dict(found)) if found is not None else None
-
-
-def _row_by(column: str) -> Select[Any]:
-    # Built once: a select over the table's columns is compiled once, and
-    # its rows come back typed without reading their description each time.
-    table = Customer.__table__  # type: ignore[attr-defined]
-    return select(table).where(
-        table.c[column] == bindparam("key"), table.c.client_id == bindparam("client")
-    )
-
-
-_ROW_BY_ID = _row_by("id")
-_ROW_BY_NAME = _row_by("name_key")
