@@ -362,3 +362,71 @@ def test_customers_with_many_alerts_first_are_listed_whole(
     found = alert_board.alert_board(session, actor, customer_groups=2)
     assert list(found.groups["customer"]) == ["Alpha", "Beta"]
     assert [a.to_dict() for a in found.groups["customer"]["Alpha"]] == alpha
+
+
+def test_a_database_it_cannot_write_shows_derived_alerts(
+    db_path: Path, session: Any, actor: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stale current alerts on a database this program may not write (a
+    read-only file or role): the readers derive instead of failing."""
+    from sqlalchemy import event
+
+    from iqcadence.core.store.db import open_database, resolve_location
+
+    build_portfolio(session, actor, days=14)
+    current.ensure_current(session, actor.client_id)
+    session.close()
+    monkeypatch.setenv("IQCADENCE_TODAY", (TODAY + timedelta(days=3)).isoformat())
+    readonly = open_database(resolve_location(db_path))
+    event.listen(
+        readonly.engine, "connect", lambda conn, _record: conn.execute("PRAGMA query_only = ON")
+    )
+    readonly.engine.dispose()  # every connection from now on is read-only
+    try:
+        with readonly.session() as reader:
+            assert not current.is_current(reader, actor.client_id)
+            everything = derive_alerts(
+                reader, actor.client_id, include_snoozed=True, include_dismissed=True
+            )
+            listed = current_reads.list_alerts(
+                reader, actor.client_id, include_snoozed=True, include_dismissed=True
+            )
+            assert [a.to_dict() for a in listed] == [a.to_dict() for a in everything]
+            figures = current_reads.exposure(reader, actor.client_id)
+            assert figures == mrr_exposure(everything) and figures["customers"] > 0
+            shown = alert_board.alert_board(reader, actor, per_group=2)
+            assert shown.total == len(everything) and shown.exposure == figures
+            assert all(len(items) <= 2 for items in shown.groups["category"].values())
+            assert not current.is_current(reader, actor.client_id)
+    finally:
+        readonly.dispose()
+
+
+@pytest.mark.usefixtures("board")
+@pytest.mark.parametrize("show_hidden", [False, True])
+def test_the_board_read_equals_the_board_made_from_a_derivation(
+    session: Any, actor: Actor, show_hidden: bool
+) -> None:
+    listed = kept(session, actor)
+    state.dismiss(session, actor, listed[0]["customer"], listed[0]["category"])
+    state.snooze(session, actor, listed[3]["customer"], listed[3]["category"], for_period="1d")
+    read = alert_board.alert_board(session, actor, show_hidden=show_hidden, per_group=3)
+    everything = derive_alerts(
+        session, actor.client_id, include_snoozed=True, include_dismissed=True
+    )
+    made = alert_board.board_of(everything, show_hidden, 3, alert_board.CUSTOMER_GROUPS)
+
+    def shape(board: Any) -> Any:
+        return (
+            [a.to_dict() for a in board.alerts],
+            {
+                by: {k: [a.to_dict() for a in v] for k, v in g.items()}
+                for by, g in board.groups.items()
+            },
+            board.counts,
+            board.total,
+            board.customers,
+            board.exposure,
+        )
+
+    assert shape(read) == shape(made)

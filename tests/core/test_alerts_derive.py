@@ -278,7 +278,7 @@ def test_snooze_dismiss_wake_over_time(
 
 def test_exposure_counts_each_customer_once(session: Any, actor: Any) -> None:
     from iqcadence.core.alerts import state
-    from iqcadence.core.alerts.exposure import exposure
+    from iqcadence.core.alerts.current_reads import exposure
 
     _score(session, actor, "A", logins=1, adoption=5, tickets=5, nps=1, days=1, mrr=1000)
     _score(session, actor, "B", logins=20, adoption=60, tickets=3, nps=8, days=1, mrr=500)

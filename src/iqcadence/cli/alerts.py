@@ -221,7 +221,7 @@ def exposure_command(
 
       iqcadence alerts exposure --json
     """
-    from iqcadence.core.alerts.exposure import exposure
+    from iqcadence.core.alerts.current_reads import exposure
 
     with common.session_as(ctx, write=False) as (session, actor):
         data = exposure(session, actor.client_id, manager=manager)

@@ -31,12 +31,14 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Index, delete, insert, inspect, select, text, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DatabaseError
 from sqlmodel import Session
 
 from iqcadence.core.alerts.config import AlertConfig, load_alert_config
 from iqcadence.core.alerts.derive import CATEGORIES, SEVERITY_RANK, Alert, derive_alerts
 from iqcadence.core.base import clock
 from iqcadence.core.store import dialect, display
+from iqcadence.core.store.busy import cannot_write_now
 from iqcadence.core.store.models.alert_current import AlertUpkeep, CurrentAlert
 
 if TYPE_CHECKING:
@@ -100,19 +102,26 @@ def _settings_signature(session: Session, client_id: int) -> str:
 
 
 def ensure_current(session: Session, client_id: int, *, progress: Progress | None = None) -> bool:
-    """Work the table out whole if it is stale; True when it was. Call it
-    before anything else in the session: working it out ends the session's
+    """Make the table current, working it out whole if it is stale; False
+    when it is stale and cannot be worked out here and now (a read-only
+    database or role, another program holding the write lock past the busy
+    timeout): the caller then derives what it shows. Call it before anything
+    else in the session: working the table out ends the session's
     transaction, takes the write lock (so two readers do it once) and
     commits."""
     if is_current(session, client_id):
-        return False
-    session.rollback()
-    session.connection(execution_options=dialect.write_lock_options(session.get_bind()))
-    if is_current(session, client_id):  # another process did it meanwhile
+        return True
+    try:
         session.rollback()
+        session.connection(execution_options=dialect.write_lock_options(session.get_bind()))
+        if not is_current(session, client_id):  # else another process did it meanwhile
+            rebuild(session, client_id, progress=progress)
+        session.commit()
+    except DatabaseError as exc:
+        session.rollback()
+        if not cannot_write_now(exc):
+            raise
         return False
-    rebuild(session, client_id, progress=progress)
-    session.commit()
     return True
 
 

@@ -17,7 +17,14 @@ from sqlalchemy.sql import Select
 from sqlmodel import Session
 
 from iqcadence.core.alerts import current
-from iqcadence.core.alerts.derive import CATEGORIES, EXPOSURE_SEVERITIES, SEVERITY_RANK, Alert
+from iqcadence.core.alerts.derive import (
+    CATEGORIES,
+    EXPOSURE_SEVERITIES,
+    SEVERITY_RANK,
+    Alert,
+    derive_alerts,
+)
+from iqcadence.core.alerts.exposure import mrr_exposure
 from iqcadence.core.base import clock
 from iqcadence.core.store import dialect
 from iqcadence.core.store.models.alerts import AlertState
@@ -104,7 +111,17 @@ def list_alerts(
 ) -> list[Alert]:
     """The client's current alerts, filtered as `derive.derive_alerts`
     filters them, most severe first."""
-    current.ensure_current(session, client_id)
+    if not current.ensure_current(session, client_id):
+        return derive_alerts(
+            session,
+            client_id,
+            customer_ids=customer_ids,
+            manager=manager,
+            category=category,
+            severity=severity,
+            include_snoozed=include_snoozed,
+            include_dismissed=include_dismissed,
+        )
     conn = session.connection()
     now = clock.now()
     query = select(*COLUMNS).select_from(JOINED).where(ALERTS.c.client_id == client_id)
@@ -131,7 +148,11 @@ def exposure(session: Session, client_id: int, *, manager: str | None = None) ->
     """MRR exposure now (`exposure.mrr_exposure` shape): snoozed and
     dismissed alerts still count. Summed by the database, so every reader
     (this one query) gets the same figures."""
-    current.ensure_current(session, client_id)
+    if not current.ensure_current(session, client_id):
+        alerts = derive_alerts(
+            session, client_id, manager=manager, include_snoozed=True, include_dismissed=True
+        )
+        return mrr_exposure(alerts)
     conn = session.connection()
     where = [ALERTS.c.client_id == client_id, ALERTS.c.severity_rank.in_(EXPOSED_RANKS)]
     if manager:

@@ -35,12 +35,3 @@ def mrr_exposure(alerts: Iterable[Alert]) -> dict[str, Any]:
             if category in by_category
         },
     }
-
-
-def exposure(session: Any, client_id: int, *, manager: str | None = None) -> dict[str, Any]:
-    """MRR exposure of a client now, from the current alerts (the figures the
-    Alerts screen shows). Snoozed and dismissed alerts still count: hiding
-    an alert does not take the money out of danger."""
-    from iqcadence.core.alerts.current_reads import exposure as current_exposure
-
-    return current_exposure(session, client_id, manager=manager)

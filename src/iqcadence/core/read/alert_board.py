@@ -15,7 +15,15 @@ from sqlmodel import Session
 
 from iqcadence.core.alerts import current, current_reads
 from iqcadence.core.alerts.current_reads import ALERTS, COLUMNS, JOINED, STATES
-from iqcadence.core.alerts.derive import CATEGORIES, SEVERITIES, Alert, sort_key
+from iqcadence.core.alerts.derive import (
+    CATEGORIES,
+    SEVERITIES,
+    Alert,
+    derive_alerts,
+    group_alerts,
+    sort_key,
+)
+from iqcadence.core.alerts.exposure import mrr_exposure
 from iqcadence.core.base import clock
 from iqcadence.core.base.actor import Actor
 
@@ -66,10 +74,13 @@ def alert_board(
 
     When the current alerts are stale (a new day, changed settings) they are
     worked out first; `progress(done, total)` follows that, a chunk of
-    customers at a time.
+    customers at a time. When they cannot be (a read-only database, another
+    program's long write), the board is made from a derivation instead.
     """
     client_id = actor.client_id
-    current.ensure_current(session, client_id, progress=progress)
+    if not current.ensure_current(session, client_id, progress=progress):
+        found = derive_alerts(session, client_id, include_snoozed=True, include_dismissed=True)
+        return board_of(found, show_hidden, per_group, customer_groups)
     conn = session.connection()
     now = clock.now()
     by_pair = _counts(conn, client_id, now, show_hidden)
@@ -127,6 +138,37 @@ def alert_board(
         groups=groups,
         counts=counts,
         customers=_customers(conn, client_id, now, show_hidden),
+    )
+
+
+def board_of(
+    alerts: list[Alert], show_hidden: bool, per_group: int, customer_groups: int
+) -> AlertBoard:
+    """The board made from every alert in hand (in `sort_key` order), as
+    `alert_board` reads it from the current alerts."""
+    shown = [alert for alert in alerts if show_hidden or not alert.hidden]
+    groups: dict[str, dict[str, list[Any]]] = {}
+    counts: dict[str, dict[str, int]] = {}
+    for by in ("category", "severity"):
+        grouped = group_alerts(shown, by)
+        counts[by] = {key: len(items) for key, items in grouped.items()}
+        groups[by] = {key: items[:per_group] for key, items in grouped.items()}
+    by_customer = group_alerts(shown, "customer")
+    groups["customer"] = dict(list(by_customer.items())[:customer_groups])
+    counts["customer"] = {name: len(items) for name, items in groups["customer"].items()}
+    kept = {
+        (alert.customer_id, alert.category): alert
+        for grouped in groups.values()
+        for items in grouped.values()
+        for alert in items
+    }
+    return AlertBoard(
+        alerts=sorted(kept.values(), key=sort_key),
+        exposure=mrr_exposure(alerts),
+        total=len(shown),
+        groups=groups,
+        counts=counts,
+        customers=len(by_customer),
     )
 
 
