@@ -405,7 +405,7 @@ def test_a_database_it_cannot_write_shows_derived_alerts(
 @pytest.mark.usefixtures("board")
 @pytest.mark.parametrize("show_hidden", [False, True])
 def test_the_board_read_equals_the_board_made_from_a_derivation(
-    session: Any, actor: Actor, show_hidden: bool
+    engine_db: Any, session: Any, actor: Actor, show_hidden: bool
 ) -> None:
     listed = kept(session, actor)
     state.dismiss(session, actor, listed[0]["customer"], listed[0]["category"])

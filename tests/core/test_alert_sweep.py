@@ -190,3 +190,24 @@ def test_a_second_sweep_the_same_day_compares_nobody(
         monkeypatch.setenv("IQCADENCE_TODAY", (START + timedelta(days=1)).isoformat())
         engine.sweep(session, actor.client_id)
         assert 0 < sum(compared) < 10
+
+
+@pytest.mark.usefixtures("no_background_sender")
+def test_the_next_day_queues_the_crossings_on_each_engine(
+    engine_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("IQCADENCE_TODAY", START.isoformat())
+    setup(engine_db)
+    with engine_db.session() as session:
+        actor = resolve_actor(session)
+        engine.sweep(session, actor.client_id)  # records everyone
+        session.commit()
+        monkeypatch.setenv("IQCADENCE_TODAY", (START + timedelta(days=1)).isoformat())
+        assert engine.sweep(session, actor.client_id) == 2
+        session.commit()
+        found = session.exec(select(OutboxEntry)).all()
+    # days since contact 20 → 21; a renewal 31 days away comes within 30
+    assert sorted((e.event, e.customer_name) for e in found) == [
+        ("no_contact", name(20)),
+        ("renewal_approaching", name(6)),
+    ]
