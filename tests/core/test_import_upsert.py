@@ -135,6 +135,20 @@ TODAY = date(2026, 11, 27)
 LIFECYCLES = [None, "active", "onboarding", "atrisk", "churned"]
 BANDS = [None, "critical", "at_risk", "watch", "healthy", "expansion"]
 DAYS = [None, "2026-11-27", "2026-11-20", "2026-12-01"]
+# the plan's columns the rules below give, in the plan's order
+_ORDER = (
+    "name",
+    "name_key",
+    "lifecycle",
+    "tags",
+    "logins",
+    "mrr",
+    "arr",
+    "days_baseline",
+    "days_as_of",
+    "score",
+    "score_manual",
+)
 
 
 def _rules(key: str, values: dict[str, Any], old: dict[str, Any]) -> tuple[Any, ...] | str:
@@ -247,21 +261,6 @@ def test_rows_compared_column_by_column_follow_the_rules_row_by_row(key: str) ->
         assert tuple(columns[c] for c in _ORDER if c in columns) == expected, pos
         checked += 1
     assert checked > count // 2 and problems
-
-
-_ORDER = (
-    "name",
-    "name_key",
-    "lifecycle",
-    "tags",
-    "logins",
-    "mrr",
-    "arr",
-    "days_baseline",
-    "days_as_of",
-    "score",
-    "score_manual",
-)
 
 
 def test_reimporting_an_export_of_a_decayed_book_changes_nothing(
