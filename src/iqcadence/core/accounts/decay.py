@@ -93,6 +93,10 @@ def refresh_decay(
     where, params = movable_sql(session, client_id, since=last, today=today)
     movable = _any(session, client_id, where, params)
     session.rollback()
+    if not movable:
+        # Nothing is out of date: write nothing, so a read (or a refused
+        # command) leaves the database exactly as it was.
+        return None
     try:
         _begin_writing(session, client_id, patience_ms if movable else 0, on_wait)
     except Exception as exc:
