@@ -211,3 +211,34 @@ def test_the_next_day_queues_the_crossings_on_each_engine(
         ("no_contact", name(20)),
         ("renewal_approaching", name(6)),
     ]
+
+
+@pytest.mark.usefixtures("no_background_sender")
+def test_a_customer_written_without_a_change_event_is_seen_by_the_next_sweep(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("IQCADENCE_TODAY", START.isoformat())
+    setup(database)
+    with database.session() as session:
+        actor = resolve_actor(session)
+        engine.sweep(session, actor.client_id)
+        session.commit()
+        session.connection().execute(
+            text(
+                "INSERT INTO customer (client_id, name, name_key, lifecycle, status, tags, "
+                "score_manual, days_baseline, days_as_of, created_at, updated_at) VALUES "
+                "(:client_id, 'Raw', 'raw', 'active', 'active', '', 0, 90, '2026-11-27', "
+                "'2026-11-27 00:00:00', '2026-11-27 00:00:00')"
+            ),
+            {"client_id": actor.client_id},
+        )
+        session.commit()
+        assert engine.sweep(session, actor.client_id) == 0  # recorded, nothing fires
+        session.commit()
+        watched = session.connection().execute(
+            text(
+                "SELECT COUNT(*) FROM customer_watch w JOIN customer c ON c.id = w.customer_id "
+                "WHERE c.name = 'Raw'"
+            )
+        )
+        assert watched.scalar_one() == 1
