@@ -6,7 +6,6 @@ the same alerts and the same figures from it."""
 from __future__ import annotations
 
 import io
-import json
 import random
 from dataclasses import replace
 from datetime import date, timedelta
@@ -238,38 +237,6 @@ def test_random_writes_keep_the_table(session: Any, actor: Actor) -> None:
         check(session, actor)
 
 
-def test_every_reader_gives_the_same_figures(cli: Any, session: Any, actor: Actor) -> None:
-    build_portfolio(session, actor, days=21)
-    first = derived(session, actor)[0]
-    state.snooze(session, actor, first["customer"], first["category"], for_period="7d")
-    listed = cli("alerts", "list", "--json", "--include-snoozed")
-    exposure = cli("alerts", "exposure", "--json")
-    assert listed.exit_code == 0 and exposure.exit_code == 0, listed.output + exposure.output
-    alerts = json.loads(listed.stdout)
-    session.expire_all()
-    assert alerts == derived(session, actor)
-    board = alert_board.alert_board(session, actor)
-    plain = mrr_exposure(derive_alerts(session, actor.client_id, include_snoozed=True))
-    assert json.loads(exposure.stdout) == board.exposure == plain
-    assert board.exposure["customers"] > 0
-    visible = cli("alerts", "list", "--json")
-    assert board.total == len(json.loads(visible.stdout)) == len(alerts) - 1
-
-
-@pytest.mark.usefixtures("board")
-def test_the_board_reads_the_table_without_deriving(
-    session: Any, actor: Actor, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def refuse(*_args: Any, **_kwargs: Any) -> Any:
-        raise AssertionError("the board derived the alerts")
-
-    monkeypatch.setattr("iqcadence.core.alerts.current.derive_alerts", refuse)
-    found = alert_board.alert_board(session, actor, per_group=2, customer_groups=3)
-    assert found.total == len(kept(session, actor))
-    assert all(len(items) <= 2 for items in found.groups["category"].values())
-    assert len(found.groups["customer"]) == 3 and found.customers > 3
-
-
 @pytest.mark.usefixtures("board")
 def test_a_backup_lists_the_table_empty_and_a_restore_has_it_worked_out(
     database: Any, session: Any, actor: Actor, tmp_path: Path
@@ -303,20 +270,6 @@ def test_an_upgraded_database_works_its_alerts_out_on_first_read(tmp_path: Path)
 
 
 @pytest.mark.usefixtures("board")
-@pytest.mark.parametrize("listed", [1, 2, 5, 40])
-def test_the_board_lists_the_first_customers_whole(session: Any, actor: Actor, listed: int) -> None:
-    found = alert_board.alert_board(session, actor, customer_groups=listed)
-    everything = derive_alerts(session, actor.client_id)
-    first = list(dict.fromkeys(alert.customer_id for alert in everything))[:listed]
-    expected = {cid: [a.to_dict() for a in everything if a.customer_id == cid] for cid in first}
-    got = {
-        items[0].customer_id: [a.to_dict() for a in items]
-        for items in found.groups["customer"].values()
-    }
-    assert list(got) == first and got == expected
-
-
-@pytest.mark.usefixtures("board")
 def test_working_a_large_table_out_builds_its_indexes_again(
     session: Any, actor: Actor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -329,39 +282,6 @@ def test_working_a_large_table_out_builds_its_indexes_again(
     after = {ix["name"] for ix in inspect(session.connection()).get_indexes("alert_current")}
     assert after == before and "ix_alert_current_severity" in after
     check(session, actor)
-
-
-def test_customers_with_many_alerts_first_are_listed_whole(
-    session: Any, actor: Actor, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The two largest customers have six warnings each, before anyone
-    else's: the first rows of the board name one customer only, and the
-    board reads on until it has the customers it lists."""
-    for name, mrr in (("Alpha", 9000), ("Beta", 8000), ("Gamma", 100)):
-        monkeypatch.setenv("IQCADENCE_TODAY", (TODAY - timedelta(days=8)).isoformat())
-        customers.apply_changes(session, actor, name, {"logins": 30, "adoption": 90, "mrr": mrr})
-        monkeypatch.setenv("IQCADENCE_TODAY", TODAY.isoformat())
-        soon = (TODAY + timedelta(days=45)).isoformat()
-        customers.apply_changes(
-            session,
-            actor,
-            name,
-            {
-                "logins": 5,
-                "adoption": 30,
-                "tickets": 3,
-                "nps": 2,
-                "days": 100,
-                "tier": "smb",
-                "renewal_date": soon,
-            },
-        )
-    current.ensure_current(session, actor.client_id)
-    alpha = [a for a in kept(session, actor) if a["customer"] == "Alpha"]
-    assert len(alpha) >= 6 and {a["severity"] for a in alpha[:6]} == {"warning"}
-    found = alert_board.alert_board(session, actor, customer_groups=2)
-    assert list(found.groups["customer"]) == ["Alpha", "Beta"]
-    assert [a.to_dict() for a in found.groups["customer"]["Alpha"]] == alpha
 
 
 def test_a_database_it_cannot_write_shows_derived_alerts(
@@ -400,33 +320,3 @@ def test_a_database_it_cannot_write_shows_derived_alerts(
             assert not current.is_current(reader, actor.client_id)
     finally:
         readonly.dispose()
-
-
-@pytest.mark.usefixtures("board")
-@pytest.mark.parametrize("show_hidden", [False, True])
-def test_the_board_read_equals_the_board_made_from_a_derivation(
-    engine_db: Any, session: Any, actor: Actor, show_hidden: bool
-) -> None:
-    listed = kept(session, actor)
-    state.dismiss(session, actor, listed[0]["customer"], listed[0]["category"])
-    state.snooze(session, actor, listed[3]["customer"], listed[3]["category"], for_period="1d")
-    read = alert_board.alert_board(session, actor, show_hidden=show_hidden, per_group=3)
-    everything = derive_alerts(
-        session, actor.client_id, include_snoozed=True, include_dismissed=True
-    )
-    made = alert_board.board_of(everything, show_hidden, 3, alert_board.CUSTOMER_GROUPS)
-
-    def shape(board: Any) -> Any:
-        return (
-            [a.to_dict() for a in board.alerts],
-            {
-                by: {k: [a.to_dict() for a in v] for k, v in g.items()}
-                for by, g in board.groups.items()
-            },
-            board.counts,
-            board.total,
-            board.customers,
-            board.exposure,
-        )
-
-    assert shape(read) == shape(made)
