@@ -251,7 +251,7 @@ def getting_started_text() -> Text:
         if step.key:
             text.append("   press ")
             text.append(f" {step.key} ", "bold reverse")
-            text.append(f" (or alt+{step.key}) here\n   or run ")
+            text.append(f" (or F{step.key}) here\n   or run ")
         else:
             text.append("   run ")
         text.append(step.command, "bold")
